@@ -1,0 +1,1 @@
+//! End-to-end test harness: runs the built `xtask` binary against real services.

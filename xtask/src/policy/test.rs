@@ -1,0 +1,220 @@
+//! `policy-test`: runs every `test_*` rule of every package, like `opa test DIR`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use regex::Regex;
+use regorus::Value;
+
+use super::engine::Policy;
+use super::tree::PolicyTree;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    /// The rule has no value (its body never succeeded).
+    Undefined,
+    /// The rule produced a value other than `true`.
+    Fail,
+    Error,
+    /// `todo_test_*`: skipped, as OPA does.
+    Skip,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    /// `data.<package>.<rule>`
+    pub name: String,
+    /// `file:line` of the test's first declaration.
+    pub location: String,
+    pub outcome: Outcome,
+    /// "undefined", "false", the value, or the error line.
+    pub detail: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// The closing line, in the form CI runners and people read: `N passed, M failed`.
+    pub fn line(&self) -> String {
+        let mut s = format!("{} passed, {} failed", self.passed, self.failed);
+        if self.skipped > 0 {
+            s.push_str(&format!(", {} skipped", self.skipped));
+        }
+        s
+    }
+}
+
+/// Runs the tests of an already loaded policy; `filter` matches `data.pkg.test_name`.
+pub fn run_tests(
+    tree: &PolicyTree,
+    policy: &mut Policy,
+    filter: Option<&Regex>,
+) -> Vec<TestResult> {
+    let tests: Vec<_> = policy
+        .rules()
+        .into_iter()
+        .filter(|r| r.name.starts_with("test_") || r.name.starts_with("todo_test_"))
+        .map(|r| {
+            (
+                r.package.clone(),
+                r.name.clone(),
+                format!("{}:{}", tree.display(&r.file), r.line),
+            )
+        })
+        .collect();
+    let mut results = Vec::new();
+    for (package, rule, location) in tests {
+        let name = format!("data.{package}.{rule}");
+        if filter.is_some_and(|re| !re.is_match(&name)) {
+            continue;
+        }
+        if rule.starts_with("todo_") {
+            results.push(TestResult {
+                name,
+                location,
+                outcome: Outcome::Skip,
+                detail: "todo".into(),
+            });
+            continue;
+        }
+        let (outcome, detail) = match policy.eval(&package, &rule) {
+            Ok(Value::Bool(true)) => (Outcome::Pass, String::new()),
+            Ok(Value::Undefined) => (Outcome::Undefined, "undefined".into()),
+            Ok(Value::Bool(false)) => (Outcome::Fail, "false".into()),
+            Ok(v) => (Outcome::Fail, format!("value {v}")),
+            Err(e) => (Outcome::Error, e.to_string()),
+        };
+        results.push(TestResult {
+            name,
+            location,
+            outcome,
+            detail,
+        });
+    }
+    results
+}
+
+pub fn summarize(results: &[TestResult]) -> Summary {
+    let mut s = Summary::default();
+    for r in results {
+        match r.outcome {
+            Outcome::Pass => s.passed += 1,
+            Outcome::Skip => s.skipped += 1,
+            _ => s.failed += 1,
+        }
+    }
+    s
+}
+
+/// Loads the tree as `opa test` does (every data file), runs the tests and prints the report.
+/// Returns the summary, or an error when a test failed or none ran.
+pub fn policy_test(dir: &Path, run: Option<&str>, verbose: bool) -> Result<Summary> {
+    let started = Instant::now();
+    let filter = run
+        .map(|r| Regex::new(r).with_context(|| format!("--run {r:?}: invalid regular expression")))
+        .transpose()?;
+    let tree = PolicyTree::load(dir)?;
+    let data = tree.merged_data(false)?;
+    let mut policy = Policy::load(&tree, &data)?;
+    let results = run_tests(&tree, &mut policy, filter.as_ref());
+    for r in &results {
+        let tag = match r.outcome {
+            Outcome::Pass => "PASS",
+            Outcome::Skip => "SKIP",
+            Outcome::Error => "ERROR",
+            Outcome::Fail | Outcome::Undefined => "FAIL",
+        };
+        let shown = verbose || !matches!(r.outcome, Outcome::Pass | Outcome::Skip);
+        if shown {
+            match r.detail.as_str() {
+                "" => println!("{tag} {} ({})", r.name, r.location),
+                d => println!("{tag} {} ({}): {d}", r.name, r.location),
+            }
+        }
+    }
+    let summary = summarize(&results);
+    eprintln!(
+        "ran {} tests in {} ms",
+        results.len(),
+        started.elapsed().as_millis()
+    );
+    println!("{}", summary.line());
+    if results.is_empty() {
+        match run {
+            Some(r) => bail!("{}: no test matches --run {r:?}", dir.display()),
+            None => bail!("{}: no test_ rules found", dir.display()),
+        }
+    }
+    if summary.failed > 0 {
+        bail!("{} of {} tests failed", summary.failed, results.len());
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::tree::RegoFile;
+    use std::path::PathBuf;
+
+    fn results(src: &str) -> Vec<(String, Outcome)> {
+        let tree = PolicyTree {
+            root: PathBuf::from("t"),
+            modules: vec![RegoFile {
+                rel: "p_test.rego".into(),
+                text: src.into(),
+            }],
+            data: vec![],
+        };
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        run_tests(&tree, &mut p, None)
+            .into_iter()
+            .map(|r| (r.name, r.outcome))
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_match_opa() {
+        let r = results(
+            "package p_test\nimport rego.v1\n\
+             test_pass if true\n\
+             test_false := false\n\
+             test_undefined if input.nothing\n\
+             test_input if input.x == 1 with input as {\"x\": 1}\n\
+             test_error if 1 / 0\n\
+             todo_test_later if false\n\
+             helper if true\n",
+        );
+        let outcomes: Vec<_> = r.iter().map(|(_, o)| *o).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Pass,
+                Outcome::Fail,
+                Outcome::Undefined,
+                Outcome::Pass,
+                Outcome::Error,
+                Outcome::Skip
+            ]
+        );
+        assert_eq!(r[0].0, "data.p_test.test_pass");
+        let s = summarize(
+            &r.iter()
+                .map(|(n, o)| TestResult {
+                    name: n.clone(),
+                    location: String::new(),
+                    outcome: *o,
+                    detail: String::new(),
+                })
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(s.line(), "2 passed, 3 failed, 1 skipped");
+    }
+}
