@@ -1,1 +1,144 @@
-//! End-to-end test harness: runs the built `xtask` binary against real services.
+//! End-to-end test harness: runs the built `xtask` binary as a user would, against real
+//! services the harness starts (a Docker Distribution registry, the real `kubectl`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub mod registry;
+
+/// The workspace root (where `policy/constitution` lives).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The `xtask` binary, built once per test process with the same cargo that runs the tests.
+pub fn xtask_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--package", "xtask"])
+            .current_dir(workspace())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build -p xtask failed");
+        // Test binaries live in <target>/debug/deps; the xtask binary in <target>/debug.
+        let exe = std::env::current_exe().expect("current exe");
+        exe.parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .join("xtask")
+    })
+}
+
+/// What a run printed, and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "expected success:\n{self}");
+        self
+    }
+    pub fn failed(&self) -> &Self {
+        assert_ne!(self.code, 0, "expected failure:\n{self}");
+        self
+    }
+    /// The `error: ...` line a failed command prints last.
+    pub fn error_line(&self) -> &str {
+        self.stderr
+            .lines()
+            .rev()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("no error line:\n{self}"))
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A command for the xtask binary in `cwd`, with a clean, predictable environment.
+pub fn xtask(cwd: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(xtask_bin());
+    c.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .env_remove("COSIGN_PASSWORD")
+        .env_remove("POLICY_REF")
+        .env_remove("REGISTRY_USERNAME")
+        .env_remove("REGISTRY_PASSWORD");
+    c
+}
+
+pub fn run(cwd: &Path, args: &[&str]) -> Run {
+    xtask(cwd, args).output().expect("run xtask").into()
+}
+
+/// Writes `files` (relative path, contents) under `dir`.
+pub fn write_tree(dir: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+}
+
+/// A copy of the sample constitution in a fresh temp dir (so tests can break it).
+pub fn sample_copy() -> tempfile::TempDir {
+    let d = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &workspace().join("policy/constitution"),
+        &d.path().join("policy/constitution"),
+    );
+    d
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}
+
+/// Whether a program is on PATH (tests that need one fail loudly when it is missing:
+/// the project's test script installs them).
+pub fn require(program: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("{program} is not installed: run ./scripts/test, which installs it")
+        })
+}

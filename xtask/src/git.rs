@@ -32,14 +32,3 @@ pub fn revision(dir: &Path) -> String {
         commit
     }
 }
-
-/// `git remote get-url origin`, for the `org.opencontainers.image.source` annotation.
-pub fn origin_url(dir: &Path) -> Option<String> {
-    let sh = Shell::new().ok()?;
-    let url = cmd!(sh, "git -C {dir} remote get-url origin")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .ok()?;
-    (!url.is_empty()).then_some(url)
-}

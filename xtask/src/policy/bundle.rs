@@ -30,7 +30,6 @@ pub struct Bundle {
     pub bytes: Vec<u8>,
     /// Lowercase hex sha256 of `bytes`.
     pub sha256: String,
-    pub revision: String,
     /// Paths of the tarball's entries, in order.
     pub entries: Vec<String>,
     pub rule_count: usize,
@@ -102,7 +101,6 @@ pub fn build(tree: &PolicyTree, revision: &str, allow_unshipped_data: bool) -> R
     Ok(Bundle {
         bytes,
         sha256,
-        revision: revision.to_string(),
         entries: files.into_iter().map(|(p, _)| p).collect(),
         rule_count: inventory.len(),
     })

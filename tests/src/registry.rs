@@ -1,0 +1,1 @@
+//! A Docker Distribution registry for tests (filled in with the publish work).
