@@ -1,9 +1,13 @@
 //! `cargo xtask`: test, build, publish and verify the policy constitution, and bootstrap the
 //! Runner's cluster objects. This file parses the command line and dispatches; nothing else.
 
+mod cosign;
 mod fsutil;
 mod git;
+mod oci;
 mod policy;
+mod publish;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 const DEFAULT_POLICY_DIR: &str = "policy/constitution";
 const DEFAULT_BUNDLE: &str = "target/policy/bundle.tar.gz";
+const DEFAULT_KEYS: &str = ".policy-keys";
 
 /// Release and bootstrap tooling for the policy constitution (replaces the Makefile).
 #[derive(Parser)]
@@ -50,13 +55,74 @@ enum Command {
         #[arg(long)]
         allow_unshipped_data: bool,
     },
+    /// Generate, import or show the Cosign keypair (password from COSIGN_PASSWORD or a prompt)
+    PolicyKeys {
+        /// Key directory (must be git-ignored)
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        dir: PathBuf,
+        /// Import an existing cosign private key (cosign 1.x or 2.x format)
+        #[arg(long, value_name = "FILE")]
+        import: Option<PathBuf>,
+        /// Replace existing keys; the old pair is kept beside them with a timestamp suffix
+        #[arg(long)]
+        force: bool,
+    },
+    /// Test, build, push to OCI and sign: the one-shot release step
+    PolicyBundle {
+        /// Policy directory
+        #[arg(long, default_value = DEFAULT_POLICY_DIR)]
+        dir: PathBuf,
+        /// Destination: `host[:port]/repo[:tag]` or `oci:PATH[:TAG]` [default: oci:target/policy/oci:dev]
+        #[arg(long, env = "POLICY_REF", value_name = "REF")]
+        to: Option<String>,
+        /// Another tag for the same digest (repeatable)
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        /// An extra manifest annotation (repeatable)
+        #[arg(long = "annotation", value_name = "K=V")]
+        annotations: Vec<String>,
+        /// Key directory
+        #[arg(long, default_value = DEFAULT_KEYS)]
+        keys: PathBuf,
+        /// Where to write the bundle file as well
+        #[arg(long, default_value = DEFAULT_BUNDLE)]
+        out: PathBuf,
+        /// Speak plain HTTP to the registry (loopback hosts always do)
+        #[arg(long)]
+        plain_http: bool,
+        /// Build even when data files that policy-test loads would be left out of the bundle
+        #[arg(long)]
+        allow_unshipped_data: bool,
+        /// Print one JSON object for CI on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a pushed bundle as the Runner does, and optionally extract it safely
+    PolicyVerify {
+        /// `host[:port]/repo[:tag|@digest]` or `oci:PATH[:TAG]`
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// The Cosign public key
+        #[arg(long, default_value = ".policy-keys/cosign.pub")]
+        key: PathBuf,
+        /// Unpack the verified bundle into this (new or empty) directory
+        #[arg(long, value_name = "DIR")]
+        extract: Option<PathBuf>,
+        /// Speak plain HTTP to the registry (loopback hosts always do)
+        #[arg(long)]
+        plain_http: bool,
+        /// Print one JSON object for CI on stdout
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::PolicyTest { dir, run, verbose } => {
-            policy::test::policy_test(&dir, run.as_deref(), verbose).map(drop)
+            policy::test::policy_test(&dir, run.as_deref(), verbose, &mut std::io::stdout())
+                .map(drop)
         }
         Command::PolicyBuild {
             dir,
@@ -64,6 +130,43 @@ fn main() -> ExitCode {
             revision,
             allow_unshipped_data,
         } => policy::bundle::policy_build(&dir, &out, revision, allow_unshipped_data).map(drop),
+        Command::PolicyKeys { dir, import, force } => {
+            cosign::keydir::policy_keys(&dir, import.as_deref(), force)
+        }
+        Command::PolicyBundle {
+            dir,
+            to,
+            tags,
+            annotations,
+            keys,
+            out,
+            plain_http,
+            allow_unshipped_data,
+            json,
+        } => publish::policy_bundle(&publish::Options {
+            dir,
+            to,
+            tags,
+            annotations,
+            json,
+            keys,
+            out,
+            plain_http,
+            allow_unshipped_data,
+        }),
+        Command::PolicyVerify {
+            reference,
+            key,
+            extract,
+            plain_http,
+            json,
+        } => verify::policy_verify(&verify::Options {
+            reference,
+            key,
+            extract,
+            json,
+            plain_http,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,8 +30,8 @@ pub struct Bundle {
     pub bytes: Vec<u8>,
     /// Lowercase hex sha256 of `bytes`.
     pub sha256: String,
-    /// Paths of the tarball's entries, in order.
-    pub entries: Vec<String>,
+    /// `sha256:<hex>` of the uncompressed tar (an OCI config's `diff_ids`).
+    pub tar_digest: String,
     pub rule_count: usize,
 }
 
@@ -101,7 +101,7 @@ pub fn build(tree: &PolicyTree, revision: &str, allow_unshipped_data: bool) -> R
     Ok(Bundle {
         bytes,
         sha256,
-        entries: files.into_iter().map(|(p, _)| p).collect(),
+        tar_digest: format!("sha256:{}", hex(&Sha256::digest(&tar))),
         rule_count: inventory.len(),
     })
 }
@@ -426,8 +426,14 @@ mod tests {
             ("paths/p_test.rego", "package org.paths_test\n"),
         ]);
         let b = build(&t, "abc", false).unwrap();
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(b.bytes.as_slice()));
+        let names: Vec<String> = ar
+            .entries()
+            .unwrap()
+            .map(|e| String::from_utf8(e.unwrap().path_bytes().to_vec()).unwrap())
+            .collect();
         assert_eq!(
-            b.entries,
+            names,
             [
                 "/.manifest",
                 "/data.json",

@@ -1,5 +1,6 @@
 //! `policy-test`: runs every `test_*` rule of every package, like `opa test DIR`.
 
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -113,9 +114,14 @@ pub fn summarize(results: &[TestResult]) -> Summary {
     s
 }
 
-/// Loads the tree as `opa test` does (every data file), runs the tests and prints the report.
-/// Returns the summary, or an error when a test failed or none ran.
-pub fn policy_test(dir: &Path, run: Option<&str>, verbose: bool) -> Result<Summary> {
+/// Loads the tree as `opa test` does (every data file), runs the tests and writes the report to
+/// `out`. Returns the summary, or an error when a test failed or none ran.
+pub fn policy_test(
+    dir: &Path,
+    run: Option<&str>,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> Result<Summary> {
     let started = Instant::now();
     let filter = run
         .map(|r| Regex::new(r).with_context(|| format!("--run {r:?}: invalid regular expression")))
@@ -134,8 +140,8 @@ pub fn policy_test(dir: &Path, run: Option<&str>, verbose: bool) -> Result<Summa
         let shown = verbose || !matches!(r.outcome, Outcome::Pass | Outcome::Skip);
         if shown {
             match r.detail.as_str() {
-                "" => println!("{tag} {} ({})", r.name, r.location),
-                d => println!("{tag} {} ({}): {d}", r.name, r.location),
+                "" => writeln!(out, "{tag} {} ({})", r.name, r.location)?,
+                d => writeln!(out, "{tag} {} ({}): {d}", r.name, r.location)?,
             }
         }
     }
@@ -145,7 +151,7 @@ pub fn policy_test(dir: &Path, run: Option<&str>, verbose: bool) -> Result<Summa
         results.len(),
         started.elapsed().as_millis()
     );
-    println!("{}", summary.line());
+    writeln!(out, "{}", summary.line())?;
     if results.is_empty() {
         match run {
             Some(r) => bail!("{}: no test matches --run {r:?}", dir.display()),

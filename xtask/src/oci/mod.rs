@@ -1,0 +1,120 @@
+//! Where artifacts live: one `Store` trait over a registry and an OCI image layout, so pushing,
+//! signing and verifying give the same guarantees in both.
+
+pub mod layout;
+pub mod reference;
+pub mod registry;
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use reference::Target;
+
+pub const MANIFEST_V1: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const INDEX_V1: &str = "application/vnd.oci.image.index.v1+json";
+pub const DOCKER_MANIFEST_V2: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub const CONFIG_V1: &str = "application/vnd.oci.image.config.v1+json";
+/// The layer type OPA's OCI downloader looks for.
+pub const LAYER_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// Manifest types we ask for and accept.
+pub const ACCEPT: &[&str] = &[MANIFEST_V1, INDEX_V1, DOCKER_MANIFEST_V2];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Descriptor {
+    pub media_type: String,
+    pub digest: String,
+    pub size: u64,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Descriptor {
+    pub fn of(media_type: &str, bytes: &[u8]) -> Descriptor {
+        Descriptor {
+            media_type: media_type.to_string(),
+            digest: sha256_digest(bytes),
+            size: bytes.len() as u64,
+            annotations: BTreeMap::new(),
+        }
+    }
+}
+
+/// An OCI image manifest. Field order is the serialization order, so equal inputs give equal
+/// bytes, and so equal digests.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub schema_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    pub config: Descriptor,
+    pub layers: Vec<Descriptor>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Manifest {
+    pub fn new(config: Descriptor, layers: Vec<Descriptor>) -> Manifest {
+        Manifest {
+            schema_version: 2,
+            media_type: Some(MANIFEST_V1.to_string()),
+            artifact_type: None,
+            config,
+            layers,
+            annotations: BTreeMap::new(),
+        }
+    }
+}
+
+/// A place that holds blobs, manifests and tags.
+pub trait Store {
+    fn has_blob(&mut self, digest: &str) -> Result<bool>;
+    /// Stores `bytes` under `digest` (the caller computed it). `progress` sees bytes as sent.
+    fn put_blob(&mut self, digest: &str, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<()>;
+    /// The blob's bytes, refusing more than `limit`. The caller checks the digest.
+    fn get_blob(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>>;
+    /// Stores a manifest under a tag (or under its digest when `reference` is one).
+    fn put_manifest(&mut self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<()>;
+    /// A manifest by tag or digest, with its media type; `None` when there is none.
+    fn get_manifest(&mut self, reference: &str) -> Result<Option<(Vec<u8>, String)>>;
+    /// How many blob bodies this store has uploaded (the re-push benchmark counts them).
+    fn blobs_uploaded(&self) -> usize;
+}
+
+/// Opens the store a target names.
+pub fn open(target: &Target, plain_http: bool) -> Result<Box<dyn Store>> {
+    Ok(match target {
+        Target::Registry(r) => Box::new(registry::Registry::new(r, plain_http)?),
+        Target::Layout { path, .. } => Box::new(layout::Layout::new(path)),
+    })
+}
+
+/// Uploads a blob unless the store has it already. Returns whether it uploaded.
+pub fn ensure_blob(store: &mut dyn Store, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<bool> {
+    let digest = sha256_digest(bytes);
+    if store.has_blob(&digest)? {
+        progress(bytes.len() as u64);
+        return Ok(false);
+    }
+    store.put_blob(&digest, bytes, progress)?;
+    Ok(true)
+}
+
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!(
+        "sha256:{}",
+        crate::policy::bundle::hex(&Sha256::digest(bytes))
+    )
+}
+
+/// The tag cosign stores an image's signatures under: `sha256-<hex>.sig`.
+pub fn signature_tag(digest: &str) -> String {
+    format!("{}.sig", digest.replace(':', "-"))
+}

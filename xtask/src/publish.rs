@@ -1,0 +1,204 @@
+//! `policy-bundle`: the one-shot release step. Tests, build, keys, push, sign, in that order;
+//! the tests and the key password are checked before anything leaves the machine.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde_json::json;
+
+use crate::cosign::keydir::{KeyDir, KeyState};
+use crate::cosign::signature;
+use crate::oci::{self, Descriptor, Manifest, Target, CONFIG_V1, LAYER_TAR_GZIP, MANIFEST_V1};
+use crate::policy::{bundle, test, tree::PolicyTree};
+
+/// The artifact type of our bundle manifests (OPA itself looks only at the layer type).
+pub const ARTIFACT_TYPE: &str = "application/vnd.openpolicyagent.bundle.v1+tar.gz";
+/// Where the bundle goes when neither `--to` nor `POLICY_REF` says: works with no registry.
+pub const DEFAULT_REF: &str = "oci:target/policy/oci:dev";
+
+pub struct Options {
+    pub dir: PathBuf,
+    pub to: Option<String>,
+    pub tags: Vec<String>,
+    pub annotations: Vec<String>,
+    pub json: bool,
+    pub keys: PathBuf,
+    pub out: PathBuf,
+    pub plain_http: bool,
+    pub allow_unshipped_data: bool,
+}
+
+pub fn policy_bundle(o: &Options) -> Result<()> {
+    // Parse everything the user typed before running anything.
+    let target = Target::parse(o.to.as_deref().unwrap_or(DEFAULT_REF))?;
+    if target.digest().is_some() {
+        bail!("{target}: push to a tag, not a digest");
+    }
+    let mut tags: Vec<String> = target.tag().map(str::to_string).into_iter().collect();
+    tags.extend(o.tags.iter().cloned());
+    if tags.is_empty() {
+        tags.push("latest".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(t.clone()));
+    for t in &tags {
+        Target::parse(&target.with(t))?; // validates the tag
+    }
+    let extra = parse_annotations(&o.annotations)?;
+
+    // 1. Tests: publishing never skips them. Their report goes to stderr when --json.
+    let summary = if o.json {
+        test::policy_test(&o.dir, None, false, &mut std::io::stderr())
+    } else {
+        test::policy_test(&o.dir, None, false, &mut std::io::stdout())
+    }
+    .context("policy tests failed; nothing was published")?;
+
+    // 2. Build, with the inventory and the unshipped-data check.
+    let tree = PolicyTree::load(&o.dir)?;
+    let revision = crate::git::revision(&o.dir);
+    let built = bundle::build(&tree, &revision, o.allow_unshipped_data)?;
+    crate::fsutil::write_atomic(&o.out, &built.bytes, 0o644)?;
+
+    // 3. Keys: created on first run, as the Makefile did; the password is checked here,
+    //    before the push, so a wrong one leaves the registry untouched.
+    let keydir = KeyDir::new(&o.keys);
+    if !keydir.exists() {
+        let state = keydir.ensure(None, false)?;
+        debug_assert_eq!(state, KeyState::Created);
+        eprintln!("created a new keypair in {}", o.keys.display());
+    }
+    let secret = keydir.secret()?;
+
+    // 4. Push: blobs first, then the manifest under each tag.
+    let mut store = oci::open(&target, o.plain_http)?;
+    let config = serde_json::to_vec(&json!({
+        "architecture": "",
+        "os": "",
+        "rootfs": {"type": "layers", "diff_ids": [built.tar_digest]},
+    }))?;
+    let mut layer = Descriptor::of(LAYER_TAR_GZIP, &built.bytes);
+    layer.annotations.insert(
+        "org.opencontainers.image.title".into(),
+        "bundle.tar.gz".into(),
+    );
+    let mut manifest = Manifest::new(Descriptor::of(CONFIG_V1, &config), vec![layer]);
+    manifest.artifact_type = Some(ARTIFACT_TYPE.into());
+    manifest.annotations = annotations(&o.dir, &revision, &tags, extra);
+    let manifest_bytes = serde_json::to_vec(&manifest)?;
+    let digest = oci::sha256_digest(&manifest_bytes);
+
+    let bar = progress_bar(built.bytes.len() as u64 + config.len() as u64, o.json);
+    let tick = |n: u64| bar.inc(n);
+    oci::ensure_blob(store.as_mut(), &config, &tick)?;
+    oci::ensure_blob(store.as_mut(), &built.bytes, &tick)?;
+    bar.finish_and_clear();
+    for t in &tags {
+        store.put_manifest(t, MANIFEST_V1, &manifest_bytes)?;
+    }
+    let uploaded_bundle_blobs = store.blobs_uploaded();
+
+    // 5. Sign the pushed digest.
+    let signed = signature::sign(store.as_mut(), &target.repository_name(), &digest, &secret)?;
+
+    let pinned = target.with(&digest);
+    if o.json {
+        let report = json!({
+            "reference": pinned,
+            "digest": digest,
+            "tags": tags.iter().map(|t| target.with(t)).collect::<Vec<_>>(),
+            "bundle": {
+                "sha256": built.sha256,
+                "size": built.bytes.len(),
+                "revision": revision,
+                "rules": built.rule_count,
+                "file": o.out,
+            },
+            "tests": {"passed": summary.passed, "failed": summary.failed},
+            "signature": {
+                "tag": target.with(&signed.tag),
+                "manifest_digest": signed.manifest_digest,
+                "signatures": signed.signatures,
+                "appended": signed.appended,
+            },
+            "uploaded_blobs": uploaded_bundle_blobs,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("pushed  {pinned}");
+        for t in &tags {
+            println!("tagged  {}", target.with(t));
+        }
+        let note = if signed.appended {
+            ""
+        } else {
+            " (already signed with this key)"
+        };
+        println!("signed  {}{note}", target.with(&signed.tag));
+        eprintln!(
+            "bundle sha256:{} ({} bytes, {} rules, revision {}); {} new blobs",
+            built.sha256,
+            built.bytes.len(),
+            built.rule_count,
+            if revision.is_empty() {
+                "none"
+            } else {
+                &revision
+            },
+            uploaded_bundle_blobs
+        );
+    }
+    Ok(())
+}
+
+/// `org.opencontainers.image.*` from git and the tags, then `--annotation` on top. `created` is
+/// the commit time, not the clock, so the same sources give the same manifest digest.
+fn annotations(
+    dir: &Path,
+    revision: &str,
+    tags: &[String],
+    extra: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut a = BTreeMap::new();
+    let ns = "org.opencontainers.image";
+    a.insert(format!("{ns}.created"), crate::git::source_time(dir));
+    if !revision.is_empty() {
+        a.insert(format!("{ns}.revision"), revision.to_string());
+    }
+    if let Some(source) = crate::git::origin_url(dir) {
+        a.insert(format!("{ns}.source"), source);
+    }
+    if let Some(version) = tags.iter().find(|t| *t != "latest").or(tags.first()) {
+        a.insert(format!("{ns}.version"), version.clone());
+    }
+    a.insert(
+        format!("{ns}.description"),
+        "OPA bundle of the policy constitution".into(),
+    );
+    a.extend(extra);
+    a
+}
+
+fn parse_annotations(raw: &[String]) -> Result<BTreeMap<String, String>> {
+    raw.iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("--annotation {kv:?}: expected KEY=VALUE"),
+        })
+        .collect()
+}
+
+fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "pushing {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,258 @@
+//! `policy-verify`: what the Runner's init container does before OPA sees a bundle. Resolve the
+//! reference to a digest, verify a cosign signature over it with the public key, fetch the
+//! bundle layer and check its digest and size, and only then, if asked, unpack it safely.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::json;
+
+use crate::cosign::{keydir, signature};
+use crate::oci::{self, Manifest, Store, Target, LAYER_TAR_GZIP};
+
+/// A bundle layer larger than this is refused before download.
+const MAX_LAYER: u64 = 256 << 20;
+/// Unpacked, a bundle may not exceed this (a gzip bomb stops here).
+const MAX_UNPACKED: u64 = 1 << 30;
+const MAX_ENTRIES: usize = 100_000;
+
+pub struct Options {
+    pub reference: String,
+    pub key: PathBuf,
+    pub extract: Option<PathBuf>,
+    pub json: bool,
+    pub plain_http: bool,
+}
+
+pub fn policy_verify(o: &Options) -> Result<()> {
+    let target = Target::parse(&o.reference)?;
+    let key = keydir::read_public(&o.key)?;
+    let key_name = o.key.display().to_string();
+    let mut store = oci::open(&target, o.plain_http)?;
+
+    let (digest, manifest) = resolve(store.as_mut(), &target)?;
+    let shown = target.with(&digest);
+    let verified = signature::verify(store.as_mut(), &digest, &key, &key_name, &shown)?;
+
+    let layer = manifest
+        .layers
+        .iter()
+        .find(|l| l.media_type == LAYER_TAR_GZIP)
+        .ok_or_else(|| anyhow!("{shown}: no {LAYER_TAR_GZIP} layer: not an OPA bundle"))?;
+    if layer.size > MAX_LAYER {
+        bail!(
+            "{shown}: bundle layer is {} bytes, over the {MAX_LAYER}-byte limit",
+            layer.size
+        );
+    }
+    let bytes = store.get_blob(&layer.digest, MAX_LAYER)?;
+    let actual = oci::sha256_digest(&bytes);
+    if actual != layer.digest || bytes.len() as u64 != layer.size {
+        bail!(
+            "{shown}: tampered bundle layer: got {actual} ({} bytes), the signed manifest says {} ({} bytes)",
+            bytes.len(),
+            layer.digest,
+            layer.size
+        );
+    }
+    if let Some(dir) = &o.extract {
+        extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
+    }
+
+    if o.json {
+        let report = json!({
+            "verified": true,
+            "reference": shown,
+            "digest": digest,
+            "key": key_name,
+            "signatures": verified.valid,
+            "docker_reference": verified.docker_reference,
+            "bundle": {"digest": layer.digest, "size": layer.size},
+            "extracted_to": o.extract,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("verified {shown}");
+        println!(
+            "  {} signature(s) valid with {key_name}; bundle {} ({} bytes)",
+            verified.valid, layer.digest, layer.size
+        );
+        if let Some(dir) = &o.extract {
+            println!("  extracted to {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// The manifest a reference names, and its digest (computed, never taken from the registry).
+fn resolve(store: &mut dyn Store, target: &Target) -> Result<(String, Manifest)> {
+    let reference = target
+        .digest()
+        .or(target.tag())
+        .unwrap_or("latest")
+        .to_string();
+    let (bytes, _) = store
+        .get_manifest(&reference)?
+        .ok_or_else(|| anyhow!("{}: not found", target.with(&reference)))?;
+    let digest = oci::sha256_digest(&bytes);
+    if let Some(want) = target.digest() {
+        if want != digest {
+            bail!("{target}: digest mismatch: the manifest served is {digest}");
+        }
+    }
+    let manifest: Manifest = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{}: not an OCI image manifest", target.with(&digest)))?;
+    Ok((digest, manifest))
+}
+
+/// Unpacks a bundle into `dir` (which must not exist, or be empty) through a temp directory
+/// beside it, so a refused bundle leaves nothing behind. Only regular files and directories;
+/// OPA's leading `/` is the bundle root; `..`, links, devices and oversized content are refused.
+pub fn extract(gz: &[u8], dir: &Path) -> Result<()> {
+    if dir.exists() && fs::read_dir(dir)?.next().is_some() {
+        bail!("directory exists and is not empty");
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".xtask-extract-")
+        .tempdir_in(&parent)?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz));
+    let mut total = 0u64;
+    for (n, entry) in archive.entries()?.enumerate() {
+        if n >= MAX_ENTRIES {
+            bail!("more than {MAX_ENTRIES} entries");
+        }
+        let mut entry = entry.context("corrupt tar")?;
+        let raw = String::from_utf8(entry.path_bytes().to_vec())
+            .map_err(|_| anyhow!("an entry name is not UTF-8"))?;
+        let rel = safe_path(&raw)?;
+        let kind = entry.header().entry_type();
+        if kind.is_dir() {
+            fs::create_dir_all(tmp.path().join(&rel))?;
+            continue;
+        }
+        if !kind.is_file() {
+            bail!("{raw}: {kind:?} entries are refused (only regular files and directories)");
+        }
+        total = total.saturating_add(entry.header().size()?);
+        if total > MAX_UNPACKED {
+            bail!("unpacked size over the {MAX_UNPACKED}-byte limit");
+        }
+        let path = tmp.path().join(&rel);
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p)?;
+        }
+        let mut body = Vec::new();
+        (&mut entry).take(MAX_UNPACKED).read_to_end(&mut body)?;
+        // create_new: a second entry with the same name is refused, not silently merged.
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("{raw}: duplicate or unwritable entry"))?;
+        std::io::Write::write_all(&mut f, &body)?;
+    }
+    if dir.exists() {
+        fs::remove_dir(dir)?; // empty, checked above
+    }
+    let kept = tmp.keep();
+    fs::rename(&kept, dir).with_context(|| format!("rename into {}", dir.display()))?;
+    Ok(())
+}
+
+/// A tar entry name as a path under the bundle root, or an error saying why not.
+fn safe_path(raw: &str) -> Result<PathBuf> {
+    // OPA's bundles name entries from the bundle root (`/data.json`); one leading `/` is that.
+    let rel = raw.strip_prefix('/').unwrap_or(raw);
+    let path = Path::new(rel);
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => bail!("{raw}: `..` in an entry name is refused"),
+            Component::RootDir | Component::Prefix(_) => {
+                bail!("{raw}: absolute entry name is refused")
+            }
+        }
+    }
+    if out.as_os_str().is_empty() {
+        bail!("{raw:?}: empty entry name");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_gz(entries: &[(&str, tar::EntryType, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, kind, body) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+            h.set_entry_type(*kind);
+            h.set_size(body.len() as u64);
+            h.set_mode(0o644);
+            if *kind == tar::EntryType::Symlink {
+                h.set_link_name("/etc/passwd").unwrap();
+            }
+            h.set_cksum();
+            b.append(&h, *body).unwrap();
+        }
+        crate::policy::bundle::gzip(&b.into_inner().unwrap(), 6).unwrap()
+    }
+
+    #[test]
+    fn extracts_opa_bundles() {
+        let d = tempfile::tempdir().unwrap();
+        let gz = tar_gz(&[
+            ("/.manifest", tar::EntryType::Regular, b"{}"),
+            ("/a/b.rego", tar::EntryType::Regular, b"package a.b"),
+            ("./c.rego", tar::EntryType::Regular, b"package c"),
+        ]);
+        let out = d.path().join("bundle");
+        extract(&gz, &out).unwrap();
+        assert_eq!(fs::read(out.join("a/b.rego")).unwrap(), b"package a.b");
+        assert!(out.join(".manifest").is_file() && out.join("c.rego").is_file());
+    }
+
+    #[test]
+    fn refuses_escapes_links_and_devices_leaving_nothing() {
+        let d = tempfile::tempdir().unwrap();
+        for (name, kind, why) in [
+            ("../evil", tar::EntryType::Regular, "`..`"),
+            ("/a/../../evil", tar::EntryType::Regular, "`..`"),
+            ("//etc/passwd", tar::EntryType::Regular, "absolute"),
+            ("link", tar::EntryType::Symlink, "Symlink"),
+            ("hard", tar::EntryType::Link, "Link"),
+            ("dev", tar::EntryType::Char, "Char"),
+            ("fifo", tar::EntryType::Fifo, "Fifo"),
+        ] {
+            let gz = tar_gz(&[
+                ("ok.rego", tar::EntryType::Regular, b"x"),
+                (name, kind, b""),
+            ]);
+            let out = d.path().join("out");
+            let err = format!("{:#}", extract(&gz, &out).unwrap_err());
+            assert!(err.contains(why), "{name}: {err}");
+            assert!(!out.exists(), "{name}: nothing half-written");
+        }
+        // Only the temp dirs' parent remains, with nothing left in it.
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn refuses_a_non_empty_destination() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(d.path().join("x"), b"").unwrap();
+        let gz = tar_gz(&[("a", tar::EntryType::Regular, b"x")]);
+        assert!(extract(&gz, d.path()).is_err());
+    }
+}
