@@ -20,7 +20,28 @@ pub fn xtask_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
+        // The variables `cargo test` sets for test processes (CARGO_PKG_*, CARGO_MANIFEST_DIR,
+        // ...) would change the xtask's build fingerprint and rebuild it on every run: pass
+        // only what locates the toolchain and the target directory.
+        let mut cmd = Command::new(cargo);
+        cmd.env_clear();
+        for (k, v) in std::env::vars_os() {
+            let k_str = k.to_string_lossy();
+            let keep = matches!(
+                k_str.as_ref(),
+                "PATH"
+                    | "HOME"
+                    | "CARGO_HOME"
+                    | "RUSTUP_HOME"
+                    | "RUSTUP_TOOLCHAIN"
+                    | "CARGO_TARGET_DIR"
+                    | "CI"
+            );
+            if keep {
+                cmd.env(k, v);
+            }
+        }
+        let status = cmd
             .args(["build", "--quiet", "--package", "xtask"])
             .current_dir(workspace())
             .status()

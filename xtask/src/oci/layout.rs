@@ -121,6 +121,16 @@ impl Store for Layout {
                 self.get_blob(&d.digest, 4 << 20)?,
                 d.media_type.clone(),
             ))),
+            // Content-addressed, as in a registry: a manifest no tag names any more is still
+            // there by its digest.
+            None if reference.starts_with("sha256:") && self.has_blob(reference)? => {
+                let bytes = self.get_blob(reference, 4 << 20)?;
+                let media_type = serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .ok()
+                    .and_then(|m| m["mediaType"].as_str().map(str::to_string))
+                    .unwrap_or_else(|| super::MANIFEST_V1.to_string());
+                Ok(Some((bytes, media_type)))
+            }
             None => Ok(None),
         }
     }
