@@ -656,7 +656,7 @@ fn registry_killed_mid_push_then_rerun_completes() {
     );
     drop(blob);
     let to = format!("{}/p/big:dev", reg.addr);
-    let mut child = xtask(d.path(), &["policy-bundle", "--to", &to])
+    let child = xtask(d.path(), &["policy-bundle", "--to", &to])
         .env("COSIGN_PASSWORD", PW)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

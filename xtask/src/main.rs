@@ -1,6 +1,7 @@
 //! `cargo xtask`: test, build, publish and verify the policy constitution, and bootstrap the
 //! Runner's cluster objects. This file parses the command line and dispatches; nothing else.
 
+mod bench;
 mod cosign;
 mod fsutil;
 mod git;
@@ -115,6 +116,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure the publish path against tar, gzip and skopeo (needs docker-registry, skopeo)
+    Bench {
+        /// Size of the generated policy tree for the packing benchmark, in MiB
+        #[arg(long, default_value_t = 50)]
+        mb: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -167,6 +174,7 @@ fn main() -> ExitCode {
             json,
             plain_http,
         }),
+        Command::Bench { mb } => bench::run(mb),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -118,3 +118,28 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
 pub fn signature_tag(digest: &str) -> String {
     format!("{}.sig", digest.replace(':', "-"))
 }
+
+/// Copies the manifest `reference` and its blobs from one store to another, uploading only the
+/// blobs the destination lacks; tags it `tag` there. Returns the manifest digest.
+pub fn copy(
+    from: &mut dyn Store,
+    reference: &str,
+    to: &mut dyn Store,
+    tag: &str,
+) -> Result<String> {
+    let (bytes, media_type) = from
+        .get_manifest(reference)?
+        .ok_or_else(|| anyhow::anyhow!("{reference}: not found"))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes)?;
+    for d in std::iter::once(&manifest.config).chain(&manifest.layers) {
+        if !to.has_blob(&d.digest)? {
+            let blob = from.get_blob(&d.digest, d.size)?;
+            if sha256_digest(&blob) != d.digest {
+                anyhow::bail!("blob {} does not match its digest", d.digest);
+            }
+            to.put_blob(&d.digest, &blob, &|_| {})?;
+        }
+    }
+    to.put_manifest(tag, &media_type, &bytes)?;
+    Ok(sha256_digest(&bytes))
+}
