@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
+pub mod apiserver;
 pub mod registry;
 
 /// The workspace root (where `policy/constitution` lives).

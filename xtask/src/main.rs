@@ -3,11 +3,15 @@
 
 mod bench;
 mod cosign;
+mod deploy_key;
 mod fsutil;
 mod git;
+mod kube;
 mod oci;
 mod policy;
+mod policy_pub_deploy;
 mod publish;
+mod secrets;
 mod verify;
 
 use std::path::PathBuf;
@@ -18,10 +22,17 @@ use clap::{Parser, Subcommand};
 const DEFAULT_POLICY_DIR: &str = "policy/constitution";
 const DEFAULT_BUNDLE: &str = "target/policy/bundle.tar.gz";
 const DEFAULT_KEYS: &str = ".policy-keys";
+const DEFAULT_NAMESPACE: &str = "trustacks-system";
 
 /// Release and bootstrap tooling for the policy constitution (replaces the Makefile).
 #[derive(Parser)]
-#[command(name = "cargo xtask", version, about, propagate_version = true)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    about,
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -116,11 +127,77 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Apply the public key as the `policy-pub-key` ConfigMap (server-side apply)
+    PolicyPubDeploy {
+        /// The Cosign public key
+        #[arg(long, default_value = ".policy-keys/cosign.pub")]
+        key: PathBuf,
+        #[command(flatten)]
+        cluster: Cluster,
+        /// Print the manifest instead of applying it
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// `.env` to the `trustacks-runner-llm` Secret; `secrets status` shows what exists
+    Secrets {
+        #[command(subcommand)]
+        action: Option<SecretsAction>,
+        /// The env file to read
+        #[arg(long, default_value = ".env")]
+        env_file: PathBuf,
+        #[command(flatten)]
+        cluster: Cluster,
+        /// Print the manifest with every value redacted instead of applying it
+        #[arg(long)]
+        dry_run: bool,
+        /// Create the namespace when it is missing
+        #[arg(long)]
+        create_namespace: bool,
+    },
+    /// Create a repository's ed25519 deploy key as a labelled Secret; prints the public key
+    DeployKey {
+        /// Repository name (DNS-1123 label): the Secret is `<REPO>-deploy-key`
+        repo: String,
+        /// Register the key with write access (default: read-only)
+        #[arg(long)]
+        read_write: bool,
+        /// Replace an existing key
+        #[arg(long)]
+        rotate: bool,
+        #[command(flatten)]
+        cluster: Cluster,
+    },
     /// Measure the publish path against tar, gzip and skopeo (needs docker-registry, skopeo)
     Bench {
         /// Size of the generated policy tree for the packing benchmark, in MiB
         #[arg(long, default_value_t = 50)]
         mb: usize,
+    },
+}
+
+/// Where cluster commands act.
+#[derive(clap::Args)]
+struct Cluster {
+    /// kubectl context (default: the current one)
+    #[arg(long)]
+    context: Option<String>,
+    /// Namespace
+    #[arg(long, short = 'n', default_value = DEFAULT_NAMESPACE)]
+    namespace: String,
+}
+
+#[derive(Subcommand)]
+enum SecretsAction {
+    /// Which expected items exist (✓/✗), never their values
+    Status {
+        #[command(flatten)]
+        cluster: Cluster,
+        /// The local public key to compare with the cluster's
+        #[arg(long, default_value = ".policy-keys/cosign.pub")]
+        key: PathBuf,
+        /// Print one JSON object for CI on stdout
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -175,6 +252,47 @@ fn main() -> ExitCode {
             plain_http,
         }),
         Command::Bench { mb } => bench::run(mb),
+        Command::PolicyPubDeploy {
+            key,
+            cluster,
+            dry_run,
+        } => {
+            policy_pub_deploy::policy_pub_deploy(&key, cluster.context, &cluster.namespace, dry_run)
+        }
+        Command::Secrets {
+            action: Some(SecretsAction::Status { cluster, key, json }),
+            ..
+        } => secrets::status(&secrets::StatusOptions {
+            context: cluster.context,
+            namespace: cluster.namespace,
+            key,
+            json,
+        }),
+        Command::Secrets {
+            action: None,
+            env_file,
+            cluster,
+            dry_run,
+            create_namespace,
+        } => secrets::secrets(&secrets::SecretsOptions {
+            env_file,
+            context: cluster.context,
+            namespace: cluster.namespace,
+            dry_run,
+            create_namespace,
+        }),
+        Command::DeployKey {
+            repo,
+            read_write,
+            rotate,
+            cluster,
+        } => deploy_key::deploy_key(&deploy_key::Options {
+            repo,
+            read_write,
+            rotate,
+            context: cluster.context,
+            namespace: cluster.namespace,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,391 @@
+//! `secrets`: the Runner's LLM settings from a local `.env` into the `trustacks-runner-llm`
+//! Secret, validated before the cluster is touched; and `secrets status`, which reports only
+//! whether each expected item exists (a checkmark), never a value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::cosign::keydir;
+use crate::kube::Kubectl;
+
+pub const SECRET_NAME: &str = "trustacks-runner-llm";
+pub const PUB_KEY_CONFIGMAP: &str = "policy-pub-key";
+pub const PUB_KEY_ENTRY: &str = "cosign.pub";
+pub const DEPLOY_KEY_ROLE: &str = "trustacks.io/role=git-deploy-key";
+pub const FINGERPRINT_ANNOTATION: &str = "trustacks.io/content-sha256";
+/// The keys the Runner reads, in the order they are reported.
+pub const KEYS: [&str; 4] = [
+    "ANTHROPIC_API_KEY",
+    "OPENROUTER_API_KEY",
+    "LLM_PROVIDER",
+    "OPENROUTER_MODEL",
+];
+const PROVIDERS: [(&str, &str); 2] = [
+    ("anthropic", "ANTHROPIC_API_KEY"),
+    ("openrouter", "OPENROUTER_API_KEY"),
+];
+
+/// The validated content of the Secret. Values are wiped from memory when dropped.
+pub struct Plan {
+    pub values: BTreeMap<&'static str, Zeroizing<String>>,
+    pub provider: &'static str,
+    pub provider_inferred: bool,
+    pub ignored: Vec<String>,
+}
+
+/// Reads and validates the env file. Errors name the file and line, never the content.
+pub fn plan(env_file: &Path) -> Result<Plan> {
+    let raw = Zeroizing::new(
+        std::fs::read(env_file).with_context(|| format!("{}: cannot read", env_file.display()))?,
+    );
+    let text = Zeroizing::new(
+        String::from_utf8(raw.to_vec())
+            .map_err(|_| anyhow!("{}: not valid UTF-8", env_file.display()))?,
+    );
+    // dotenvy leaves a BOM and CRs in place; normalize so Windows-edited files read the same.
+    let text = Zeroizing::new(text.trim_start_matches('\u{feff}').replace("\r\n", "\n"));
+    let mut values = BTreeMap::new();
+    let mut ignored = Vec::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        let (key, value) = match item {
+            Ok(kv) => kv,
+            Err(dotenvy::Error::LineParse(line, _)) => {
+                let at = line_number(&text, &line);
+                drop(Zeroizing::new(line));
+                bail!(
+                    "{}:{at}: malformed line (expected KEY=VALUE)",
+                    env_file.display()
+                );
+            }
+            Err(e) => bail!("{}: cannot parse: {}", env_file.display(), kind_only(&e)),
+        };
+        let value = Zeroizing::new(value);
+        match KEYS.iter().find(|k| **k == key) {
+            Some(k) if !value.is_empty() => {
+                values.insert(*k, value);
+            }
+            Some(_) => {}
+            None => ignored.push(key),
+        }
+    }
+    let (provider, provider_inferred) = match values.get("LLM_PROVIDER") {
+        Some(p) => match PROVIDERS.iter().find(|(name, _)| *name == p.as_str()) {
+            Some((name, _)) => (*name, false),
+            None => bail!(
+                "{}: LLM_PROVIDER must be `anthropic` or `openrouter`",
+                env_file.display()
+            ),
+        },
+        None => {
+            let present: Vec<_> = PROVIDERS
+                .iter()
+                .filter(|(_, key)| values.contains_key(key))
+                .collect();
+            match present.as_slice() {
+                [(name, _)] => (*name, true),
+                [] => bail!(
+                    "{}: no provider key: set ANTHROPIC_API_KEY or OPENROUTER_API_KEY",
+                    env_file.display()
+                ),
+                _ => bail!(
+                    "{}: both ANTHROPIC_API_KEY and OPENROUTER_API_KEY are set: choose one with LLM_PROVIDER=anthropic or LLM_PROVIDER=openrouter",
+                    env_file.display()
+                ),
+            }
+        }
+    };
+    let needed = PROVIDERS
+        .iter()
+        .find(|(name, _)| *name == provider)
+        .map(|(_, key)| *key)
+        .unwrap_or("ANTHROPIC_API_KEY");
+    if !values.contains_key(needed) {
+        bail!(
+            "{}: LLM_PROVIDER is {provider} but {needed} is not set",
+            env_file.display()
+        );
+    }
+    Ok(Plan {
+        values,
+        provider,
+        provider_inferred,
+        ignored,
+    })
+}
+
+/// The 1-based line of the first line of `text` equal to `line` (dotenvy reports the line's
+/// content, which must not be shown; its number can be).
+fn line_number(text: &str, line: &str) -> usize {
+    let first = line.lines().next().unwrap_or(line).trim_end();
+    text.lines()
+        .position(|l| l.trim_end() == first)
+        .map_or(0, |i| i + 1)
+}
+
+/// A dotenvy error described without its payload.
+fn kind_only(e: &dotenvy::Error) -> &'static str {
+    match e {
+        dotenvy::Error::Io(_) => "I/O error",
+        dotenvy::Error::EnvVar(_) => "variable substitution failed",
+        _ => "malformed file",
+    }
+}
+
+/// A sha256 over the keys and values, so a change is visible on the object without revealing
+/// anything (the API keys' entropy keeps the hash from being guessed back).
+pub fn fingerprint(values: &BTreeMap<&'static str, Zeroizing<String>>) -> String {
+    let mut h = Sha256::new();
+    for (k, v) in values {
+        h.update((k.len() as u64).to_be_bytes());
+        h.update(k.as_bytes());
+        h.update((v.len() as u64).to_be_bytes());
+        h.update(v.as_bytes());
+    }
+    crate::policy::bundle::hex(&h.finalize())
+}
+
+/// The Secret as JSON; `redact` replaces each value with `<redacted, N bytes>`.
+pub fn manifest(plan: &Plan, namespace: &str, redact: bool) -> Zeroizing<String> {
+    let data: serde_json::Map<String, serde_json::Value> = plan
+        .values
+        .iter()
+        .map(|(k, v)| {
+            let shown = if redact {
+                format!("<redacted, {} bytes>", v.len())
+            } else {
+                B64.encode(v.as_bytes())
+            };
+            (k.to_string(), json!(shown))
+        })
+        .collect();
+    let m = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": SECRET_NAME,
+            "namespace": namespace,
+            "labels": crate::kube::managed_labels(),
+            "annotations": {FINGERPRINT_ANNOTATION: fingerprint(&plan.values)},
+        },
+        "type": "Opaque",
+        "data": data,
+    });
+    Zeroizing::new(serde_json::to_string_pretty(&m).unwrap_or_default())
+}
+
+pub struct SecretsOptions {
+    pub env_file: PathBuf,
+    pub context: Option<String>,
+    pub namespace: String,
+    pub dry_run: bool,
+    pub create_namespace: bool,
+}
+
+pub fn secrets(o: &SecretsOptions) -> Result<()> {
+    let plan = plan(&o.env_file)?;
+    for key in &plan.ignored {
+        eprintln!(
+            "warning: {}: ignoring {key} (the Secret holds only {})",
+            o.env_file.display(),
+            KEYS.join(", ")
+        );
+    }
+    let how = if plan.provider_inferred {
+        "inferred from the key present"
+    } else {
+        "from LLM_PROVIDER"
+    };
+    eprintln!("provider: {} ({how})", plan.provider);
+    if o.dry_run {
+        println!("{}", manifest(&plan, &o.namespace, true).as_str());
+        return Ok(());
+    }
+    let kubectl = Kubectl::new(o.context.clone(), &o.namespace)?;
+    if o.create_namespace {
+        let ns =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": o.namespace}});
+        kubectl.apply(ns.to_string().as_bytes(), &[])?;
+    }
+    let body = manifest(&plan, &o.namespace, false);
+    let hide: Vec<&str> = plan.values.values().map(|v| v.as_str()).collect();
+    kubectl.apply(body.as_bytes(), &hide)?;
+    let keys: Vec<&str> = plan.values.keys().copied().collect();
+    println!(
+        "applied secret/{SECRET_NAME} in {} with {} (content sha256 {})",
+        o.namespace,
+        keys.join(", "),
+        &fingerprint(&plan.values)[..16]
+    );
+    Ok(())
+}
+
+pub struct StatusOptions {
+    pub context: Option<String>,
+    pub namespace: String,
+    pub key: PathBuf,
+    pub json: bool,
+}
+
+/// `secrets status`: names only cross from kubectl, through go-templates.
+pub fn status(o: &StatusOptions) -> Result<()> {
+    let k = Kubectl::new(o.context.clone(), &o.namespace)?;
+    let names = "{{range $k, $v := .data}}{{$k}}\n{{end}}";
+    let llm_keys: Vec<String> = k
+        .get("secret", SECRET_NAME, names)?
+        .map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    // The public key is public: its PEM may be read, to compare with the local one.
+    let pub_pem = k.get(
+        "configmap",
+        PUB_KEY_CONFIGMAP,
+        &format!("{{{{index .data \"{PUB_KEY_ENTRY}\"}}}}"),
+    )?;
+    let deploy = k.list(
+        "secret",
+        DEPLOY_KEY_ROLE,
+        "{{range .items}}{{.metadata.name}}\n{{end}}",
+    )?;
+    let deploy: Vec<&str> = deploy.lines().filter(|l| !l.is_empty()).collect();
+
+    let mut items = Vec::new();
+    for key in KEYS {
+        let present = llm_keys.iter().any(|k| k == key);
+        items.push((format!("secret/{SECRET_NAME} {key}"), present));
+    }
+    let pub_present = pub_pem
+        .as_deref()
+        .is_some_and(|p| !p.trim().is_empty() && p != "<no value>");
+    items.push((
+        format!("configmap/{PUB_KEY_CONFIGMAP} {PUB_KEY_ENTRY}"),
+        pub_present,
+    ));
+    for name in &deploy {
+        items.push((format!("secret/{name}"), true));
+    }
+    let local = keydir::read_public(&o.key).ok();
+    let matches = match (&pub_pem, &local) {
+        (Some(pem), Some(local)) if pub_present => Some(
+            crate::cosign::keys::parse_public(pem, "cluster key")
+                .ok()
+                .as_ref()
+                == Some(local),
+        ),
+        _ => None,
+    };
+    let has_provider_key = llm_keys
+        .iter()
+        .any(|k| k == "ANTHROPIC_API_KEY" || k == "OPENROUTER_API_KEY");
+    let ok = has_provider_key && pub_present && matches != Some(false);
+
+    if o.json {
+        let report = json!({
+            "namespace": o.namespace,
+            "items": items.iter().map(|(n, p)| json!({"item": n, "present": p})).collect::<Vec<_>>(),
+            "deploy_keys": deploy,
+            "pub_key_matches_local": matches,
+            "ok": ok,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for (name, present) in &items {
+            println!("{} {name}", if *present { "✓" } else { "✗" });
+        }
+        if deploy.is_empty() {
+            println!("  (no deploy keys labelled {DEPLOY_KEY_ROLE})");
+        }
+        match matches {
+            Some(true) => println!("✓ cluster {PUB_KEY_ENTRY} matches {}", o.key.display()),
+            Some(false) => println!("✗ cluster {PUB_KEY_ENTRY} differs from {}", o.key.display()),
+            None => println!("  ({PUB_KEY_ENTRY} not compared: missing here or in the cluster)"),
+        }
+    }
+    if !ok {
+        let mut why = Vec::new();
+        if !has_provider_key {
+            why.push("no provider API key in the Secret (run `cargo xtask secrets`)");
+        }
+        if !pub_present {
+            why.push("no policy public key (run `cargo xtask policy-pub-deploy`)");
+        }
+        if matches == Some(false) {
+            why.push("the cluster's policy public key is not the local one");
+        }
+        bail!("{}", why.join("; "));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_of(text: &str) -> Result<Plan> {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join(".env");
+        std::fs::write(&p, text).unwrap();
+        plan(&p)
+    }
+
+    #[test]
+    fn dotenv_forms_are_read() {
+        let p = plan_of(
+            "\u{feff}# comment\r\nexport ANTHROPIC_API_KEY=\"sk-ant-quoted\"\r\n\
+             OPENROUTER_MODEL='anthropic/claude'\r\nOTHER=x\r\nOPENROUTER_API_KEY=\r\n",
+        )
+        .unwrap();
+        assert_eq!(p.values["ANTHROPIC_API_KEY"].as_str(), "sk-ant-quoted");
+        assert_eq!(p.values["OPENROUTER_MODEL"].as_str(), "anthropic/claude");
+        assert!(
+            !p.values.contains_key("OPENROUTER_API_KEY"),
+            "empty values are left out"
+        );
+        assert_eq!((p.provider, p.provider_inferred), ("anthropic", true));
+        assert_eq!(p.ignored, ["OTHER"]);
+    }
+
+    #[test]
+    fn provider_rules() {
+        let err = |t: &str| plan_of(t).err().unwrap().to_string();
+        assert!(err("ANTHROPIC_API_KEY=a\nOPENROUTER_API_KEY=b\n")
+            .contains("choose one with LLM_PROVIDER"));
+        assert!(err("LLM_PROVIDER=openai\nANTHROPIC_API_KEY=a\n")
+            .contains("must be `anthropic` or `openrouter`"));
+        assert!(err("LLM_PROVIDER=openrouter\nANTHROPIC_API_KEY=a\n")
+            .contains("OPENROUTER_API_KEY is not set"));
+        assert!(err("OPENROUTER_MODEL=x\n").contains("no provider key"));
+        let p = plan_of("LLM_PROVIDER=openrouter\nANTHROPIC_API_KEY=a\nOPENROUTER_API_KEY=b\n")
+            .unwrap();
+        assert_eq!((p.provider, p.provider_inferred), ("openrouter", false));
+    }
+
+    #[test]
+    fn malformed_line_is_named_not_echoed() {
+        let err = plan_of("ANTHROPIC_API_KEY=ok\nthis line has sk-canary-value and no equals\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.ends_with(".env:2: malformed line (expected KEY=VALUE)"),
+            "{err}"
+        );
+        assert!(!err.contains("canary"));
+    }
+
+    #[test]
+    fn manifest_redacts_and_fingerprints() {
+        let p = plan_of("ANTHROPIC_API_KEY=sk-secret-1\n").unwrap();
+        let red = manifest(&p, "ns", true);
+        assert!(red.contains("<redacted, 11 bytes>") && !red.contains("sk-secret"));
+        let real: serde_json::Value = serde_json::from_str(&manifest(&p, "ns", false)).unwrap();
+        assert_eq!(real["data"]["ANTHROPIC_API_KEY"], B64.encode("sk-secret-1"));
+        let other = plan_of("ANTHROPIC_API_KEY=sk-secret-2\n").unwrap();
+        assert_ne!(fingerprint(&p.values), fingerprint(&other.values));
+    }
+}
