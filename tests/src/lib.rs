@@ -164,3 +164,48 @@ pub fn require(program: &str) -> PathBuf {
             panic!("{program} is not installed: run ./scripts/test, which installs it")
         })
 }
+
+/// Standard base64, written here so the tests' checks do not share the xtask's base64 crate.
+pub mod b64 {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(raw: &[u8]) -> String {
+        let mut out = String::new();
+        for c in raw.chunks(3) {
+            let n = (c[0] as u32) << 16
+                | (*c.get(1).unwrap_or(&0) as u32) << 8
+                | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    pub fn decode(s: &str) -> Vec<u8> {
+        let val = |c: u8| TABLE.iter().position(|&t| t == c).expect("base64") as u32;
+        let clean: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
+        let mut out = Vec::new();
+        for chunk in clean.chunks(4) {
+            let mut n = 0u32;
+            for (i, &c) in chunk.iter().enumerate() {
+                n |= val(c) << (18 - 6 * i);
+            }
+            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+            out.extend_from_slice(&bytes[..chunk.len() - 1]);
+        }
+        out
+    }
+
+    #[test]
+    fn round_trip() {
+        for s in ["", "a", "ab", "abc", "ci-bot:registry-pass-123"] {
+            assert_eq!(decode(&encode(s.as_bytes())), s.as_bytes());
+        }
+        assert_eq!(encode(b"abcd"), "YWJjZA==");
+    }
+}

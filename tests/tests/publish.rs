@@ -8,6 +8,15 @@ use e2e::registry::TestRegistry;
 use e2e::{require, run, sample_copy, workspace, write_tree, xtask, Run};
 
 const PW: &str = "correct horse battery staple";
+/// A release push: extra tags and an annotation.
+const RELEASE_ARGS: &[&str] = &[
+    "--tag",
+    "1.4.0",
+    "--tag",
+    "1",
+    "--annotation",
+    "org.opencontainers.image.licenses=Apache-2.0",
+];
 
 fn with_pw(cwd: &Path, args: &[&str], pw: &str) -> Run {
     xtask(cwd, args)
@@ -181,18 +190,7 @@ fn push_sign_verify_against_a_registry() {
     let d = sample_copy();
     let repo = format!("{}/trustacks/policy/constitution", reg.addr);
     let to = format!("{repo}:dev");
-    let j = bundle_json(
-        d.path(),
-        &to,
-        &[
-            "--tag",
-            "1.4.0",
-            "--tag",
-            "1",
-            "--annotation",
-            "org.opencontainers.image.licenses=Apache-2.0",
-        ],
-    );
+    let j = bundle_json(d.path(), &to, RELEASE_ARGS);
     let digest = j["digest"].as_str().unwrap().to_string();
 
     // skopeo reads the manifest; every tag names the same digest.
@@ -277,18 +275,7 @@ fn push_sign_verify_against_a_registry() {
     assert!(out.join(".manifest").is_file() && out.join("lib/lib.rego").is_file());
 
     // Same sources again: same digest, no blob uploaded, signature not duplicated.
-    let again = bundle_json(
-        d.path(),
-        &to,
-        &[
-            "--tag",
-            "1.4.0",
-            "--tag",
-            "1",
-            "--annotation",
-            "org.opencontainers.image.licenses=Apache-2.0",
-        ],
-    );
+    let again = bundle_json(d.path(), &to, RELEASE_ARGS);
     assert_eq!(again["digest"], digest.as_str());
     assert_eq!(again["uploaded_blobs"], 0, "{again}");
     assert_eq!(again["signature"]["appended"], false);
@@ -297,18 +284,7 @@ fn push_sign_verify_against_a_registry() {
     // A second key appends its signature; the first still verifies.
     let other = tempfile::tempdir().unwrap();
     e2e::copy_dir(&d.path().join("policy"), &other.path().join("policy"));
-    let j2 = bundle_json(
-        other.path(),
-        &to,
-        &[
-            "--tag",
-            "1.4.0",
-            "--tag",
-            "1",
-            "--annotation",
-            "org.opencontainers.image.licenses=Apache-2.0",
-        ],
-    );
+    let j2 = bundle_json(other.path(), &to, RELEASE_ARGS);
     assert_eq!(j2["digest"], digest.as_str());
     assert_eq!(j2["signature"]["signatures"], 2);
     run(d.path(), &["policy-verify", &to]).ok();
@@ -360,8 +336,7 @@ fn push_sign_verify_against_a_registry() {
 }
 
 fn openssl_verifies(public: &Path, payload: &Path, sig_b64: &str) {
-    use base64_decode::decode;
-    let der = decode(sig_b64);
+    let der = e2e::b64::decode(sig_b64);
     let sig_file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(sig_file.path(), der).unwrap();
     let out = Command::new("openssl")
@@ -378,33 +353,6 @@ fn openssl_verifies(public: &Path, payload: &Path, sig_b64: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// A minimal standard-alphabet base64 decoder, so the check does not share our base64 crate.
-mod base64_decode {
-    pub fn decode(s: &str) -> Vec<u8> {
-        let val = |c: u8| -> u32 {
-            match c {
-                b'A'..=b'Z' => (c - b'A') as u32,
-                b'a'..=b'z' => (c - b'a' + 26) as u32,
-                b'0'..=b'9' => (c - b'0' + 52) as u32,
-                b'+' => 62,
-                b'/' => 63,
-                _ => panic!("not base64"),
-            }
-        };
-        let clean: Vec<u8> = s.bytes().filter(|&c| c != b'=').collect();
-        let mut out = Vec::new();
-        for chunk in clean.chunks(4) {
-            let mut n = 0u32;
-            for (i, &c) in chunk.iter().enumerate() {
-                n |= val(c) << (18 - 6 * i);
-            }
-            let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-            out.extend_from_slice(&bytes[..chunk.len() - 1]);
-        }
-        out
-    }
 }
 
 /// Tampering, on the embedded default (an OCI layout), where blobs can be edited in place.
@@ -553,24 +501,7 @@ fn authenticated_registry_env_docker_config_and_wrong_credentials() {
 
     // The Docker config file, as `docker login` writes it.
     let docker = tempfile::tempdir().unwrap();
-    let auth = {
-        let raw = b"ci-bot:registry-pass-123";
-        let table = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut s = String::new();
-        for c in raw.chunks(3) {
-            let n = (c[0] as u32) << 16
-                | (*c.get(1).unwrap_or(&0) as u32) << 8
-                | *c.get(2).unwrap_or(&0) as u32;
-            for i in 0..4 {
-                if i <= c.len() {
-                    s.push(table[(n >> (18 - 6 * i) & 63) as usize] as char)
-                } else {
-                    s.push('=')
-                }
-            }
-        }
-        s
-    };
+    let auth = e2e::b64::encode(b"ci-bot:registry-pass-123");
     std::fs::write(
         docker.path().join("config.json"),
         format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, reg.addr),
@@ -706,4 +637,47 @@ fn embedded_default_needs_no_registry() {
         "application/vnd.oci.image.layer.v1.tar+gzip"
     );
     run(d.path(), &["policy-verify", "oci:target/policy/oci:dev"]).ok();
+}
+
+/// Keys we write open with the format's published parameters in an independent implementation
+/// (Python's hashlib.scrypt, PyNaCl's SecretBox, cryptography's PKCS#8 loader).
+#[test]
+fn written_keys_decrypt_independently() {
+    let python = require("python3");
+    let d = tempfile::tempdir().unwrap();
+    with_pw(d.path(), &["policy-keys"], PW).ok();
+    let script = r#"
+import base64, hashlib, json, os, sys
+from nacl.secret import SecretBox
+from cryptography.hazmat.primitives import serialization
+pem = open(".policy-keys/cosign.key").read()
+lines = pem.strip().splitlines()
+assert lines[0] == "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", lines[0]
+doc = json.loads(base64.b64decode("".join(lines[1:-1])))
+p = doc["kdf"]["params"]
+assert doc["kdf"]["name"] == "scrypt" and doc["cipher"]["name"] == "nacl/secretbox"
+key = hashlib.scrypt(os.environb[b"PW"], salt=base64.b64decode(doc["kdf"]["salt"]),
+                     n=p["N"], r=p["r"], p=p["p"], maxmem=256 << 20, dklen=32)
+der = SecretBox(key).decrypt(base64.b64decode(doc["ciphertext"]),
+                             base64.b64decode(doc["cipher"]["nonce"]))
+priv = serialization.load_der_private_key(der, password=None)
+pub = priv.public_key().public_bytes(serialization.Encoding.PEM,
+                                     serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+assert pub == open(".policy-keys/cosign.pub").read(), "public key differs"
+print("ok", p["N"], p["r"], p["p"])
+"#;
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .current_dir(d.path())
+        .env("PW", PW)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok 65536 8 1");
 }

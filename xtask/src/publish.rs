@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
-use crate::cosign::keydir::{KeyDir, KeyState};
+use crate::cosign::keydir::KeyDir;
 use crate::cosign::signature;
 use crate::oci::{self, Descriptor, Manifest, Target, CONFIG_V1, LAYER_TAR_GZIP, MANIFEST_V1};
 use crate::policy::{bundle, test, tree::PolicyTree};
@@ -65,12 +65,17 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     // 3. Keys: created on first run, as the Makefile did; the password is checked here,
     //    before the push, so a wrong one leaves the registry untouched.
     let keydir = KeyDir::new(&o.keys);
-    if !keydir.exists() {
-        let state = keydir.ensure(None, false)?;
-        debug_assert_eq!(state, KeyState::Created);
-        eprintln!("created a new keypair in {}", o.keys.display());
-    }
-    let secret = keydir.secret()?;
+    let created = match keydir.exists() {
+        true => None,
+        false => keydir.ensure(None, false)?.1,
+    };
+    let secret = match created {
+        Some(key) => {
+            eprintln!("created a new keypair in {}", o.keys.display());
+            key
+        }
+        None => keydir.secret()?,
+    };
 
     // 4. Push: blobs first, then the manifest under each tag.
     let mut store = oci::open(&target, o.plain_http)?;

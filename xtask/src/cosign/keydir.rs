@@ -47,7 +47,12 @@ impl KeyDir {
     }
 
     /// `policy-keys`: keep existing keys, or create (`import`: copy) a pair; `force` rotates.
-    pub fn ensure(&self, import: Option<&Path>, force: bool) -> Result<KeyState> {
+    /// A new or imported key comes back too, so a caller need not ask for the password again.
+    pub fn ensure(
+        &self,
+        import: Option<&Path>,
+        force: bool,
+    ) -> Result<(KeyState, Option<SecretKey>)> {
         self.check_git_ignored()?;
         let mut rotated = None;
         if self.exists() {
@@ -59,18 +64,18 @@ impl KeyDir {
                     );
                 }
                 self.public()?; // a kept pair must at least be readable
-                return Ok(KeyState::Kept);
+                return Ok((KeyState::Kept, None));
             }
             rotated = Some(self.set_aside()?);
         }
-        let (sealed, public) = match import {
+        let (sealed, key) = match import {
             Some(file) => {
                 let text = fs::read_to_string(file)
                     .with_context(|| format!("{}: cannot read", file.display()))?;
                 let password = password(&format!("password for {}", file.display()), false)?;
                 let key = open_named(&text, &password, file)?;
                 // The imported file is kept as written (either label), so cosign reads it as before.
-                (text, key.public_key())
+                (text, key)
             }
             None => {
                 let password = password("password for the new private key", true)?;
@@ -78,15 +83,17 @@ impl KeyDir {
                     eprintln!("warning: the private key is encrypted with an empty password");
                 }
                 let key = keys::generate();
-                (keys::seal(&key, &password)?, key.public_key())
+                let sealed = keys::seal(&key, &password)?;
+                (sealed, key)
             }
         };
-        self.write_pair(&sealed, &public)?;
-        Ok(match (rotated, import) {
+        self.write_pair(&sealed, &key.public_key())?;
+        let state = match (rotated, import) {
             (Some(old_suffix), _) => KeyState::Rotated { old_suffix },
             (None, Some(_)) => KeyState::Imported,
             (None, None) => KeyState::Created,
-        })
+        };
+        Ok((state, Some(key)))
     }
 
     fn write_pair(&self, sealed: &str, public: &PublicKey) -> Result<()> {
@@ -199,7 +206,7 @@ fn password(what: &str, confirm: bool) -> Result<Zeroizing<Vec<u8>>> {
 /// `policy-keys`: ensure the pair, then say what happened and show the public key.
 pub fn policy_keys(dir: &Path, import: Option<&Path>, force: bool) -> Result<()> {
     let keys = KeyDir::new(dir);
-    let state = keys.ensure(import, force)?;
+    let (state, _) = keys.ensure(import, force)?;
     let what = match &state {
         KeyState::Kept => "kept the existing keypair".to_string(),
         KeyState::Created => "created a new keypair".to_string(),

@@ -377,22 +377,14 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::tree::RegoFile;
     use std::io::Read;
-    use std::path::PathBuf;
 
-    fn tree(files: &[(&str, &str)]) -> PolicyTree {
-        PolicyTree {
-            root: PathBuf::from("t"),
-            modules: files
-                .iter()
-                .map(|(rel, text)| RegoFile {
-                    rel: rel.to_string(),
-                    text: text.to_string(),
-                })
-                .collect(),
-            data: vec![],
-        }
+    fn entry_names(gz: &[u8]) -> Vec<String> {
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(gz));
+        ar.entries()
+            .unwrap()
+            .map(|e| String::from_utf8(e.unwrap().path_bytes().to_vec()).unwrap())
+            .collect()
     }
 
     const RULES: &str = "package org.paths\nimport rego.v1\n\
@@ -421,17 +413,12 @@ mod tests {
 
     #[test]
     fn bundle_layout_manifest_and_inventory() {
-        let t = tree(&[
+        let t = PolicyTree::of(&[
             ("paths/p.rego", RULES),
             ("paths/p_test.rego", "package org.paths_test\n"),
         ]);
         let b = build(&t, "abc", false).unwrap();
-        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(b.bytes.as_slice()));
-        let names: Vec<String> = ar
-            .entries()
-            .unwrap()
-            .map(|e| String::from_utf8(e.unwrap().path_bytes().to_vec()).unwrap())
-            .collect();
+        let names = entry_names(&b.bytes);
         assert_eq!(
             names,
             [
@@ -466,26 +453,21 @@ mod tests {
     #[test]
     fn long_names_survive() {
         let long = format!("{}/p.rego", "d".repeat(120));
-        let t = tree(&[(long.as_str(), RULES)]);
+        let t = PolicyTree::of(&[(long.as_str(), RULES)]);
         let b = build(&t, "", false).unwrap();
-        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(b.bytes.as_slice()));
-        let names: Vec<String> = ar
-            .entries()
-            .unwrap()
-            .map(|e| String::from_utf8(e.unwrap().path_bytes().to_vec()).unwrap())
-            .collect();
+        let names = entry_names(&b.bytes);
         assert!(names.contains(&format!("/{long}")), "{names:?}");
     }
 
     #[test]
     fn empty_inventory_and_runtime_errors_are_refused() {
-        let t = tree(&[("p.rego", "package p\nimport rego.v1\nallow if true\n")]);
+        let t = PolicyTree::of(&[("p.rego", "package p\nimport rego.v1\nallow if true\n")]);
         let err = build(&t, "", false).unwrap_err().to_string();
         assert!(err.contains("declares no rules"), "{err}");
 
         let bad = "package p\nimport rego.v1\nrule_metadata[\"p.x\"] := {}\n\
                    x := 1 / 0\ny := 2 / 0\n";
-        let err = build(&tree(&[("p.rego", bad)]), "", false)
+        let err = build(&PolicyTree::of(&[("p.rego", bad)]), "", false)
             .unwrap_err()
             .to_string();
         let lines: Vec<_> = err.lines().collect();
@@ -497,7 +479,7 @@ mod tests {
     #[test]
     fn duplicate_rule_ids_are_refused() {
         let other = "package org.ci\nimport rego.v1\nrule_metadata[\"paths.allowed\"] := {}\n";
-        let t = tree(&[("a.rego", RULES), ("b.rego", other)]);
+        let t = PolicyTree::of(&[("a.rego", RULES), ("b.rego", other)]);
         let err = build(&t, "", false).unwrap_err().to_string();
         assert!(
             err.contains("\"paths.allowed\" is already declared"),

@@ -280,25 +280,10 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::tree::{PolicyTree, RegoFile};
-    use std::path::PathBuf;
-
-    fn tree(files: &[(&str, &str)]) -> PolicyTree {
-        PolicyTree {
-            root: PathBuf::from("t"),
-            modules: files
-                .iter()
-                .map(|(rel, text)| RegoFile {
-                    rel: rel.to_string(),
-                    text: text.to_string(),
-                })
-                .collect(),
-            data: vec![],
-        }
-    }
+    use crate::policy::tree::PolicyTree;
 
     fn eval(files: &[(&str, &str)], pkg: &str, rule: &str) -> Value {
-        let t = tree(files);
+        let t = PolicyTree::of(files);
         let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
         p.eval(pkg, rule).unwrap()
     }
@@ -365,7 +350,7 @@ mod tests {
     fn errors_are_one_line_with_original_columns() {
         let t = "package t\nimport rego.v1\nimport data.p\nr if p.x == 1 / 0\n";
         let files = [("p.rego", "package p\nx := 1\n"), ("t.rego", t)];
-        let tr = tree(&files);
+        let tr = PolicyTree::of(&files);
         let mut p = Policy::load(&tr, &serde_json::json!({})).unwrap();
         let err = p.eval("t", "r").unwrap_err().to_string();
         assert!(!err.contains('\n'), "{err}");
@@ -381,7 +366,7 @@ mod tests {
             ("a.rego", "package a\nx := \n"),
             ("b.rego", "package b\ny if {\n"),
         ];
-        let err = Policy::load(&tree(&files), &serde_json::json!({}))
+        let err = Policy::load(&PolicyTree::of(&files), &serde_json::json!({}))
             .err()
             .unwrap()
             .to_string();
@@ -395,7 +380,7 @@ mod tests {
     fn rules_are_listed_once_per_name() {
         let src = "package p\nimport rego.v1\ndeny contains 1 if true\ndeny contains 2 if true\n\
                    f(x) := x\ndefault allow := false\nallow if true\n";
-        let t = tree(&[("p.rego", src)]);
+        let t = PolicyTree::of(&[("p.rego", src)]);
         let p = Policy::load(&t, &serde_json::json!({})).unwrap();
         let names: Vec<_> = p
             .rules()

@@ -167,18 +167,9 @@ pub fn policy_test(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::tree::RegoFile;
-    use std::path::PathBuf;
 
     fn results(src: &str) -> Vec<(String, Outcome)> {
-        let tree = PolicyTree {
-            root: PathBuf::from("t"),
-            modules: vec![RegoFile {
-                rel: "p_test.rego".into(),
-                text: src.into(),
-            }],
-            data: vec![],
-        };
+        let tree = PolicyTree::of(&[("p_test.rego", src)]);
         let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
         run_tests(&tree, &mut p, None)
             .into_iter()

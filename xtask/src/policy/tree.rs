@@ -64,6 +64,22 @@ impl PolicyTree {
         Ok(tree)
     }
 
+    /// An in-memory tree rooted at `t`, for unit tests.
+    #[cfg(test)]
+    pub fn of(files: &[(&str, &str)]) -> PolicyTree {
+        PolicyTree {
+            root: PathBuf::from("t"),
+            modules: files
+                .iter()
+                .map(|(rel, text)| RegoFile {
+                    rel: rel.to_string(),
+                    text: text.to_string(),
+                })
+                .collect(),
+            data: vec![],
+        }
+    }
+
     /// The path a user would type for a file of the tree.
     pub fn display(&self, rel: &str) -> String {
         self.root.join(rel).display().to_string()
