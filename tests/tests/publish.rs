@@ -595,13 +595,30 @@ fn registry_killed_mid_push_then_rerun_completes() {
         .unwrap();
     let uploads = reg.uploads_dir("p/big");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !uploads.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(2));
+    // Kill once more than 1 MiB of an upload has reached the registry's storage: the large
+    // bundle layer is then in flight (the config blob is a few hundred bytes).
+    let in_flight = || -> u64 {
+        let Ok(dirs) = std::fs::read_dir(&uploads) else {
+            return 0;
+        };
+        dirs.flatten()
+            .filter_map(|d| std::fs::metadata(d.path().join("data")).ok())
+            .map(|m| m.len())
+            .max()
+            .unwrap_or(0)
+    };
+    while in_flight() < 1 << 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    assert!(uploads.exists(), "the push never started uploading");
+    let partial = in_flight();
+    assert!(
+        partial >= 1 << 20,
+        "the layer upload was never seen in flight"
+    );
     reg.stop();
     let first: Run = child.wait_with_output().unwrap().into();
     first.failed();
+    assert!(first.error_line().contains("registry"), "{first}");
     reg.restart();
     assert_eq!(
         reg.status("/v2/p/big/manifests/dev"),
