@@ -58,42 +58,36 @@ impl Kubectl {
 
     /// `kubectl get KIND NAME -o go-template=TEMPLATE` in the namespace; `None` when not found.
     pub fn get(&self, kind: &str, name: &str, template: &str) -> Result<Option<String>> {
-        let ctx = self.context_args();
-        let ns = &self.namespace;
-        let tpl = format!("go-template={template}");
-        let out = cmd!(
-            self.sh,
-            "kubectl {ctx...} get {kind} {name} -n {ns} -o {tpl}"
-        )
-        .quiet()
-        .ignore_status()
-        .output()?;
-        if out.status.success() {
-            return Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()));
+        match self.get_template(&[kind, name], template)? {
+            Ok(out) => Ok(Some(out)),
+            // The object is missing (not its namespace, which `explain` words itself).
+            Err(stderr) if stderr.contains("(NotFound)") && !stderr.contains("namespaces \"") => {
+                Ok(None)
+            }
+            Err(stderr) => Err(self.explain(&stderr, &[])),
         }
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if stderr.contains("(NotFound)") && !stderr.contains("namespaces \"") {
-            return Ok(None);
-        }
-        Err(self.explain(&stderr, &[]))
     }
 
     /// `kubectl get KIND -l SELECTOR -o go-template=TEMPLATE` in the namespace.
     pub fn list(&self, kind: &str, selector: &str, template: &str) -> Result<String> {
+        self.get_template(&[kind, "-l", selector], template)?
+            .map_err(|stderr| self.explain(&stderr, &[]))
+    }
+
+    /// `kubectl get WHAT... -n NS -o go-template=TEMPLATE`: stdout, or kubectl's stderr.
+    fn get_template(&self, what: &[&str], template: &str) -> Result<Result<String, String>> {
         let ctx = self.context_args();
         let ns = &self.namespace;
         let tpl = format!("go-template={template}");
-        let out = cmd!(
-            self.sh,
-            "kubectl {ctx...} get {kind} -n {ns} -l {selector} -o {tpl}"
-        )
-        .quiet()
-        .ignore_status()
-        .output()?;
-        if out.status.success() {
-            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-        }
-        Err(self.explain(&String::from_utf8_lossy(&out.stderr), &[]))
+        let out = cmd!(self.sh, "kubectl {ctx...} get {what...} -n {ns} -o {tpl}")
+            .quiet()
+            .ignore_status()
+            .output()?;
+        Ok(if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        })
     }
 
     /// One line for a kubectl failure, with what to do about it.
