@@ -2,22 +2,21 @@
 //! Runner's cluster objects. This file parses the command line and dispatches; nothing else.
 
 mod bench;
+mod cluster;
 mod cosign;
-mod deploy_key;
 mod fsutil;
 mod git;
-mod kube;
 mod oci;
 mod policy;
-mod policy_pub_deploy;
-mod publish;
-mod secrets;
-mod verify;
+mod release;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use cluster::{deploy_key, policy_pub_deploy, secrets};
+use release::{publish, verify};
 
 const DEFAULT_POLICY_DIR: &str = "policy/constitution";
 const DEFAULT_BUNDLE: &str = "target/policy/bundle.tar.gz";

@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::json;
 
+use crate::cluster::kube::{self, Kubectl};
 use crate::cosign::keys;
-use crate::kube::{self, Kubectl};
 use crate::secrets::{PUB_KEY_CONFIGMAP, PUB_KEY_ENTRY};
 
 /// The ConfigMap for the public key in `file`. A private key, or anything that is not a P-256

@@ -12,8 +12,8 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::cluster::kube::Kubectl;
 use crate::cosign::keydir;
-use crate::kube::Kubectl;
 
 pub const SECRET_NAME: &str = "trustacks-runner-llm";
 pub const PUB_KEY_CONFIGMAP: &str = "policy-pub-key";
@@ -171,7 +171,7 @@ pub fn manifest(plan: &Plan, namespace: &str, redact: bool) -> Zeroizing<String>
         "metadata": {
             "name": SECRET_NAME,
             "namespace": namespace,
-            "labels": crate::kube::managed_labels(),
+            "labels": crate::cluster::kube::managed_labels(),
             "annotations": {FINGERPRINT_ANNOTATION: fingerprint(&plan.values)},
         },
         "type": "Opaque",

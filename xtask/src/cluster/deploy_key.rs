@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use serde_json::json;
 use ssh_key::{Algorithm, LineEnding, PrivateKey};
 
-use crate::kube::{self, Kubectl};
+use crate::cluster::kube::{self, Kubectl};
 
 pub const ROLE_LABEL: &str = "trustacks.io/role";
 pub const REPO_LABEL: &str = "trustacks.io/repo";

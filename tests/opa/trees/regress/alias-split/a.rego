@@ -1,0 +1,3 @@
+package lib
+
+is_admin(u) if u.role == "admin"

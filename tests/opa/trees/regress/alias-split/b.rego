@@ -1,0 +1,6 @@
+package lib
+
+names contains n if {
+	some u in input.users
+	n := u.name
+}

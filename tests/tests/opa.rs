@@ -1,0 +1,16 @@
+//! The side-by-side suite: every tree under `tests/opa/trees/<family>/<tree>/`, and the sample
+//! constitution, judged by the real OPA engine and by `cargo xtask policy-test`; any difference in
+//! a test verdict or a compile refusal fails, printing both.
+
+use e2e::opa::{assert_same_judgement, trees_under};
+use e2e::workspace;
+
+#[test]
+fn sample_constitution_is_judged_as_opa_judges_it() {
+    assert_same_judgement(&[workspace().join("policy/constitution")]);
+}
+
+#[test]
+fn every_tree_of_the_suite_is_judged_as_opa_judges_it() {
+    assert_same_judgement(&trees_under(&workspace().join("tests/opa/trees")));
+}
