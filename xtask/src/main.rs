@@ -51,6 +51,12 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// OPA's compile-time checks, like `opa check`: every refusal as `file:line:col: class: msg`
+    PolicyCheck {
+        /// Policy directory
+        #[arg(long, default_value = DEFAULT_POLICY_DIR)]
+        dir: PathBuf,
+    },
     /// Build a deterministic OPA bundle `.tar.gz`, like `opa build -b`
     PolicyBuild {
         /// Policy directory
@@ -207,6 +213,7 @@ fn main() -> ExitCode {
             policy::test::policy_test(&dir, run.as_deref(), verbose, &mut std::io::stdout())
                 .map(drop)
         }
+        Command::PolicyCheck { dir } => policy::check::policy_check(&dir),
         Command::PolicyBuild {
             dir,
             out,

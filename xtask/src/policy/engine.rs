@@ -43,6 +43,8 @@ impl Policy {
     /// Parses every module (collecting every syntax error, not only the first), resolves import
     /// aliases, and loads the modules and the `data` that `opa test` would see.
     pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
+        // OPA's compiler refuses these trees at load time; so do we, before evaluating anything.
+        super::check::check(tree)?;
         let mut engine = Engine::new();
         let mut decls = Vec::new();
         let mut packages = Vec::new();

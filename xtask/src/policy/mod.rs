@@ -1,6 +1,7 @@
 //! The Rego side: load a policy tree, run its tests, build its OPA bundle.
 
 pub mod bundle;
+pub mod check;
 pub mod engine;
 pub mod test;
 pub mod tree;

@@ -1,0 +1,727 @@
+//! OPA's compile-time checks over a tree's parsed modules, run before any test or bundle: each
+//! refusal is `file:line:col: rego_<class>_error: message`, in OPA v1.20's classes and words.
+//!
+//! The checks run in the order of OPA's compiler stages, and like OPA they stop after the first
+//! stage that refuses (a tree with an undefined function is not also checked for recursion).
+//! Every check is conservative: where OPA's answer depends on analysis done here only roughly
+//! (variable types, rule-head refs, whole-package refs), it accepts. A tree OPA accepts is never
+//! refused; the side-by-side suite (tests/tests/opa*.rs) holds both directions to OPA.
+
+mod calls;
+mod opa_builtins;
+mod recursion;
+mod safety;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Result};
+use regorus::unstable::{
+    AssignOp, Expr, Literal, LiteralStmt, Module, Parser, Query, Rule, RuleHead,
+};
+use regorus::Source;
+
+use super::tree::PolicyTree;
+
+/// The OPA version whose compiler these checks follow (and whose builtins `opa_builtins` lists).
+pub const OPA_VERSION: &str = "v1.20";
+
+/// Builtins OPA has that policies here cannot use: evaluating them needs what a test run or the
+/// Runner's offline evaluation does not have. A call is refused at check time, naming the
+/// builtin, in the words OPA uses for a builtin its capabilities leave out.
+pub const REFUSED_BUILTINS: &[(&str, &str)] = &[
+    ("http.send", "needs the network"),
+    ("net.lookup_ip_addr", "needs DNS, i.e. the network"),
+];
+
+/// One thing OPA's compiler would refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    /// `rego_parse_error`, `rego_type_error`, ...
+    pub class: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.col, self.class, self.message
+        )
+    }
+}
+
+/// Runs the checks; an error lists every refusal, one per line.
+pub fn check(tree: &PolicyTree) -> Result<()> {
+    let found = refusals(tree);
+    if found.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = found.iter().map(Refusal::to_string).collect();
+    bail!("{}", lines.join("\n"))
+}
+
+/// Every refusal of the tree's modules (file names as `tree.display` shows them).
+pub fn refusals(tree: &PolicyTree) -> Vec<Refusal> {
+    let files: Vec<(String, String)> = tree
+        .modules
+        .iter()
+        .map(|m| (tree.display(&m.rel), m.text.clone()))
+        .collect();
+    check_sources(&files)
+}
+
+/// `policy-check`: prints every refusal on stdout, like `opa check`; fails if there is one.
+pub fn policy_check(dir: &Path) -> Result<()> {
+    let started = Instant::now();
+    let tree = PolicyTree::load(dir)?;
+    let found = refusals(&tree);
+    for r in &found {
+        println!("{r}");
+    }
+    eprintln!(
+        "checked {} modules in {} ms",
+        tree.modules.len(),
+        started.elapsed().as_millis()
+    );
+    match found.len() {
+        0 => Ok(()),
+        1 => bail!(
+            "{}: 1 error (OPA {OPA_VERSION} would refuse it)",
+            dir.display()
+        ),
+        n => bail!(
+            "{}: {n} errors (OPA {OPA_VERSION} would refuse it)",
+            dir.display()
+        ),
+    }
+}
+
+/// The checks over `(file name, source)` pairs.
+pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
+    let mut mods = Vec::new();
+    let mut errors = Vec::new();
+    for (name, text) in files {
+        match parse(name, text) {
+            Ok(m) => {
+                let m = ModInfo::new(name.clone(), m);
+                errors.extend(illegal_defaults(&m));
+                mods.push(m);
+            }
+            Err(e) => errors.push(parse_refusal(name, &e)),
+        }
+    }
+    if !errors.is_empty() {
+        return errors;
+    }
+    let prog = Program::new(&mods);
+    // OPA's stage order: imports, rule conflicts, undefined functions, safety, recursion,
+    // types, unsafe (here: refused) builtins, deprecated builtins.
+    let stages: [fn(&Program) -> Vec<Refusal>; 8] = [
+        duplicate_imports,
+        rule_conflicts,
+        calls::undefined_functions,
+        safety::unsafe_vars,
+        recursion::recursive_rules,
+        calls::types,
+        calls::refused_builtins,
+        calls::deprecated_builtins,
+    ];
+    for stage in stages {
+        let found = stage(&prog);
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
+fn parse(name: &str, text: &str) -> Result<Module> {
+    let src = Source::from_contents(name.to_string(), text.to_string())?;
+    let mut parser = Parser::new(&src)?;
+    parser.enable_rego_v1()?;
+    parser.parse()
+}
+
+/// A regorus parse error (several lines: location, excerpt, caret, message) as one refusal.
+fn parse_refusal(name: &str, e: &anyhow::Error) -> Refusal {
+    let text = format!("{e}");
+    let (mut line, mut col) = (0, 0);
+    if let Some(at) = text.find("--> ") {
+        let loc = text[at + 4..].lines().next().unwrap_or("");
+        let mut parts = loc.rsplitn(3, ':');
+        col = parts
+            .next()
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(0);
+        line = parts
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or(0);
+    }
+    let msg = text
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or_else(|| text.lines().last().unwrap_or(""))
+        .trim();
+    // regorus refuses a duplicate import while parsing; OPA's compiler does, as a compile error.
+    let (class, message) = match msg.strip_prefix("import shadows following import defined earlier")
+    {
+        Some(_) => (
+            "rego_compile_error",
+            "import must not shadow an earlier import".to_string(),
+        ),
+        None => ("rego_parse_error", msg.to_string()),
+    };
+    Refusal {
+        file: name.to_string(),
+        line,
+        col,
+        class,
+        message,
+    }
+}
+
+/// OPA's parser allows only constants (and comprehensions) as a default rule's value.
+fn illegal_defaults(m: &ModInfo) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for rule in &m.module.policy {
+        let Rule::Default { value, .. } = &**rule else {
+            continue;
+        };
+        let mut what = None;
+        visit_outside_comprehensions(value, &mut |e| match e {
+            Expr::RefDot { .. } | Expr::RefBrack { .. } => what = Some("ref"),
+            Expr::Var { .. } if what.is_none() => what = Some("var"),
+            _ => {}
+        });
+        if let Some(what) = what {
+            out.push(m.refusal(
+                rule.span(),
+                "rego_parse_error",
+                format!("illegal default rule (value cannot contain {what})"),
+            ));
+        }
+    }
+    out
+}
+
+fn visit_outside_comprehensions(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            for i in items {
+                visit_outside_comprehensions(i, f);
+            }
+        }
+        Expr::Object { fields, .. } => {
+            for (_, k, v) in fields {
+                visit_outside_comprehensions(k, f);
+                visit_outside_comprehensions(v, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One parsed module and what name resolution needs of it.
+pub(crate) struct ModInfo {
+    pub file: String,
+    pub module: Module,
+    /// `data.<package>`
+    pub package: String,
+    /// Alias → imported path (`lib` → `data.lib`), for `data.` and `input.` imports.
+    pub aliases: HashMap<String, String>,
+}
+
+impl ModInfo {
+    fn new(file: String, module: Module) -> ModInfo {
+        let package = format!("data.{}", module.package.refr.span().text());
+        let mut aliases = HashMap::new();
+        for import in &module.imports {
+            if let Some((alias, target)) = import_alias(import) {
+                aliases.insert(alias, target);
+            }
+        }
+        ModInfo {
+            file,
+            module,
+            package,
+            aliases,
+        }
+    }
+
+    pub fn refusal(
+        &self,
+        span: &regorus::unstable::Span,
+        class: &'static str,
+        msg: String,
+    ) -> Refusal {
+        Refusal {
+            file: self.file.clone(),
+            line: span.line,
+            col: span.col,
+            class,
+            message: msg,
+        }
+    }
+}
+
+/// `(alias, path)` of a `data.`/`input.` import: `import data.a.b` → `b`, `... as c` → `c`.
+fn import_alias(import: &regorus::unstable::Import) -> Option<(String, String)> {
+    let target = import.refr.span().text().to_string();
+    let root = target.split(['.', '[']).next().unwrap_or("");
+    if root != "data" && root != "input" {
+        return None;
+    }
+    let alias = match &import.r#as {
+        Some(a) => a.text().to_string(),
+        None => {
+            let last = target.rsplit('.').next().unwrap_or(&target);
+            if !last.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return None;
+            }
+            last.to_string()
+        }
+    };
+    Some((alias, target))
+}
+
+/// What one rule declaration is, as OPA's rule-conflict check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Complete,
+    PartialSet,
+    Function(usize),
+    /// A ref head with brackets or dots (`a.b[x] := 1`): not compared.
+    RefHead,
+}
+
+pub(crate) struct Decl {
+    pub module: usize,
+    pub rule: usize,
+    /// Full static path: `data.p.f`, `data.p.a.b` (up to the first bracket).
+    pub path: String,
+    pub kind: Kind,
+    pub default: bool,
+}
+
+/// The whole tree: modules and every rule declaration, for name resolution.
+pub(crate) struct Program<'a> {
+    pub mods: &'a [ModInfo],
+    pub decls: Vec<Decl>,
+    /// Full path of every function → its arities.
+    pub functions: HashMap<String, Vec<usize>>,
+    /// Every `data.p.<name>` a rule declares (its first name), and every static head path.
+    pub rule_paths: HashSet<String>,
+    /// Package (`data.p`) → the first names of its rules.
+    pub rule_names: HashMap<String, HashSet<String>>,
+}
+
+impl<'a> Program<'a> {
+    fn new(mods: &'a [ModInfo]) -> Program<'a> {
+        let mut decls = Vec::new();
+        let mut functions: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut rule_paths = HashSet::new();
+        let mut rule_names: HashMap<String, HashSet<String>> = HashMap::new();
+        for (mi, m) in mods.iter().enumerate() {
+            for (ri, rule) in m.module.policy.iter().enumerate() {
+                let (refr, kind, default) = match &**rule {
+                    Rule::Spec { head, .. } => match head {
+                        RuleHead::Compr { refr, .. } => (refr, Kind::Complete, false),
+                        RuleHead::Set { refr, .. } => (refr, Kind::PartialSet, false),
+                        RuleHead::Func { refr, args, .. } => {
+                            (refr, Kind::Function(args.len()), false)
+                        }
+                    },
+                    Rule::Default { refr, args, .. } => {
+                        let kind = if args.is_empty() {
+                            Kind::Complete
+                        } else {
+                            Kind::Function(args.len())
+                        };
+                        (refr, kind, true)
+                    }
+                };
+                let (names, whole) = static_path(refr);
+                if names.is_empty() {
+                    continue;
+                }
+                let path = format!("{}.{}", m.package, names.join("."));
+                let root = format!("{}.{}", m.package, names[0]);
+                let kind = match kind {
+                    Kind::Complete | Kind::PartialSet if !(whole && names.len() == 1) => {
+                        Kind::RefHead
+                    }
+                    k => k,
+                };
+                if let Kind::Function(n) = kind {
+                    let arities = functions.entry(path.clone()).or_default();
+                    if !arities.contains(&n) {
+                        arities.push(n);
+                    }
+                }
+                rule_names
+                    .entry(m.package.clone())
+                    .or_default()
+                    .insert(names[0].to_string());
+                rule_paths.insert(root);
+                rule_paths.insert(path.clone());
+                decls.push(Decl {
+                    module: mi,
+                    rule: ri,
+                    path,
+                    kind,
+                    default,
+                });
+            }
+        }
+        Program {
+            mods,
+            decls,
+            functions,
+            rule_paths,
+            rule_names,
+        }
+    }
+
+    /// Whether `name` is a rule (first name of a rule head) of the module's package.
+    pub fn is_rule_name(&self, m: &ModInfo, name: &str) -> bool {
+        self.rule_names
+            .get(&m.package)
+            .is_some_and(|names| names.contains(name))
+    }
+
+    /// The absolute path (`data.x.y`, `input.z`) a dotted name stands for in module `m`, or
+    /// `None` when its first name is neither `data`, `input`, an import alias nor a rule.
+    pub fn resolve(&self, m: &ModInfo, names: &[&str]) -> Option<String> {
+        let first = *names.first()?;
+        let rest = names[1..]
+            .iter()
+            .map(|n| format!(".{n}"))
+            .collect::<String>();
+        if first == "data" || first == "input" {
+            return Some(format!("{first}{rest}"));
+        }
+        if let Some(target) = m.aliases.get(first) {
+            return Some(format!("{target}{rest}"));
+        }
+        if self.is_rule_name(m, first) {
+            return Some(format!("{}.{first}{rest}", m.package));
+        }
+        None
+    }
+
+    /// Whether some rule's path equals `path` or lies under it, or `path` lies under a rule.
+    pub fn touches_rules(&self, path: &str) -> bool {
+        self.rule_paths.iter().any(|p| {
+            p == path
+                || p.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+                || path
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|r| r.starts_with('.'))
+        })
+    }
+}
+
+/// The dotted names of a ref (`a.b[x].c` → `[a, b]`, with `whole` false: a bracket follows).
+/// String-literal brackets count as names (`a["b"]` → `[a, b]`).
+pub(crate) fn static_path(e: &Expr) -> (Vec<&str>, bool) {
+    let mut rev = Vec::new();
+    let mut cur = e;
+    let mut whole = true;
+    loop {
+        match cur {
+            Expr::Var { span, .. } => {
+                rev.push(span.text());
+                break;
+            }
+            Expr::RefDot { refr, field, .. } => {
+                rev.push(field.0.text());
+                cur = refr;
+            }
+            Expr::RefBrack { refr, index, .. } => {
+                match &**index {
+                    Expr::String { span, .. } | Expr::RawString { span, .. } => {
+                        rev.push(span.text().trim_matches(|c| c == '"' || c == '`'));
+                    }
+                    _ => {
+                        // Names after a variable index are not static.
+                        rev.clear();
+                        whole = false;
+                    }
+                }
+                cur = refr;
+            }
+            _ => return (Vec::new(), false),
+        }
+    }
+    rev.reverse();
+    (rev, whole)
+}
+
+/// `a.b.c` as written, if the expression is only a var and dots (a function name).
+pub(crate) fn dotted(e: &Expr) -> Option<Vec<&str>> {
+    match e {
+        Expr::Var { span, .. } => Some(vec![span.text()]),
+        Expr::RefDot { refr, field, .. } => {
+            let mut v = dotted(refr)?;
+            v.push(field.0.text());
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+/// Where an expression is visited from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pos {
+    /// The whole expression of a body literal (`f(x, out)` may have an output argument).
+    Statement,
+    /// Anywhere else.
+    Term,
+}
+
+/// Calls `f` on every expression of a rule (heads, bodies, comprehensions, `every`, `with`
+/// values; not `with` targets), with its position.
+pub(crate) fn walk_rule<'a>(rule: &'a Rule, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    match rule {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    walk_expr(refr, Pos::Term, f);
+                    if let Some(a) = assign {
+                        walk_expr(&a.value, Pos::Term, f);
+                    }
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    walk_expr(refr, Pos::Term, f);
+                    if let Some(k) = key {
+                        walk_expr(k, Pos::Term, f);
+                    }
+                }
+                RuleHead::Func {
+                    refr, args, assign, ..
+                } => {
+                    walk_expr(refr, Pos::Term, f);
+                    for a in args {
+                        walk_expr(a, Pos::Term, f);
+                    }
+                    if let Some(a) = assign {
+                        walk_expr(&a.value, Pos::Term, f);
+                    }
+                }
+            }
+            for b in bodies {
+                if let Some(a) = &b.assign {
+                    walk_expr(&a.value, Pos::Term, f);
+                }
+                walk_query(&b.query, f);
+            }
+        }
+        Rule::Default {
+            refr, args, value, ..
+        } => {
+            walk_expr(refr, Pos::Term, f);
+            for a in args {
+                walk_expr(a, Pos::Term, f);
+            }
+            walk_expr(value, Pos::Term, f);
+        }
+    }
+}
+
+pub(crate) fn walk_query<'a>(q: &'a Query, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    for s in &q.stmts {
+        walk_stmt(s, f);
+    }
+}
+
+fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    match &s.literal {
+        Literal::SomeVars { .. } => {}
+        Literal::SomeIn {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                walk_expr(k, Pos::Term, f);
+            }
+            walk_expr(value, Pos::Term, f);
+            walk_expr(collection, Pos::Term, f);
+        }
+        Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
+            walk_expr(expr, Pos::Statement, f)
+        }
+        Literal::Every { domain, query, .. } => {
+            walk_expr(domain, Pos::Term, f);
+            walk_query(query, f);
+        }
+    }
+    for w in &s.with_mods {
+        walk_expr(&w.r#as, Pos::Term, f);
+    }
+}
+
+pub(crate) fn walk_expr<'a>(e: &'a Expr, pos: Pos, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    f(e, pos);
+    let t = Pos::Term;
+    match e {
+        Expr::String { .. }
+        | Expr::RawString { .. }
+        | Expr::Number { .. }
+        | Expr::Bool { .. }
+        | Expr::Null { .. }
+        | Expr::Var { .. } => {}
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            for i in items {
+                walk_expr(i, t, f);
+            }
+        }
+        Expr::Object { fields, .. } => {
+            for (_, k, v) in fields {
+                walk_expr(k, t, f);
+                walk_expr(v, t, f);
+            }
+        }
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            walk_expr(term, t, f);
+            walk_query(query, f);
+        }
+        Expr::ObjectCompr {
+            key, value, query, ..
+        } => {
+            walk_expr(key, t, f);
+            walk_expr(value, t, f);
+            walk_query(query, f);
+        }
+        Expr::Call { fcn, params, .. } => {
+            walk_expr(fcn, t, f);
+            for p in params {
+                walk_expr(p, t, f);
+            }
+        }
+        Expr::UnaryExpr { expr, .. } => walk_expr(expr, t, f),
+        Expr::RefDot { refr, .. } => walk_expr(refr, t, f),
+        Expr::RefBrack { refr, index, .. } => {
+            walk_expr(refr, t, f);
+            walk_expr(index, t, f);
+        }
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            walk_expr(lhs, t, f);
+            walk_expr(rhs, t, f);
+        }
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                walk_expr(k, t, f);
+            }
+            walk_expr(value, t, f);
+            walk_expr(collection, t, f);
+        }
+    }
+}
+
+/// `import must not shadow import ...`: two imports with one alias in a module.
+fn duplicate_imports(prog: &Program) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for m in prog.mods {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        for import in &m.module.imports {
+            let Some((alias, _)) = import_alias(import) else {
+                continue;
+            };
+            let written = import.span.text().trim();
+            let written = written.strip_prefix("import").unwrap_or(written).trim();
+            match seen.get(&alias) {
+                Some(first) => out.push(m.refusal(
+                    &import.span,
+                    "rego_compile_error",
+                    format!("import must not shadow import {first}"),
+                )),
+                None => {
+                    seen.insert(
+                        alias,
+                        written.split_whitespace().collect::<Vec<_>>().join(" "),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `conflicting rules data.p.x found` (a name declared as two of complete, partial set and
+/// function), and `multiple default rules`.
+fn rule_conflicts(prog: &Program) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    let mut by_path: HashMap<&str, Vec<&Decl>> = HashMap::new();
+    let mut order = Vec::new();
+    for d in &prog.decls {
+        let e = by_path.entry(d.path.as_str()).or_default();
+        if e.is_empty() {
+            order.push(d.path.as_str());
+        }
+        e.push(d);
+    }
+    for path in order {
+        let decls = &by_path[path];
+        if decls.iter().any(|d| d.kind == Kind::RefHead) {
+            continue;
+        }
+        let first = decls[0];
+        let m = &prog.mods[first.module];
+        let span = m.module.policy[first.rule].span();
+        let functions = decls.iter().filter(|d| matches!(d.kind, Kind::Function(_)));
+        let sets = decls.iter().filter(|d| d.kind == Kind::PartialSet).count();
+        let completes = decls.iter().filter(|d| d.kind == Kind::Complete).count();
+        let kinds =
+            usize::from(functions.count() > 0) + usize::from(sets > 0) + usize::from(completes > 0);
+        if kinds > 1 {
+            out.push(m.refusal(
+                span,
+                "rego_type_error",
+                format!("conflicting rules {path} found"),
+            ));
+            continue;
+        }
+        let defaults: Vec<&&Decl> = decls.iter().filter(|d| d.default).collect();
+        if defaults.len() > 1 {
+            let at: Vec<String> = defaults
+                .iter()
+                .map(|d| {
+                    let dm = &prog.mods[d.module];
+                    format!("{}:{}", dm.file, dm.module.policy[d.rule].span().line)
+                })
+                .collect();
+            let pm = &prog.mods[defaults[0].module];
+            out.push(pm.refusal(
+                &pm.module.package.span,
+                "rego_type_error",
+                format!("multiple default rules {path} found at {}", at.join(", ")),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether an assignment is `:=`.
+pub(crate) fn is_colon_eq(op: &AssignOp) -> bool {
+    matches!(op, AssignOp::ColEq)
+}

@@ -1,0 +1,142 @@
+//! Recursion: rules and functions that depend on themselves, directly, mutually, through
+//! functions or through `data.` refs and import aliases
+//! (`rego_recursion_error: rule data.p.a is recursive: data.p.a -> data.p.b -> data.p.a`).
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+
+use regorus::unstable::{Expr, Rule, RuleHead};
+
+use super::safety::bound_in_rule;
+use super::{static_path, walk_expr, walk_rule, Pos, Program, Refusal};
+
+pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
+    // Nodes are full static rule paths; a ref depends on the longest rule path it lies under.
+    let paths: HashSet<&str> = prog.decls.iter().map(|d| d.path.as_str()).collect();
+    let mut edges: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut first_decl: HashMap<&str, usize> = HashMap::new();
+    for (i, d) in prog.decls.iter().enumerate() {
+        first_decl.entry(d.path.as_str()).or_insert(i);
+        let m = &prog.mods[d.module];
+        let rule = &m.module.policy[d.rule];
+        if matches!(&**rule, Rule::Default { .. }) {
+            continue;
+        }
+        let bound = bound_in_rule(rule);
+        let mut head = HashSet::new();
+        if let Rule::Spec { head: h, .. } = &**rule {
+            let refr = match h {
+                RuleHead::Compr { refr, .. }
+                | RuleHead::Set { refr, .. }
+                | RuleHead::Func { refr, .. } => refr,
+            };
+            walk_expr(refr, Pos::Term, &mut |e, _| {
+                head.insert(e.span().start);
+            });
+        }
+        let out = edges.entry(d.path.as_str()).or_default();
+        walk_rule(rule, &mut |e, _| {
+            if !matches!(
+                e,
+                Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
+            ) || head.contains(&e.span().start)
+            {
+                return;
+            }
+            // Most expressions are local variables and constants: skip them before any work.
+            let mut root = e;
+            while let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = root {
+                root = refr;
+            }
+            let Expr::Var { span, .. } = root else {
+                return;
+            };
+            let name = span.text();
+            if name != "data" && !m.aliases.contains_key(name) && !prog.is_rule_name(m, name) {
+                return;
+            }
+            let (names, _) = static_path(e);
+            let Some(first) = names.first() else {
+                return;
+            };
+            let via_data_or_alias = *first == "data" || m.aliases.contains_key(*first);
+            if !via_data_or_alias && bound.contains(*first) {
+                return;
+            }
+            let Some(full) = prog.resolve(m, &names) else {
+                return;
+            };
+            // The longest rule path that `full` equals or lies under.
+            let mut cut = full.as_str();
+            loop {
+                if let Some(p) = paths.get(cut) {
+                    out.insert(p);
+                    return;
+                }
+                match cut.rfind('.') {
+                    Some(i) => cut = &cut[..i],
+                    None => return,
+                }
+            }
+        });
+    }
+
+    let mut out = Vec::new();
+    let mut order: Vec<(&str, usize)> = first_decl.iter().map(|(p, i)| (*p, *i)).collect();
+    order.sort_by_key(|&(_, i)| i);
+    for (node, i) in order {
+        let Some(cycle) = shortest_cycle(&edges, node) else {
+            continue;
+        };
+        let d = &prog.decls[i];
+        let m = &prog.mods[d.module];
+        out.push(m.refusal(
+            m.module.policy[d.rule].span(),
+            "rego_recursion_error",
+            format!("rule {node} is recursive: {}", cycle.join(" -> ")),
+        ));
+    }
+    out
+}
+
+/// `node -> ... -> node`, the shortest way back, if there is one.
+fn shortest_cycle<'a>(
+    edges: &HashMap<&'a str, BTreeSet<&'a str>>,
+    node: &'a str,
+) -> Option<Vec<&'a str>> {
+    let mut prev: HashMap<&str, &str> = HashMap::new();
+    let mut queue = VecDeque::new();
+    for &n in edges.get(node)? {
+        if n == node {
+            return Some(vec![node, node]);
+        }
+        if !prev.contains_key(n) {
+            prev.insert(n, node);
+            queue.push_back(n);
+        }
+    }
+    while let Some(cur) = queue.pop_front() {
+        for &n in edges.get(cur).into_iter().flatten() {
+            if n == node {
+                let mut back = vec![cur];
+                let mut at = cur;
+                while let Some(&p) = prev.get(at) {
+                    if p == node {
+                        break;
+                    }
+                    back.push(p);
+                    at = p;
+                }
+                back.reverse();
+                let mut fwd = vec![node];
+                fwd.extend(back);
+                fwd.push(node);
+                return Some(fwd);
+            }
+            if !prev.contains_key(n) {
+                prev.insert(n, cur);
+                queue.push_back(n);
+            }
+        }
+    }
+    None
+}

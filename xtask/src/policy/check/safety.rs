@@ -1,0 +1,396 @@
+//! Unsafe variables: a variable a body uses but nothing in its scope can bind
+//! (`rego_unsafe_var_error: var x is unsafe`).
+//!
+//! Deliberately coarser than OPA's ordering-aware analysis: a variable counts as bound when any
+//! literal of its scope could bind it (a `:=`/`=` side, a ref index, `some ... in`, a call's
+//! output argument), so a cycle OPA refuses may pass here, but nothing OPA accepts is refused.
+
+use std::collections::HashSet;
+
+use regorus::unstable::{Expr, Literal, LiteralStmt, Query, Rule, RuleHead, Span};
+
+use super::{is_colon_eq, ModInfo, Program, Refusal};
+
+pub(crate) fn unsafe_vars(prog: &Program) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for m in prog.mods {
+        for rule in &m.module.policy {
+            let Rule::Spec { head, bodies, .. } = &**rule else {
+                continue;
+            };
+            let mut c = Checker {
+                prog,
+                m,
+                out: Vec::new(),
+                reported: HashSet::new(),
+            };
+            let mut args = HashSet::new();
+            // Head parts each body must bind: ref-head indexes, set keys, values.
+            let mut value: Option<&Expr> = None;
+            let mut key: Option<&Expr> = None;
+            let refr = match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    value = assign.as_ref().map(|a| &*a.value);
+                    refr
+                }
+                RuleHead::Set { refr, key: k, .. } => {
+                    key = k.as_deref();
+                    refr
+                }
+                RuleHead::Func {
+                    refr,
+                    args: a,
+                    assign,
+                    ..
+                } => {
+                    for arg in a {
+                        all_vars(arg, &mut args);
+                    }
+                    value = assign.as_ref().map(|a| &*a.value);
+                    refr
+                }
+            };
+            if bodies.is_empty() {
+                c.head_uses(refr, &args);
+                for e in key.into_iter().chain(value) {
+                    c.uses(e, &args);
+                }
+            }
+            for body in bodies {
+                let visible = c.query(&body.query, &args);
+                c.head_uses(refr, &visible);
+                if let Some(k) = key {
+                    c.uses(k, &visible);
+                }
+                let v = match &body.assign {
+                    Some(a) => Some(&*a.value),
+                    None if !body.is_else => value,
+                    None => None,
+                };
+                if let Some(v) = v {
+                    c.uses(v, &visible);
+                }
+            }
+            out.extend(c.out);
+        }
+    }
+    out
+}
+
+struct Checker<'a, 'p> {
+    prog: &'a Program<'p>,
+    m: &'a ModInfo,
+    out: Vec<Refusal>,
+    reported: HashSet<&'a str>,
+}
+
+impl<'a> Checker<'a, '_> {
+    fn global(&self, name: &str) -> bool {
+        name == "_"
+            || name == "input"
+            || name == "data"
+            || self.m.aliases.contains_key(name)
+            || self.prog.is_rule_name(self.m, name)
+    }
+
+    fn report(&mut self, span: &Span, name: &'a str) {
+        if self.reported.insert(name) {
+            self.out.push(self.m.refusal(
+                span,
+                "rego_unsafe_var_error",
+                format!("var {name} is unsafe"),
+            ));
+        }
+    }
+
+    /// Checks a query; returns the names visible in it (outer ones and those it can bind).
+    fn query(&mut self, q: &'a Query, outer: &HashSet<&'a str>) -> HashSet<&'a str> {
+        let mut visible = outer.clone();
+        for s in &q.stmts {
+            bindings(s, &mut visible);
+        }
+        for s in &q.stmts {
+            self.stmt(s, &visible);
+        }
+        visible
+    }
+
+    fn stmt(&mut self, s: &'a LiteralStmt, visible: &HashSet<&'a str>) {
+        match &s.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn {
+                key,
+                value,
+                collection,
+                ..
+            } => {
+                if let Some(k) = key {
+                    self.uses(k, visible);
+                }
+                self.uses(value, visible);
+                self.uses(collection, visible);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => self.uses(expr, visible),
+            Literal::Every {
+                key,
+                value,
+                domain,
+                query,
+                ..
+            } => {
+                self.uses(domain, visible);
+                let mut inner = visible.clone();
+                inner.insert(value.text());
+                if let Some(k) = key {
+                    inner.insert(k.text());
+                }
+                self.query(query, &inner);
+            }
+        }
+        for w in &s.with_mods {
+            self.uses(&w.r#as, visible);
+        }
+    }
+
+    /// Head parts: only the variables of ref-head indexes and set keys/values are uses.
+    fn head_uses(&mut self, e: &'a Expr, visible: &HashSet<&'a str>) {
+        match e {
+            Expr::Var { .. } | Expr::RefDot { .. } => {
+                if let Expr::RefDot { refr, .. } = e {
+                    self.head_uses(refr, visible);
+                }
+            }
+            Expr::RefBrack { refr, index, .. } => {
+                self.head_uses(refr, visible);
+                self.uses(index, visible);
+            }
+            other => self.uses(other, visible),
+        }
+    }
+
+    fn uses(&mut self, e: &'a Expr, visible: &HashSet<&'a str>) {
+        match e {
+            Expr::Var { span, .. } => {
+                let name = span.text();
+                if !visible.contains(name) && !self.global(name) {
+                    self.report(span, name);
+                }
+            }
+            Expr::String { .. }
+            | Expr::RawString { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. } => {}
+            Expr::Array { items, .. } | Expr::Set { items, .. } => {
+                for i in items {
+                    self.uses(i, visible);
+                }
+            }
+            Expr::Object { fields, .. } => {
+                for (_, k, v) in fields {
+                    self.uses(k, visible);
+                    self.uses(v, visible);
+                }
+            }
+            Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+                let inner = self.query(query, visible);
+                self.uses(term, &inner);
+            }
+            Expr::ObjectCompr {
+                key, value, query, ..
+            } => {
+                let inner = self.query(query, visible);
+                self.uses(key, &inner);
+                self.uses(value, &inner);
+            }
+            // The function's name is not a variable.
+            Expr::Call { params, .. } => {
+                for p in params {
+                    self.uses(p, visible);
+                }
+            }
+            Expr::UnaryExpr { expr, .. } => self.uses(expr, visible),
+            Expr::RefDot { refr, .. } => self.uses(refr, visible),
+            Expr::RefBrack { refr, index, .. } => {
+                self.uses(refr, visible);
+                self.uses(index, visible);
+            }
+            Expr::BinExpr { lhs, rhs, .. }
+            | Expr::BoolExpr { lhs, rhs, .. }
+            | Expr::ArithExpr { lhs, rhs, .. }
+            | Expr::AssignExpr { lhs, rhs, .. } => {
+                self.uses(lhs, visible);
+                self.uses(rhs, visible);
+            }
+            Expr::Membership {
+                key,
+                value,
+                collection,
+                ..
+            } => {
+                if let Some(k) = key {
+                    self.uses(k, visible);
+                }
+                self.uses(value, visible);
+                self.uses(collection, visible);
+            }
+        }
+    }
+}
+
+/// Every name a rule binds or declares anywhere (arguments, assignments, `some`, `every`,
+/// comprehension bodies): a name that may shadow a rule of the package.
+pub(crate) fn bound_in_rule<'a>(rule: &'a Rule) -> HashSet<&'a str> {
+    let mut out = HashSet::new();
+    match rule {
+        Rule::Spec { head, bodies, .. } => {
+            if let RuleHead::Func { args, .. } = head {
+                for a in args {
+                    all_vars(a, &mut out);
+                }
+            }
+            for b in bodies {
+                query_bound(&b.query, &mut out);
+            }
+        }
+        Rule::Default { args, .. } => {
+            for a in args {
+                all_vars(a, &mut out);
+            }
+        }
+    }
+    super::walk_rule(rule, &mut |e, _| match e {
+        Expr::ArrayCompr { query, .. }
+        | Expr::SetCompr { query, .. }
+        | Expr::ObjectCompr { query, .. } => query_bound(query, &mut out),
+        _ => {}
+    });
+    out
+}
+
+fn query_bound<'a>(q: &'a Query, out: &mut HashSet<&'a str>) {
+    for s in &q.stmts {
+        bindings(s, out);
+        match &s.literal {
+            Literal::SomeVars { vars, .. } => {
+                out.extend(vars.iter().map(|v| v.text()));
+            }
+            Literal::Every {
+                key, value, query, ..
+            } => {
+                out.insert(value.text());
+                if let Some(k) = key {
+                    out.insert(k.text());
+                }
+                query_bound(query, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every name a literal could bind (not under `not`).
+fn bindings<'a>(s: &'a LiteralStmt, out: &mut HashSet<&'a str>) {
+    match &s.literal {
+        Literal::SomeVars { .. } | Literal::NotExpr { .. } => {}
+        Literal::SomeIn {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                all_vars(k, out);
+            }
+            all_vars(value, out);
+            index_vars(collection, out);
+        }
+        Literal::Expr { expr, .. } => match &**expr {
+            Expr::AssignExpr { op, lhs, rhs, .. } => {
+                all_vars(lhs, out);
+                if is_colon_eq(op) {
+                    index_vars(rhs, out);
+                } else {
+                    all_vars(rhs, out);
+                }
+            }
+            Expr::Call { params, .. } => {
+                if let Some(last) = params.last() {
+                    all_vars(last, out);
+                }
+                for p in params {
+                    index_vars(p, out);
+                }
+            }
+            other => index_vars(other, out),
+        },
+        Literal::Every { domain, .. } => index_vars(domain, out),
+    }
+}
+
+/// Every variable in an expression, not inside comprehensions (their own scope).
+fn all_vars<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
+    visit(e, &mut |e| {
+        if let Expr::Var { span, .. } = e {
+            out.insert(span.text());
+        }
+    });
+}
+
+/// Variables in the index of a ref (`input.x[i]` binds `i` by iteration).
+fn index_vars<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
+    visit(e, &mut |e| {
+        if let Expr::RefBrack { index, .. } = e {
+            all_vars(index, out);
+        }
+    });
+}
+
+/// Pre-order over an expression without entering comprehensions or call names.
+fn visit<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
+    f(e);
+    match e {
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            for i in items {
+                visit(i, f);
+            }
+        }
+        Expr::Object { fields, .. } => {
+            for (_, k, v) in fields {
+                visit(k, f);
+                visit(v, f);
+            }
+        }
+        Expr::Call { params, .. } => {
+            for p in params {
+                visit(p, f);
+            }
+        }
+        Expr::UnaryExpr { expr, .. } => visit(expr, f),
+        Expr::RefDot { refr, .. } => visit(refr, f),
+        Expr::RefBrack { refr, index, .. } => {
+            visit(refr, f);
+            visit(index, f);
+        }
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            visit(lhs, f);
+            visit(rhs, f);
+        }
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                visit(k, f);
+            }
+            visit(value, f);
+            visit(collection, f);
+        }
+        _ => {}
+    }
+}
