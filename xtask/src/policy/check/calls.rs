@@ -119,80 +119,71 @@ fn for_each_call<'p>(
     }
 }
 
-/// `undefined function NAME`.
+/// `undefined function NAME`, and calls with the wrong number of arguments (OPA checks both in
+/// one stage, before safety and recursion). At a body literal's top a call may take one more
+/// argument: its output.
 pub(crate) fn undefined_functions(prog: &Program) -> Vec<Refusal> {
     let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, _, c, written, _| {
-        if let Callee::Undefined = c {
-            out.push(m.refusal(
-                e.span(),
-                "rego_type_error",
-                format!("undefined function {written}"),
-            ));
-        }
+    for_each_call(prog, &mut |m, e, params, c, written, pos| {
+        let k = params.len();
+        let fits = |n: usize| k == n || (pos == Pos::Statement && k == n + 1);
+        let msg = match c {
+            Callee::Undefined => format!("undefined function {written}"),
+            Callee::Builtin(&(name, args, _, _)) if args != "..." && !fits(arity(args)) => {
+                format!("{name}: arity mismatch")
+            }
+            Callee::User(path, arities) if !arities.iter().any(|&n| fits(n)) => {
+                format!(
+                    "function {path} has arity {}, got {k} arguments",
+                    arities[0]
+                )
+            }
+            _ => return,
+        };
+        out.push(m.refusal(e.span(), "rego_type_error", msg));
     });
     out
 }
 
-/// Arity of builtins and functions, and argument kinds OPA decides statically.
+fn arity(args: &str) -> usize {
+    if args.is_empty() {
+        0
+    } else {
+        args.split(',').count()
+    }
+}
+
+/// Arguments of a kind the builtin does not take (`count(5)`), as far as constants and builtin
+/// results tell.
 pub(crate) fn types(prog: &Program) -> Vec<Refusal> {
     let mut out = Vec::new();
     for m in prog.mods {
         for rule in &m.module.policy {
             let locals = locals_of(rule);
-            walk_rule(rule, &mut |e, pos| {
+            walk_rule(rule, &mut |e, _| {
                 let Expr::Call { fcn, params, .. } = e else {
                     return;
                 };
                 let Some(names) = dotted(fcn) else {
                     return;
                 };
-                let k = params.len();
-                let fits = |n: usize| k == n || (pos == Pos::Statement && k == n + 1);
-                match callee(prog, m, &names, &locals) {
-                    Callee::Builtin(&(name, args, _, _)) => {
-                        if args == "..." {
-                            return;
-                        }
-                        let want: Vec<&str> = if args.is_empty() {
-                            Vec::new()
-                        } else {
-                            args.split(',').collect()
-                        };
-                        if !fits(want.len()) {
-                            out.push(m.refusal(
-                                e.span(),
-                                "rego_type_error",
-                                format!("{name}: arity mismatch"),
-                            ));
-                            return;
-                        }
-                        let bad = want.iter().zip(params.iter()).any(|(w, p)| {
-                            *w != "*"
-                                && kinds(prog, m, p, &locals)
-                                    .is_some_and(|have| !have.chars().any(|c| w.contains(c)))
-                        });
-                        if bad {
-                            out.push(m.refusal(
-                                e.span(),
-                                "rego_type_error",
-                                format!("{name}: invalid argument(s)"),
-                            ));
-                        }
-                    }
-                    Callee::User(path, arities) => {
-                        if !arities.iter().any(|&n| fits(n)) {
-                            out.push(m.refusal(
-                                e.span(),
-                                "rego_type_error",
-                                format!(
-                                    "function {path} has arity {}, got {k} arguments",
-                                    arities[0]
-                                ),
-                            ));
-                        }
-                    }
-                    Callee::Undefined | Callee::Unknown => {}
+                let Callee::Builtin(&(name, args, _, _)) = callee(prog, m, &names, &locals) else {
+                    return;
+                };
+                if args == "..." {
+                    return;
+                }
+                let bad = args.split(',').zip(params.iter()).any(|(w, p)| {
+                    w != "*"
+                        && kinds(prog, m, p, &locals)
+                            .is_some_and(|have| !have.chars().any(|c| w.contains(c)))
+                });
+                if bad {
+                    out.push(m.refusal(
+                        e.span(),
+                        "rego_type_error",
+                        format!("{name}: invalid argument(s)"),
+                    ));
                 }
             });
         }
@@ -214,15 +205,11 @@ fn kinds(prog: &Program, m: &ModInfo, e: &Expr, locals: &HashSet<&str>) -> Optio
         Expr::Call { fcn, params, .. } => {
             let names = dotted(fcn)?;
             match callee(prog, m, &names, locals) {
-                Callee::Builtin(&(_, args, result, _)) => {
-                    let n = if args.is_empty() {
-                        0
-                    } else {
-                        args.split(',').count()
-                    };
-                    (args != "..." && n == params.len() && !result.is_empty() && result != "*")
-                        .then_some(result)
-                }
+                Callee::Builtin(&(_, args, result, _)) => (args != "..."
+                    && arity(args) == params.len()
+                    && !result.is_empty()
+                    && result != "*")
+                    .then_some(result),
                 _ => None,
             }
         }

@@ -238,8 +238,8 @@ impl<'a> Checker<'a, '_> {
     }
 }
 
-/// Every name a rule binds or declares anywhere (arguments, assignments, `some`, `every`,
-/// comprehension bodies): a name that may shadow a rule of the package.
+/// Every name a rule declares anywhere (arguments, `:=`, `some`, `every`, also in comprehension
+/// bodies): a name that may shadow a rule of the package.
 pub(crate) fn bound_in_rule<'a>(rule: &'a Rule) -> HashSet<&'a str> {
     let mut out = HashSet::new();
     match rule {
@@ -270,8 +270,21 @@ pub(crate) fn bound_in_rule<'a>(rule: &'a Rule) -> HashSet<&'a str> {
 
 fn query_bound<'a>(q: &'a Query, out: &mut HashSet<&'a str>) {
     for s in &q.stmts {
-        bindings(s, out);
         match &s.literal {
+            // Only `:=` declares a local; `=` with a rule's name compares with the rule.
+            Literal::Expr { expr, .. } => {
+                if let Expr::AssignExpr { op, lhs, .. } = &**expr {
+                    if is_colon_eq(op) {
+                        all_vars(lhs, out);
+                    }
+                }
+            }
+            Literal::SomeIn { key, value, .. } => {
+                if let Some(k) = key {
+                    all_vars(k, out);
+                }
+                all_vars(value, out);
+            }
             Literal::SomeVars { vars, .. } => {
                 out.extend(vars.iter().map(|v| v.text()));
             }

@@ -1,0 +1,5 @@
+package p
+
+label := s if {
+	s := concat(",", ["a"], "b")
+}

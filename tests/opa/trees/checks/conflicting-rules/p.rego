@@ -1,0 +1,5 @@
+package p
+
+x := 1
+
+x contains 2 if true

@@ -1,0 +1,5 @@
+package p
+
+n := x if {
+	x := count(5)
+}

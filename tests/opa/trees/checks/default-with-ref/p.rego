@@ -1,0 +1,3 @@
+package p
+
+default allow := input.allow

@@ -1,0 +1,6 @@
+package p
+
+import data.lib
+import data.other.lib
+
+allow := true

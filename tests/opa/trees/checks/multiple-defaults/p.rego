@@ -1,0 +1,5 @@
+package p
+
+default allow := false
+
+default allow := true

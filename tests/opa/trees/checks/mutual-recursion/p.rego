@@ -1,0 +1,5 @@
+package p
+
+a if b
+
+b if a

@@ -1,0 +1,6 @@
+package p
+
+deny contains msg if {
+	input.bad
+	msg := no_such_function(input.name)
+}

@@ -1,0 +1,5 @@
+package p
+
+import data.lib
+
+allow if lib.nope(1)

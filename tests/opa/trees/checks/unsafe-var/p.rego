@@ -1,0 +1,6 @@
+package p
+
+allow if {
+	input.x == 1
+	not_bound == 2
+}

@@ -1,0 +1,3 @@
+package lib
+
+yes(x) if x == 1
