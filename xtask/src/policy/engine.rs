@@ -4,10 +4,36 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{anyhow, bail, Result};
-use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
-use regorus::{Engine, Source, Value};
+use std::num::{NonZeroU32, NonZeroUsize};
 
+use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
+use regorus::{Engine, PolicyLengthConfig, Source, Value};
+
+use super::guard::guarded;
 use super::tree::PolicyTree;
+
+/// The largest policy file we load. OPA has no limit short of memory; regorus's defaults (1 MiB,
+/// 20,000 lines, 1,024 columns) refuse policies OPA loads, such as an inline certificate.
+pub const MAX_POLICY_BYTES: usize = 64 << 20;
+
+/// regorus's limits lifted to [`MAX_POLICY_BYTES`]: no line or column limit below the file's.
+fn length_config() -> PolicyLengthConfig {
+    PolicyLengthConfig {
+        max_col: NonZeroU32::MAX,
+        max_file_bytes: NonZeroUsize::MAX,
+        max_lines: NonZeroUsize::MAX,
+    }
+}
+
+/// A fresh engine with our limits, our builtins, and OPA's strict builtin errors.
+pub fn new_engine() -> Result<Engine> {
+    let mut engine = Engine::new();
+    engine.set_policy_length_config(length_config());
+    // OPA's builtins raise errors (e.g. a bad regex) rather than quietly being undefined.
+    engine.set_strict_builtin_errors(true);
+    super::builtins::register(&mut engine)?;
+    Ok(engine)
+}
 
 /// One rule declaration (a rule split over several bodies or files has several).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +58,10 @@ pub struct Policy {
     pub decls: Vec<RuleDecl>,
     /// The package of every module, in file order (a package may repeat).
     pub packages: Vec<String>,
+    /// The tree's root as shown in messages, to name a rule's file.
+    root: std::path::PathBuf,
+    /// The engine as loaded, to start again from after a panic left `engine` in an unknown state.
+    pristine: Engine,
     /// Per file shown name: the column shifts that alias resolution introduced, per line.
     shifts: HashMap<String, ColumnShifts>,
 }
@@ -43,15 +73,26 @@ impl Policy {
     /// Parses every module (collecting every syntax error, not only the first), resolves import
     /// aliases, and loads the modules and the `data` that `opa test` would see.
     pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
-        let mut engine = Engine::new();
+        let mut engine = new_engine()?;
         let mut decls = Vec::new();
         let mut packages = Vec::new();
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
-            let parsed = Source::from_contents(shown.clone(), file.text.clone())
-                .and_then(|src| parse(&src).map(|m| (src, m)));
+            if file.text.len() > MAX_POLICY_BYTES {
+                errors.push(format!(
+                    "{shown}: {} bytes, over the limit of {MAX_POLICY_BYTES} bytes (64 MiB) per policy file",
+                    file.text.len()
+                ));
+                continue;
+            }
+            let at = || shown.clone();
+            let parsed = guarded(at, || {
+                let src = source(shown.clone(), file.text.clone())?;
+                let m = parse(&src)?;
+                Ok((src, m))
+            });
             let (src, module) = match parsed {
                 Ok(x) => x,
                 Err(e) => {
@@ -61,8 +102,8 @@ impl Policy {
             };
             packages.push(module.package.refr.span().text().to_string());
             collect_rules(&module, &file.rel, &mut decls);
-            let (text, file_shifts) = resolve_aliases(&src, &module)?;
-            if let Err(e) = engine.add_policy(shown.clone(), text) {
+            let (text, file_shifts) = guarded(at, || resolve_aliases(&src, &module))?;
+            if let Err(e) = guarded(at, || engine.add_policy(shown.clone(), text)) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
             }
@@ -71,12 +112,15 @@ impl Policy {
         if !errors.is_empty() {
             bail!(errors.join("\n"));
         }
-        engine
-            .add_data_json(&data.to_string())
-            .map_err(|e| anyhow!("{}: cannot load data: {e}", tree.root.display()))?;
-        // OPA's builtins raise errors (e.g. a bad regex) rather than quietly being undefined.
-        engine.set_strict_builtin_errors(true);
+        let root = tree.root.display().to_string();
+        guarded(
+            || format!("{root}: data"),
+            || engine.add_data_json(&data.to_string()),
+        )
+        .map_err(|e| anyhow!("{root}: cannot load data: {e}"))?;
         Ok(Policy {
+            root: tree.root.clone(),
+            pristine: engine.clone(),
             engine,
             decls,
             packages,
@@ -97,6 +141,36 @@ impl Policy {
     /// (the fast path), else as a query (a prefix of ref-head rules, like `rule_metadata` when
     /// only `rule_metadata["id"]` entries are declared).
     pub fn eval(&mut self, package: &str, path: &str) -> Result<Value> {
+        let name = path.split(['.', '[']).next().unwrap_or(path);
+        let at = self
+            .decls
+            .iter()
+            .find(|d| d.package == package && d.name == name)
+            .map(|d| format!("{}:{}", self.root.join(&d.file).display(), d.line))
+            .unwrap_or_else(|| format!("data.{package}.{path}"));
+        self.guarded(at, |p| p.eval_unguarded(package, path))
+    }
+
+    /// Runs `f` on this policy behind the panic boundary; `at` names the file and line being
+    /// evaluated. After a panic the engine starts again from its state as loaded, so the next
+    /// evaluation (the next test) is not run on whatever the panic left half-updated.
+    pub fn guarded<T>(&mut self, at: String, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let mut panicked = true;
+        let r = guarded(
+            || at,
+            || {
+                let r = f(self);
+                panicked = false;
+                r
+            },
+        );
+        if panicked {
+            self.engine = self.pristine.clone();
+        }
+        r
+    }
+
+    fn eval_unguarded(&mut self, package: &str, path: &str) -> Result<Value> {
         self.engine.set_input(Value::Undefined);
         let full = format!("data.{package}.{path}");
         match self.engine.eval_rule(full.clone()) {
@@ -124,8 +198,14 @@ impl Policy {
     }
 }
 
+fn source(name: String, text: String) -> Result<Source> {
+    let c = length_config();
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
 fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
+    parser.set_max_col(length_config().max_col);
     parser.enable_rego_v1()?;
     parser.parse()
 }
@@ -200,6 +280,7 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
 
     let mut tokens = Vec::new();
     let mut lexer = Lexer::new(src);
+    lexer.set_max_col(length_config().max_col);
     loop {
         let tok = lexer.next_token()?;
         if tok.0 == TokenKind::Eof {

@@ -1,6 +1,8 @@
 //! The Rego side: load a policy tree, run its tests, build its OPA bundle.
 
+pub mod builtins;
 pub mod bundle;
 pub mod engine;
+pub mod guard;
 pub mod test;
 pub mod tree;
