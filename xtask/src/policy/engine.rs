@@ -1,7 +1,7 @@
 //! The regorus engine over a policy tree: import aliases resolved the way OPA's compiler does,
 //! rules listed from the AST, and errors folded to one `file:line:col: message` line.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{anyhow, bail, Result};
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -11,6 +11,7 @@ use regorus::{Engine, PolicyLengthConfig, Source, Value};
 
 use super::guard::guarded;
 use super::tree::PolicyTree;
+use super::with::{self, Edit};
 
 /// The largest policy file we load. OPA has no limit short of memory; regorus's defaults (1 MiB,
 /// 20,000 lines, 1,024 columns) refuse policies OPA loads, such as an inline certificate.
@@ -274,7 +275,8 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
         }
     }
     let text = src.contents();
-    if aliases.is_empty() {
+    // Besides aliases, only `with` and `default` functions need rewriting (see `with.rs`).
+    if aliases.is_empty() && !text.contains("with") && !text.contains("default") {
         return Ok((text.clone(), ColumnShifts::new()));
     }
 
@@ -289,9 +291,7 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
         tokens.push(tok);
     }
 
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut shifts = ColumnShifts::new();
-    let mut copied = 0usize;
+    let mut edits = Vec::new();
     for (i, tok) in tokens.iter().enumerate() {
         if tok.0 != TokenKind::Ident {
             continue;
@@ -310,17 +310,47 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
         if is_field || declared {
             continue;
         }
-        let (start, end) = (span.start as usize, span.end as usize);
-        out.push_str(&text[copied..start]);
-        out.push_str(full);
-        copied = end;
-        let added = (full.chars().count() - span.text().chars().count()) as u32;
-        let line = shifts.entry(span.line).or_default();
+        edits.push(Edit {
+            start: span.start as usize,
+            end: span.end as usize,
+            text: full.clone(),
+            line: span.line,
+            col: span.col,
+        });
+    }
+    let rules: BTreeSet<String> = {
+        let mut decls = Vec::new();
+        collect_rules(module, "", &mut decls);
+        decls.into_iter().map(|d| d.name).collect()
+    };
+    let (with_edits, mut wrappers) = with::builtin_replacements(&tokens, &skip, &rules);
+    wrappers.push_str(&with::default_function_bodies(module));
+    edits.extend(with_edits);
+    edits.sort_by_key(|e| e.start);
+
+    let mut out = String::with_capacity(text.len() + wrappers.len() + 64);
+    let mut shifts = ColumnShifts::new();
+    let mut copied = 0usize;
+    for e in &edits {
+        if e.start < copied {
+            continue; // overlapping edits cannot happen; never apply one twice
+        }
+        out.push_str(&text[copied..e.start]);
+        out.push_str(&e.text);
+        copied = e.end;
+        let old = text[e.start..e.end].chars().count() as u32;
+        let new = e.text.chars().count() as u32;
+        let added = new.saturating_sub(old);
+        let line = shifts.entry(e.line).or_default();
         let before: u32 = line.iter().map(|&(_, a)| a).sum();
-        let end_col = span.col + before + full.chars().count() as u32;
+        let end_col = e.col + before + new;
         line.push((end_col, added));
     }
     out.push_str(&text[copied..]);
+    if !wrappers.is_empty() {
+        out.push('\n');
+        out.push_str(&wrappers);
+    }
     Ok((out, shifts))
 }
 

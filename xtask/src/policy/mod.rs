@@ -6,3 +6,4 @@ pub mod engine;
 pub mod guard;
 pub mod test;
 pub mod tree;
+pub mod with;
