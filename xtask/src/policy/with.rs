@@ -48,10 +48,7 @@ pub fn builtin_replacements(
         // The replacement: `ident(.ident)*`, not followed by a call, index or further field.
         let mut j = i + 1;
         let mut parts = Vec::new();
-        loop {
-            let Some(t) = tokens.get(j).filter(|t| t.0 == TokenKind::Ident) else {
-                break;
-            };
+        while let Some(t) = tokens.get(j).filter(|t| t.0 == TokenKind::Ident) {
             parts.push(t);
             match tokens.get(j + 1) {
                 Some(dot) if dot.1.text() == "." && dot.1.start == t.1.end => j += 2,
