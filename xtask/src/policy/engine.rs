@@ -354,6 +354,17 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
     Ok((out, shifts))
 }
 
+/// A value as text for a report. Unlike `format!("{v}")`, which panics when regorus's `Display`
+/// fails (a number past float64's range, e.g. `bits.lsh(1, 100000)`), this cannot panic.
+pub fn show(v: &Value) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    match write!(s, "{v}") {
+        Ok(()) => s,
+        Err(_) => "(a value holding a number beyond float64's range)".into(),
+    }
+}
+
 /// Finds `--> file:line:col` in a regorus error message.
 fn location(text: &str) -> Option<(&str, u32, u32)> {
     let at = text.find("--> ")?;

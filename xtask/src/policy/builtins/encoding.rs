@@ -1,5 +1,5 @@
 //! Encoding builtins where regorus differs from OPA: `json.is_valid` and `yaml.is_valid` are
-//! `false` (not an error) for a non-string, `json.marshal` escapes HTML characters as Go does, and the Rego text of a value (`sprintf`'s `%v` of a
+//! `false` (not an error) for a non-string, `to_number` takes Go's float syntax only, `json.marshal` escapes HTML characters as Go does, and the Rego text of a value (`sprintf`'s `%v` of a
 //! composite) is OPA's.
 
 use anyhow::Result;
@@ -29,6 +29,14 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         }),
     )?;
     engine.add_extension(
+        "to_number".into(),
+        1,
+        Box::new(|args: Vec<Value>| match args.first() {
+            Some(Value::String(s)) => go_number(s),
+            _ => super::panics::call_regorus("to_number", &args),
+        }),
+    )?;
+    engine.add_extension(
         "json.marshal".into(),
         1,
         Box::new(|args: Vec<Value>| {
@@ -37,6 +45,27 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         }),
     )?;
     Ok(())
+}
+
+/// OPA's `to_number` on a string: Go's `strconv.ParseFloat` syntax (no surrounding space,
+/// `+1.5` and `.5` allowed), and no infinities or NaN.
+fn go_number(s: &str) -> Result<Value> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() => {
+            let digits = s.trim_start_matches('+');
+            Ok(match digits.parse::<i64>() {
+                Ok(i) => Value::from(i),
+                Err(_) => Value::from(f),
+            })
+        }
+        Ok(_) => anyhow::bail!(
+            "eval_type_error: to_number: operand 1 must be valid number string but got string"
+        ),
+        Err(_) => anyhow::bail!(
+            "eval_builtin_error: to_number: strconv.ParseFloat: parsing {}: invalid syntax",
+            quote(s)
+        ),
+    }
 }
 
 /// Go's `encoding/json` escapes `<`, `>`, `&` and the JavaScript line separators; in JSON text
