@@ -1,13 +1,40 @@
 //! The regorus engine over a policy tree: import aliases resolved the way OPA's compiler does,
 //! rules listed from the AST, and errors folded to one `file:line:col: message` line.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{anyhow, bail, Result};
-use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
-use regorus::{Engine, Source, Value};
+use std::num::{NonZeroU32, NonZeroUsize};
 
+use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
+use regorus::{Engine, PolicyLengthConfig, Source, Value};
+
+use super::guard::guarded;
 use super::tree::PolicyTree;
+use super::with::{self, Edit};
+
+/// The largest policy file we load. OPA has no limit short of memory; regorus's defaults (1 MiB,
+/// 20,000 lines, 1,024 columns) refuse policies OPA loads, such as an inline certificate.
+pub const MAX_POLICY_BYTES: usize = 64 << 20;
+
+/// regorus's limits lifted to [`MAX_POLICY_BYTES`]: no line or column limit below the file's.
+fn length_config() -> PolicyLengthConfig {
+    PolicyLengthConfig {
+        max_col: NonZeroU32::MAX,
+        max_file_bytes: NonZeroUsize::MAX,
+        max_lines: NonZeroUsize::MAX,
+    }
+}
+
+/// A fresh engine with our limits, our builtins, and OPA's strict builtin errors.
+pub fn new_engine() -> Result<Engine> {
+    let mut engine = Engine::new();
+    engine.set_policy_length_config(length_config());
+    // OPA's builtins raise errors (e.g. a bad regex) rather than quietly being undefined.
+    engine.set_strict_builtin_errors(true);
+    super::builtins::register(&mut engine)?;
+    Ok(engine)
+}
 
 /// One rule declaration (a rule split over several bodies or files has several).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +59,10 @@ pub struct Policy {
     pub decls: Vec<RuleDecl>,
     /// The package of every module, in file order (a package may repeat).
     pub packages: Vec<String>,
+    /// The tree's root as shown in messages, to name a rule's file.
+    root: std::path::PathBuf,
+    /// The engine as loaded, to start again from after a panic left `engine` in an unknown state.
+    pristine: Engine,
     /// Per file shown name: the column shifts that alias resolution introduced, per line.
     shifts: HashMap<String, ColumnShifts>,
 }
@@ -45,15 +76,26 @@ impl Policy {
     pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
         // OPA's compiler refuses these trees at load time; so do we, before evaluating anything.
         super::check::check(tree)?;
-        let mut engine = Engine::new();
+        let mut engine = new_engine()?;
         let mut decls = Vec::new();
         let mut packages = Vec::new();
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
-            let parsed = Source::from_contents(shown.clone(), file.text.clone())
-                .and_then(|src| parse(&src).map(|m| (src, m)));
+            if file.text.len() > MAX_POLICY_BYTES {
+                errors.push(format!(
+                    "{shown}: {} bytes, over the limit of {MAX_POLICY_BYTES} bytes (64 MiB) per policy file",
+                    file.text.len()
+                ));
+                continue;
+            }
+            let at = || shown.clone();
+            let parsed = guarded(at, || {
+                let src = source(shown.clone(), file.text.clone())?;
+                let m = parse(&src)?;
+                Ok((src, m))
+            });
             let (src, module) = match parsed {
                 Ok(x) => x,
                 Err(e) => {
@@ -63,8 +105,8 @@ impl Policy {
             };
             packages.push(module.package.refr.span().text().to_string());
             collect_rules(&module, &file.rel, &mut decls);
-            let (text, file_shifts) = resolve_aliases(&src, &module)?;
-            if let Err(e) = engine.add_policy(shown.clone(), text) {
+            let (text, file_shifts) = guarded(at, || resolve_aliases(&src, &module))?;
+            if let Err(e) = guarded(at, || engine.add_policy(shown.clone(), text)) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
             }
@@ -73,12 +115,15 @@ impl Policy {
         if !errors.is_empty() {
             bail!(errors.join("\n"));
         }
-        engine
-            .add_data_json(&data.to_string())
-            .map_err(|e| anyhow!("{}: cannot load data: {e}", tree.root.display()))?;
-        // OPA's builtins raise errors (e.g. a bad regex) rather than quietly being undefined.
-        engine.set_strict_builtin_errors(true);
+        let root = tree.root.display().to_string();
+        guarded(
+            || format!("{root}: data"),
+            || engine.add_data_json(&data.to_string()),
+        )
+        .map_err(|e| anyhow!("{root}: cannot load data: {e}"))?;
         Ok(Policy {
+            root: tree.root.clone(),
+            pristine: engine.clone(),
             engine,
             decls,
             packages,
@@ -99,6 +144,36 @@ impl Policy {
     /// (the fast path), else as a query (a prefix of ref-head rules, like `rule_metadata` when
     /// only `rule_metadata["id"]` entries are declared).
     pub fn eval(&mut self, package: &str, path: &str) -> Result<Value> {
+        let name = path.split(['.', '[']).next().unwrap_or(path);
+        let at = self
+            .decls
+            .iter()
+            .find(|d| d.package == package && d.name == name)
+            .map(|d| format!("{}:{}", self.root.join(&d.file).display(), d.line))
+            .unwrap_or_else(|| format!("data.{package}.{path}"));
+        self.guarded(at, |p| p.eval_unguarded(package, path))
+    }
+
+    /// Runs `f` on this policy behind the panic boundary; `at` names the file and line being
+    /// evaluated. After a panic the engine starts again from its state as loaded, so the next
+    /// evaluation (the next test) is not run on whatever the panic left half-updated.
+    pub fn guarded<T>(&mut self, at: String, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let mut panicked = true;
+        let r = guarded(
+            || at,
+            || {
+                let r = f(self);
+                panicked = false;
+                r
+            },
+        );
+        if panicked {
+            self.engine = self.pristine.clone();
+        }
+        r
+    }
+
+    fn eval_unguarded(&mut self, package: &str, path: &str) -> Result<Value> {
         self.engine.set_input(Value::Undefined);
         let full = format!("data.{package}.{path}");
         match self.engine.eval_rule(full.clone()) {
@@ -126,8 +201,14 @@ impl Policy {
     }
 }
 
+fn source(name: String, text: String) -> Result<Source> {
+    let c = length_config();
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
 fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
+    parser.set_max_col(length_config().max_col);
     parser.enable_rego_v1()?;
     parser.parse()
 }
@@ -196,12 +277,14 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
         }
     }
     let text = src.contents();
-    if aliases.is_empty() {
+    // Besides aliases, only `with` and `default` functions need rewriting (see `with.rs`).
+    if aliases.is_empty() && !text.contains("with") && !text.contains("default") {
         return Ok((text.clone(), ColumnShifts::new()));
     }
 
     let mut tokens = Vec::new();
     let mut lexer = Lexer::new(src);
+    lexer.set_max_col(length_config().max_col);
     loop {
         let tok = lexer.next_token()?;
         if tok.0 == TokenKind::Eof {
@@ -210,9 +293,7 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
         tokens.push(tok);
     }
 
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut shifts = ColumnShifts::new();
-    let mut copied = 0usize;
+    let mut edits = Vec::new();
     for (i, tok) in tokens.iter().enumerate() {
         if tok.0 != TokenKind::Ident {
             continue;
@@ -231,18 +312,59 @@ fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShift
         if is_field || declared {
             continue;
         }
-        let (start, end) = (span.start as usize, span.end as usize);
-        out.push_str(&text[copied..start]);
-        out.push_str(full);
-        copied = end;
-        let added = (full.chars().count() - span.text().chars().count()) as u32;
-        let line = shifts.entry(span.line).or_default();
+        edits.push(Edit {
+            start: span.start as usize,
+            end: span.end as usize,
+            text: full.clone(),
+            line: span.line,
+            col: span.col,
+        });
+    }
+    let rules: BTreeSet<String> = {
+        let mut decls = Vec::new();
+        collect_rules(module, "", &mut decls);
+        decls.into_iter().map(|d| d.name).collect()
+    };
+    let (with_edits, mut wrappers) = with::builtin_replacements(&tokens, &skip, &rules);
+    wrappers.push_str(&with::default_function_bodies(module));
+    edits.extend(with_edits);
+    edits.sort_by_key(|e| e.start);
+
+    let mut out = String::with_capacity(text.len() + wrappers.len() + 64);
+    let mut shifts = ColumnShifts::new();
+    let mut copied = 0usize;
+    for e in &edits {
+        if e.start < copied {
+            continue; // overlapping edits cannot happen; never apply one twice
+        }
+        out.push_str(&text[copied..e.start]);
+        out.push_str(&e.text);
+        copied = e.end;
+        let old = text[e.start..e.end].chars().count() as u32;
+        let new = e.text.chars().count() as u32;
+        let added = new.saturating_sub(old);
+        let line = shifts.entry(e.line).or_default();
         let before: u32 = line.iter().map(|&(_, a)| a).sum();
-        let end_col = span.col + before + full.chars().count() as u32;
+        let end_col = e.col + before + new;
         line.push((end_col, added));
     }
     out.push_str(&text[copied..]);
+    if !wrappers.is_empty() {
+        out.push('\n');
+        out.push_str(&wrappers);
+    }
     Ok((out, shifts))
+}
+
+/// A value as text for a report. Unlike `format!("{v}")`, which panics when regorus's `Display`
+/// fails (a number past float64's range, e.g. `bits.lsh(1, 100000)`), this cannot panic.
+pub fn show(v: &Value) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    match write!(s, "{v}") {
+        Ok(()) => s,
+        Err(_) => "(a value holding a number beyond float64's range)".into(),
+    }
 }
 
 /// Finds `--> file:line:col` in a regorus error message.

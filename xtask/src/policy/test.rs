@@ -89,7 +89,7 @@ pub fn run_tests(
             Ok(Value::Bool(true)) => (Outcome::Pass, String::new()),
             Ok(Value::Undefined) => (Outcome::Undefined, "undefined".into()),
             Ok(Value::Bool(false)) => (Outcome::Fail, "false".into()),
-            Ok(v) => (Outcome::Fail, format!("value {v}")),
+            Ok(v) => (Outcome::Fail, format!("value {}", super::engine::show(&v))),
             Err(e) => (Outcome::Error, e.to_string()),
         };
         results.push(TestResult {

@@ -1,0 +1,127 @@
+//! Encoding builtins where regorus differs from OPA: `json.is_valid` and `yaml.is_valid` are
+//! `false` (not an error) for a non-string, `to_number` takes Go's float syntax only, `json.marshal` escapes HTML characters as Go does, and the Rego text of a value (`sprintf`'s `%v` of a
+//! composite) is OPA's.
+
+use anyhow::Result;
+use regorus::{Engine, Value};
+
+use super::sprintf::quote;
+
+pub fn register(engine: &mut Engine) -> Result<()> {
+    engine.add_extension(
+        "json.is_valid".into(),
+        1,
+        Box::new(|args: Vec<Value>| {
+            Ok(Value::from(match args.first() {
+                Some(Value::String(s)) => serde_json::from_str::<serde::de::IgnoredAny>(s).is_ok(),
+                _ => false,
+            }))
+        }),
+    )?;
+    engine.add_extension(
+        "yaml.is_valid".into(),
+        1,
+        Box::new(|args: Vec<Value>| {
+            Ok(Value::from(match args.first() {
+                Some(Value::String(s)) => yaml_serde::from_str::<yaml_serde::Value>(s).is_ok(),
+                _ => false,
+            }))
+        }),
+    )?;
+    engine.add_extension(
+        "to_number".into(),
+        1,
+        Box::new(|args: Vec<Value>| match args.first() {
+            Some(Value::String(s)) => go_number(s),
+            _ => super::panics::call_regorus("to_number", &args),
+        }),
+    )?;
+    engine.add_extension(
+        "json.marshal".into(),
+        1,
+        Box::new(|args: Vec<Value>| {
+            let v = args.first().cloned().unwrap_or(Value::Null);
+            Ok(Value::from(go_json(&serde_json::to_string(&v)?)))
+        }),
+    )?;
+    Ok(())
+}
+
+/// OPA's `to_number` on a string: Go's `strconv.ParseFloat` syntax (no surrounding space,
+/// `+1.5` and `.5` allowed), and no infinities or NaN.
+fn go_number(s: &str) -> Result<Value> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() => {
+            let digits = s.trim_start_matches('+');
+            Ok(match digits.parse::<i64>() {
+                Ok(i) => Value::from(i),
+                Err(_) => Value::from(f),
+            })
+        }
+        Ok(_) => anyhow::bail!(
+            "eval_type_error: to_number: operand 1 must be valid number string but got string"
+        ),
+        Err(_) => anyhow::bail!(
+            "eval_builtin_error: to_number: strconv.ParseFloat: parsing {}: invalid syntax",
+            quote(s)
+        ),
+    }
+}
+
+/// Go's `encoding/json` escapes `<`, `>`, `&` and the JavaScript line separators; in JSON text
+/// they can only occur inside strings, so a plain replacement is exact.
+pub fn go_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A value as OPA prints a term: strings quoted as Go does, `[1, "a"]`, `{"k": v}`, `{1, 2}`,
+/// `set()`; what `sprintf` shows for a non-string, non-number argument.
+pub fn rego_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => quote(s),
+        Value::Number(_) => v.to_json_str().unwrap_or_default(),
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(rego_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Set(s) if s.is_empty() => "set()".into(),
+        Value::Set(s) => {
+            let items: Vec<String> = s.iter().map(rego_text).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Object(o) => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", rego_text(k), rego_text(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Undefined => "undefined".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rego_text_is_opas() {
+        let v = Value::from(serde_json::json!({"a": [1, "x", null, true], "b": {}}));
+        assert_eq!(rego_text(&v), r#"{"a": [1, "x", null, true], "b": {}}"#);
+        assert_eq!(rego_text(&Value::new_set()), "set()");
+        assert_eq!(go_json(r#"{"a":"<&>"}"#), r#"{"a":"\u003c\u0026\u003e"}"#);
+    }
+}
