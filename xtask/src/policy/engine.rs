@@ -44,6 +44,7 @@ impl Policy {
     /// aliases, and loads the modules and the `data` that `opa test` would see.
     pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
         let mut engine = Engine::new();
+        super::builtins::register(&mut engine)?;
         let mut decls = Vec::new();
         let mut packages = Vec::new();
         let mut shifts = HashMap::new();

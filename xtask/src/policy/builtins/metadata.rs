@@ -1,0 +1,1 @@
+//! `rego.metadata.rule()` and `rego.metadata.chain()`.

@@ -1,0 +1,89 @@
+//! OPA builtins that regorus 0.14 lacks, registered as engine extensions (looked up before
+//! regorus's own builtins), one file per family, with OPA v1.20's semantics.
+
+use anyhow::{anyhow, Result};
+use regorus::{Engine, Value};
+
+pub mod crypto;
+pub mod jwt;
+pub mod metadata;
+pub mod misc;
+pub mod net;
+pub mod template;
+
+/// Registers every extension of every family; called once per engine by `Policy::load`.
+pub fn register(engine: &mut Engine) -> Result<()> {
+    crypto::register(engine)?;
+    jwt::register(engine)?;
+    misc::register(engine)?;
+    net::register(engine)?;
+    template::register(engine)?;
+    Ok(())
+}
+
+/// A builtin body: the arguments in, a value (or `Value::Undefined`) out.
+pub(crate) type Body = fn(&[Value]) -> Result<Value>;
+
+/// Registers `name` with `nargs` arguments. An error carries the builtin's name as OPA's
+/// `eval_builtin_error: <name>: ...` does.
+pub(crate) fn add(engine: &mut Engine, name: &'static str, nargs: u8, f: Body) -> Result<()> {
+    engine
+        .add_extension(
+            name.to_string(),
+            nargs,
+            Box::new(move |args: Vec<Value>| {
+                f(&args).map_err(|e| anyhow!("eval_builtin_error: {name}: {e}"))
+            }),
+        )
+        .map_err(|e| anyhow!("cannot register builtin {name}: {e}"))
+}
+
+/// OPA's operand type names, for `operand N must be T but got U`.
+pub(crate) fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Set(_) => "set",
+        Value::Object(_) => "object",
+        Value::Undefined => "undefined",
+    }
+}
+
+/// The `i`th argument (0-based) as a string, or OPA's operand type error.
+pub(crate) fn string(args: &[Value], i: usize) -> Result<&str> {
+    match args.get(i) {
+        Some(Value::String(s)) => Ok(s),
+        Some(v) => Err(anyhow!(
+            "operand {} must be string but got {}",
+            i + 1,
+            type_name(v)
+        )),
+        None => Err(anyhow!("operand {} missing", i + 1)),
+    }
+}
+
+/// The `i`th argument as an object (its entries), or OPA's operand type error.
+pub(crate) fn object(args: &[Value], i: usize) -> Result<&regorus::Value> {
+    match args.get(i) {
+        Some(v @ Value::Object(_)) => Ok(v),
+        Some(v) => Err(anyhow!(
+            "operand {} must be object but got {}",
+            i + 1,
+            type_name(v)
+        )),
+        None => Err(anyhow!("operand {} missing", i + 1)),
+    }
+}
+
+/// A regorus value as JSON (sets become arrays, as OPA marshals them).
+pub(crate) fn to_json(v: &Value) -> Result<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| anyhow!("{e}"))
+}
+
+/// A JSON value as a regorus value.
+pub(crate) fn from_json(v: serde_json::Value) -> Value {
+    Value::from(v)
+}
