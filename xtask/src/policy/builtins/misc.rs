@@ -3,7 +3,7 @@
 use anyhow::{anyhow, Result};
 use regorus::{Engine, Value};
 
-use super::{add, string, type_name};
+use super::{add, string, type_error};
 
 pub fn register(engine: &mut Engine) -> Result<()> {
     add(engine, "array.flatten", 1, flatten)?;
@@ -19,10 +19,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
 /// One level: nested arrays' elements are spliced in, deeper arrays stay.
 fn flatten(args: &[Value]) -> Result<Value> {
     let Value::Array(a) = &args[0] else {
-        return Err(anyhow!(
-            "operand 1 must be array but got {}",
-            type_name(&args[0])
-        ));
+        return Err(type_error(1, "array", &args[0]));
     };
     let mut out = Vec::new();
     for v in a.iter() {
@@ -43,14 +40,13 @@ fn find_all_submatch(args: &[Value]) -> Result<Value> {
         Value::Number(n) => n.as_i64().ok_or_else(|| {
             anyhow!("operand 3 must be integer number but got floating-point number")
         })?,
-        other => {
-            return Err(anyhow!(
-                "operand 3 must be number but got {}",
-                type_name(other)
-            ))
-        }
+        other => return Err(type_error(3, "number", other)),
     };
-    let re = regex::Regex::new(pattern).map_err(|e| anyhow!("{e}"))?;
+    let re = regex::Regex::new(pattern).map_err(|e| {
+        let why = e.to_string();
+        let why = why.lines().last().unwrap_or("").trim_start_matches("error: ");
+        anyhow!("error parsing regexp: {why}: `{pattern}`")
+    })?;
     let limit = if n < 0 { usize::MAX } else { n as usize };
     let out: Vec<Value> = re
         .captures_iter(value)

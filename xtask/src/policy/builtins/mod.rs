@@ -32,10 +32,35 @@ pub(crate) fn add(engine: &mut Engine, name: &'static str, nargs: u8, f: Body) -
             name.to_string(),
             nargs,
             Box::new(move |args: Vec<Value>| {
-                f(&args).map_err(|e| anyhow!("eval_builtin_error: {name}: {e}"))
+                f(&args).map_err(|e| {
+                    // OPA tells operand type errors apart from other builtin errors.
+                    let class = if e.is::<TypeError>() {
+                        "eval_type_error"
+                    } else {
+                        "eval_builtin_error"
+                    };
+                    anyhow!("{class}: {name}: {e}")
+                })
             }),
         )
         .map_err(|e| anyhow!("cannot register builtin {name}: {e}"))
+}
+
+/// An operand of the wrong type (OPA's `eval_type_error`).
+#[derive(Debug)]
+pub(crate) struct TypeError(pub String);
+
+impl std::fmt::Display for TypeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TypeError {}
+
+/// `operand N must be T but got U`, as OPA words it.
+pub(crate) fn type_error(n: usize, want: &str, got: &Value) -> anyhow::Error {
+    TypeError(format!("operand {n} must be {want} but got {}", type_name(got))).into()
 }
 
 /// OPA's operand type names, for `operand N must be T but got U`.
@@ -56,11 +81,7 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 pub(crate) fn string(args: &[Value], i: usize) -> Result<&str> {
     match args.get(i) {
         Some(Value::String(s)) => Ok(s),
-        Some(v) => Err(anyhow!(
-            "operand {} must be string but got {}",
-            i + 1,
-            type_name(v)
-        )),
+        Some(v) => Err(type_error(i + 1, "string", v)),
         None => Err(anyhow!("operand {} missing", i + 1)),
     }
 }
@@ -69,11 +90,7 @@ pub(crate) fn string(args: &[Value], i: usize) -> Result<&str> {
 pub(crate) fn object(args: &[Value], i: usize) -> Result<&regorus::Value> {
     match args.get(i) {
         Some(v @ Value::Object(_)) => Ok(v),
-        Some(v) => Err(anyhow!(
-            "operand {} must be object but got {}",
-            i + 1,
-            type_name(v)
-        )),
+        Some(v) => Err(type_error(i + 1, "object", v)),
         None => Err(anyhow!("operand {} missing", i + 1)),
     }
 }
