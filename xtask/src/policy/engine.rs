@@ -49,6 +49,7 @@ impl Policy {
         let mut packages = Vec::new();
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
+        let metadata = super::builtins::metadata::Metadata::collect(tree);
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             let parsed = Source::from_contents(shown.clone(), file.text.clone())
@@ -60,6 +61,7 @@ impl Policy {
                     continue;
                 }
             };
+            let src = metadata.rewrite(&file.rel, src, &module)?;
             packages.push(module.package.refr.span().text().to_string());
             collect_rules(&module, &file.rel, &mut decls);
             let (text, file_shifts) = resolve_aliases(&src, &module)?;

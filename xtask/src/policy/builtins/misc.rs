@@ -44,7 +44,11 @@ fn find_all_submatch(args: &[Value]) -> Result<Value> {
     };
     let re = regex::Regex::new(pattern).map_err(|e| {
         let why = e.to_string();
-        let why = why.lines().last().unwrap_or("").trim_start_matches("error: ");
+        let why = why
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim_start_matches("error: ");
         anyhow!("error parsing regexp: {why}: `{pattern}`")
     })?;
     let limit = if n < 0 { usize::MAX } else { n as usize };

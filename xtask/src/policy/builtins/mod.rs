@@ -60,7 +60,11 @@ impl std::error::Error for TypeError {}
 
 /// `operand N must be T but got U`, as OPA words it.
 pub(crate) fn type_error(n: usize, want: &str, got: &Value) -> anyhow::Error {
-    TypeError(format!("operand {n} must be {want} but got {}", type_name(got))).into()
+    TypeError(format!(
+        "operand {n} must be {want} but got {}",
+        type_name(got)
+    ))
+    .into()
 }
 
 /// OPA's operand type names, for `operand N must be T but got U`.
