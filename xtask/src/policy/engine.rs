@@ -81,6 +81,7 @@ impl Policy {
         let mut packages = Vec::new();
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
+        let metadata = super::builtins::metadata::Metadata::collect(tree);
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {
@@ -103,6 +104,7 @@ impl Policy {
                     continue;
                 }
             };
+            let src = metadata.rewrite(&file.rel, src, &module)?;
             packages.push(module.package.refr.span().text().to_string());
             collect_rules(&module, &file.rel, &mut decls);
             let (text, file_shifts) = guarded(at, || resolve_aliases(&src, &module))?;

@@ -1,0 +1,17 @@
+package misc_test
+
+import rego.v1
+
+test_flatten if {
+	array.flatten([1, [2, [3, [4]]], []]) == [1, 2, [3, [4]]]
+	array.flatten([]) == []
+}
+
+test_find_all_string_submatch_n if {
+	regex.find_all_string_submatch_n("a(x*)b", "-ab-axxb-", -1) == [["ab", ""], ["axxb", "xx"]]
+	regex.find_all_string_submatch_n("a(x*)b", "-ab-axxb-", 1) == [["ab", ""]]
+	regex.find_all_string_submatch_n("a(x*)b", "-ab-axxb-", 0) == []
+	regex.find_all_string_submatch_n("a(x)?(b)", "ab", -1) == [["ab", "", "b"]]
+}
+
+test_find_all_bad_pattern_is_an_error if regex.find_all_string_submatch_n("(", "x", -1)

@@ -1,0 +1,404 @@
+//! `rego.metadata.rule()` and `rego.metadata.chain()`, done as OPA's compiler does them: each call
+//! is replaced, before regorus sees the module, by the annotations computed from the tree's
+//! `# METADATA` blocks (scopes rule, document, package, subpackages).
+//!
+//! An extension cannot see which rule called it, so the rewrite works on the source: the call
+//! becomes a reference to a generated rule appended after the module's last line, padded with
+//! spaces to the call's length, so no line or column of the file as written moves.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
+use regorus::Source;
+use serde_json::{json, Map, Value as Json};
+
+use crate::policy::tree::PolicyTree;
+
+/// One `# METADATA` block, parsed.
+#[derive(Debug, Clone)]
+struct Annotation {
+    scope: String,
+    /// The annotation as OPA's `rego.metadata.*` returns it.
+    value: Json,
+}
+
+/// Where a block is attached.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    Package(Vec<String>),
+    /// (package + rule path, file, first line of the rule)
+    Rule(Vec<String>, String, u32),
+}
+
+/// Every annotation of the tree, when some module calls `rego.metadata.*`.
+#[derive(Debug, Default)]
+pub struct Metadata {
+    active: bool,
+    annotations: Vec<(Target, Annotation)>,
+}
+
+impl Metadata {
+    /// Reads the annotations of every module; free when no module calls `rego.metadata.*`.
+    pub fn collect(tree: &PolicyTree) -> Metadata {
+        let mut m = Metadata::default();
+        if !tree
+            .modules
+            .iter()
+            .any(|f| f.text.contains("rego.metadata."))
+        {
+            return m;
+        }
+        m.active = true;
+        for file in &tree.modules {
+            let Ok(src) = Source::from_contents(file.rel.clone(), file.text.clone()) else {
+                continue;
+            };
+            let Ok(module) = parse(&src) else {
+                continue; // the load reports the syntax error
+            };
+            m.annotations
+                .extend(annotations_of(&file.rel, &file.text, &module));
+        }
+        m
+    }
+
+    /// The module's text with every `rego.metadata.rule()` / `rego.metadata.chain()` call
+    /// replaced; `src` unchanged when there is none.
+    pub fn rewrite(&self, rel: &str, src: Source, module: &Module) -> Result<Source> {
+        if !self.active || !src.contents().contains("rego.metadata.") {
+            return Ok(src);
+        }
+        let text = src.contents().clone();
+        let mut tokens = Vec::new();
+        let mut lexer = Lexer::new(&src);
+        loop {
+            let tok = lexer.next_token()?;
+            if tok.0 == TokenKind::Eof {
+                break;
+            }
+            tokens.push((
+                tok.1.start as usize,
+                tok.1.end as usize,
+                tok.1.text().to_string(),
+            ));
+        }
+        let package = path_of(module.package.refr.span().text());
+        let mut out = String::with_capacity(text.len() + 256);
+        let mut extra = String::new();
+        let mut copied = 0;
+        let mut i = 0;
+        let mut n = 0;
+        while i + 6 < tokens.len() {
+            let names: Vec<&str> = tokens[i..i + 7].iter().map(|t| t.2.as_str()).collect();
+            let call = match names.as_slice() {
+                ["rego", ".", "metadata", ".", f @ ("rule" | "chain"), "(", ")"]
+                    if (i == 0 || tokens[i - 1].2 != ".") =>
+                {
+                    *f
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            let (start, end) = (tokens[i].0, tokens[i + 6].1);
+            let Some(rule) = enclosing_rule(module, start) else {
+                i += 7;
+                continue; // outside a rule: leave it to regorus, which refuses it
+            };
+            let value = match call {
+                "rule" => self.rule_value(&package, rel, &rule),
+                _ => self.chain_value(&package, rel, &rule),
+            };
+            let name = format!("__rego_metadata_{n}");
+            n += 1;
+            let width = end - start;
+            if name.len() > width {
+                i += 7;
+                continue;
+            }
+            out.push_str(&text[copied..start]);
+            out.push_str(&format!("{name:>width$}"));
+            copied = end;
+            // Pretty JSON keeps every line short (regorus caps the width of a line).
+            let literal = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
+            extra.push_str(&format!("{name} := {literal}\n"));
+            i += 7;
+        }
+        if n == 0 {
+            return Ok(src);
+        }
+        out.push_str(&text[copied..]);
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&extra);
+        Source::from_contents(src.file().clone(), out)
+            .with_context(|| format!("{rel}: cannot rewrite rego.metadata calls"))
+    }
+
+    fn rule_annotation(&self, rel: &str, rule: &RuleInfo) -> Option<&Annotation> {
+        self.annotations.iter().find_map(|(t, a)| match t {
+            Target::Rule(_, f, line) if f == rel && *line == rule.line && a.scope == "rule" => {
+                Some(a)
+            }
+            _ => None,
+        })
+    }
+
+    fn rule_value(&self, _package: &[String], rel: &str, rule: &RuleInfo) -> Json {
+        self.rule_annotation(rel, rule)
+            .map(|a| a.value.clone())
+            .unwrap_or_else(|| json!({}))
+    }
+
+    fn chain_value(&self, package: &[String], rel: &str, rule: &RuleInfo) -> Json {
+        let mut path = package.to_vec();
+        path.extend(rule.path.iter().cloned());
+        let mut chain = Vec::new();
+        match self.rule_annotation(rel, rule) {
+            Some(a) => chain.push(json!({"path": path, "annotations": a.value})),
+            None => chain.push(json!({"path": path})),
+        }
+        let document = self.annotations.iter().find(|(t, a)| {
+            matches!(t, Target::Rule(p, _, _) if *p == path) && a.scope == "document"
+        });
+        if let Some((_, a)) = document {
+            chain.push(json!({"path": path, "annotations": a.value}));
+        }
+        let pkg = self
+            .annotations
+            .iter()
+            .find(|(t, a)| matches!(t, Target::Package(p) if p == package) && a.scope == "package");
+        if let Some((_, a)) = pkg {
+            chain.push(json!({"path": package, "annotations": a.value}));
+        }
+        // `subpackages` blocks of this package and every ancestor, nearest first.
+        for len in (1..=package.len()).rev() {
+            let prefix = &package[..len];
+            let sub = self.annotations.iter().find(|(t, a)| {
+                matches!(t, Target::Package(p) if p == prefix) && a.scope == "subpackages"
+            });
+            if let Some((_, a)) = sub {
+                chain.push(json!({"path": prefix, "annotations": a.value}));
+            }
+        }
+        Json::Array(chain)
+    }
+}
+
+fn parse(src: &Source) -> Result<Module> {
+    let mut parser = Parser::new(src)?;
+    parser.enable_rego_v1()?;
+    parser.parse()
+}
+
+struct RuleInfo {
+    /// The ground prefix of the rule's head reference (`h.i.j`, `m["k"]`).
+    path: Vec<String>,
+    line: u32,
+}
+
+fn rule_info(rule: &Rule) -> (RuleInfo, u32, u32) {
+    let (span, refr) = match rule {
+        Rule::Spec { span, head, .. } => (
+            span,
+            match head {
+                RuleHead::Compr { refr, .. }
+                | RuleHead::Set { refr, .. }
+                | RuleHead::Func { refr, .. } => refr,
+            },
+        ),
+        Rule::Default { span, refr, .. } => (span, refr),
+    };
+    (
+        RuleInfo {
+            path: path_of(refr.span().text()),
+            line: span.line,
+        },
+        span.start,
+        span.end,
+    )
+}
+
+fn enclosing_rule(module: &Module, offset: usize) -> Option<RuleInfo> {
+    module.policy.iter().find_map(|r| {
+        let (info, start, end) = rule_info(r);
+        (start as usize <= offset && offset < end as usize).then_some(info)
+    })
+}
+
+/// `a.b["c"].d[x]` → `[a, b, c, d]`: the ground prefix of a reference written in source.
+fn path_of(refr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = refr.trim();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        }
+        if let Some(r) = rest.strip_prefix("[\"") {
+            let Some(end) = r.find("\"]") else { break };
+            out.push(r[..end].to_string());
+            rest = &r[end + 2..];
+        } else if rest.starts_with('[') {
+            break; // a variable or number key: not ground
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            out.push(rest[..end].trim().to_string());
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// Every `# METADATA` block of a module with what it is attached to: the package or rule that
+/// starts on the line right after the block.
+fn annotations_of(rel: &str, text: &str, module: &Module) -> Vec<(Target, Annotation)> {
+    let package = path_of(module.package.refr.span().text());
+    let mut rule_lines = BTreeMap::new();
+    for r in &module.policy {
+        let (info, _, _) = rule_info(r);
+        rule_lines.entry(info.line).or_insert(info);
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim() != "# METADATA" {
+            i += 1;
+            continue;
+        }
+        let mut yaml = String::new();
+        let mut j = i + 1;
+        while j < lines.len() && lines[j].trim_start().starts_with('#') {
+            yaml.push_str(&lines[j].trim_start()[1..]);
+            yaml.push('\n');
+            j += 1;
+        }
+        // Lines are 1-based: the statement after the block starts on line j + 1.
+        let next = j as u32 + 1;
+        i = j;
+        let Ok(doc) = yaml_serde::from_str::<Json>(&yaml) else {
+            continue;
+        };
+        let doc = match doc {
+            Json::Object(m) => m,
+            Json::Null => Map::new(),
+            _ => continue,
+        };
+        let (target, default_scope) = if module.package.span.line == next {
+            (Target::Package(package.clone()), "package")
+        } else if let Some(info) = rule_lines.get(&next) {
+            let mut path = package.clone();
+            path.extend(info.path.iter().cloned());
+            let scope = if doc.get("entrypoint") == Some(&Json::Bool(true)) {
+                "document"
+            } else {
+                "rule"
+            };
+            (Target::Rule(path, rel.to_string(), next), scope)
+        } else {
+            continue;
+        };
+        let ann = to_annotation(doc, default_scope);
+        out.push((target, ann));
+    }
+    out
+}
+
+/// OPA's shape: `scope` always; `authors` and `related_resources` as objects; `schemas` as
+/// `{path, definition|schema}`; other fields as written.
+fn to_annotation(doc: Map<String, Json>, default_scope: &str) -> Annotation {
+    let mut v = Map::new();
+    let scope = doc
+        .get("scope")
+        .and_then(Json::as_str)
+        .unwrap_or(default_scope)
+        .to_string();
+    for (k, val) in doc {
+        match (k.as_str(), val) {
+            ("scope", _) => {}
+            ("authors", Json::Array(list)) => {
+                let authors: Vec<Json> = list.into_iter().map(author).collect();
+                v.insert(k, Json::Array(authors));
+            }
+            ("related_resources", Json::Array(list)) => {
+                let rr: Vec<Json> = list
+                    .into_iter()
+                    .map(|r| match r {
+                        Json::String(s) => json!({ "ref": s }),
+                        other => other,
+                    })
+                    .collect();
+                v.insert(k, Json::Array(rr));
+            }
+            ("schemas", Json::Array(list)) => {
+                let mut out = Vec::new();
+                for entry in list {
+                    let Json::Object(m) = entry else { continue };
+                    for (p, s) in m {
+                        let path: Vec<String> = p.split('.').map(str::to_string).collect();
+                        match s {
+                            Json::String(r) => out.push(json!({
+                                "path": path,
+                                "schema": r.split('.').collect::<Vec<_>>(),
+                            })),
+                            def => out.push(json!({"path": path, "definition": def})),
+                        }
+                    }
+                }
+                v.insert(k, Json::Array(out));
+            }
+            ("entrypoint", Json::Bool(false)) => {}
+            (_, val) => {
+                v.insert(k, val);
+            }
+        }
+    }
+    v.insert("scope".into(), Json::String(scope.clone()));
+    Annotation {
+        scope,
+        value: Json::Object(v),
+    }
+}
+
+/// `Jane Doe <jane@example.com>` → `{"name": "Jane Doe", "email": "jane@example.com"}`.
+fn author(a: Json) -> Json {
+    let Json::String(s) = a else { return a };
+    let s = s.trim();
+    let mut m = Map::new();
+    match (s.rfind('<'), s.ends_with('>')) {
+        (Some(lt), true) => {
+            let name = s[..lt].trim();
+            if !name.is_empty() {
+                m.insert("name".into(), json!(name));
+            }
+            m.insert("email".into(), json!(s[lt + 1..s.len() - 1].trim()));
+        }
+        _ => {
+            m.insert("name".into(), json!(s));
+        }
+    }
+    Json::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(path_of("a.b[\"c\"].d[x]"), ["a", "b", "c", "d"]);
+        assert_eq!(path_of("deny"), ["deny"]);
+    }
+
+    #[test]
+    fn authors() {
+        assert_eq!(
+            author(json!("Jane Doe <jane@x.org>")),
+            json!({"name": "Jane Doe", "email": "jane@x.org"})
+        );
+        assert_eq!(author(json!("Bob")), json!({"name": "Bob"}));
+    }
+}
