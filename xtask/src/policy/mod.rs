@@ -2,5 +2,6 @@
 
 pub mod bundle;
 pub mod engine;
+pub mod fuzz;
 pub mod test;
 pub mod tree;
