@@ -59,7 +59,14 @@ def evaluate(req):
             results.append({"undefined": True})
         except OpaError as ex:
             results.append({"error": error_class(ex.message)})
-    return {"refused": False, "errors": [], "results": results}
+    out = {"refused": False, "errors": [], "results": results}
+    if req.get("query_marshal"):
+        try:
+            rows = e.eval_query("x := json.marshal(data.%s)" % req["query_marshal"], req.get("input"))
+            out["marshal"] = rows[0]["x"] if rows else None
+        except OpaError:
+            pass
+    return out
 
 
 def types(req):

@@ -192,6 +192,9 @@ enum Command {
         /// Save each shrunk divergence as a side-by-side tree under DIR
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
+        /// Open divergences (`SEED KIND` lines) that do not fail the run
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
     },
 }
 
@@ -279,6 +282,7 @@ fn main() -> ExitCode {
             count,
             python,
             save,
+            expect,
         } => policy::fuzz::fuzz_rego(&policy::fuzz::Options {
             seconds: minutes * 60 + seconds.unwrap_or(if minutes == 0 { 60 } else { 0 }),
             seed,
@@ -286,6 +290,7 @@ fn main() -> ExitCode {
             python: python
                 .unwrap_or_else(|| policy::fuzz::workspace().join("target/opa-venv/bin/python")),
             save,
+            expect,
         })
         .and_then(|clean| {
             if clean {

@@ -775,13 +775,15 @@ impl Gen {
                 let ty = *self.rng.pick(&[Ty::Num, Ty::Str, Ty::Bool]);
                 let a = self.expr(ty, depth);
                 let b = self.expr(ty, depth);
-                Lit::Cmp(*self.rng.pick(&["==", "!="]), a, b)
+                let ops = ["==", "!="];
+                Lit::Cmp(ops[self.rng.below(ops.len())], a, b)
             }
             1 => {
                 let ty = *self.rng.pick(&[Ty::Num, Ty::Str, Ty::Poly]);
                 let a = self.expr(ty, depth);
                 let b = self.expr(ty, depth);
-                Lit::Cmp(*self.rng.pick(&["<", "<=", ">", ">="]), a, b)
+                let ops = ["<", "<=", ">", ">="];
+                Lit::Cmp(ops[self.rng.below(ops.len())], a, b)
             }
             2 => {
                 let a = self.expr(Ty::Poly, 1);

@@ -65,6 +65,29 @@ pub struct Options {
     pub count: Option<u64>,
     pub python: PathBuf,
     pub save: Option<PathBuf>,
+    /// Open divergences by seed (`SEED KIND  # cause`): expected, not failures.
+    pub expect: Option<PathBuf>,
+}
+
+/// `SEED KIND` pairs from an expectations file; `#` starts a comment.
+fn read_expect(path: &Path) -> Result<BTreeSet<(u64, String)>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let seed = words.next().and_then(|w| w.parse().ok());
+        let kind = words.next();
+        match (seed, kind) {
+            (Some(seed), Some(kind)) => out.insert((seed, kind.to_string())),
+            _ => bail!("{}:{}: expected `SEED KIND`", path.display(), i + 1),
+        };
+    }
+    Ok(out)
 }
 
 /// The repository root, where `tests/opa/fuzz_worker.py` lives.
@@ -236,10 +259,14 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
 /// Our side, in-process: load the program as `policy-test` would, then evaluate each query
 /// with the program's input.
 pub fn ours(p: &Program, queries: &[String]) -> Verdict {
+    ours_files(p.files(), p, queries)
+}
+
+/// `ours` over given module texts (the program's, maybe plus a test module).
+fn ours_files(files: Vec<(String, String)>, p: &Program, queries: &[String]) -> Verdict {
     let tree = PolicyTree {
         root: PathBuf::from("fuzz"),
-        modules: p
-            .files()
+        modules: files
             .into_iter()
             .map(|(rel, text)| RegoFile { rel, text })
             .collect(),
@@ -378,9 +405,16 @@ pub fn same_json(a: &Json, b: &Json) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_json(p, q))
         }
         (Json::Object(x), Json::Object(y)) => {
+            // A non-string key shows as its text, which each engine writes its own way
+            // (`1e20` and `1e+20`): compare such keys as the values they spell.
+            let norm = |k: &String| match serde_json::from_str::<Json>(k) {
+                Ok(Json::String(_)) | Err(_) => k.clone(),
+                Ok(v) => v.to_string(),
+            };
+            let y: BTreeMap<String, &Json> = y.iter().map(|(k, v)| (norm(k), v)).collect();
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_json(v, w)))
+                    .all(|(k, v)| y.get(&norm(k)).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
     }
@@ -469,6 +503,12 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
     let mut shrunk_seen: BTreeSet<String> = BTreeSet::new();
     let mut refusals: BTreeMap<String, u64> = BTreeMap::new();
     let mut seed = opts.seed;
+    let expect = match &opts.expect {
+        Some(path) => read_expect(path)?,
+        None => BTreeSet::new(),
+    };
+    let mut expected_seen = BTreeSet::new();
+    let mut unlisted: Vec<String> = Vec::new();
     while start.elapsed() < budget && opts.count.is_none_or(|c| programs < c) {
         let p = gen::program(seed);
         let (opa, divs) = check(&mut worker, &p).with_context(|| format!("seed {seed}"))?;
@@ -491,8 +531,27 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
                 *known.entry(k.name).or_default() += 1;
             }
         }
-        if let Some(d) = divs.first() {
+        if let Some(d) = divs.first().filter(|d| {
+            let listed = expect.contains(&(seed, d.kind.to_string()));
+            if listed {
+                expected_seen.insert((seed, d.kind.to_string()));
+            }
+            !listed
+        }) {
             found += 1;
+            if opts.expect.is_some() {
+                let why = cause(d).unwrap_or_else(|| {
+                    let short = |s: &str| s.chars().take(40).collect::<String>();
+                    format!(
+                        "{} on {}: OPA {} / ours {}",
+                        d.kind,
+                        d.query,
+                        short(&d.opa),
+                        short(&d.ours)
+                    )
+                });
+                unlisted.push(format!("{seed} {}  # {why}", d.kind));
+            }
             let key = cause(d);
             let repeat = key.as_ref().is_some_and(|k| causes.contains_key(k));
             *causes
@@ -537,7 +596,7 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
         accepted * 100 / programs.max(1)
     );
     let mut top: Vec<_> = refusals.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|e| std::cmp::Reverse(e.1));
     for (why, n) in top.iter().take(5) {
         println!("  OPA refused {n}: {why}");
     }
@@ -554,8 +613,31 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
             .map_or("", |k| k.reason);
         println!("  known difference skipped {n} times: {name}: {why}");
     }
+    let stale: Vec<_> = expect
+        .iter()
+        .filter(|e| e.0 >= opts.seed && e.0 < seed && !expected_seen.contains(*e))
+        .collect();
+    if let Some(path) = &opts.expect {
+        println!(
+            "{} expected divergences (listed in {})",
+            expected_seen.len(),
+            path.display()
+        );
+        for (s, k) in &stale {
+            println!(
+                "  {}: seed {s} {k} no longer diverges: remove the line",
+                path.display()
+            );
+        }
+        if !unlisted.is_empty() {
+            println!("  not listed in {}:", path.display());
+            for l in &unlisted {
+                println!("  {l}");
+            }
+        }
+    }
     println!("{programs} programs, {found} divergences");
-    Ok(found == 0)
+    Ok(found == 0 && stale.is_empty())
 }
 
 fn report(
@@ -612,20 +694,21 @@ fn report(
 }
 
 /// Writes the shrunk program as a side-by-side tree: its modules, `data.json`, and a test that
-/// states OPA's answer for the diverging query (passing in OPA, unless OPA itself errors).
+/// states OPA's answer for the diverging query. The test must pass in OPA (or error there, when
+/// OPA's answer is an error) and our engine must judge it differently, or nothing is written.
 fn save_tree(worker: &mut Worker, p: &Program, d: &Divergence, dir: &Path) -> Result<PathBuf> {
-    let mut files = p.files();
-    let input = rego_of(&p.input, &BTreeMap::new(), "");
-    let opa = match worker.eval(p, std::slice::from_ref(&d.query))? {
-        Verdict::Results(r) => r.into_iter().next(),
-        Verdict::Refused(_) => None,
-    };
+    let input = rego_of(&p.input, &BTreeMap::new(), "[]");
     let q = if d.query.is_empty() {
         p.queries().first().cloned().unwrap_or_default()
     } else {
         d.query.clone()
     };
-    let test = match opa {
+    let opa = match worker.eval(p, std::slice::from_ref(&q))? {
+        Verdict::Results(r) => r.into_iter().next(),
+        Verdict::Refused(_) => None,
+    };
+    let mut tests = Vec::new();
+    let want = match &opa {
         Some(Outcome::Value(v)) => {
             let types = worker.call(&json!({
                 "op": "types", "modules": Worker::request("x", p, &[])["modules"],
@@ -636,23 +719,75 @@ fn save_tree(worker: &mut Worker, p: &Program, d: &Divergence, dir: &Path) -> Re
                 .flatten()
                 .filter_map(|r| Some((r[0].as_str()?.to_string(), r[1].as_str()?.to_string())))
                 .collect();
-            let lit = rego_of(&v, &types, "[]");
-            format!("test_fuzz if {{\n\tdata.{q} == {lit} with input as {input}\n}}\n")
+            let lit = rego_of(v, &types, "[]");
+            tests.push(format!(
+                "test_fuzz if {{\n\tdata.{q} == {lit} with input as {input}\n}}\n"
+            ));
+            // Numbers OPA computes may not equal the literal its JSON output reads back as;
+            // then compare the canonical JSON text OPA gives for the value.
+            let m = worker.call(&json!({
+                "op": "eval", "modules": Worker::request("x", p, &[])["modules"],
+                "data": p.data, "input": p.input, "queries": [],
+                "query_marshal": q}))?;
+            if let Some(text) = m["marshal"].as_str() {
+                tests.push(format!(
+                    "test_fuzz if {{\n\tjson.marshal(data.{q}) == {} with input as {input}\n}}\n",
+                    Json::String(text.to_string())
+                ));
+            }
+            "pass"
         }
-        Some(Outcome::Undefined) => format!(
-            "defined if {{\n\t_ = data.{q}\n}}\n\ntest_fuzz if {{\n\tnot defined with input as {input}\n}}\n"
-        ),
+        Some(Outcome::Undefined) => {
+            tests.push(format!(
+                "defined if {{\n\t_ = data.{q}\n}}\n\ntest_fuzz if {{\n\tnot defined with input as {input}\n}}\n"
+            ));
+            "pass"
+        }
         // OPA errors (or refuses the tree): the test errors in OPA too, and the suite compares
         // verdicts.
-        _ => format!("test_fuzz if {{\n\t_ = data.{q} with input as {input}\n}}\n"),
+        _ => {
+            tests.push(format!(
+                "test_fuzz if {{\n\t_ = data.{q} with input as {input}\n}}\n"
+            ));
+            "error"
+        }
     };
-    let test = format!(
-        "# Found by `cargo xtask fuzz-rego`: {} divergence.\n# OPA:  {}\n# ours: {}\npackage fuzz_test\n\n{test}",
-        d.kind,
-        one_line(&d.opa),
-        one_line(&d.ours)
-    );
-    files.push(("fuzz_test.rego".into(), test));
+    let mut chosen = None;
+    for test in tests {
+        let test = format!(
+            "# Found by `cargo xtask fuzz-rego`: {} divergence.\n# OPA:  {}\n# ours: {}\npackage fuzz_test\n\n{test}",
+            d.kind,
+            one_line(&d.opa),
+            one_line(&d.ours)
+        );
+        let mut files = p.files();
+        files.push(("fuzz_test.rego".into(), test));
+        let modules: serde_json::Map<String, Json> = files
+            .iter()
+            .map(|(n, s)| (n.clone(), Json::String(s.clone())))
+            .collect();
+        let judged = worker.call(&json!({"op": "test", "modules": modules, "data": p.data}))?;
+        let verdict = judged["tests"]["data.fuzz_test.test_fuzz"]
+            .as_str()
+            .unwrap_or("");
+        let refused = judged["refused"] == json!(true);
+        if verdict != want && !(want == "error" && refused) {
+            continue;
+        }
+        let ours_verdict = match ours_files(files.clone(), p, &["fuzz_test.test_fuzz".into()]) {
+            Verdict::Refused(_) => "refused",
+            Verdict::Results(r) => match r.first() {
+                Some(Outcome::Value(Json::Bool(true))) => "pass",
+                Some(Outcome::Error(_)) | Some(Outcome::Panic(_)) => "error",
+                _ => "fail",
+            },
+        };
+        if ours_verdict != want || refused {
+            chosen = Some(files);
+            break;
+        }
+    }
+    let files = chosen.context("no test states this divergence (OPA and ours agree on it)")?;
     let mut h = Sha256::new();
     for (n, s) in &files {
         h.update(n.as_bytes());
@@ -663,6 +798,9 @@ fn save_tree(worker: &mut Worker, p: &Program, d: &Divergence, dir: &Path) -> Re
         .map(|b| format!("{b:02x}"))
         .collect();
     let out = dir.join(&hash);
+    if out.exists() {
+        return Ok(out);
+    }
     let tmp = dir.join(format!(".{hash}.tmp"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
@@ -672,10 +810,6 @@ fn save_tree(worker: &mut Worker, p: &Program, d: &Divergence, dir: &Path) -> Re
     if p.data.as_object().is_some_and(|o| !o.is_empty()) {
         std::fs::write(tmp.join("data.json"), format!("{:#}\n", p.data))
             .context("data.json: cannot write")?;
-    }
-    if out.exists() {
-        std::fs::remove_dir_all(&tmp).ok();
-        return Ok(out);
     }
     std::fs::rename(&tmp, &out).with_context(|| format!("{}: cannot create", out.display()))?;
     Ok(out)
@@ -736,5 +870,69 @@ fn rego_of(v: &Json, types: &BTreeMap<String, String>, path: &str) -> String {
             format!("{{{}}}", parts.join(", "))
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_compare_as_opa_compares_them() {
+        assert!(same_json(&json!(1), &json!(1.0)));
+        assert!(same_json(
+            &json!({"a": [2, 3.5]}),
+            &json!({"a": [2.0, 3.5]})
+        ));
+        assert!(!same_json(&json!(1), &json!("1")));
+        assert!(!same_json(&json!([1, 2]), &json!([2, 1])));
+        assert!(same_json(&json!({"[1e20]": 1}), &json!({"[1e+20]": 1})));
+    }
+
+    #[test]
+    fn sets_are_shown_in_opas_order() {
+        let mut e = regorus::Engine::new();
+        let r = e
+            .eval_query(
+                r#"{null, {"k": 1}, "a", [1], 2, true, [], {1}}"#.into(),
+                false,
+            )
+            .unwrap();
+        let shown = to_json(&r.result[0].expressions[0].value);
+        assert_eq!(shown, json!([null, true, 2, "a", [], [1], {"k": 1}, [1]]));
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_renders_rego() {
+        let a = gen::program(42).files();
+        let b = gen::program(42).files();
+        assert_eq!(a, b);
+        assert!(a[0].1.starts_with("package p\n"));
+        assert_ne!(gen::program(43).files(), a);
+    }
+
+    #[test]
+    fn shrinking_keeps_what_the_predicate_needs() {
+        let p = gen::program(7);
+        let keep = p.modules[0].rules[0].clone();
+        let name = format!("{:?}", keep.head);
+        let small = shrink::shrink(&p, &mut |c: &Program| {
+            c.modules
+                .iter()
+                .any(|m| m.rules.iter().any(|r| format!("{:?}", r.head) == name))
+        });
+        let rules: usize = small.modules.iter().map(|m| m.rules.len()).sum();
+        assert_eq!(rules, 1);
+        assert_eq!(small.input, json!({}));
+    }
+
+    #[test]
+    fn a_panic_in_the_engine_is_an_outcome() {
+        quiet_panics();
+        let r = panic::catch_unwind(|| panic!("boom"));
+        let text = panic_text(r.unwrap_err());
+        // Back to the default hook, so that other tests' failures print.
+        drop(panic::take_hook());
+        assert!(text.starts_with("boom (at "), "{text}");
     }
 }
