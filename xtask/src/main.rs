@@ -178,6 +178,30 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         mb: usize,
     },
+    /// Differential fuzzing: random Rego programs through our engine and the real OPA
+    FuzzRego {
+        /// Run this many minutes (adds to --seconds)
+        #[arg(long, default_value_t = 0)]
+        minutes: u64,
+        /// Run this many seconds [default: 60 when --minutes is not given]
+        #[arg(long)]
+        seconds: Option<u64>,
+        /// First seed; program N uses seed S+N
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Stop after this many programs (a fixed seed range)
+        #[arg(long)]
+        count: Option<u64>,
+        /// Python with `opa_bindings` [default: target/opa-venv/bin/python]
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// Save each shrunk divergence as a side-by-side tree under DIR
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+        /// Open divergences (`SEED KIND` lines) that do not fail the run
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
+    },
 }
 
 /// Where cluster commands act.
@@ -258,6 +282,30 @@ fn main() -> ExitCode {
             plain_http,
         }),
         Command::Bench { mb } => bench::run(mb),
+        Command::FuzzRego {
+            minutes,
+            seconds,
+            seed,
+            count,
+            python,
+            save,
+            expect,
+        } => policy::fuzz::fuzz_rego(&policy::fuzz::Options {
+            seconds: minutes * 60 + seconds.unwrap_or(if minutes == 0 { 60 } else { 0 }),
+            seed,
+            count,
+            python: python
+                .unwrap_or_else(|| policy::fuzz::workspace().join("target/opa-venv/bin/python")),
+            save,
+            expect,
+        })
+        .and_then(|clean| {
+            if clean {
+                Ok(())
+            } else {
+                Err(anyhow::anyhow!("OPA and our engine disagree (see above)"))
+            }
+        }),
         Command::PolicyPubDeploy {
             key,
             cluster,

@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod check;
 pub mod engine;
 pub mod guard;
+pub mod fuzz;
 pub mod test;
 pub mod tree;
 pub mod with;
