@@ -37,7 +37,7 @@ pub struct Policy {
 }
 
 /// For each line, (column in rewritten text where a replacement ends, chars added).
-type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
+pub(crate) type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
 
 impl Policy {
     /// Parses every module (collecting every syntax error, not only the first), resolves import
@@ -124,7 +124,7 @@ impl Policy {
     }
 }
 
-fn parse(src: &Source) -> Result<Module> {
+pub(crate) fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
     parser.enable_rego_v1()?;
     parser.parse()
@@ -168,7 +168,7 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// Only whole identifiers in expression position are rewritten: not text in strings or comments
 /// (the lexer skips those), not a field after `.`, not the import and package lines themselves,
 /// and not a name being declared (`some x`, `x := ...`), which shadows the alias locally.
-fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
+pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
     for import in &module.imports {

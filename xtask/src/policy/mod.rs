@@ -2,5 +2,6 @@
 
 pub mod bundle;
 pub mod engine;
+pub mod inventory;
 pub mod test;
 pub mod tree;
