@@ -2,6 +2,8 @@
 
 pub mod bundle;
 pub mod engine;
+pub mod eval;
+pub mod inspect;
 pub mod inventory;
 pub mod test;
 pub mod tree;
