@@ -50,6 +50,18 @@ enum Command {
         /// Print every test, not only failures
         #[arg(short, long)]
         verbose: bool,
+        /// Explain failures (the failing expression and its values), or trace every expression
+        #[arg(long, value_enum, default_value = "fails")]
+        explain: policy::explain::Explain,
+        /// Report format: lines for people, `opa test`'s JSON, or JUnit XML for CI
+        #[arg(long, short = 'f', value_enum, default_value = "pretty")]
+        format: policy::report::Format,
+        /// Report coverage as `opa test --coverage` does (in JSON: the coverage report only)
+        #[arg(long, short = 'c')]
+        coverage: bool,
+        /// Fail when coverage is below this percentage (implies --coverage)
+        #[arg(long, value_name = "PCT")]
+        threshold: Option<f64>,
     },
     /// Build a deterministic OPA bundle `.tar.gz`, like `opa build -b`
     PolicyBuild {
@@ -244,9 +256,24 @@ enum SecretsAction {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::PolicyTest { dir, run, verbose } => {
-            policy::test::policy_test(&dir, run.as_deref(), verbose, &mut std::io::stdout())
-                .map(drop)
+        Command::PolicyTest {
+            dir,
+            run,
+            verbose,
+            explain,
+            format,
+            coverage,
+            threshold,
+        } => {
+            let o = policy::test::TestOptions {
+                run: run.as_deref(),
+                verbose,
+                explain,
+                format,
+                coverage,
+                threshold,
+            };
+            policy::test::policy_test_with(&dir, &o, &mut std::io::stdout()).map(drop)
         }
         Command::PolicyBuild {
             dir,

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use regorus::unstable::{Expr, Literal, Query, Rule, RuleHead};
+use regorus::unstable::{BoolOp, Expr, Literal, Query, Rule, RuleHead};
 use regorus::Source;
 use serde::{Deserialize, Serialize};
 
@@ -77,7 +77,8 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
         };
         let mut covered = BTreeSet::new();
         let mut not_covered = BTreeSet::new();
-        for loc in locations(&module.policy) {
+        let hit_rows = |(s, e): (u32, u32)| hit.range(s..=e).next().is_some();
+        for loc in locations(&module.policy, &hit_rows) {
             let rows = loc.rows.0..=loc.rows.1;
             if reached(&loc.evidence) {
                 covered.extend(rows);
@@ -131,7 +132,7 @@ fn rows_of(span: &regorus::unstable::Span) -> (u32, u32) {
     (span.line, span.line + extra)
 }
 
-fn locations(rules: &[regorus::unstable::Ref<Rule>]) -> Vec<Loc> {
+fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) -> bool) -> Vec<Loc> {
     let mut out = Vec::new();
     for rule in rules {
         match &**rule {
@@ -153,12 +154,13 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>]) -> Vec<Loc> {
                 // OPA marks a head when the rule produced a value; regorus's hits on the value,
                 // or on the last expression of a body, stand for that.
                 let mut evidence = vec![(start, end)];
-                for b in bodies {
+                for b in bodies.iter().filter(|b| !b.is_else) {
+                    if skipped_by_index(&b.query, hit) {
+                        evidence.clear();
+                        continue;
+                    }
                     if let Some(last) = b.query.stmts.last() {
                         evidence.push(rows_of(&last.span));
-                    }
-                    if let Some(a) = &b.assign {
-                        evidence.push(rows_of(a.value.span()));
                     }
                 }
                 out.push(Loc {
@@ -166,7 +168,25 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>]) -> Vec<Loc> {
                     evidence,
                 });
                 for b in bodies {
+                    // An `else` is a head of its own, reached when its value was produced. regorus
+                    // reports no hits on an else's value, so its last expression stands for it.
+                    if b.is_else {
+                        let value = b.assign.as_ref().map(|a| rows_of(a.value.span()));
+                        let line = b.span.line;
+                        let evidence = match b.query.stmts.last() {
+                            Some(last) if !b.query.stmts.is_empty() => vec![rows_of(&last.span)],
+                            _ => value.into_iter().collect(),
+                        };
+                        out.push(Loc {
+                            rows: (line, value.map_or(line, |v| v.1.max(line))),
+                            evidence,
+                        });
+                    }
+                    let from = out.len();
                     query_locations(&b.query, &mut out);
+                    if skipped_by_index(&b.query, hit) {
+                        out[from..].iter_mut().for_each(|l| l.evidence.clear());
+                    }
                 }
             }
             Rule::Default { span, .. } => {
@@ -179,6 +199,57 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>]) -> Vec<Loc> {
         }
     }
     out
+}
+
+/// OPA's rule index skips a body whose `input.x == "const"` can never match, so none of its
+/// expressions is evaluated; regorus evaluates the body up to that test. A body where such a
+/// test was reached but what follows it never was, is one OPA never entered.
+fn skipped_by_index(q: &Query, hit: &dyn Fn((u32, u32)) -> bool) -> bool {
+    let stmts = &q.stmts;
+    stmts.iter().enumerate().any(|(i, stmt)| {
+        let indexable = match &stmt.literal {
+            Literal::Expr { expr, .. } if stmt.with_mods.is_empty() => match &**expr {
+                Expr::BoolExpr {
+                    op: BoolOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                } => {
+                    (rooted_at_input(lhs) && is_scalar(rhs))
+                        || (rooted_at_input(rhs) && is_scalar(lhs))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        let rest = &stmts[i + 1..];
+        indexable
+            && !rest.is_empty()
+            && rest
+                .iter()
+                .all(|s| rows_of(&s.span).0 > rows_of(&stmt.span).1)
+            && !rest.iter().any(|s| hit(rows_of(&s.span)))
+    })
+}
+
+fn rooted_at_input(e: &Expr) -> bool {
+    match e {
+        Expr::RefDot { refr, .. } => rooted_at_input(refr),
+        Expr::RefBrack { refr, index, .. } => rooted_at_input(refr) && is_scalar(index),
+        Expr::Var { span, .. } => span.text() == "input",
+        _ => false,
+    }
+}
+
+fn is_scalar(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::String { .. }
+            | Expr::RawString { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. }
+    )
 }
 
 fn query_locations(q: &Query, out: &mut Vec<Loc>) {

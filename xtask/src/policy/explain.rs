@@ -115,6 +115,9 @@ fn try_explain(
         ));
     }
 
+    if std::env::var_os("XTASK_DEBUG_EXPLAIN").is_some() {
+        eprintln!("{probe}");
+    }
     let mut engine = policy.engine.clone();
     engine.set_input(Value::Undefined);
     engine

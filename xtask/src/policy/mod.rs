@@ -7,5 +7,6 @@ pub mod eval;
 pub mod explain;
 pub mod inspect;
 pub mod inventory;
+pub mod report;
 pub mod test;
 pub mod tree;
