@@ -15,7 +15,7 @@ use super::tree::PolicyTree;
 pub enum Explain {
     /// The expression that failed, with the values it saw
     Fails,
-    /// Every expression of the failing test's body, in order, with the variables bound so far
+    /// Every expression of the test body in order, with its result (ok, fail, error)
     Full,
 }
 
@@ -84,8 +84,8 @@ fn try_explain(
     let mut vars: Vec<String> = Vec::new();
     let mut sides: Vec<Vec<(String, String)>> = Vec::new();
     for (k, stmt) in stmts.iter().enumerate() {
-        let prefix: Vec<&str> = stmts[..k].iter().map(|s| s.span.text()).collect();
-        let with: Vec<&str> = stmt.with_mods.iter().map(|w| w.span.text()).collect();
+        let prefix: Vec<String> = stmts[..k].iter().map(|s| text_of(&s.span)).collect();
+        let with: Vec<String> = stmt.with_mods.iter().map(|w| text_of(&w.span)).collect();
         let mut these = Vec::new();
         if let (Some((lhs, rhs)), Some((wl, wr))) =
             (comparison(stmt), comparison(&written.stmts[k]))
@@ -98,10 +98,10 @@ fn try_explain(
                 probe.push_str(&format!(
                     "{name} := xtask_v if {{\n{}\nxtask_v := ({}) {}\n}}\n",
                     prefix.join("\n"),
-                    expr.span().text(),
+                    text_of(expr.span()),
                     with.join(" ")
                 ));
-                these.push((as_written.span().text().to_string(), name));
+                these.push((text_of(as_written.span()), name));
             }
         }
         sides.push(these);
@@ -111,13 +111,10 @@ fn try_explain(
             "xtask_explain_{k} := {{{}}} if {{\n{}\n{}\n}}\n",
             obj.join(", "),
             prefix.join("\n"),
-            stmt.span.text()
+            text_of(&stmt.span)
         ));
     }
 
-    if std::env::var_os("XTASK_DEBUG_EXPLAIN").is_some() {
-        eprintln!("{probe}");
-    }
     let mut engine = policy.engine.clone();
     engine.set_input(Value::Undefined);
     engine
@@ -133,13 +130,8 @@ fn try_explain(
     let mut bound = Value::new_object();
     for (k, stmt) in stmts.iter().enumerate() {
         let at = format!("{shown}:{}", stmt.span.line);
-        let first_line = written.stmts[k]
-            .span
-            .text()
-            .lines()
-            .next()
-            .unwrap_or("")
-            .trim();
+        let written_text = text_of(&written.stmts[k].span);
+        let first_line = written_text.lines().next().unwrap_or("").trim();
         let result = eval(&format!("xtask_explain_{k}"));
         let stopped = !matches!(result, Ok(ref v) if *v != Value::Undefined);
         if mode == Explain::Full || stopped {
@@ -264,6 +256,24 @@ fn is_constant(e: &Expr) -> bool {
     }
 }
 
+/// A node's source text. regorus's string tokens exclude their quotes, so a span that starts or
+/// ends with a string literal is widened to take the quote back.
+fn text_of(span: &regorus::unstable::Span) -> String {
+    let text = span.source.contents().as_bytes();
+    let (mut start, mut end) = (span.start as usize, span.end as usize);
+    if end > text.len() || start > end {
+        return span.text().to_string();
+    }
+    let quote = |b: Option<&u8>| matches!(b, Some(b'"' | b'`'));
+    if start > 0 && quote(text.get(start - 1)) {
+        start -= 1;
+    }
+    if quote(text.get(end)) {
+        end += 1;
+    }
+    String::from_utf8_lossy(&text[start..end]).into_owned()
+}
+
 fn one_line_text(t: &str) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -289,7 +299,8 @@ mod tests {
     const T: &str = "package p_test\nimport rego.v1\nimport data.p\n\n\
         test_count if {\n\tys := [x | some x in p.xs; x > 1]\n\tcount(ys) == 3\n\ttrue\n}\n\
         test_ok if {\n\tp.xs[0] == 1\n}\n\
-        test_in if 7 in p.xs\n";
+        test_in if 7 in p.xs\n\
+        test_str if \"a\" == sprintf(\"%d\", [p.xs[0]])\n";
 
     fn lines(rule: &str, line: u32, mode: Explain) -> Vec<String> {
         let t = PolicyTree::of(&[("p.rego", P), ("p_test.rego", T)]);
@@ -307,6 +318,16 @@ mod tests {
         let l = lines("test_in", 13, Explain::Fails);
         assert_eq!(l[0], "t/p_test.rego:13: fail: 7 in p.xs");
         assert!(l.contains(&"  p.xs = [1,2,3]".to_string()), "{l:?}");
+
+        let l = lines("test_str", 14, Explain::Fails);
+        assert_eq!(
+            l[0],
+            "t/p_test.rego:14: fail: \"a\" == sprintf(\"%d\", [p.xs[0]])"
+        );
+        assert!(
+            l.contains(&"  sprintf(\"%d\", [p.xs[0]]) = \"1\"".to_string()),
+            "{l:?}"
+        );
 
         let full = lines("test_ok", 10, Explain::Full);
         assert_eq!(
