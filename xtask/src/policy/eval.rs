@@ -41,14 +41,15 @@ impl Evaluator {
     /// The tree as `opa eval -d DIR` loads it (every data file), or the bundle as the Runner
     /// loads it (its modules and data documents), plus any `extra` files.
     pub fn load(dir: &Path, bundle: Option<&Path>, extra: &[PathBuf]) -> Result<Evaluator> {
-        let (mut tree, shipped_only) = match bundle {
-            Some(b) => (super::inspect::read_bundle_file(b)?.tree, true),
-            None => (PolicyTree::load(dir)?, false),
+        let mut tree = match bundle {
+            Some(b) => super::inspect::read_bundle_file(b)?.tree,
+            None => PolicyTree::load(dir)?,
         };
         for path in extra {
             add_file(&mut tree, path)?;
         }
-        let data = tree.merged_data(shipped_only && extra.is_empty())?;
+        // A bundle holds only shipped documents, so every document loaded is used.
+        let data = tree.merged_data(false)?;
         let policy = Policy::load(&tree, &data)?;
         Ok(Evaluator { policy })
     }
@@ -77,7 +78,7 @@ fn add_file(tree: &mut PolicyTree, path: &Path) -> Result<()> {
     if !value.is_object() {
         bail!("{shown}: a --data document must be an object");
     }
-    // `data.json` so that a bundle's shipped-only filter keeps it.
+    // At the root of `data`, as `opa eval -d FILE` puts a document.
     tree.data.push(DataFile {
         rel: format!("{shown}/data.json"),
         path: Vec::new(),

@@ -62,16 +62,21 @@ fn try_explain(
     let (text, _) = resolve_aliases(&original, &original_module)?;
     let src = Source::from_contents(shown.clone(), text)?;
     let module = parse(&src)?;
+    // The rule's first body; a rule without one (`test_x := false`) has nothing to explain
+    // beyond its value, which the verdict line already shows.
     let find_body = |m: &regorus::unstable::Module| {
         m.policy.iter().find_map(|r| match &**r {
             Rule::Spec { span, head, bodies } if span.line == line && head_name(head) == rule => {
-                bodies.first().map(|b| b.query.clone())
+                Some(bodies.first().map(|b| b.query.clone()))
             }
             _ => None,
         })
     };
     let (Some(body), Some(written)) = (find_body(&module), find_body(&original_module)) else {
-        return Err(anyhow!("{shown}:{line}: no body for {rule}"));
+        return Err(anyhow!("{shown}:{line}: {rule} not found"));
+    };
+    let (Some(body), Some(written)) = (body, written) else {
+        return Ok(vec![]);
     };
     let stmts = &body.stmts;
     if stmts.is_empty() || written.stmts.len() != stmts.len() {
