@@ -175,32 +175,88 @@ pub fn render(results: &QueryResults, format: Format) -> Result<String> {
                     s.push('\n');
                 }
             } else {
-                // A row per result: the bindings, then any expression that is not `true`.
-                for (i, row) in r.iter().enumerate() {
-                    s.push_str(&format!("# result {}\n", i + 1));
-                    if let Value::Object(b) = &row.bindings {
-                        for (k, v) in b.iter() {
-                            s.push_str(&format!(
-                                "{}: {}\n",
-                                json_str(k)?,
-                                serde_json::to_string(v)?
-                            ));
-                        }
-                    }
-                    for e in &row.expressions {
-                        if e.value != Value::from(true) {
-                            s.push_str(&format!(
-                                "{}: {}\n",
-                                e.text,
-                                serde_json::to_string(&e.value)?
-                            ));
-                        }
-                    }
-                }
+                s.push_str(&table(r)?);
             }
         }
     }
     Ok(s)
+}
+
+/// OPA's pretty table: a column per variable bound (sorted) and per expression whose value is
+/// not `true`, a row per result, values as compact JSON.
+fn table(results: &[regorus::QueryResult]) -> Result<String> {
+    let mut headers: Vec<String> = Vec::new();
+    for r in results {
+        if let Value::Object(b) = &r.bindings {
+            for k in b.keys() {
+                let k = json_str(k)?;
+                if !headers.contains(&k) {
+                    headers.push(k);
+                }
+            }
+        }
+    }
+    headers.sort();
+    let vars = headers.len();
+    for r in results {
+        for e in &r.expressions {
+            if e.value != Value::from(true) && !headers.iter().skip(vars).any(|h| **h == *e.text) {
+                headers.push(e.text.to_string());
+            }
+        }
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for r in results {
+        let mut row = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            let v = if i < vars {
+                match &r.bindings {
+                    Value::Object(b) => b.get(&Value::from(h.as_str())).cloned(),
+                    _ => None,
+                }
+            } else {
+                r.expressions
+                    .iter()
+                    .find(|e| *e.text == **h)
+                    .map(|e| e.value.clone())
+            };
+            row.push(match v {
+                Some(v) => serde_json::to_string(&v)?,
+                None => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([headers[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let rule: String = widths
+        .iter()
+        .map(|w| format!("+{}", "-".repeat(w + 2)))
+        .collect::<String>()
+        + "+\n";
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("| {c:<w$} "))
+            .collect::<String>()
+            + "|\n"
+    };
+    let mut out = rule.clone();
+    out.push_str(&line(&headers));
+    out.push_str(&rule);
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    out.push_str(&rule);
+    Ok(out)
 }
 
 fn is_empty_object(v: &Value) -> bool {
@@ -256,7 +312,10 @@ mod tests {
         let b = eval(P, "some x in data.p.xs", None);
         let j: Json = serde_json::from_str(&render(&b, Format::Json).unwrap()).unwrap();
         assert_eq!(j["result"][1]["bindings"], serde_json::json!({"x": 2}));
-        assert!(render(&b, Format::Pretty).unwrap().contains("x: 2"));
+        assert_eq!(
+            render(&b, Format::Pretty).unwrap(),
+            "+---+\n| x |\n+---+\n| 1 |\n| 2 |\n+---+\n"
+        );
         let s = eval(P, "data.d", None);
         assert_eq!(render(&s, Format::Pretty).unwrap(), "{\n  \"x\": 1\n}\n");
     }
