@@ -160,12 +160,18 @@ fn try_explain(
             }
         }
         if let Ok(v) = result {
+            // In a full trace, each step shows the variables it bound.
+            if mode == Explain::Full {
+                if let (Value::Object(now), Value::Object(before)) = (&v, &bound) {
+                    for (k, val) in now.iter() {
+                        if let (Value::String(name), None) = (k, before.get(k)) {
+                            out.push(format!("  {name} = {}", show(val)));
+                        }
+                    }
+                }
+            }
             bound = v;
         }
-    }
-    // Every expression held: the rule's value is what failed (`false`, say).
-    if mode == Explain::Full {
-        push_bindings(&bound, &mut out);
     }
     Ok(out)
 }
