@@ -136,6 +136,10 @@ pub struct Options {
 /// `policy-inspect`.
 pub fn policy_inspect(o: &Options) -> Result<()> {
     let local = Path::new(&o.target);
+    let looks_like_file = o.target.ends_with(".tar.gz") || o.target.ends_with(".tgz");
+    if looks_like_file && !local.is_file() {
+        bail!("{}: no such bundle file", local.display());
+    }
     let (contents, oci) = if local.is_file() {
         (read_bundle_file(local)?, None)
     } else {
