@@ -25,6 +25,7 @@ pub fn run(mb: usize) -> Result<()> {
         "target: figures measured on this machine, {} cores",
         num_cores()
     );
+    author_loop(&exe)?;
 
     // 1. Warm policy-bundle of the sample to the local registry.
     let to = format!("{}/bench/constitution:dev", reg.addr);
@@ -299,4 +300,62 @@ impl Drop for BenchRegistry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The policy author's loop on the sample: `policy-test --coverage` against plain `policy-test`,
+/// and a warm `policy-eval` of the Runner's query, each the median of several process runs.
+fn author_loop(exe: &Path) -> Result<()> {
+    let dir = Path::new(crate::DEFAULT_POLICY_DIR);
+    if !dir.is_dir() {
+        println!(
+            "policy-test/policy-eval: skipped ({} not found here)",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let input = tempfile::NamedTempFile::new()?;
+    fs::write(
+        input.path(),
+        br#"{"proposal": {"tier": "standard", "changes": [{"path": "apps/../x", "content": ""}]}}"#,
+    )?;
+    let time = |args: &[&std::ffi::OsStr], n: usize| -> Result<Duration> {
+        let mut times = Vec::new();
+        for _ in 0..n + 1 {
+            let t = Instant::now();
+            let out = Command::new(exe)
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .context("run xtask")?;
+            if !out.status.success() {
+                bail!("xtask {args:?} failed in the benchmark");
+            }
+            times.push(t.elapsed());
+        }
+        times.remove(0); // the first run warms the page cache
+        Ok(median(&mut times))
+    };
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let plain = time(&[os("policy-test")], 5)?;
+    let covered = time(&[os("policy-test"), os("--coverage")], 5)?;
+    println!(
+        "policy-test --coverage vs policy-test (sample), median of 5: {:.3} s vs {:.3} s → {:.2}×   target ≤ 2×",
+        covered.as_secs_f64(),
+        plain.as_secs_f64(),
+        covered.as_secs_f64() / plain.as_secs_f64()
+    );
+    let eval = time(
+        &[
+            os("policy-eval"),
+            os("--input"),
+            input.path().as_os_str(),
+            os("data.constitution.decision"),
+        ],
+        10,
+    )?;
+    println!(
+        "warm policy-eval data.constitution.decision (sample), median of 10: {:>6.1} ms   target < 50 ms",
+        eval.as_secs_f64() * 1000.0
+    );
+    Ok(())
 }

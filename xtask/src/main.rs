@@ -50,6 +50,18 @@ enum Command {
         /// Print every test, not only failures
         #[arg(short, long)]
         verbose: bool,
+        /// Explain failures (the failing expression and its values), or trace every expression
+        #[arg(long, value_enum, default_value = "fails")]
+        explain: policy::explain::Explain,
+        /// Report format: lines for people, `opa test`'s JSON, or JUnit XML for CI
+        #[arg(long, short = 'f', value_enum, default_value = "pretty")]
+        format: policy::report::Format,
+        /// Report coverage as `opa test --coverage` does (in JSON: the coverage report only)
+        #[arg(long, short = 'c')]
+        coverage: bool,
+        /// Fail when coverage is below this percentage (implies --coverage)
+        #[arg(long, value_name = "PCT")]
+        threshold: Option<f64>,
     },
     /// OPA's compile-time checks, like `opa check`: every refusal as `file:line:col: class: msg`
     PolicyCheck {
@@ -172,6 +184,47 @@ enum Command {
         #[command(flatten)]
         cluster: Cluster,
     },
+    /// Evaluate a query over the policy tree or a built bundle, like `opa eval`
+    PolicyEval {
+        /// Policy directory
+        #[arg(long, default_value = DEFAULT_POLICY_DIR, conflicts_with = "bundle")]
+        dir: PathBuf,
+        /// Evaluate a built or pulled bundle `.tar.gz` instead (what the Runner loads)
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        /// The input document: a JSON or YAML file, or `-` for stdin
+        #[arg(long, short = 'i', value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// Another data document (merged at the root of `data`) or `.rego` module (repeatable)
+        #[arg(long, short = 'd', value_name = "FILE")]
+        data: Vec<PathBuf>,
+        /// Output format
+        #[arg(long, short = 'f', value_enum, default_value = "json")]
+        format: policy::eval::Format,
+        /// Exit 1 when the result is undefined
+        #[arg(long)]
+        fail: bool,
+        /// Exit 1 when the result is defined
+        #[arg(long, conflicts_with = "fail")]
+        fail_defined: bool,
+        /// The Rego query, e.g. `data.constitution.decision`
+        query: String,
+    },
+    /// Show what a bundle file or pushed reference holds, like `opa inspect`
+    PolicyInspect {
+        /// A bundle `.tar.gz`, `host[:port]/repo[:tag|@digest]` or `oci:PATH[:TAG]`
+        #[arg(value_name = "BUNDLE|REF")]
+        target: String,
+        /// The Cosign public key the signature of a REF is checked with
+        #[arg(long, default_value = ".policy-keys/cosign.pub")]
+        key: PathBuf,
+        /// Speak plain HTTP to the registry (loopback hosts always do)
+        #[arg(long)]
+        plain_http: bool,
+        /// Print one JSON object on stdout
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure the publish path against tar, gzip and skopeo (needs docker-registry, skopeo)
     Bench {
         /// Size of the generated policy tree for the packing benchmark, in MiB
@@ -233,9 +286,24 @@ enum SecretsAction {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::PolicyTest { dir, run, verbose } => {
-            policy::test::policy_test(&dir, run.as_deref(), verbose, &mut std::io::stdout())
-                .map(drop)
+        Command::PolicyTest {
+            dir,
+            run,
+            verbose,
+            explain,
+            format,
+            coverage,
+            threshold,
+        } => {
+            let o = policy::test::TestOptions {
+                run: run.as_deref(),
+                verbose,
+                explain,
+                format,
+                coverage,
+                threshold,
+            };
+            policy::test::policy_test_with(&dir, &o, &mut std::io::stdout()).map(drop)
         }
         Command::PolicyCheck { dir } => policy::check::policy_check(&dir),
         Command::PolicyBuild {
@@ -280,6 +348,46 @@ fn main() -> ExitCode {
             extract,
             json,
             plain_http,
+        }),
+        Command::PolicyEval {
+            dir,
+            bundle,
+            input,
+            data,
+            format,
+            fail,
+            fail_defined,
+            query,
+        } => {
+            // OPA's exit codes: 1 for --fail/--fail-defined, 2 for an error.
+            let o = policy::eval::Options {
+                dir,
+                bundle,
+                input,
+                data,
+                format,
+                fail,
+                fail_defined,
+                query,
+            };
+            return match policy::eval::policy_eval(&o) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
+        Command::PolicyInspect {
+            target,
+            key,
+            plain_http,
+            json,
+        } => policy::inspect::policy_inspect(&policy::inspect::Options {
+            target,
+            key,
+            plain_http,
+            json,
         }),
         Command::Bench { mb } => bench::run(mb),
         Command::FuzzRego {

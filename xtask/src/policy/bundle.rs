@@ -46,7 +46,11 @@ struct Manifest<'a> {
 struct InventoryEntry {
     id: String,
     package: String,
+    /// The file of the `rule_metadata[ID]` head that declares the id, and its line.
     file: String,
+    line: u32,
+    /// `file:line` of every `deny` body that emits the id (found statically).
+    deny: Vec<String>,
     metadata: Json,
 }
 
@@ -173,6 +177,7 @@ fn rule_inventory(tree: &PolicyTree, policy: &mut Policy) -> Result<Vec<Inventor
         .cloned()
         .collect();
     let packages: BTreeSet<String> = decls.iter().map(|d| d.package.clone()).collect();
+    let sites = super::inventory::sites(tree)?;
     let mut entries: Vec<InventoryEntry> = Vec::new();
     for package in packages {
         let value = policy.eval(&package, "rule_metadata")?;
@@ -182,27 +187,36 @@ fn rule_inventory(tree: &PolicyTree, policy: &mut Policy) -> Result<Vec<Inventor
             Json::Null => continue,
             _ => bail!("data.{package}.rule_metadata: must be an object keyed by rule id"),
         };
-        let in_pkg: Vec<&RuleDecl> = decls.iter().filter(|d| d.package == package).collect();
+        let first = decls
+            .iter()
+            .find(|d| d.package == package)
+            .ok_or_else(|| anyhow!("data.{package}.rule_metadata: no declaration"))?;
         for (id, metadata) in obj {
-            // The declaration whose head names this id; otherwise the package's first one.
-            let quoted = serde_json::to_string(&id)?;
-            let decl = in_pkg
-                .iter()
-                .find(|d| d.head.contains(&quoted))
-                .or(in_pkg.first())
-                .ok_or_else(|| anyhow!("data.{package}.rule_metadata: no declaration"))?;
+            // The head that names this id; a computed key falls back to the package's first.
+            let site = sites
+                .get(&(package.clone(), id.clone()))
+                .cloned()
+                .unwrap_or_else(|| super::inventory::Site {
+                    package: package.clone(),
+                    file: first.file.clone(),
+                    line: first.line,
+                    deny: Vec::new(),
+                });
             if let Some(dup) = entries.iter().find(|e| e.id == id) {
                 bail!(
-                    "{}:{}: rule id {id:?} is already declared in {}",
-                    tree.display(&decl.file),
-                    decl.line,
-                    tree.display(&dup.file)
+                    "{}:{}: rule id {id:?} is already declared in {}:{}",
+                    tree.display(&site.file),
+                    site.line,
+                    tree.display(&dup.file),
+                    dup.line
                 );
             }
             entries.push(InventoryEntry {
                 id,
                 package: package.clone(),
-                file: decl.file.clone(),
+                file: site.file,
+                line: site.line,
+                deny: site.deny,
                 metadata,
             });
         }

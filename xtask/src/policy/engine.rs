@@ -68,7 +68,7 @@ pub struct Policy {
 }
 
 /// For each line, (column in rewritten text where a replacement ends, chars added).
-type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
+pub(crate) type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
 
 impl Policy {
     /// Parses every module (collecting every syntax error, not only the first), resolves import
@@ -203,12 +203,13 @@ impl Policy {
     }
 }
 
-fn source(name: String, text: String) -> Result<Source> {
+/// A source with OPA's limits (none short of a generous per-file bound), not regorus's defaults.
+pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 
-fn parse(src: &Source) -> Result<Module> {
+pub(crate) fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
     parser.set_max_col(length_config().max_col);
     parser.enable_rego_v1()?;
@@ -253,7 +254,7 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// Only whole identifiers in expression position are rewritten: not text in strings or comments
 /// (the lexer skips those), not a field after `.`, not the import and package lines themselves,
 /// and not a name being declared (`some x`, `x := ...`), which shadows the alias locally.
-fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
+pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
     for import in &module.imports {

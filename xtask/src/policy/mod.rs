@@ -3,9 +3,15 @@
 pub mod builtins;
 pub mod bundle;
 pub mod check;
+pub mod coverage;
 pub mod engine;
-pub mod guard;
+pub mod eval;
+pub mod explain;
 pub mod fuzz;
+pub mod guard;
+pub mod inspect;
+pub mod inventory;
+pub mod report;
 pub mod test;
 pub mod tree;
 pub mod with;

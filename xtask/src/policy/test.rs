@@ -9,6 +9,8 @@ use regex::Regex;
 use regorus::Value;
 
 use super::engine::Policy;
+pub use super::explain::Explain;
+use super::report::{self, Format};
 use super::tree::PolicyTree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +34,16 @@ pub struct TestResult {
     pub outcome: Outcome,
     /// "undefined", "false", the value, or the error line.
     pub detail: String,
+    /// Package without `data.`, and the rule's name.
+    pub package: String,
+    pub rule: String,
+    /// The declaring file as the user names it, and where in it.
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub duration: std::time::Duration,
+    /// Why a failing or erroring test failed (see `explain`), one line each.
+    pub explanation: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -53,10 +65,21 @@ impl Summary {
 }
 
 /// Runs the tests of an already loaded policy; `filter` matches `data.pkg.test_name`.
+#[cfg(test)]
 pub fn run_tests(
     tree: &PolicyTree,
     policy: &mut Policy,
     filter: Option<&Regex>,
+) -> Vec<TestResult> {
+    run_tests_with(tree, policy, filter, Some(Explain::Fails))
+}
+
+/// `run_tests`, explaining failures as `explain` says (`None`: not at all).
+pub fn run_tests_with(
+    tree: &PolicyTree,
+    policy: &mut Policy,
+    filter: Option<&Regex>,
+    explain: Option<Explain>,
 ) -> Vec<TestResult> {
     let tests: Vec<_> = policy
         .rules()
@@ -67,24 +90,34 @@ pub fn run_tests(
                 r.package.clone(),
                 r.name.clone(),
                 format!("{}:{}", tree.display(&r.file), r.line),
+                (r.file.clone(), r.line, r.col),
             )
         })
         .collect();
     let mut results = Vec::new();
-    for (package, rule, location) in tests {
+    for (package, rule, location, (rel, line, col)) in tests {
         let name = format!("data.{package}.{rule}");
         if filter.is_some_and(|re| !re.is_match(&name)) {
             continue;
         }
+        let file = tree.display(&rel);
         if rule.starts_with("todo_") {
             results.push(TestResult {
                 name,
                 location,
                 outcome: Outcome::Skip,
                 detail: "todo".into(),
+                package,
+                rule,
+                file,
+                line,
+                col,
+                duration: Default::default(),
+                explanation: Vec::new(),
             });
             continue;
         }
+        let started = Instant::now();
         let (outcome, detail) = match policy.eval(&package, &rule) {
             Ok(Value::Bool(true)) => (Outcome::Pass, String::new()),
             Ok(Value::Undefined) => (Outcome::Undefined, "undefined".into()),
@@ -92,11 +125,25 @@ pub fn run_tests(
             Ok(v) => (Outcome::Fail, format!("value {}", super::engine::show(&v))),
             Err(e) => (Outcome::Error, e.to_string()),
         };
+        let duration = started.elapsed();
+        let explanation = match explain {
+            Some(mode) if outcome != Outcome::Pass || mode == Explain::Full => {
+                super::explain::explain(tree, policy, &package, &rule, &rel, line, mode)
+            }
+            _ => Vec::new(),
+        };
         results.push(TestResult {
             name,
             location,
             outcome,
             detail,
+            package,
+            rule,
+            file,
+            line,
+            col,
+            duration,
+            explanation,
         });
     }
     results
@@ -114,6 +161,17 @@ pub fn summarize(results: &[TestResult]) -> Summary {
     s
 }
 
+/// What `policy-test` was asked for beyond the tree.
+pub struct TestOptions<'a> {
+    pub run: Option<&'a str>,
+    pub verbose: bool,
+    pub explain: Explain,
+    pub format: Format,
+    pub coverage: bool,
+    /// Fail when total coverage (percent) is below this; implies `coverage`.
+    pub threshold: Option<f64>,
+}
+
 /// Loads the tree as `opa test` does (every data file), runs the tests and writes the report to
 /// `out`. Returns the summary, or an error when a test failed or none ran.
 pub fn policy_test(
@@ -122,36 +180,70 @@ pub fn policy_test(
     verbose: bool,
     out: &mut dyn Write,
 ) -> Result<Summary> {
+    let o = TestOptions {
+        run,
+        verbose,
+        explain: Explain::Fails,
+        format: Format::Pretty,
+        coverage: false,
+        threshold: None,
+    };
+    policy_test_with(dir, &o, out)
+}
+
+/// `policy-test` with every option.
+pub fn policy_test_with(dir: &Path, o: &TestOptions, out: &mut dyn Write) -> Result<Summary> {
     let started = Instant::now();
+    let run = o.run;
     let filter = run
         .map(|r| Regex::new(r).with_context(|| format!("--run {r:?}: invalid regular expression")))
         .transpose()?;
+    if let Some(t) = o.threshold {
+        if !(0.0..=100.0).contains(&t) {
+            bail!("--threshold {t}: must be a percentage between 0 and 100");
+        }
+    }
+    let coverage = o.coverage || o.threshold.is_some();
     let tree = PolicyTree::load(dir)?;
     let data = tree.merged_data(false)?;
     let mut policy = Policy::load(&tree, &data)?;
-    let results = run_tests(&tree, &mut policy, filter.as_ref());
-    for r in &results {
-        let tag = match r.outcome {
-            Outcome::Pass => "PASS",
-            Outcome::Skip => "SKIP",
-            Outcome::Error => "ERROR",
-            Outcome::Fail | Outcome::Undefined => "FAIL",
-        };
-        let shown = verbose || !matches!(r.outcome, Outcome::Pass | Outcome::Skip);
-        if shown {
-            match r.detail.as_str() {
-                "" => writeln!(out, "{tag} {} ({})", r.name, r.location)?,
-                d => writeln!(out, "{tag} {} ({}): {d}", r.name, r.location)?,
-            }
-        }
+    if coverage {
+        policy.engine.set_enable_coverage(true);
     }
+    // Explanations run on a copy of the engine, so they do not add to the coverage.
+    let results = run_tests_with(&tree, &mut policy, filter.as_ref(), Some(o.explain));
+    let cover = if coverage {
+        Some(super::coverage::report(&tree, &policy)?)
+    } else {
+        None
+    };
     let summary = summarize(&results);
     eprintln!(
         "ran {} tests in {} ms",
         results.len(),
         started.elapsed().as_millis()
     );
-    writeln!(out, "{}", summary.line())?;
+    match o.format {
+        Format::Pretty => {
+            report::pretty(&results, o.verbose, out)?;
+            if let Some(c) = &cover {
+                write!(out, "{}", report::coverage_pretty(c))?;
+            }
+            writeln!(out, "{}", summary.line())?;
+        }
+        Format::Json => {
+            // As `opa test --coverage --format json`: the coverage report replaces the results.
+            match &cover {
+                Some(c) => writeln!(out, "{}", serde_json::to_string_pretty(c)?)?,
+                None => write!(out, "{}", report::json(&results)?)?,
+            }
+            eprintln!("{}", summary.line());
+        }
+        Format::Junit => {
+            write!(out, "{}", report::junit(&results))?;
+            eprintln!("{}", summary.line());
+        }
+    }
     if results.is_empty() {
         match run {
             Some(r) => bail!("{}: no test matches --run {r:?}", dir.display()),
@@ -160,6 +252,14 @@ pub fn policy_test(
     }
     if summary.failed > 0 {
         bail!("{} of {} tests failed", summary.failed, results.len());
+    }
+    if let (Some(t), Some(c)) = (o.threshold, &cover) {
+        if c.coverage < t {
+            bail!(
+                "code coverage threshold not met: got {:.2}% instead of {t:.2}%",
+                c.coverage
+            );
+        }
     }
     Ok(summary)
 }
@@ -209,6 +309,13 @@ mod tests {
                     location: String::new(),
                     outcome: *o,
                     detail: String::new(),
+                    package: String::new(),
+                    rule: String::new(),
+                    file: String::new(),
+                    line: 0,
+                    col: 0,
+                    duration: Default::default(),
+                    explanation: Vec::new(),
                 })
                 .collect::<Vec<_>>(),
         );

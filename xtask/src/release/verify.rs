@@ -86,6 +86,62 @@ pub fn policy_verify(o: &Options) -> Result<()> {
     Ok(())
 }
 
+/// What `policy-inspect` reads from a reference: the bundle layer (digest checked) and what the
+/// manifest and its signatures say. Unlike `policy-verify`, a missing or bad signature is a
+/// status to show, not an error.
+#[derive(Debug)]
+pub struct Pulled {
+    pub reference: String,
+    pub digest: String,
+    pub layer_digest: String,
+    pub bundle: Vec<u8>,
+    pub annotations: std::collections::BTreeMap<String, String>,
+    /// `{"status": "verified"|"unverified"|"not checked", "key": ..., "signatures": n, "detail": ...}`
+    pub signature: serde_json::Value,
+}
+
+pub fn pull(reference: &str, key: &Path, plain_http: bool) -> Result<Pulled> {
+    let target = Target::parse(reference)?;
+    let mut store = oci::open(&target, plain_http)?;
+    let (digest, manifest) = resolve(store.as_mut(), &target)?;
+    let shown = target.with(&digest);
+    let key_name = key.display().to_string();
+    let signature = match keydir::read_public(key) {
+        Err(e) => json!({"status": "not checked", "key": null, "detail": format!("{e:#}")}),
+        Ok(k) => match signature::verify(store.as_mut(), &digest, &k, &key_name, &shown) {
+            Ok(v) => json!({"status": "verified", "key": key_name, "signatures": v.valid,
+                            "docker_reference": v.docker_reference}),
+            Err(e) => json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")}),
+        },
+    };
+    let layer = manifest
+        .layers
+        .iter()
+        .find(|l| l.media_type == LAYER_TAR_GZIP)
+        .ok_or_else(|| anyhow!("{shown}: no {LAYER_TAR_GZIP} layer: not an OPA bundle"))?;
+    if layer.size > MAX_LAYER {
+        bail!(
+            "{shown}: bundle layer is {} bytes, over the {MAX_LAYER}-byte limit",
+            layer.size
+        );
+    }
+    let bytes = store.get_blob(&layer.digest, MAX_LAYER)?;
+    if oci::sha256_digest(&bytes) != layer.digest {
+        bail!(
+            "{shown}: tampered bundle layer: its digest is not {}",
+            layer.digest
+        );
+    }
+    Ok(Pulled {
+        reference: shown,
+        digest,
+        layer_digest: layer.digest.clone(),
+        bundle: bytes,
+        annotations: manifest.annotations.clone(),
+        signature,
+    })
+}
+
 /// The manifest a reference names, and its digest (computed, never taken from the registry).
 fn resolve(store: &mut dyn Store, target: &Target) -> Result<(String, Manifest)> {
     let reference = target

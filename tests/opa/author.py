@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""The real OPA engine (and an independent JUnit reader) for the policy author's commands.
+
+    author.py eval DIR REQUEST.json     {"inputs": [...], "documents": ["pkg.rule", ...]}
+        -> [[{"value": V} | {"undefined": true} | {"error": "..."}, ...per document], ...per input]
+    author.py coverage DIR              OPA's coverage of every test of DIR, as the union over
+        the tests of the rows each report marks: {"file": {"covered": [rows], "not_covered": [rows]}}
+    author.py junit FILE                what junitparser reads from a JUnit XML file
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import judge  # noqa: E402
+from opa_bindings import OpaUndefinedError  # noqa: E402
+
+
+def evaluate(root, request_path):
+    with open(request_path, encoding="utf-8") as f:
+        req = json.load(f)
+    e, _ = judge.engine_for(root)
+    out = []
+    for inp in req["inputs"]:
+        row = []
+        for doc in req["documents"]:
+            try:
+                row.append({"value": e.eval_document(doc, input=inp)})
+            except OpaUndefinedError:
+                row.append({"undefined": True})
+            except Exception as ex:  # an error is a verdict to compare, not a crash
+                row.append({"error": str(ex)})
+        out.append(row)
+    return out
+
+
+def rows(ranges):
+    return {r for x in ranges for r in range(x["start"]["row"], x["end"]["row"] + 1)}
+
+
+def coverage(root):
+    e, modules = judge.engine_for(root)
+    covered, not_covered = {}, {}
+    for test in judge.tests_of(modules):
+        try:
+            e.eval_document(test[len("data."):], coverage=True)
+        except Exception:
+            pass
+        for f, fr in (e.last_coverage or {}).get("files", {}).items():
+            covered.setdefault(f, set()).update(rows(fr.get("covered", [])))
+            not_covered.setdefault(f, set()).update(rows(fr.get("not_covered", [])))
+    return {
+        f: {
+            "covered": sorted(covered.get(f, set())),
+            "not_covered": sorted(not_covered.get(f, set()) - covered.get(f, set())),
+        }
+        for f in sorted(set(covered) | set(not_covered))
+    }
+
+
+def junit(path):
+    from junitparser import Error, Failure, JUnitXml, Skipped
+
+    xml = JUnitXml.fromfile(path)
+    suites = []
+    for suite in xml:
+        cases = []
+        for case in suite:
+            kind, message, text = "pass", None, None
+            for r in case.result:
+                if isinstance(r, Failure):
+                    kind = "failure"
+                elif isinstance(r, Error):
+                    kind = "error"
+                elif isinstance(r, Skipped):
+                    kind = "skipped"
+                message, text = r.message, r.text
+            cases.append({"name": case.name, "classname": case.classname, "result": kind,
+                          "message": message, "text": text})
+        suites.append({"name": suite.name, "tests": suite.tests, "failures": suite.failures,
+                       "errors": suite.errors, "skipped": suite.skipped, "cases": cases})
+    return suites
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "eval":
+        result = evaluate(args[0], args[1])
+    elif cmd == "coverage":
+        result = coverage(args[0])
+    elif cmd == "junit":
+        result = junit(args[0])
+    else:
+        raise SystemExit(f"unknown command {cmd}")
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,322 @@
+//! `policy-eval`: one query over a policy tree or a built bundle, like `opa eval`, with OPA's
+//! result shape (`{"result":[{"expressions":[{"value","text","location"}],"bindings"}]}`) and
+//! OPA's exit codes (`--fail`, `--fail-defined`; 2 on an error).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use regorus::{QueryResults, Value};
+use serde_json::Value as Json;
+
+use super::engine::Policy;
+use super::tree::{DataFile, PolicyTree, RegoFile};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Raw,
+    Pretty,
+}
+
+pub struct Options {
+    pub dir: PathBuf,
+    pub bundle: Option<PathBuf>,
+    /// A JSON or YAML file, or `-` for stdin.
+    pub input: Option<PathBuf>,
+    /// Extra `.json`/`.yaml` documents (merged at the root of `data`) or `.rego` modules.
+    pub data: Vec<PathBuf>,
+    pub format: Format,
+    pub fail: bool,
+    pub fail_defined: bool,
+    pub query: String,
+}
+
+/// A loaded policy, ready for queries: what `policy-eval` and the tests of it share.
+pub struct Evaluator {
+    policy: Policy,
+}
+
+impl Evaluator {
+    /// The tree as `opa eval -d DIR` loads it (every data file), or the bundle as the Runner
+    /// loads it (its modules and data documents), plus any `extra` files.
+    pub fn load(dir: &Path, bundle: Option<&Path>, extra: &[PathBuf]) -> Result<Evaluator> {
+        let mut tree = match bundle {
+            Some(b) => super::inspect::read_bundle_file(b)?.tree,
+            None => PolicyTree::load(dir)?,
+        };
+        for path in extra {
+            add_file(&mut tree, path)?;
+        }
+        // A bundle holds only shipped documents, so every document loaded is used.
+        let data = tree.merged_data(false)?;
+        let policy = Policy::load(&tree, &data)?;
+        Ok(Evaluator { policy })
+    }
+
+    pub fn query(&mut self, query: &str, input: Option<Value>) -> Result<QueryResults> {
+        self.policy
+            .engine
+            .set_input(input.unwrap_or(Value::Undefined));
+        self.policy
+            .engine
+            .eval_query(query.to_string(), false)
+            .map_err(|e| anyhow!(self.policy.error_line(&e)))
+    }
+}
+
+/// Adds a `--data` file to the tree: a module, or a document at the root of `data`.
+fn add_file(tree: &mut PolicyTree, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let shown = path.display().to_string();
+    if shown.ends_with(".rego") {
+        tree.modules.push(RegoFile { rel: shown, text });
+        return Ok(());
+    }
+    let value = parse_document(&text, path)?;
+    if !value.is_object() {
+        bail!("{shown}: a --data document must be an object");
+    }
+    // At the root of `data`, as `opa eval -d FILE` puts a document.
+    tree.data.push(DataFile {
+        rel: format!("{shown}/data.json"),
+        path: Vec::new(),
+        value,
+    });
+    Ok(())
+}
+
+/// JSON, else YAML (OPA takes either for `--input` and `--data`).
+fn parse_document(text: &str, path: &Path) -> Result<Json> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match serde_json::from_str(text) {
+        Ok(v) => Ok(v),
+        Err(json_err) => {
+            let is_json = path.extension().is_some_and(|e| e == "json");
+            if is_json {
+                bail!(
+                    "{}:{}:{}: invalid JSON: {}",
+                    path.display(),
+                    json_err.line(),
+                    json_err.column(),
+                    json_err
+                        .to_string()
+                        .rsplit_once(" at line ")
+                        .map_or(json_err.to_string(), |(m, _)| m.to_string())
+                );
+            }
+            yaml_serde::from_str(text)
+                .map_err(|e| anyhow!("{}: neither JSON nor YAML: {e}", path.display()))
+        }
+    }
+}
+
+fn read_input(path: &Path) -> Result<Value> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("stdin: cannot read the input")?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?
+    };
+    let shown = if path == Path::new("-") {
+        Path::new("stdin")
+    } else {
+        path
+    };
+    let json = parse_document(&text, shown)?;
+    Value::from_json_str(&json.to_string()).map_err(|e| anyhow!("{}: {e}", shown.display()))
+}
+
+/// Runs the command; returns the exit code (0, or 1 when `--fail`/`--fail-defined` trip).
+/// An error is the caller's exit code 2, as OPA's.
+pub fn policy_eval(o: &Options) -> Result<u8> {
+    let input = o.input.as_deref().map(read_input).transpose()?;
+    let mut ev = Evaluator::load(&o.dir, o.bundle.as_deref(), &o.data)?;
+    let results = ev.query(&o.query, input)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(render(&results, o.format)?.as_bytes())?;
+    let defined = !results.result.is_empty();
+    Ok(u8::from(
+        (o.fail && !defined) || (o.fail_defined && defined),
+    ))
+}
+
+/// The text `opa eval --format F` prints for these results.
+pub fn render(results: &QueryResults, format: Format) -> Result<String> {
+    let mut s = String::new();
+    match format {
+        Format::Json => {
+            s = serde_json::to_string_pretty(results)?;
+            s.push('\n');
+        }
+        Format::Raw => {
+            // One value per expression; strings bare, everything else as compact JSON.
+            for r in &results.result {
+                for e in &r.expressions {
+                    match &e.value {
+                        Value::String(v) => s.push_str(v),
+                        v => s.push_str(&serde_json::to_string(v)?),
+                    }
+                    s.push('\n');
+                }
+            }
+        }
+        Format::Pretty => {
+            let r = &results.result;
+            if r.is_empty() {
+                s.push_str("undefined\n");
+            } else if r.len() == 1 && is_empty_object(&r[0].bindings) {
+                for e in &r[0].expressions {
+                    s.push_str(&serde_json::to_string_pretty(&json_of(&e.value)?)?);
+                    s.push('\n');
+                }
+            } else {
+                s.push_str(&table(r)?);
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// OPA's pretty table: a column per variable bound (sorted) and per expression whose value is
+/// not `true`, a row per result, values as compact JSON.
+fn table(results: &[regorus::QueryResult]) -> Result<String> {
+    let mut headers: Vec<String> = Vec::new();
+    for r in results {
+        if let Value::Object(b) = &r.bindings {
+            for k in b.keys() {
+                let k = json_str(k)?;
+                if !headers.contains(&k) {
+                    headers.push(k);
+                }
+            }
+        }
+    }
+    headers.sort();
+    let vars = headers.len();
+    for r in results {
+        for e in &r.expressions {
+            if e.value != Value::from(true) && !headers.iter().skip(vars).any(|h| **h == *e.text) {
+                headers.push(e.text.to_string());
+            }
+        }
+    }
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for r in results {
+        let mut row = Vec::new();
+        for (i, h) in headers.iter().enumerate() {
+            let v = if i < vars {
+                match &r.bindings {
+                    Value::Object(b) => b.get(&Value::from(h.as_str())).cloned(),
+                    _ => None,
+                }
+            } else {
+                r.expressions
+                    .iter()
+                    .find(|e| *e.text == **h)
+                    .map(|e| e.value.clone())
+            };
+            row.push(match v {
+                Some(v) => serde_json::to_string(&v)?,
+                None => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([headers[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let rule: String = widths
+        .iter()
+        .map(|w| format!("+{}", "-".repeat(w + 2)))
+        .collect::<String>()
+        + "+\n";
+    let line = |cells: &[String]| -> String {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("| {c:<w$} "))
+            .collect::<String>()
+            + "|\n"
+    };
+    let mut out = rule.clone();
+    out.push_str(&line(&headers));
+    out.push_str(&rule);
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    out.push_str(&rule);
+    Ok(out)
+}
+
+fn is_empty_object(v: &Value) -> bool {
+    match v {
+        Value::Object(o) => o.is_empty(),
+        Value::Undefined => true,
+        _ => false,
+    }
+}
+
+fn json_of(v: &Value) -> Result<Json> {
+    Ok(serde_json::from_str(&v.to_json_str()?)?)
+}
+
+fn json_str(v: &Value) -> Result<String> {
+    Ok(match v {
+        Value::String(s) => s.to_string(),
+        v => v.to_json_str()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(src: &str, q: &str, input: Option<&str>) -> QueryResults {
+        let t = PolicyTree::of(&[("p.rego", src)]);
+        let mut ev = Evaluator {
+            policy: Policy::load(&t, &serde_json::json!({"d": {"x": 1}})).unwrap(),
+        };
+        let input = input.map(|i| Value::from_json_str(i).unwrap());
+        ev.query(q, input).unwrap()
+    }
+
+    const P: &str = "package p\nimport rego.v1\nallow if input.ok\nxs := {1, 2}\n";
+
+    #[test]
+    fn results_have_opas_shape() {
+        let r = eval(P, "data.p.allow", Some(r#"{"ok": true}"#));
+        let j: Json = serde_json::from_str(&render(&r, Format::Json).unwrap()).unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"result": [{"expressions": [
+                {"value": true, "text": "data.p.allow", "location": {"row": 1, "col": 1}}
+            ]}]})
+        );
+        let undefined = eval(P, "data.p.allow", None);
+        assert_eq!(render(&undefined, Format::Json).unwrap(), "{}\n");
+        assert_eq!(render(&undefined, Format::Pretty).unwrap(), "undefined\n");
+        assert_eq!(render(&undefined, Format::Raw).unwrap(), "");
+        let set = eval(P, "data.p.xs", None);
+        assert_eq!(render(&set, Format::Raw).unwrap(), "[1,2]\n");
+        let b = eval(P, "some x in data.p.xs", None);
+        let j: Json = serde_json::from_str(&render(&b, Format::Json).unwrap()).unwrap();
+        assert_eq!(j["result"][1]["bindings"], serde_json::json!({"x": 2}));
+        assert_eq!(
+            render(&b, Format::Pretty).unwrap(),
+            "+---+\n| x |\n+---+\n| 1 |\n| 2 |\n+---+\n"
+        );
+        let s = eval(P, "data.d", None);
+        assert_eq!(render(&s, Format::Pretty).unwrap(), "{\n  \"x\": 1\n}\n");
+    }
+}
