@@ -160,3 +160,200 @@ fn first_run_failures_leave_nothing() {
     let keys = d.path().join(".policy-keys");
     assert!(!keys.exists() || snapshot(&keys).is_empty());
 }
+
+/// Writes `blob` into an OCI layout's blob store; returns its descriptor.
+fn put_blob(layout: &Path, media_type: &str, blob: &[u8]) -> serde_json::Value {
+    let hex = sha256(blob);
+    let dir = layout.join("blobs/sha256");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&hex), blob).unwrap();
+    serde_json::json!({"mediaType": media_type, "digest": format!("sha256:{hex}"), "size": blob.len()})
+}
+
+/// An OCI layout tagged `hostile` whose bundle layer is `layer`, signed cosign's way with a fresh
+/// openssl key (so the signature verifies: a leaked key, a malicious insider). Returns the
+/// public key's path.
+fn signed_layout(dir: &Path, layer: &[u8]) -> std::path::PathBuf {
+    use std::process::Command;
+    let layout = dir.join("layout");
+    let key = dir.join("k.pem");
+    let public = dir.join("k.pub");
+    let ok = |c: &mut Command| assert!(c.status().unwrap().success(), "{c:?}");
+    ok(Command::new(e2e::require("openssl"))
+        .args([
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+        ])
+        .arg(&key));
+    ok(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&public));
+    let config = put_blob(&layout, "application/vnd.oci.image.config.v1+json", b"{}");
+    let layer = put_blob(
+        &layout,
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        layer,
+    );
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config,
+        "layers": [layer],
+    }))
+    .unwrap();
+    let m = put_blob(
+        &layout,
+        "application/vnd.oci.image.manifest.v1+json",
+        &manifest,
+    );
+    let digest = m["digest"].as_str().unwrap().to_string();
+    let payload = format!(
+        r#"{{"critical":{{"identity":{{"docker-reference":"hostile"}},"image":{{"docker-manifest-digest":"{digest}"}},"type":"cosign container image signature"}},"optional":null}}"#
+    );
+    let payload_file = dir.join("payload");
+    std::fs::write(&payload_file, &payload).unwrap();
+    let sig = dir.join("sig.der");
+    ok(Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&sig)
+        .arg(&payload_file));
+    let mut p = put_blob(
+        &layout,
+        "application/vnd.dev.cosign.simplesigning.v1+json",
+        payload.as_bytes(),
+    );
+    p["annotations"] = serde_json::json!({
+        "dev.cosignproject.cosign/signature": b64::encode(&std::fs::read(&sig).unwrap())
+    });
+    let sig_manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": config,
+        "layers": [p],
+    }))
+    .unwrap();
+    let s = put_blob(
+        &layout,
+        "application/vnd.oci.image.manifest.v1+json",
+        &sig_manifest,
+    );
+    let tagged = |mut d: serde_json::Value, tag: &str| {
+        d["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": tag});
+        d
+    };
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "manifests": [tagged(m, "hostile"), tagged(s, &sig_tag)],
+    });
+    std::fs::write(layout.join("index.json"), index.to_string()).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    public
+}
+
+/// A gzip'd tar whose first entry is an extension header (`flag`) claiming `size` bytes of
+/// content, streamed through the compressor (3 GiB of one byte: about 30 MB at level 1).
+fn header_bomb(flag: u8, size: u64) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut h = tar::Header::new_gnu();
+    h.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+    h.set_entry_type(tar::EntryType::new(flag));
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_cksum();
+    gz.write_all(h.as_bytes()).unwrap();
+    let mut left = size;
+    if flag == b'x' {
+        // One PAX record spanning the whole header: `LEN path=aaa...\n`.
+        let head = format!("{size} path=");
+        gz.write_all(head.as_bytes()).unwrap();
+        left -= head.len() as u64 + 1;
+    }
+    let chunk = vec![b'a'; 1 << 20];
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        gz.write_all(&chunk[..n]).unwrap();
+        left -= n as u64;
+    }
+    if flag == b'x' {
+        gz.write_all(b"\n").unwrap();
+    }
+    gz.write_all(&vec![0u8; (512 - (size % 512) as usize) % 512])
+        .unwrap();
+    let mut f = tar::Header::new_gnu();
+    f.as_old_mut().name[..6].copy_from_slice(b"a.rego");
+    f.set_size(0);
+    f.set_mode(0o644);
+    f.set_cksum();
+    gz.write_all(f.as_bytes()).unwrap();
+    gz.write_all(&[0u8; 1024]).unwrap();
+    gz.finish().unwrap()
+}
+
+#[test]
+fn signed_tar_header_bombs_fail_fast_in_bounded_memory_leaving_nothing() {
+    let time = e2e::require("time");
+    let xtask_bin = e2e::xtask_bin(); // built before the clock starts
+    for (flag, want) in [
+        (
+            b'L',
+            "a GNU long name of 3221225473 bytes is over the 4096-byte limit",
+        ),
+        (
+            b'x',
+            "a PAX header of 3221225472 bytes is over the 65536-byte limit",
+        ),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let size = if flag == b'L' { (3 << 30) + 1 } else { 3 << 30 };
+        let bomb = header_bomb(flag, size);
+        assert!(bomb.len() < 64 << 20, "{} bytes", bomb.len());
+        let public = signed_layout(d.path(), &bomb);
+        let reference = format!("oci:{}:hostile", d.path().join("layout").display());
+        let out = d.path().join("unpacked/bundle");
+        let started = std::time::Instant::now();
+        let r: Run = std::process::Command::new(&time)
+            .arg("-v")
+            .arg(xtask_bin)
+            .args(["policy-verify", &reference, "--key"])
+            .arg(&public)
+            .arg("--extract")
+            .arg(&out)
+            .current_dir(d.path())
+            .output()
+            .unwrap()
+            .into();
+        let elapsed = started.elapsed();
+        assert_eq!(r.code, 1, "a one-line error, not an abort: {r}");
+        assert!(r.stderr.contains(want), "{r}");
+        let peak_kb: u64 = r
+            .stderr
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("Maximum resident set size (kbytes): ")
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no peak RSS in: {r}"));
+        eprintln!("{}: peak RSS {peak_kb} kB, {elapsed:?}", flag as char);
+        assert!(peak_kb < 256 << 10, "peak RSS {peak_kb} kB");
+        assert!(elapsed < std::time::Duration::from_secs(20), "{elapsed:?}");
+        let left: Vec<_> = std::fs::read_dir(d.path().join("unpacked"))
+            .map(|rd| rd.map(|e| e.unwrap().file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "left behind: {left:?}");
+    }
+}
