@@ -357,3 +357,147 @@ fn signed_tar_header_bombs_fail_fast_in_bounded_memory_leaving_nothing() {
         assert!(left.is_empty(), "left behind: {left:?}");
     }
 }
+
+/// `skopeo inspect --raw` of a reference (`docker://...` or `oci:...`).
+fn skopeo_raw(reference: &str) -> Vec<u8> {
+    let out = std::process::Command::new(e2e::require("skopeo"))
+        .args(["inspect", "--raw", "--tls-verify=false", reference])
+        .output()
+        .expect("skopeo");
+    assert!(
+        out.status.success(),
+        "skopeo inspect {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// Two `policy-bundle` runs of the same tree with two keys, at once, to `to`; then each key
+/// verifies, the tag names the one manifest both pushed, and its `.sig` holds both signatures.
+fn two_concurrent_pushes(to: &str, sig_ref: impl Fn(&str) -> String, tag_ref: &str) {
+    let d = e2e::sample_copy();
+    for k in ["a", "b"] {
+        with_pw(
+            d.path(),
+            &["policy-keys", "--dir", &format!("keys-{k}")],
+            PW,
+        )
+        .ok();
+    }
+    let children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|k| {
+            xtask(
+                d.path(),
+                &[
+                    "policy-bundle",
+                    "--to",
+                    to,
+                    "--keys",
+                    &format!("keys-{k}"),
+                    "--out",
+                    &format!("target/{k}.tar.gz"),
+                    "--json",
+                ],
+            )
+            .env("COSIGN_PASSWORD", PW)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().expect("wait").into())
+        .collect();
+    let mut digests = Vec::new();
+    for r in &runs {
+        r.ok();
+        let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        digests.push(j["digest"].as_str().unwrap().to_string());
+    }
+    assert_eq!(digests[0], digests[1], "same tree, same manifest");
+    let digest = &digests[0];
+    assert_eq!(format!("sha256:{}", sha256(&skopeo_raw(tag_ref))), *digest);
+    let sig: serde_json::Value = serde_json::from_slice(&skopeo_raw(&sig_ref(&format!(
+        "{}.sig",
+        digest.replace(':', "-")
+    ))))
+    .unwrap();
+    assert_eq!(
+        sig["layers"].as_array().unwrap().len(),
+        2,
+        "both signatures: {sig}"
+    );
+    for k in ["a", "b"] {
+        run(
+            d.path(),
+            &[
+                "policy-verify",
+                to,
+                "--key",
+                &format!("keys-{k}/cosign.pub"),
+            ],
+        )
+        .ok();
+    }
+}
+
+#[test]
+fn concurrent_pushes_to_one_repository_keep_every_signature() {
+    use e2e::front::{Front, Reply};
+    use std::sync::{Arc, Condvar, Mutex};
+    let reg = e2e::registry::TestRegistry::start();
+    // The first two reads of the `.sig` manifest wait for each other, so both runs read it
+    // before either writes: the lost-update race, every time.
+    let gate = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let g = gate.clone();
+    let front = Front::start(&reg.addr, move |req, up| {
+        let sig_read = req.method == "GET" && req.path.contains("/manifests/sha256-");
+        let resp = up.forward(req);
+        if sig_read {
+            let (count, cv) = &*g;
+            let mut n = count.lock().unwrap();
+            *n += 1;
+            if *n <= 2 {
+                cv.notify_all();
+                let _ = cv
+                    .wait_timeout_while(n, std::time::Duration::from_secs(30), |n| *n < 2)
+                    .unwrap();
+            }
+        }
+        Reply::Send(resp)
+    });
+    let repo = format!("{}/trustacks/policy/constitution", front.addr);
+    two_concurrent_pushes(
+        &format!("{repo}:dev"),
+        |sig_tag| format!("docker://{repo}:{sig_tag}"),
+        &format!("docker://{repo}:dev"),
+    );
+    assert!(
+        *gate.0.lock().unwrap() >= 3,
+        "the race was forced and re-checked"
+    );
+}
+
+#[test]
+fn concurrent_pushes_to_one_oci_layout_keep_every_tag_and_signature() {
+    let d = tempfile::tempdir().unwrap();
+    let layout = d.path().join("layout");
+    let l = layout.display().to_string();
+    two_concurrent_pushes(
+        &format!("oci:{l}:dev"),
+        |sig_tag| format!("oci:{l}:{sig_tag}"),
+        &format!("oci:{l}:dev"),
+    );
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let tags: Vec<_> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
+        .collect();
+    assert_eq!(tags.len(), 2, "dev and the .sig tag, once each: {tags:?}");
+}
