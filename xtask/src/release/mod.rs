@@ -2,4 +2,5 @@
 //! (`policy-verify`).
 
 pub mod publish;
+pub mod untar;
 pub mod verify;
