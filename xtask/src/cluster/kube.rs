@@ -68,9 +68,15 @@ impl Kubectl {
         }
     }
 
-    /// `kubectl get KIND -l SELECTOR -o go-template=TEMPLATE` in the namespace.
+    /// `kubectl get KIND [-l SELECTOR] -o go-template=TEMPLATE` in the namespace (every object
+    /// when the selector is empty).
     pub fn list(&self, kind: &str, selector: &str, template: &str) -> Result<String> {
-        self.get_template(&[kind, "-l", selector], template)?
+        let what: &[&str] = if selector.is_empty() {
+            &[kind]
+        } else {
+            &[kind, "-l", selector]
+        };
+        self.get_template(what, template)?
             .map_err(|stderr| self.explain(&stderr, &[]))
     }
 

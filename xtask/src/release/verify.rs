@@ -87,7 +87,7 @@ pub fn policy_verify(o: &Options) -> Result<()> {
 }
 
 /// The manifest a reference names, and its digest (computed, never taken from the registry).
-fn resolve(store: &mut dyn Store, target: &Target) -> Result<(String, Manifest)> {
+pub fn resolve(store: &mut dyn Store, target: &Target) -> Result<(String, Manifest)> {
     let reference = target
         .digest()
         .or(target.tag())
