@@ -122,6 +122,14 @@ impl ApiServer {
             .collect()
     }
 
+    /// Deletes an object, as another client would.
+    pub fn remove(&self, resource: &str, ns: &str, name: &str) {
+        let mut s = self.state.lock().unwrap();
+        let key = (resource.into(), ns.into(), name.into());
+        s.objects.remove(&key);
+        s.owners.remove(&key);
+    }
+
     /// Puts an object as another client would have (another field manager).
     pub fn insert(&self, resource: &str, ns: &str, obj: Value) {
         let name = obj["metadata"]["name"].as_str().unwrap().to_string();

@@ -107,6 +107,11 @@ enum Command {
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
+        /// Refuse to push or sign unless the cluster's policy-pub-key is this key
+        #[arg(long)]
+        check_cluster: bool,
+        #[command(flatten)]
+        cluster: Cluster,
     },
     /// Verify a pushed bundle as the Runner does, and optionally extract it safely
     PolicyVerify {
@@ -309,6 +314,8 @@ fn main() -> ExitCode {
             plain_http,
             allow_unshipped_data,
             json,
+            check_cluster,
+            cluster,
         } => publish::policy_bundle(&publish::Options {
             dir,
             to,
@@ -319,6 +326,7 @@ fn main() -> ExitCode {
             out,
             plain_http,
             allow_unshipped_data,
+            check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
         }),
         Command::PolicyVerify {
             reference,

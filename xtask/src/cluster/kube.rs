@@ -121,7 +121,7 @@ impl Kubectl {
         } else if first.contains("(NotFound)")
             && first.contains(&format!("namespaces \"{ns}\" not found"))
         {
-            anyhow!("namespace {ns} does not exist in {ctx}: create it (`kubectl create namespace {ns}`), or pass --create-namespace")
+            anyhow::Error::new(NamespaceMissing(format!("namespace {ns} does not exist in {ctx}: create it (`kubectl create namespace {ns}`), or pass --create-namespace")))
         } else if first.contains("(Forbidden)") {
             anyhow!("the cluster refused ({ctx}, RBAC): {first}; ask for namespace-scoped access in {ns}")
         } else if first.contains("Unauthorized") {
@@ -133,6 +133,18 @@ impl Kubectl {
         }
     }
 }
+
+/// The namespace is missing (a distinct error, so `status` can report it as a row).
+#[derive(Debug)]
+pub struct NamespaceMissing(String);
+
+impl std::fmt::Display for NamespaceMissing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NamespaceMissing {}
 
 /// The labels every object we apply carries.
 pub fn managed_labels() -> serde_json::Value {

@@ -13,9 +13,10 @@ use crate::cluster::deploy_key::{PUBLIC_KEY_ANNOTATION, REPO_LABEL, ROLE_LABEL};
 use crate::cluster::git_credential::{
     GITEA_SECRET, GITEA_TOKEN_KEY, GITHUB_APP_KEYS, GITHUB_APP_SECRET,
 };
-use crate::cluster::kube::Kubectl;
+use crate::cluster::kube::{Kubectl, NamespaceMissing};
+use crate::cluster::policy_pub_deploy::{cluster_key, ClusterKey};
 use crate::cluster::secrets::{PUB_KEY_CONFIGMAP, PUB_KEY_ENTRY, SECRET_NAME};
-use crate::cosign::{keydir, keys, signature};
+use crate::cosign::{keydir, signature};
 use crate::oci::{self, Target, LAYER_TAR_GZIP};
 use crate::release::{publish, verify};
 
@@ -161,34 +162,35 @@ pub fn llm_row(llm: Option<&SecretInfo>, w: &str) -> Row {
     };
     let has = |k: &str| s.keys.iter().any(|x| x == k);
     let present: Vec<&(&str, &str)> = PROVIDERS.iter().filter(|(_, k)| has(k)).collect();
-    let (provider, how) =
-        match (&s.provider, present.as_slice()) {
-            (Some(p), _) => match PROVIDERS.iter().find(|(n, _)| n == p) {
-                Some(found) => (found, "LLM_PROVIDER"),
-                None => {
-                    return Row::bad(
-                        NEED,
-                        "LLM_PROVIDER is neither `anthropic` nor `openrouter`".into(),
-                        fix,
-                    )
-                }
-            },
-            (None, [one]) => (*one, "inferred from the one key present"),
-            (None, []) => return Row::bad(
+    let (provider, how) = match (&s.provider, present.as_slice()) {
+        (Some(p), _) => match PROVIDERS.iter().find(|(n, _)| n == p) {
+            Some(found) => (found, "LLM_PROVIDER"),
+            None => {
+                return Row::bad(
+                    NEED,
+                    "LLM_PROVIDER is neither `anthropic` nor `openrouter`".into(),
+                    fix,
+                )
+            }
+        },
+        (None, [one]) => (*one, "inferred from the one key present"),
+        (None, []) => {
+            return Row::bad(
                 NEED,
                 format!(
                     "secret/{SECRET_NAME} holds neither ANTHROPIC_API_KEY nor OPENROUTER_API_KEY"
                 ),
                 fix,
-            ),
-            (None, _) => {
-                return Row::bad(
-                    NEED,
-                    "both provider keys and no LLM_PROVIDER: the choice is ambiguous".into(),
-                    fix,
-                )
-            }
-        };
+            )
+        }
+        (None, _) => {
+            return Row::bad(
+                NEED,
+                "both provider keys and no LLM_PROVIDER: the choice is ambiguous".into(),
+                fix,
+            )
+        }
+    };
     let (name, key) = provider;
     if !has(key) {
         return Row::bad(
@@ -269,7 +271,6 @@ pub fn git_row(all: &[SecretInfo], w: &str) -> Row {
     let find = |n: &str| all.iter().find(|s| s.name == n);
     let gitea = find(GITEA_SECRET);
     let app = find(GITHUB_APP_SECRET);
-    let mut problems = Vec::new();
     if let Some(s) = app {
         let missing: Vec<&str> = GITHUB_APP_KEYS
             .iter()
@@ -285,22 +286,22 @@ pub fn git_row(all: &[SecretInfo], w: &str) -> Row {
                 ),
             );
         }
-        problems.push((
+        // Incomplete even beside a Gitea token: a Runner in GitHub mode would fail on it.
+        return Row::bad(
+            NEED,
             format!("secret/{GITHUB_APP_SECRET} lacks {}", missing.join(", ")),
             format!("cargo xtask git-credential github-app --app-id ID --private-key FILE --webhook-secret-file FILE{w}"),
-        ));
+        );
     }
-    if let Some(s) = gitea {
-        if s.keys.iter().any(|k| k == GITEA_TOKEN_KEY) {
-            return Row::ok(NEED, format!("secret/{GITEA_SECRET} ({GITEA_TOKEN_KEY})"));
+    match gitea {
+        Some(s) if s.keys.iter().any(|k| k == GITEA_TOKEN_KEY) => {
+            Row::ok(NEED, format!("secret/{GITEA_SECRET} ({GITEA_TOKEN_KEY})"))
         }
-        problems.push((
+        Some(_) => Row::bad(
+            NEED,
             format!("secret/{GITEA_SECRET} lacks {GITEA_TOKEN_KEY}"),
             format!("cargo xtask git-credential gitea --token-file FILE{w}"),
-        ));
-    }
-    match problems.into_iter().next() {
-        Some((reason, fix)) => Row::bad(NEED, reason, fix),
+        ),
         None => Row::bad(
             NEED,
             format!("neither secret/{GITEA_SECRET} nor secret/{GITHUB_APP_SECRET} exists"),
@@ -356,7 +357,7 @@ pub fn check_bundle(reference: &str, key: &PublicKey, plain_http: bool) -> Resul
 /// The policy-bundle row: the cluster holds a key, the bundle verifies with it (exactly as the
 /// Runner checks), and the local key is the cluster's (so the next publish verifies too).
 pub fn bundle_row(
-    cluster_pem: Option<&str>,
+    cluster: ClusterKey,
     local: Option<Result<PublicKey>>,
     o: &Options,
     reference: &str,
@@ -375,19 +376,18 @@ pub fn bundle_row(
     };
     let deploy = format!("cargo xtask policy-pub-deploy{keyflag}{w}");
     let publish = format!("cargo xtask policy-bundle{to}");
-    let Some(pem) = cluster_pem.filter(|p| !p.trim().is_empty()) else {
-        return Row::bad(
+    let cluster = match cluster {
+        ClusterKey::Holds(k) => k,
+        ClusterKey::Missing => return Row::bad(
             NEED,
             format!("configmap/{PUB_KEY_CONFIGMAP} {PUB_KEY_ENTRY} is missing: the Runner cannot verify any bundle"),
             deploy,
-        );
-    };
-    let Ok(cluster) = keys::parse_public(pem, "cluster key") else {
-        return Row::bad(
+        ),
+        ClusterKey::Malformed => return Row::bad(
             NEED,
             format!("configmap/{PUB_KEY_CONFIGMAP} {PUB_KEY_ENTRY} is not a P-256 public key"),
             deploy,
-        );
+        ),
     };
     let local = match local {
         Some(Ok(k)) => Some(k),
@@ -437,22 +437,29 @@ pub fn status(o: &Options) -> Result<()> {
     let k = Kubectl::new(o.context.clone(), &o.namespace)?;
     let w = where_args(&o.context, &o.namespace);
     let all = parse_secrets(&k.list("secret", "", &secrets_template())?);
-    let pem = k.get(
-        "configmap",
-        PUB_KEY_CONFIGMAP,
-        &format!("{{{{with .data}}}}{{{{with index . \"{PUB_KEY_ENTRY}\"}}}}{{{{.}}}}{{{{end}}}}{{{{end}}}}"),
-    )?;
+    // kubectl reports a missing namespace on a `get`, not on a list: a fresh cluster is all ✗.
+    let (cluster, no_namespace) = match cluster_key(&k) {
+        Ok(c) => (c, false),
+        Err(e) if e.is::<NamespaceMissing>() => (ClusterKey::Missing, true),
+        Err(e) => return Err(e),
+    };
     let local = o.key.exists().then(|| keydir::read_public(&o.key));
     let reference = o
         .bundle_ref
         .clone()
         .unwrap_or_else(|| publish::DEFAULT_REF.to_string());
-    let rows = [
+    let mut rows = [
         llm_row(all.iter().find(|s| s.name == SECRET_NAME), &w),
         deploy_row(&all, &w),
         git_row(&all, &w),
-        bundle_row(pem.as_deref(), local, o, &reference),
+        bundle_row(cluster, local, o, &reference),
     ];
+    if no_namespace {
+        rows[0].reason = format!("namespace {} does not exist", o.namespace);
+        rows[0].fix = Some(format!(
+            "set ANTHROPIC_API_KEY in .env, then `cargo xtask secrets --create-namespace{w}`"
+        ));
+    }
     let ready = rows.iter().all(|r| r.ok);
     if o.json {
         let report = json!({
