@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use e2e::apiserver::ApiServer;
+use e2e::apiserver::{self, ApiServer};
 use e2e::{require, sample_copy, xtask, Run};
 use serde_json::{json, Value};
 
@@ -29,6 +29,29 @@ impl Env {
         Env {
             server,
             dir: sample_copy(),
+            kubeconfig,
+        }
+    }
+
+    /// Over TLS, as the ServiceAccount bound by `rbac_args`' objects, with its token.
+    fn with_rbac(rbac_args: &[&str]) -> Env {
+        require("kubectl");
+        require("openssl");
+        let server = ApiServer::start_tls(&[]);
+        let dir = sample_copy();
+        let r: Run = xtask(dir.path(), &[&["rbac", "--json"][..], rbac_args].concat())
+            .output()
+            .unwrap()
+            .into();
+        r.ok();
+        let list: Value = serde_json::from_str(&r.stdout).unwrap();
+        let rules = apiserver::grants(list["items"].as_array().unwrap(), "trustacks-xtask", NS);
+        assert!(!rules.is_empty(), "{r}");
+        server.set_token("xtask-sa-token", Some(rules));
+        let kubeconfig = server.kubeconfig_tls("xtask-sa-token");
+        Env {
+            server,
+            dir,
             kubeconfig,
         }
     }
@@ -108,6 +131,13 @@ impl Env {
             assert_eq!(r.code, 1, "{r}");
         }
         (reason, fix)
+    }
+
+    /// The grants `with_rbac` set up.
+    fn server_rules(&self) -> Vec<apiserver::Rule> {
+        let r = self.run(&["rbac", "--json"]);
+        let list: Value = serde_json::from_str(&r.stdout).unwrap();
+        apiserver::grants(list["items"].as_array().unwrap(), "trustacks-xtask", NS)
     }
 
     /// The operator's path in the README, from a fresh cluster to all four ✓.
@@ -687,4 +717,116 @@ fn git_credential_values_never_leave_their_way_into_the_cluster() {
         }
     }
     assert!(seen_stdin, "the manifest went to kubectl's stdin");
+}
+
+/// Every cluster command passes with exactly the rights `cargo xtask rbac` prints, over TLS
+/// with a ServiceAccount token; every right printed is used; one right fewer fails.
+#[test]
+fn rbac_grants_exactly_what_the_commands_use() {
+    let e = Env::with_rbac(&["--create-namespace"]);
+    e.make_ready(); // secrets --create-namespace, deploy-key, git-credential gitea, policy-*
+    e.run(&["secrets"]).ok();
+    e.run(&["deploy-key", "platform-api"]).ok();
+    e.run(&["deploy-key", "platform-api", "--rotate"]).ok();
+    e.run(&["policy-pub-deploy"]).ok();
+    require("openssl");
+    openssl(&["genrsa", "-out"], &e.path("app.pem"));
+    e.write("hook", WEBHOOK);
+    e.run(&[
+        "git-credential",
+        "github-app",
+        "--app-id",
+        "7",
+        "--private-key",
+        "app.pem",
+        "--webhook-secret-file",
+        "hook",
+    ])
+    .ok();
+    e.run(&["status"]).ok();
+    e.run(&["secrets", "status"]).ok();
+
+    // kubectl answers a NotFound `get` by asking whether the namespace exists, to word its
+    // error; refused, it reports the NotFound as is. That probe is the only refusal allowed.
+    let decisions = e.server.decisions();
+    let denied: Vec<_> = decisions
+        .iter()
+        .filter(|d| !d.allowed && !(d.resource == "namespaces" && d.verb == "get"))
+        .collect();
+    assert!(denied.is_empty(), "{denied:?}");
+    let mut used: Vec<(String, String)> = decisions
+        .iter()
+        .filter(|d| d.allowed)
+        .map(|d| (d.resource.clone(), d.verb.clone()))
+        .collect();
+    used.sort();
+    used.dedup();
+    let r = e.run(&["rbac", "--create-namespace", "--json"]);
+    let list: Value = serde_json::from_str(&r.stdout).unwrap();
+    let mut granted: Vec<(String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "Role" || o["kind"] == "ClusterRole")
+        .flat_map(|o| o["rules"].as_array().unwrap().clone())
+        .flat_map(|rule| {
+            let verbs = rule["verbs"].as_array().unwrap().clone();
+            rule["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|res| {
+                    verbs
+                        .iter()
+                        .map(|v| {
+                            (
+                                res.as_str().unwrap().to_string(),
+                                v.as_str().unwrap().to_string(),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    granted.sort();
+    granted.dedup();
+    assert_eq!(used, granted, "every right granted is used, and no other");
+
+    // Without --create-namespace in the rbac, creating the namespace is refused, in one line.
+    let e = Env::with_rbac(&[]);
+    e.write(".env", &format!("ANTHROPIC_API_KEY={CANARY_A}\n"));
+    let r = e.run(&["secrets", "--create-namespace"]);
+    r.failed();
+    assert!(
+        r.error_line().contains("the cluster refused") && r.error_line().contains("RBAC"),
+        "{r}"
+    );
+
+    // One right fewer: a command that needs it fails.
+    let mut rules = e.server_rules();
+    for rule in &mut rules {
+        rule.verbs
+            .retain(|v| !(rule.resources == ["secrets"] && v == "list"));
+    }
+    e.server.set_token("xtask-sa-token", Some(rules));
+    let r = e.run(&["status"]);
+    r.failed();
+    assert!(
+        r.error_line().contains("cannot list resource \"secrets\""),
+        "{r}"
+    );
+
+    // A token the cluster does not know.
+    let stranger = e.server.kubeconfig_tls("unknown-token");
+    let r: Run = xtask(e.dir.path(), &["status"])
+        .env("KUBECONFIG", &stranger)
+        .output()
+        .unwrap()
+        .into();
+    r.failed();
+    assert!(
+        r.error_line().contains("did not accept your credentials"),
+        "{r}"
+    );
 }

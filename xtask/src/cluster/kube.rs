@@ -99,10 +99,16 @@ impl Kubectl {
     /// One line for a kubectl failure, with what to do about it.
     fn explain(&self, stderr: &str, hide: &[&str]) -> anyhow::Error {
         let stderr = scrub(stderr, hide);
+        // klog's own lines (`E1125 18:42:15.98 ... memcache.go:265] ...`) come before the
+        // message kubectl means for the user.
+        let klog = |l: &str| {
+            let b = l.as_bytes();
+            b.len() > 5 && b"IWEF".contains(&b[0]) && b[1..5].iter().all(u8::is_ascii_digit)
+        };
         let first = stderr
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty())
+            .find(|l| !l.is_empty() && !klog(l))
             .unwrap_or("kubectl failed without a message")
             .to_string();
         let ns = &self.namespace;
@@ -124,7 +130,7 @@ impl Kubectl {
             anyhow::Error::new(NamespaceMissing(format!("namespace {ns} does not exist in {ctx}: create it (`kubectl create namespace {ns}`), or pass --create-namespace")))
         } else if first.contains("(Forbidden)") {
             anyhow!("the cluster refused ({ctx}, RBAC): {first}; ask for namespace-scoped access in {ns}")
-        } else if first.contains("Unauthorized") {
+        } else if first.contains("Unauthorized") || first.contains("must be logged in") {
             anyhow!("the cluster did not accept your credentials ({ctx}): {first}; log in again")
         } else if first.contains("Unable to connect") || first.contains("connection refused") {
             anyhow!("cannot reach the cluster of {ctx}: {first}")
