@@ -142,7 +142,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// `.env` to the `trustacks-runner-llm` Secret; `secrets status` shows what exists
+    /// `.env` to the `trustacks-runner-llm` Secret (`secrets status` is `status`)
     Secrets {
         #[command(subcommand)]
         action: Option<SecretsAction>,

@@ -378,6 +378,12 @@ pub fn bundle_row(
     let publish = format!("cargo xtask policy-bundle{to}");
     let cluster = match cluster {
         ClusterKey::Holds(k) => k,
+        // No key anywhere yet: make one, give it to the cluster, publish a bundle signed with it.
+        ClusterKey::Missing if local.is_none() => return Row::bad(
+            NEED,
+            format!("configmap/{PUB_KEY_CONFIGMAP} {PUB_KEY_ENTRY} is missing: the Runner cannot verify any bundle"),
+            format!("cargo xtask policy-keys && {deploy} && {publish} --check-cluster{w}"),
+        ),
         ClusterKey::Missing => return Row::bad(
             NEED,
             format!("configmap/{PUB_KEY_CONFIGMAP} {PUB_KEY_ENTRY} is missing: the Runner cannot verify any bundle"),
