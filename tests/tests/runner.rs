@@ -662,7 +662,7 @@ fn git_credentials_from_files_stdin_and_env_replaced_in_place() {
     e.row(&[], "Git API credential", true);
 }
 
-/// No token, webhook secret or private key in any process's argv, nor written to any
+/// No API key, webhook secret or private key in any process's argv, nor written to any
 /// stdout/stderr; only kubectl's stdin carries them.
 #[test]
 fn git_credential_values_never_leave_their_way_into_the_cluster() {
@@ -672,10 +672,14 @@ fn git_credential_values_never_leave_their_way_into_the_cluster() {
     openssl(&["genrsa", "-traditional", "-out"], &e.path("app.pem"));
     let pem = std::fs::read_to_string(e.path("app.pem")).unwrap();
     let pem_line = pem.lines().nth(3).unwrap().to_string();
-    e.write(".env", &format!("GITHUB_APP_ID=42\nGITHUB_APP_PRIVATE_KEY_FILE=app.pem\nGITHUB_WEBHOOK_SECRET={WEBHOOK}\n"));
+    e.write(".env", &format!("ANTHROPIC_API_KEY={CANARY_A}\nGITHUB_APP_ID=42\nGITHUB_APP_PRIVATE_KEY_FILE=app.pem\nGITHUB_WEBHOOK_SECRET={WEBHOOK}\n"));
     let trace = e.path("trace");
     let mut seen_stdin = false;
-    for args in [&["git-credential", "github-app"][..], &["status"]] {
+    for args in [
+        &["secrets"][..],
+        &["git-credential", "github-app"],
+        &["status"],
+    ] {
         let out = Command::new(&strace)
             .args(["-f", "-s", "1000000", "-e", "trace=execve,write", "-o"])
             .arg(&trace)
@@ -693,6 +697,8 @@ fn git_credential_values_never_leave_their_way_into_the_cluster() {
             b64(WEBHOOK),
             pem_line.clone(),
             b64(&pem),
+            CANARY_A.to_string(),
+            b64(CANARY_A),
         ];
         for line in text.lines() {
             if !forms.iter().any(|f| line.contains(f.as_str())) {

@@ -347,7 +347,8 @@ pub fn check_bundle(reference: &str, key: &PublicKey, plain_http: bool) -> Resul
     })?;
     let v: serde_json::Value = serde_json::from_slice(&inventory)
         .map_err(|_| anyhow!("{shown}: rule_inventory.json is not JSON"))?;
-    let rules = v["rules"].as_array().map_or(0, Vec::len);
+    // Ours is `{"count": N, "rules": [...]}`; a bare list is counted too.
+    let rules = v["rules"].as_array().or(v.as_array()).map_or(0, Vec::len);
     if rules == 0 {
         bail!("{shown}: empty rule inventory: the UI's rules page would be empty");
     }
@@ -557,7 +558,11 @@ mod tests {
         assert!(!llm_row(Some(&s), "").ok);
         let both = secret(SECRET_NAME, &["ANTHROPIC_API_KEY", "OPENROUTER_API_KEY"]);
         assert!(llm_row(Some(&both), "").reason.contains("ambiguous"));
-        assert!(!llm_row(None, "").ok);
+        let r = llm_row(None, &where_args(&Some("kind-dev".into()), "other"));
+        assert_eq!(
+            r.fix.as_deref(),
+            Some("set it in .env, then `cargo xtask secrets --context kind-dev -n other`")
+        );
         let mut or = secret(SECRET_NAME, &["OPENROUTER_API_KEY"]);
         or.model = Some("anthropic/claude-sonnet-4".into());
         let r = llm_row(Some(&or), " -n x");
