@@ -2,7 +2,6 @@
 //! credential, signed policy bundle), each ✓ or ✗ with a one-line reason and the command that
 //! fixes it. Only names, labels, settings and public keys cross from kubectl, never a secret.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -81,21 +80,28 @@ pub struct SecretInfo {
 /// name, two labels, the public-key annotation, its type, its key names, and (for the LLM
 /// Secret only) the two settings; free text goes through `%q`, so one Secret is one line.
 fn secrets_template() -> String {
-    let label = |l: &str| {
-        format!("{{{{with .metadata.labels}}}}{{{{with index . \"{l}\"}}}}{{{{.}}}}{{{{end}}}}{{{{end}}}}")
-    };
+    let label =
+        |l: &str| format!("[[with .metadata.labels]][[with index . \"{l}\"]][[.]][[end]][[end]]");
     let setting = |k: &str| {
         format!(
-            "{{{{if eq .metadata.name \"{SECRET_NAME}\"}}}}{{{{with .data}}}}{{{{with index . \"{k}\"}}}}{{{{printf \"%q\" (base64decode .)}}}}{{{{end}}}}{{{{end}}}}{{{{end}}}}"
+            "[[if eq .metadata.name \"{SECRET_NAME}\"]][[with .data]][[with index . \"{k}\"]]\
+             [[printf \"%q\" (base64decode .)]][[end]][[end]][[end]]"
         )
     };
-    format!(
-        "{{{{range .items}}}}{{{{.metadata.name}}}}\t{}\t{}\t{{{{with .metadata.annotations}}}}{{{{with index . \"{PUBLIC_KEY_ANNOTATION}\"}}}}{{{{printf \"%q\" .}}}}{{{{end}}}}{{{{end}}}}\t{{{{.type}}}}\t{{{{range $k, $v := .data}}}}{{{{$k}}}},{{{{end}}}}\t{}\t{}\n{{{{end}}}}",
+    let fields = [
+        "[[.metadata.name]]".to_string(),
         label(ROLE_LABEL),
         label(REPO_LABEL),
+        format!("[[with .metadata.annotations]][[with index . \"{PUBLIC_KEY_ANNOTATION}\"]][[printf \"%q\" .]][[end]][[end]]"),
+        "[[.type]]".to_string(),
+        "[[range $k, $v := .data]][[$k]],[[end]]".to_string(),
         setting("LLM_PROVIDER"),
         setting("OPENROUTER_MODEL"),
-    )
+    ];
+    // `[[ ]]` stand for Go's `{{ }}`, which Rust's format! would want doubled.
+    format!("[[range .items]]{}\n[[end]]", fields.join("\t"))
+        .replace("[[", "{{")
+        .replace("]]", "}}")
 }
 
 /// Parses the template's output; lines that do not have the expected shape are skipped.
@@ -399,7 +405,14 @@ pub fn bundle_row(
     let local = match local {
         Some(Ok(k)) => Some(k),
         Some(Err(e)) => {
-            return Row::bad(NEED, format!("{e:#}"), format!("fix {}", o.key.display()))
+            return Row::bad(
+                NEED,
+                format!("{e:#}"),
+                format!(
+                    "restore {} from your key directory, or pass --key FILE",
+                    o.key.display()
+                ),
+            )
         }
         None => None,
     };
@@ -483,13 +496,7 @@ pub fn status(o: &Options) -> Result<()> {
         print!("{}", table(&rows));
     }
     if !ready {
-        let failed: BTreeMap<usize, &str> = rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.ok)
-            .map(|(i, r)| (i, r.need))
-            .collect();
-        let names: Vec<&str> = failed.values().copied().collect();
+        let names: Vec<&str> = rows.iter().filter(|r| !r.ok).map(|r| r.need).collect();
         bail!(
             "the Runner is not ready in {}: {}",
             o.namespace,
@@ -542,6 +549,15 @@ mod tests {
             "\"a\\nb\"",
             "other escapes stay quoted"
         );
+    }
+
+    #[test]
+    fn template_is_go_syntax() {
+        let t = secrets_template();
+        assert!(t.starts_with("{{range .items}}{{.metadata.name}}\t{{with .metadata.labels}}"));
+        assert!(t.ends_with("{{end}}{{end}}{{end}}\n{{end}}"));
+        assert_eq!(t.matches('\t').count(), 7);
+        assert!(!t.contains("[[") && !t.contains("]]"));
     }
 
     #[test]
