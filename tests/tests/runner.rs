@@ -884,3 +884,37 @@ fn new_manifests_validate_against_the_kubernetes_schemas() {
         );
     }
 }
+
+/// The bundle row against a real registry: what the Runner pulls, verified with the cluster's
+/// key; a registry that is down is a ✗ with the publish command, not a crash.
+#[test]
+fn status_checks_the_bundle_in_a_registry() {
+    let mut reg = e2e::registry::TestRegistry::start();
+    let e = Env::new(&[]);
+    e.make_ready();
+    let to = format!("{}/trustacks/policy/constitution:dev", reg.addr);
+    e.run(&["policy-bundle", "--check-cluster", "--to", &to])
+        .ok();
+    let started = std::time::Instant::now();
+    let (reason, _) = e.row(&["--bundle-ref", &to], "policy bundle", true);
+    eprintln!("status with a registry bundle: {:?}", started.elapsed());
+    assert!(
+        reason.starts_with(&format!(
+            "{}/trustacks/policy/constitution@sha256:",
+            reg.addr
+        )),
+        "{reason}"
+    );
+    // POLICY_REF is the default, as for policy-bundle.
+    let r: Run = e
+        .cmd(&["status"])
+        .env("POLICY_REF", &to)
+        .output()
+        .unwrap()
+        .into();
+    r.ok();
+    assert!(r.stdout.contains(&reg.addr), "{r}");
+    reg.stop();
+    let (_, fix) = e.row(&["--bundle-ref", &to], "policy bundle", false);
+    assert_eq!(fix, format!("cargo xtask policy-bundle --to {to}"));
+}

@@ -455,10 +455,20 @@ pub fn bundle_row(
 
 pub fn status(o: &Options) -> Result<()> {
     let k = Kubectl::new(o.context.clone(), &o.namespace)?;
+    let k2 = Kubectl::new(o.context.clone(), &o.namespace)?;
     let w = where_args(&o.context, &o.namespace);
-    let all = parse_secrets(&k.list("secret", "", &secrets_template())?);
+    // The two kubectl calls run side by side: each pays kubectl's start and discovery.
+    let (secrets, cluster) = std::thread::scope(|s| {
+        let secrets = s.spawn(move || k.list("secret", "", &secrets_template()));
+        let cluster = cluster_key(&k2);
+        let secrets = secrets
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("kubectl get secrets: the reader thread failed")));
+        (secrets, cluster)
+    });
+    let all = parse_secrets(&secrets?);
     // kubectl reports a missing namespace on a `get`, not on a list: a fresh cluster is all ✗.
-    let (cluster, no_namespace) = match cluster_key(&k) {
+    let (cluster, no_namespace) = match cluster {
         Ok(c) => (c, false),
         Err(e) if e.is::<NamespaceMissing>() => (ClusterKey::Missing, true),
         Err(e) => return Err(e),
