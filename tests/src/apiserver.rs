@@ -5,12 +5,13 @@
 //! PATCH with field ownership per manager. It rejects what a real one rejects for these objects
 //! (unknown fields, bad names, bad base64, a namespace mismatch, a missing namespace, an
 //! immutable type change) with `Status` objects. kubectl v1.32 does not send a bearer token
-//! over plain HTTP, so who may write is a setting of the server (`set_read_only`): a read-only
-//! server answers writes with 403 Forbidden, as RBAC would.
+//! over plain HTTP, so there who may write is a setting of the server (`set_read_only`): a
+//! read-only server answers writes with 403 Forbidden, as RBAC would. `start_tls` serves HTTPS
+//! (a CA made with openssl) and authorizes each token's requests against RBAC rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -35,6 +36,155 @@ struct State {
     log: Vec<Request>,
     version: u64,
     read_only: bool,
+    /// With TLS: bearer token → its grants (`None`: everything, a cluster admin).
+    tokens: Option<BTreeMap<String, Option<Vec<Rule>>>>,
+    /// Every authorization decision on a resource: (verb, resource, namespace, name, allowed).
+    decisions: Vec<Decision>,
+}
+
+/// One RBAC `PolicyRule` of core-group resources, bound in `namespace` (a RoleBinding) or
+/// cluster-wide (`None`, a ClusterRoleBinding).
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub namespace: Option<String>,
+    pub resources: Vec<String>,
+    pub verbs: Vec<String>,
+    pub resource_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub verb: String,
+    pub resource: String,
+    pub namespace: String,
+    pub name: String,
+    pub allowed: bool,
+}
+
+/// The rules RBAC grants `service_account` of `namespace` through the Roles, ClusterRoles and
+/// their bindings in `objects` (e.g. what `cargo xtask rbac --json` prints), as the RBAC
+/// authorizer resolves them: only bindings naming the subject, only roles they reference.
+pub fn grants(objects: &[Value], service_account: &str, namespace: &str) -> Vec<Rule> {
+    let find = |kind: &str, name: &str, ns: Option<&str>| {
+        objects.iter().find(|o| {
+            o["kind"] == kind
+                && o["metadata"]["name"] == name
+                && ns.is_none_or(|ns| o["metadata"]["namespace"] == ns)
+        })
+    };
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for b in objects {
+        let (role_kind, bound_ns) = match b["kind"].as_str() {
+            Some("RoleBinding") => ("Role", b["metadata"]["namespace"].as_str()),
+            Some("ClusterRoleBinding") => ("ClusterRole", None),
+            _ => continue,
+        };
+        let names_us = b["subjects"].as_array().is_some_and(|subjects| {
+            subjects.iter().any(|s| {
+                s["kind"] == "ServiceAccount"
+                    && s["name"] == service_account
+                    && s["namespace"] == namespace
+            })
+        });
+        if !names_us || b["roleRef"]["kind"] != role_kind {
+            continue;
+        }
+        let role_name = b["roleRef"]["name"].as_str().unwrap_or("");
+        let Some(role) = find(role_kind, role_name, bound_ns) else {
+            continue;
+        };
+        for r in role["rules"].as_array().into_iter().flatten() {
+            if !strings(&r["apiGroups"])
+                .iter()
+                .any(|g| g.is_empty() || g == "*")
+            {
+                continue;
+            }
+            out.push(Rule {
+                namespace: bound_ns.map(str::to_string),
+                resources: strings(&r["resources"]),
+                verbs: strings(&r["verbs"]),
+                resource_names: strings(&r["resourceNames"]),
+            });
+        }
+    }
+    out
+}
+
+/// RBAC for a request, when the server checks tokens: `None` to go on, or the refusal.
+/// Discovery and OpenAPI are open to any authenticated user (`system:discovery`). An apply
+/// PATCH of an object that does not exist yet needs `create` too, as in the real API server.
+fn authorize(s: &mut State, bearer: Option<&str>, req: &Request) -> Option<(u16, Value)> {
+    let tokens = s.tokens.as_ref()?;
+    let Some(grant) = bearer.and_then(|t| tokens.get(t)).cloned() else {
+        return Some(status(401, "Unauthorized", "Unauthorized", json!({})));
+    };
+    let p = req.path.trim_end_matches('/');
+    let segs: Vec<&str> = p.trim_start_matches("/api/v1/").split('/').collect();
+    let (resource, ns, name) = match (p.starts_with("/api/v1/"), segs.as_slice()) {
+        (true, ["namespaces"]) => ("namespaces", "", ""),
+        (true, ["namespaces", n]) => ("namespaces", "", *n),
+        (true, ["namespaces", ns, r]) => (*r, *ns, ""),
+        (true, ["namespaces", ns, r, n]) => (*r, *ns, *n),
+        _ => return None,
+    };
+    let mut verbs = match (req.method.as_str(), name.is_empty()) {
+        ("GET", true) if req.query.contains("watch=true") => vec!["watch"],
+        ("GET", true) => vec!["list"],
+        ("GET", false) => vec!["get"],
+        ("PATCH", _) => vec!["patch"],
+        ("PUT", _) => vec!["update"],
+        ("POST", _) => vec!["create"],
+        ("DELETE", _) => vec!["delete"],
+        _ => vec!["unknown"],
+    };
+    let exists = if resource == "namespaces" {
+        s.namespaces.contains(name)
+    } else {
+        s.objects
+            .contains_key(&(resource.to_string(), ns.to_string(), name.to_string()))
+    };
+    if req.method == "PATCH" && !exists {
+        verbs.push("create");
+    }
+    for verb in verbs {
+        let allowed = grant.as_ref().is_none_or(|rules| {
+            rules.iter().any(|r| {
+                r.namespace.as_deref().is_none_or(|n| n == ns)
+                    && r.resources.iter().any(|x| x == resource || x == "*")
+                    && r.verbs.iter().any(|x| x == verb || x == "*")
+                    && (r.resource_names.is_empty()
+                        || (verb != "create" && r.resource_names.iter().any(|x| x == name)))
+            })
+        });
+        s.decisions.push(Decision {
+            verb: verb.into(),
+            resource: resource.into(),
+            namespace: ns.into(),
+            name: name.into(),
+            allowed,
+        });
+        if !allowed {
+            let scope = if ns.is_empty() {
+                "at the cluster scope".to_string()
+            } else {
+                format!("in the namespace \"{ns}\"")
+            };
+            return Some(status(403, "Forbidden",
+                &format!("{resource} \"{name}\" is forbidden: User \"system:serviceaccount:token\" cannot {verb} resource \"{resource}\" in API group \"\" {scope}"),
+                json!({"name": name, "kind": resource})));
+        }
+    }
+    None
 }
 
 pub struct ApiServer {
@@ -69,6 +219,164 @@ impl ApiServer {
             state,
             dir: tempfile::tempdir().expect("tempdir"),
         }
+    }
+
+    /// Starts serving HTTPS with a certificate from a CA made here with openssl (kubectl sends
+    /// bearer tokens only over TLS), checking every request's token: see `set_token`.
+    pub fn start_tls(namespaces: &[&str]) -> ApiServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        let openssl = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .output()
+                .expect("run openssl (./scripts/test installs it)");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "ca.key",
+                    "-out",
+                    "ca.crt",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=xtask-test-ca",
+                ],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    "server.key",
+                    "-out",
+                    "server.csr",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                ],
+            ]
+            .concat(),
+        );
+        std::fs::write(
+            d.join("ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("ext");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "1",
+            "-extfile",
+            "ext",
+        ]);
+
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(d.join("server.crt"))
+                .expect("server.crt")
+                .collect::<Result<_, _>>()
+                .expect("certs");
+        let key = PrivateKeyDer::from_pem_file(d.join("server.key")).expect("server.key");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("tls versions")
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .expect("server cert");
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let config = Arc::new(config);
+
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("https://{}", listener.local_addr().expect("addr"));
+        let state = Arc::new(Mutex::new(State {
+            tokens: Some(BTreeMap::new()),
+            ..State::default()
+        }));
+        {
+            let mut s = state.lock().unwrap();
+            for ns in namespaces {
+                s.namespaces.insert(ns.to_string());
+            }
+        }
+        let st = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let st = st.clone();
+                let config = config.clone();
+                std::thread::spawn(move || {
+                    let _ = conn.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+                    let Ok(tls) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    let mut stream = rustls::StreamOwned::new(tls, conn);
+                    if serve(&mut stream, &st).is_ok() {
+                        stream.conn.send_close_notify();
+                        let _ = stream.flush();
+                    }
+                });
+            }
+        });
+        ApiServer { url, state, dir }
+    }
+
+    /// Accept `token` with these grants (`None`: everything, a cluster admin).
+    pub fn set_token(&self, token: &str, rules: Option<Vec<Rule>>) {
+        let mut s = self.state.lock().unwrap();
+        s.tokens
+            .get_or_insert_with(BTreeMap::new)
+            .insert(token.to_string(), rules);
+    }
+
+    /// Every RBAC decision so far.
+    pub fn decisions(&self) -> Vec<Decision> {
+        self.state.lock().unwrap().decisions.clone()
+    }
+
+    /// A kubeconfig for the TLS server: its CA, and `token` as the user's bearer token.
+    pub fn kubeconfig_tls(&self, token: &str) -> PathBuf {
+        let path = self.dir.path().join(format!("kubeconfig-{token}"));
+        let ca = self.dir.path().join("ca.crt");
+        let text = format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+             contexts:\n- name: test\n  context:\n    cluster: test\n    user: test\n\
+             current-context: test\nusers:\n- name: test\n  user:\n    token: {token}\n",
+            self.url,
+            ca.display()
+        );
+        std::fs::write(&path, text).expect("kubeconfig");
+        path
     }
 
     /// Answer every write with 403 Forbidden from now on (or no longer).
@@ -122,6 +430,14 @@ impl ApiServer {
             .collect()
     }
 
+    /// Deletes an object, as another client would.
+    pub fn remove(&self, resource: &str, ns: &str, name: &str) {
+        let mut s = self.state.lock().unwrap();
+        let key = (resource.into(), ns.into(), name.into());
+        s.objects.remove(&key);
+        s.owners.remove(&key);
+    }
+
     /// Puts an object as another client would have (another field manager).
     pub fn insert(&self, resource: &str, ns: &str, obj: Value) {
         let name = obj["metadata"]["name"].as_str().unwrap().to_string();
@@ -130,8 +446,8 @@ impl ApiServer {
     }
 }
 
-fn serve(conn: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    let mut reader = BufReader::new(conn.try_clone()?);
+fn serve<S: Read + Write>(mut conn: S, state: &Mutex<State>) -> std::io::Result<()> {
+    let mut reader = BufReader::new(&mut conn);
     let mut line = String::new();
     reader.read_line(&mut line)?;
     let mut parts = line.split_whitespace();
@@ -183,10 +499,17 @@ fn serve(conn: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         content_type: headers.get("content-type").cloned().unwrap_or_default(),
         body: String::from_utf8_lossy(&body).into_owned(),
     };
+    drop(reader);
     let (code, value) = {
         let mut s = state.lock().unwrap();
         s.log.push(req.clone());
-        handle(&mut s, &req)
+        let bearer = headers
+            .get("authorization")
+            .and_then(|a| a.strip_prefix("Bearer "));
+        match authorize(&mut s, bearer, &req) {
+            Some(refusal) => refusal,
+            None => handle(&mut s, &req),
+        }
     };
     let body = value.to_string();
     let reason = match code {
@@ -200,7 +523,7 @@ fn serve(conn: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         422 => "Unprocessable Entity",
         _ => "Bad Request",
     };
-    let mut out = conn;
+    let out = &mut conn;
     write!(
         out,
         "HTTP/1.1 {code} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

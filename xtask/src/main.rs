@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use cluster::{deploy_key, policy_pub_deploy, secrets};
+use cluster::{deploy_key, git_credential, policy_pub_deploy, rbac, secrets, status};
 use release::{publish, verify};
 
 const DEFAULT_POLICY_DIR: &str = "policy/constitution";
@@ -127,6 +127,11 @@ enum Command {
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
+        /// Refuse to push or sign unless the cluster's policy-pub-key is this key
+        #[arg(long)]
+        check_cluster: bool,
+        #[command(flatten)]
+        cluster: Cluster,
     },
     /// Verify a pushed bundle as the Runner does, and optionally extract it safely
     PolicyVerify {
@@ -157,7 +162,7 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// `.env` to the `trustacks-runner-llm` Secret; `secrets status` shows what exists
+    /// `.env` to the `trustacks-runner-llm` Secret (`secrets status` is `status`)
     Secrets {
         #[command(subcommand)]
         action: Option<SecretsAction>,
@@ -227,6 +232,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Is the Runner ready? One row per need (LLM, deploy keys, Git API, signed bundle)
+    Status {
+        #[command(flatten)]
+        args: StatusArgs,
+    },
+    /// The Runner's Git API credential as a Secret: a Gitea token or a GitHub App
+    GitCredential {
+        #[command(subcommand)]
+        kind: GitCredentialKind,
+        /// The env file read for values not given by flags
+        #[arg(long, default_value = ".env", global = true)]
+        env_file: PathBuf,
+        /// Print the manifest with every value redacted instead of applying it
+        #[arg(long, global = true)]
+        dry_run: bool,
+    },
+    /// Print the least-privilege ServiceAccount, Role and RoleBinding the cluster commands need
+    Rbac {
+        /// Namespace the commands act in
+        #[arg(long, short = 'n', default_value = DEFAULT_NAMESPACE)]
+        namespace: String,
+        /// The ServiceAccount to bind
+        #[arg(long, default_value = "trustacks-xtask")]
+        service_account: String,
+        /// Also grant creating the namespace (what `secrets --create-namespace` needs)
+        #[arg(long)]
+        create_namespace: bool,
+        /// Print a JSON `List` instead of YAML
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure the publish path against tar, gzip and skopeo (needs docker-registry, skopeo)
     Bench {
         /// Size of the generated policy tree for the packing benchmark, in MiB
@@ -272,16 +308,68 @@ struct Cluster {
 
 #[derive(Subcommand)]
 enum SecretsAction {
-    /// Which expected items exist (✓/✗), never their values
+    /// The same as `cargo xtask status`
     Status {
         #[command(flatten)]
+        args: StatusArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    cluster: Cluster,
+    /// The bundle the Runner pulls [default: POLICY_REF, else policy-bundle's default]
+    #[arg(long, env = "POLICY_REF", value_name = "REF")]
+    bundle_ref: Option<String>,
+    /// The local public key, which must be the cluster's
+    #[arg(long, default_value = ".policy-keys/cosign.pub")]
+    key: PathBuf,
+    /// Speak plain HTTP to the registry (loopback hosts always do)
+    #[arg(long)]
+    plain_http: bool,
+    /// Print one JSON object for CI on stdout
+    #[arg(long)]
+    json: bool,
+}
+
+impl StatusArgs {
+    fn options(self) -> status::Options {
+        status::Options {
+            context: self.cluster.context,
+            namespace: self.cluster.namespace,
+            bundle_ref: self.bundle_ref,
+            key: self.key,
+            plain_http: self.plain_http,
+            json: self.json,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum GitCredentialKind {
+    /// `gitea-api-token` (key `token`) [.env: GITEA_API_TOKEN]
+    Gitea {
+        /// File holding the token, `-` for stdin
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+        #[command(flatten)]
         cluster: Cluster,
-        /// The local public key to compare with the cluster's
-        #[arg(long, default_value = ".policy-keys/cosign.pub")]
-        key: PathBuf,
-        /// Print one JSON object for CI on stdout
-        #[arg(long)]
-        json: bool,
+    },
+    /// `trustacks-github-app` (app-id, private-key.pem, webhook-secret)
+    /// [.env: GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY_FILE, GITHUB_WEBHOOK_SECRET]
+    GithubApp {
+        /// The App's numeric ID
+        #[arg(long, value_name = "ID")]
+        app_id: Option<String>,
+        /// The App's private key (PEM, RSA), `-` for stdin
+        #[arg(long, value_name = "FILE")]
+        private_key: Option<PathBuf>,
+        /// File holding the webhook secret, `-` for stdin
+        #[arg(long, value_name = "FILE")]
+        webhook_secret_file: Option<PathBuf>,
+        #[command(flatten)]
+        cluster: Cluster,
     },
 }
 
@@ -327,6 +415,8 @@ fn main() -> ExitCode {
             plain_http,
             allow_unshipped_data,
             json,
+            check_cluster,
+            cluster,
         } => publish::policy_bundle(&publish::Options {
             dir,
             to,
@@ -337,6 +427,7 @@ fn main() -> ExitCode {
             out,
             plain_http,
             allow_unshipped_data,
+            check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
         }),
         Command::PolicyVerify {
             reference,
@@ -424,14 +515,9 @@ fn main() -> ExitCode {
             policy_pub_deploy::policy_pub_deploy(&key, cluster.context, &cluster.namespace, dry_run)
         }
         Command::Secrets {
-            action: Some(SecretsAction::Status { cluster, key, json }),
+            action: Some(SecretsAction::Status { args }),
             ..
-        } => secrets::status(&secrets::StatusOptions {
-            context: cluster.context,
-            namespace: cluster.namespace,
-            key,
-            json,
-        }),
+        } => status::status(&args.options()),
         Command::Secrets {
             action: None,
             env_file,
@@ -456,6 +542,50 @@ fn main() -> ExitCode {
             rotate,
             context: cluster.context,
             namespace: cluster.namespace,
+        }),
+        Command::Status { args } => status::status(&args.options()),
+        Command::GitCredential {
+            kind,
+            env_file,
+            dry_run,
+        } => {
+            let (kind, cluster) = match kind {
+                GitCredentialKind::Gitea {
+                    token_file,
+                    cluster,
+                } => (git_credential::Kind::Gitea { token_file }, cluster),
+                GitCredentialKind::GithubApp {
+                    app_id,
+                    private_key,
+                    webhook_secret_file,
+                    cluster,
+                } => (
+                    git_credential::Kind::GithubApp {
+                        app_id,
+                        private_key,
+                        webhook_secret_file,
+                    },
+                    cluster,
+                ),
+            };
+            git_credential::git_credential(&git_credential::Options {
+                kind,
+                env_file,
+                context: cluster.context,
+                namespace: cluster.namespace,
+                dry_run,
+            })
+        }
+        Command::Rbac {
+            namespace,
+            service_account,
+            create_namespace,
+            json,
+        } => rbac::rbac(&rbac::Options {
+            namespace,
+            service_account,
+            create_namespace,
+            json,
         }),
     };
     match result {

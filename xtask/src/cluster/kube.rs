@@ -68,9 +68,15 @@ impl Kubectl {
         }
     }
 
-    /// `kubectl get KIND -l SELECTOR -o go-template=TEMPLATE` in the namespace.
+    /// `kubectl get KIND [-l SELECTOR] -o go-template=TEMPLATE` in the namespace (every object
+    /// when the selector is empty).
     pub fn list(&self, kind: &str, selector: &str, template: &str) -> Result<String> {
-        self.get_template(&[kind, "-l", selector], template)?
+        let what: &[&str] = if selector.is_empty() {
+            &[kind]
+        } else {
+            &[kind, "-l", selector]
+        };
+        self.get_template(what, template)?
             .map_err(|stderr| self.explain(&stderr, &[]))
     }
 
@@ -93,10 +99,16 @@ impl Kubectl {
     /// One line for a kubectl failure, with what to do about it.
     fn explain(&self, stderr: &str, hide: &[&str]) -> anyhow::Error {
         let stderr = scrub(stderr, hide);
+        // klog's own lines (`E1125 18:42:15.98 ... memcache.go:265] ...`) come before the
+        // message kubectl means for the user.
+        let klog = |l: &str| {
+            let b = l.as_bytes();
+            b.len() > 5 && b"IWEF".contains(&b[0]) && b[1..5].iter().all(u8::is_ascii_digit)
+        };
         let first = stderr
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty())
+            .find(|l| !l.is_empty() && !klog(l))
             .unwrap_or("kubectl failed without a message")
             .to_string();
         let ns = &self.namespace;
@@ -115,10 +127,10 @@ impl Kubectl {
         } else if first.contains("(NotFound)")
             && first.contains(&format!("namespaces \"{ns}\" not found"))
         {
-            anyhow!("namespace {ns} does not exist in {ctx}: create it (`kubectl create namespace {ns}`), or pass --create-namespace")
+            anyhow::Error::new(NamespaceMissing(format!("namespace {ns} does not exist in {ctx}: create it (`kubectl create namespace {ns}`), or pass --create-namespace")))
         } else if first.contains("(Forbidden)") {
             anyhow!("the cluster refused ({ctx}, RBAC): {first}; ask for namespace-scoped access in {ns}")
-        } else if first.contains("Unauthorized") {
+        } else if first.contains("Unauthorized") || first.contains("must be logged in") {
             anyhow!("the cluster did not accept your credentials ({ctx}): {first}; log in again")
         } else if first.contains("Unable to connect") || first.contains("connection refused") {
             anyhow!("cannot reach the cluster of {ctx}: {first}")
@@ -127,6 +139,18 @@ impl Kubectl {
         }
     }
 }
+
+/// The namespace is missing (a distinct error, so `status` can report it as a row).
+#[derive(Debug)]
+pub struct NamespaceMissing(String);
+
+impl std::fmt::Display for NamespaceMissing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NamespaceMissing {}
 
 /// The labels every object we apply carries.
 pub fn managed_labels() -> serde_json::Value {

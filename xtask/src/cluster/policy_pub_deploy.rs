@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use crate::cluster::kube::{self, Kubectl};
@@ -43,12 +43,69 @@ pub fn policy_pub_deploy(
         return Ok(());
     }
     let kubectl = Kubectl::new(context, namespace)?;
+    let new_key = crate::cosign::keydir::read_public(file)?;
+    let verb = match cluster_key(&kubectl)? {
+        ClusterKey::Missing => "applied",
+        ClusterKey::Holds(old) if old == new_key => "unchanged:",
+        ClusterKey::Holds(_) | ClusterKey::Malformed => {
+            eprintln!(
+                "warning: replacing a different key in configmap/{PUB_KEY_CONFIGMAP} ({namespace}): bundles signed only with the old key no longer verify, and the Runner falls back to its baked-in constitution until they are re-signed (cargo xtask policy-bundle --to REF; cargo xtask status shows it)"
+            );
+            "replaced"
+        }
+    };
     kubectl.apply(body.as_bytes(), &[])?;
     println!(
-        "applied configmap/{PUB_KEY_CONFIGMAP} in {namespace} from {}",
+        "{verb} configmap/{PUB_KEY_CONFIGMAP} in {namespace} from {}",
         file.display()
     );
     Ok(())
+}
+
+/// What the cluster's `policy-pub-key` holds.
+pub enum ClusterKey {
+    Missing,
+    Malformed,
+    Holds(p256::PublicKey),
+}
+
+pub fn cluster_key(kubectl: &Kubectl) -> Result<ClusterKey> {
+    let pem = kubectl.get(
+        "configmap",
+        PUB_KEY_CONFIGMAP,
+        &format!("{{{{with .data}}}}{{{{with index . \"{PUB_KEY_ENTRY}\"}}}}{{{{.}}}}{{{{end}}}}{{{{end}}}}"),
+    )?;
+    Ok(match pem.filter(|p| !p.trim().is_empty()) {
+        None => ClusterKey::Missing,
+        Some(p) => match keys::parse_public(&p, "cluster key") {
+            Ok(k) => ClusterKey::Holds(k),
+            Err(_) => ClusterKey::Malformed,
+        },
+    })
+}
+
+/// `policy-bundle --check-cluster`: refuses, before anything is pushed or signed, a key the
+/// cluster's Runner would not verify with.
+pub fn require_cluster_key(
+    context: Option<String>,
+    namespace: &str,
+    key: &p256::PublicKey,
+    pub_file: &Path,
+) -> Result<()> {
+    let kubectl = Kubectl::new(context, namespace)?;
+    let fix = format!("cargo xtask policy-pub-deploy --key {}", pub_file.display());
+    match cluster_key(&kubectl)? {
+        ClusterKey::Holds(k) if k == *key => Ok(()),
+        ClusterKey::Holds(_) => bail!(
+            "refusing to sign: the cluster's configmap/{PUB_KEY_CONFIGMAP} in {namespace} holds another key, so the Runner would not verify this bundle; nothing was pushed (deploy this key first: {fix}, after re-signing what the Runner pulls)"
+        ),
+        ClusterKey::Missing => bail!(
+            "refusing to sign: there is no configmap/{PUB_KEY_CONFIGMAP} in {namespace}; nothing was pushed (deploy the key first: {fix})"
+        ),
+        ClusterKey::Malformed => bail!(
+            "refusing to sign: configmap/{PUB_KEY_CONFIGMAP} in {namespace} holds no valid public key; nothing was pushed (fix it: {fix})"
+        ),
+    }
 }
 
 #[cfg(test)]

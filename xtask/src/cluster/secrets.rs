@@ -1,6 +1,5 @@
 //! `secrets`: the Runner's LLM settings from a local `.env` into the `trustacks-runner-llm`
-//! Secret, validated before the cluster is touched; and `secrets status`, which reports only
-//! whether each expected item exists (a checkmark), never a value.
+//! Secret, validated before the cluster is touched (`secrets status` is `status`, in status.rs).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,12 +12,10 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::cluster::kube::Kubectl;
-use crate::cosign::keydir;
 
 pub const SECRET_NAME: &str = "trustacks-runner-llm";
 pub const PUB_KEY_CONFIGMAP: &str = "policy-pub-key";
 pub const PUB_KEY_ENTRY: &str = "cosign.pub";
-pub const DEPLOY_KEY_ROLE: &str = "trustacks.io/role=git-deploy-key";
 pub const FINGERPRINT_ANNOTATION: &str = "trustacks.io/content-sha256";
 /// The keys the Runner reads, in the order they are reported.
 pub const KEYS: [&str; 4] = [
@@ -122,7 +119,7 @@ pub fn plan(env_file: &Path) -> Result<Plan> {
 
 /// The 1-based line of the first line of `text` equal to `line` (dotenvy reports the line's
 /// content, which must not be shown; its number can be).
-fn line_number(text: &str, line: &str) -> usize {
+pub fn line_number(text: &str, line: &str) -> usize {
     let first = line.lines().next().unwrap_or(line).trim_end();
     text.lines()
         .position(|l| l.trim_end() == first)
@@ -223,102 +220,6 @@ pub fn secrets(o: &SecretsOptions) -> Result<()> {
         keys.join(", "),
         &fingerprint(&plan.values)[..16]
     );
-    Ok(())
-}
-
-pub struct StatusOptions {
-    pub context: Option<String>,
-    pub namespace: String,
-    pub key: PathBuf,
-    pub json: bool,
-}
-
-/// `secrets status`: names only cross from kubectl, through go-templates.
-pub fn status(o: &StatusOptions) -> Result<()> {
-    let k = Kubectl::new(o.context.clone(), &o.namespace)?;
-    let names = "{{range $k, $v := .data}}{{$k}}\n{{end}}";
-    let llm_keys: Vec<String> = k
-        .get("secret", SECRET_NAME, names)?
-        .map(|s| s.lines().map(str::to_string).collect())
-        .unwrap_or_default();
-    // The public key is public: its PEM may be read, to compare with the local one.
-    let pub_pem = k.get(
-        "configmap",
-        PUB_KEY_CONFIGMAP,
-        &format!("{{{{index .data \"{PUB_KEY_ENTRY}\"}}}}"),
-    )?;
-    let deploy = k.list(
-        "secret",
-        DEPLOY_KEY_ROLE,
-        "{{range .items}}{{.metadata.name}}\n{{end}}",
-    )?;
-    let deploy: Vec<&str> = deploy.lines().filter(|l| !l.is_empty()).collect();
-
-    let mut items = Vec::new();
-    for key in KEYS {
-        let present = llm_keys.iter().any(|k| k == key);
-        items.push((format!("secret/{SECRET_NAME} {key}"), present));
-    }
-    let pub_present = pub_pem
-        .as_deref()
-        .is_some_and(|p| !p.trim().is_empty() && p != "<no value>");
-    items.push((
-        format!("configmap/{PUB_KEY_CONFIGMAP} {PUB_KEY_ENTRY}"),
-        pub_present,
-    ));
-    for name in &deploy {
-        items.push((format!("secret/{name}"), true));
-    }
-    let local = keydir::read_public(&o.key).ok();
-    let matches = match (&pub_pem, &local) {
-        (Some(pem), Some(local)) if pub_present => Some(
-            crate::cosign::keys::parse_public(pem, "cluster key")
-                .ok()
-                .as_ref()
-                == Some(local),
-        ),
-        _ => None,
-    };
-    let has_provider_key = llm_keys
-        .iter()
-        .any(|k| k == "ANTHROPIC_API_KEY" || k == "OPENROUTER_API_KEY");
-    let ok = has_provider_key && pub_present && matches != Some(false);
-
-    if o.json {
-        let report = json!({
-            "namespace": o.namespace,
-            "items": items.iter().map(|(n, p)| json!({"item": n, "present": p})).collect::<Vec<_>>(),
-            "deploy_keys": deploy,
-            "pub_key_matches_local": matches,
-            "ok": ok,
-        });
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        for (name, present) in &items {
-            println!("{} {name}", if *present { "✓" } else { "✗" });
-        }
-        if deploy.is_empty() {
-            println!("  (no deploy keys labelled {DEPLOY_KEY_ROLE})");
-        }
-        match matches {
-            Some(true) => println!("✓ cluster {PUB_KEY_ENTRY} matches {}", o.key.display()),
-            Some(false) => println!("✗ cluster {PUB_KEY_ENTRY} differs from {}", o.key.display()),
-            None => println!("  ({PUB_KEY_ENTRY} not compared: missing here or in the cluster)"),
-        }
-    }
-    if !ok {
-        let mut why = Vec::new();
-        if !has_provider_key {
-            why.push("no provider API key in the Secret (run `cargo xtask secrets`)");
-        }
-        if !pub_present {
-            why.push("no policy public key (run `cargo xtask policy-pub-deploy`)");
-        }
-        if matches == Some(false) {
-            why.push("the cluster's policy public key is not the local one");
-        }
-        bail!("{}", why.join("; "));
-    }
     Ok(())
 }
 

@@ -297,5 +297,15 @@ pub fn policy_keys(dir: &Path, import: Option<&Path>, force: bool) -> Result<()>
     println!("{}", keys.key_path().display());
     println!("{}", keys.pub_path().display());
     print!("{public}");
+    if matches!(state, KeyState::Rotated { .. }) {
+        // The moment of harm: from here on, what this key signs does not verify in a cluster
+        // that holds the old public key, and the Runner silently falls back.
+        eprintln!(
+            "warning: the cluster's policy-pub-key ConfigMap and every published bundle must follow this new key, or the Runner falls back to its baked-in constitution:\n  \
+             1. re-sign every bundle a Runner pulls: cargo xtask policy-bundle --to REF (the old signature stays beside the new one)\n  \
+             2. then give the cluster the new key: cargo xtask policy-pub-deploy [--context C] [-n NS]\n  \
+             3. check: cargo xtask status --bundle-ref REF"
+        );
+    }
     Ok(())
 }

@@ -28,6 +28,8 @@ pub struct Options {
     pub out: PathBuf,
     pub plain_http: bool,
     pub allow_unshipped_data: bool,
+    /// `--check-cluster`: (context, namespace) whose `policy-pub-key` must be our key.
+    pub check_cluster: Option<(Option<String>, String)>,
 }
 
 pub fn policy_bundle(o: &Options) -> Result<()> {
@@ -76,6 +78,14 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
         }
         None => keydir.secret()?,
     };
+    if let Some((context, namespace)) = &o.check_cluster {
+        crate::cluster::policy_pub_deploy::require_cluster_key(
+            context.clone(),
+            namespace,
+            &secret.public_key(),
+            &keydir.pub_path(),
+        )?;
+    }
 
     // 4. Push: blobs first, then the manifest under each tag.
     let mut store = oci::open(&target, o.plain_http)?;

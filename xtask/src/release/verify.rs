@@ -143,7 +143,7 @@ pub fn pull(reference: &str, key: &Path, plain_http: bool) -> Result<Pulled> {
 }
 
 /// The manifest a reference names, and its digest (computed, never taken from the registry).
-fn resolve(store: &mut dyn Store, target: &Target) -> Result<(String, Manifest)> {
+pub fn resolve(store: &mut dyn Store, target: &Target) -> Result<(String, Manifest)> {
     let reference = target
         .digest()
         .or(target.tag())
