@@ -222,3 +222,24 @@ test_072 if { x := upper(input.s) with input as {"s": "ﬀ ŉ ǰ ß"}; x == "ﬀ
 
 # lower(input.s) = "ασ σ ß"
 test_073 if { x := lower(input.s) with input as {"s": "ΑΣ Σ ẞ"}; x == "ασ σ ß" }
+
+# regex.split(input.p, input.s) = ["a"]
+test_074 if { x := regex.split(input.p, input.s) with input as {"p": "", "s": "a"}; x == ["a"] }
+
+# regex.split(input.p, input.s) = []
+test_075 if { x := regex.split(input.p, input.s) with input as {"p": "", "s": ""}; x == [] }
+
+# regex.split(input.p, input.s) = ["h","é","l","l","o"]
+test_076 if { x := regex.split(input.p, input.s) with input as {"p": "", "s": "héllo"}; x == ["h","é","l","l","o"] }
+
+# regex.split(input.p, input.s) = [""]
+test_077 if { x := regex.split(input.p, input.s) with input as {"p": ",", "s": ""}; x == [""] }
+
+# regex.split(input.p, input.s) = ["a","b",""]
+test_078 if { x := regex.split(input.p, input.s) with input as {"p": ",", "s": "a,b,"}; x == ["a","b",""] }
+
+# regex.split(input.p, input.s) = ["a","b","c"]
+test_079 if { x := regex.split(input.p, input.s) with input as {"p": "x*", "s": "axbc"}; x == ["a","b","c"] }
+
+# regex.split(input.p, input.s) errors: eval_builtin_error: regex.split: error parsing regexp: missing closing ): `(`
+test_080 if { x := regex.split(input.p, input.s) with input as {"p": "(", "s": "a"}; x == x }
