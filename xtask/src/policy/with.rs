@@ -115,52 +115,6 @@ pub fn default_function_bodies(module: &Module) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::policy::engine::Policy;
-    use crate::policy::tree::PolicyTree;
-    use regorus::Value;
-
-    fn eval(src: &str, rule: &str) -> Value {
-        let t = PolicyTree::of(&[("p_test.rego", src)]);
-        let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
-        p.eval("p_test", rule).unwrap()
-    }
-
-    #[test]
-    fn a_function_replaced_by_a_builtin() {
-        let src = "package p_test\nf(x) := 0 if x\n\
-                   t1 if f([1, 2]) == 2 with f as count\n\
-                   t2 if f(\"a\") == \"A\" with f as upper\n\
-                   t3 if f(\"a\") == \"A\" with data.p_test.f as upper\n";
-        for t in ["t1", "t2", "t3"] {
-            assert_eq!(eval(src, t), Value::from(true), "{t}");
-        }
-    }
-
-    #[test]
-    fn names_that_are_not_builtins_or_are_calls_are_left_alone() {
-        let src = "package p_test\nf(x) := 0 if x\nmock(_) := 7\n\
-                   t1 if f(1) == 7 with f as mock\n\
-                   t2 if count([1]) == 7 with count as mock\n\
-                   t3 if input.x == 3 with input.x as count([1, 2, 3])\n";
-        for t in ["t1", "t2", "t3"] {
-            assert_eq!(eval(src, t), Value::from(true), "{t}");
-        }
-    }
-
-    #[test]
-    fn a_default_only_function_can_be_replaced() {
-        let src = "package p_test\ndefault g(_) := 1\ndefault a.b(_, _) := 1\n\
-                   t1 if g(0) == 5 with g as 5\n\
-                   t2 if a.b(0, 0) == 5 with data.p_test.a.b as 5\n\
-                   t3 if g(0) == 1\n";
-        for t in ["t1", "t2", "t3"] {
-            assert_eq!(eval(src, t), Value::from(true), "{t}");
-        }
-    }
-}
-
 /// The function heads (`f`, `a.b`) of every package in `tree`, parsed from its modules.
 pub fn package_functions(tree: &PolicyTree) -> HashMap<String, BTreeSet<String>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
@@ -265,4 +219,50 @@ pub fn full_function_names(
         i = j + 1;
     }
     edits
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::engine::Policy;
+    use crate::policy::tree::PolicyTree;
+    use regorus::Value;
+
+    fn eval(src: &str, rule: &str) -> Value {
+        let t = PolicyTree::of(&[("p_test.rego", src)]);
+        let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
+        p.eval("p_test", rule).unwrap()
+    }
+
+    #[test]
+    fn a_function_replaced_by_a_builtin() {
+        let src = "package p_test\nf(x) := 0 if x\n\
+                   t1 if f([1, 2]) == 2 with f as count\n\
+                   t2 if f(\"a\") == \"A\" with f as upper\n\
+                   t3 if f(\"a\") == \"A\" with data.p_test.f as upper\n";
+        for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
+
+    #[test]
+    fn names_that_are_not_builtins_or_are_calls_are_left_alone() {
+        let src = "package p_test\nf(x) := 0 if x\nmock(_) := 7\n\
+                   t1 if f(1) == 7 with f as mock\n\
+                   t2 if count([1]) == 7 with count as mock\n\
+                   t3 if input.x == 3 with input.x as count([1, 2, 3])\n";
+        for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_default_only_function_can_be_replaced() {
+        let src = "package p_test\ndefault g(_) := 1\ndefault a.b(_, _) := 1\n\
+                   t1 if g(0) == 5 with g as 5\n\
+                   t2 if a.b(0, 0) == 5 with data.p_test.a.b as 5\n\
+                   t3 if g(0) == 1\n";
+        for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
 }
