@@ -24,10 +24,13 @@ def main(src, out):
         expr, _, inp = line.partition(" ;; ")
         w = f" with input as {json.dumps(json.loads(inp), ensure_ascii=False)}" if inp else ""
         e = OpaEngine()
-        e.add_policy("q.rego", f"package q\nr := json.marshal(x) if {{ x := {expr}{w} }}\n")
+        e.add_policy("q.rego", f"package q\nr := [json.marshal(x), type_name(x)] if {{ x := {expr}{w} }}\n")
         n = f"test_{i:03d}"
         try:
-            v = e.eval_document("q.r")
+            v, kind = e.eval_document("q.r")
+            if kind == "set":  # JSON has no sets: write a set literal
+                items = json.loads(v)
+                v = "{" + ", ".join(json.dumps(i, ensure_ascii=False) for i in items) + "}" if items else "set()"
             rules.append(f"# {expr} = {v}"[:200])
             rules.append(f"{n} if {{ x := {expr}{w}; x == {v} }}")
         except OpaUndefinedError:

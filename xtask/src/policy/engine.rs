@@ -82,6 +82,10 @@ impl Policy {
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
         let metadata = super::builtins::metadata::Metadata::collect(tree);
+        let functions = guarded(
+            || tree.root.display().to_string(),
+            || Ok(with::package_functions(tree)),
+        )?;
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {
@@ -107,7 +111,9 @@ impl Policy {
             let src = metadata.rewrite(&file.rel, src, &module)?;
             packages.push(module.package.refr.span().text().to_string());
             collect_rules(&module, &file.rel, &mut decls);
-            let (text, file_shifts) = guarded(at, || resolve_aliases(&src, &module))?;
+            let pkg = module.package.refr.span().text().to_string();
+            let fns = functions.get(&pkg).cloned().unwrap_or_default();
+            let (text, file_shifts) = guarded(at, || rewrite_module(&src, &module, &fns))?;
             if let Err(e) = guarded(at, || engine.add_policy(shown.clone(), text)) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
@@ -254,7 +260,18 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// Only whole identifiers in expression position are rewritten: not text in strings or comments
 /// (the lexer skips those), not a field after `.`, not the import and package lines themselves,
 /// and not a name being declared (`some x`, `x := ...`), which shadows the alias locally.
+/// Rewrites a lone module (a module without its tree: explanations, coverage, unit tests).
 pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
+    rewrite_module(src, module, &BTreeSet::new())
+}
+
+/// [`resolve_aliases`], plus the `with` rewrites of `with.rs`, given the function heads of the
+/// module's package (`functions`).
+fn rewrite_module(
+    src: &Source,
+    module: &Module,
+    functions: &BTreeSet<String>,
+) -> Result<(String, ColumnShifts)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
     for import in &module.imports {
@@ -281,7 +298,11 @@ pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, 
     }
     let text = src.contents();
     // Besides aliases, only `with` and `default` functions need rewriting (see `with.rs`).
-    if aliases.is_empty() && !text.contains("with") && !text.contains("default") {
+    if aliases.is_empty()
+        && functions.is_empty()
+        && !text.contains("with")
+        && !text.contains("default")
+    {
         return Ok((text.clone(), ColumnShifts::new()));
     }
 
@@ -331,6 +352,7 @@ pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, 
     let (with_edits, mut wrappers) = with::builtin_replacements(&tokens, &skip, &rules);
     wrappers.push_str(&with::default_function_bodies(module));
     edits.extend(with_edits);
+    edits.extend(with::full_function_names(&tokens, &skip, module, functions));
     edits.sort_by_key(|e| e.start);
 
     let mut out = String::with_capacity(text.len() + wrappers.len() + 64);

@@ -6,12 +6,16 @@
 //! rewrite before regorus sees the module: the builtin name after `as` becomes a generated
 //! function of the same package (`__xtask_builtin_count(a0) := count(a0)`), which regorus
 //! accepts as a replacement. Likewise a function declared only by `default` gets a body that never
-//! succeeds, so `with` finds it. Replacing by a value, by a user function, and replacing a builtin
+//! succeeds, so `with` finds it, and calls of a package's own functions are spelled in full so a
+//! `with` on either spelling reaches them. Replacing by a value, by a user function, and replacing a builtin
 //! (`with count as mock`, `with time.now_ns as 123`) already work.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use regorus::unstable::{Module, Rule, Token, TokenKind, BUILTINS};
+use regorus::unstable::{Module, Parser, Rule, RuleHead, Token, TokenKind, BUILTINS};
+use regorus::Source;
+
+use super::tree::PolicyTree;
 
 /// One text replacement: byte range, new text, and the line/column where it starts.
 pub struct Edit {
@@ -109,4 +113,156 @@ pub fn default_function_bodies(module: &Module) -> String {
         }
     }
     out
+}
+
+/// The function heads (`f`, `a.b`) of every package in `tree`, parsed from its modules.
+pub fn package_functions(tree: &PolicyTree) -> HashMap<String, BTreeSet<String>> {
+    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for file in &tree.modules {
+        let Ok(src) = Source::from_contents(file.rel.clone(), file.text.clone()) else {
+            continue;
+        };
+        let Ok(module) = Parser::new(&src).and_then(|mut p| {
+            p.enable_rego_v1()?;
+            p.parse()
+        }) else {
+            continue; // the loader reports syntax errors
+        };
+        let package = module.package.refr.span().text().to_string();
+        for rule in &module.policy {
+            let head = match &**rule {
+                Rule::Spec {
+                    head: RuleHead::Func { refr, .. },
+                    ..
+                } => refr,
+                Rule::Default { refr, args, .. } if !args.is_empty() => refr,
+                _ => continue,
+            };
+            out.entry(package.clone())
+                .or_default()
+                .insert(head.span().text().to_string());
+        }
+    }
+    out
+}
+
+/// Calls of the module's own package functions by their short name (`f(x)`, `a.b(x)`) and
+/// `with f as ...` targets, spelled in full (`data.p.f(x)`).
+///
+/// Why: regorus keys a `with` replacement by the name as written at the `with` and looks it up
+/// by the name as written at the call, so `with data.p.f as mock` in a test misses the `f(x)`
+/// calls inside package `p` (the usual way to mock), and `with f as mock` misses
+/// `data.p.f(x)`. With every call and target in full, they meet. Function heads (declarations)
+/// are left as written.
+pub fn full_function_names(
+    tokens: &[Token],
+    skip: &[(u32, u32)],
+    module: &Module,
+    functions: &BTreeSet<String>,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    if functions.is_empty() {
+        return edits;
+    }
+    let package = module.package.refr.span().text();
+    let mut heads: Vec<(u32, u32)> = skip.to_vec();
+    for rule in &module.policy {
+        let refr = match &**rule {
+            Rule::Spec { head, .. } => match head {
+                RuleHead::Compr { refr, .. }
+                | RuleHead::Set { refr, .. }
+                | RuleHead::Func { refr, .. } => refr,
+            },
+            Rule::Default { refr, .. } => refr,
+        };
+        let span = refr.span();
+        heads.push((span.start, span.end));
+    }
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = &tokens[i];
+        let starts_ref = tok.0 == TokenKind::Ident
+            && !matches!(i.checked_sub(1).map(|p| tokens[p].1.text()), Some("."))
+            && !heads
+                .iter()
+                .any(|&(s, e)| tok.1.start >= s && tok.1.end <= e);
+        if !starts_ref {
+            i += 1;
+            continue;
+        }
+        // The longest `ident(.ident)*` here; then the longest prefix naming a function.
+        let mut j = i;
+        let mut parts = vec![tok];
+        while let (Some(dot), Some(next)) = (tokens.get(j + 1), tokens.get(j + 2)) {
+            if dot.1.text() == "." && next.0 == TokenKind::Ident && dot.1.start == tokens[j].1.end {
+                parts.push(next);
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        let after = tokens.get(j + 1).map(|t| t.1.text());
+        let prev = i.checked_sub(1).map(|p| tokens[p].1.text());
+        let is_call = after == Some("(") && tokens[j + 1].1.start == tokens[j].1.end;
+        let is_with_target = prev == Some("with") && after == Some("as");
+        let name: Vec<&str> = parts.iter().map(|t| t.1.text()).collect();
+        let name = name.join(".");
+        if (is_call || is_with_target) && functions.contains(&name) {
+            edits.push(Edit {
+                start: tok.1.start as usize,
+                end: tok.1.start as usize,
+                text: format!("data.{package}."),
+                line: tok.1.line,
+                col: tok.1.col,
+            });
+        }
+        i = j + 1;
+    }
+    edits
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::engine::Policy;
+    use crate::policy::tree::PolicyTree;
+    use regorus::Value;
+
+    fn eval(src: &str, rule: &str) -> Value {
+        let t = PolicyTree::of(&[("p_test.rego", src)]);
+        let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
+        p.eval("p_test", rule).unwrap()
+    }
+
+    #[test]
+    fn a_function_replaced_by_a_builtin() {
+        let src = "package p_test\nf(x) := 0 if x\n\
+                   t1 if f([1, 2]) == 2 with f as count\n\
+                   t2 if f(\"a\") == \"A\" with f as upper\n\
+                   t3 if f(\"a\") == \"A\" with data.p_test.f as upper\n";
+        for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
+
+    #[test]
+    fn names_that_are_not_builtins_or_are_calls_are_left_alone() {
+        let src = "package p_test\nf(x) := 0 if x\nmock(_) := 7\n\
+                   t1 if f(1) == 7 with f as mock\n\
+                   t2 if count([1]) == 7 with count as mock\n\
+                   t3 if input.x == 3 with input.x as count([1, 2, 3])\n";
+        for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_default_only_function_can_be_replaced() {
+        let src = "package p_test\ndefault g(_) := 1\ndefault a.b(_, _) := 1\n\
+                   t1 if g(0) == 5 with g as 5\n\
+                   t2 if a.b(0, 0) == 5 with data.p_test.a.b as 5\n\
+                   t3 if g(0) == 1\n";
+        for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
 }

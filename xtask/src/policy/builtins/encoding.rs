@@ -1,4 +1,5 @@
-//! Encoding builtins where regorus differs from OPA: `json.is_valid` and `yaml.is_valid` are
+//! Encoding builtins where regorus differs from OPA: `json.is_valid`, `yaml.is_valid` and the
+//! other `*.is_valid` are
 //! `false` (not an error) for a non-string, `to_number` takes Go's float syntax only, `json.marshal` escapes HTML characters as Go does, and the Rego text of a value (`sprintf`'s `%v` of a
 //! composite) is OPA's.
 
@@ -28,6 +29,17 @@ pub fn register(engine: &mut Engine) -> Result<()> {
             }))
         }),
     )?;
+    // OPA's other `*.is_valid` builtins are `false` for a non-string too; regorus raises.
+    for name in ["base64.is_valid", "net.cidr_is_valid", "semver.is_valid"] {
+        engine.add_extension(
+            name.into(),
+            1,
+            Box::new(move |args: Vec<Value>| match args.first() {
+                Some(Value::String(_)) => super::panics::call_regorus(name, &args),
+                _ => Ok(Value::from(false)),
+            }),
+        )?;
+    }
     engine.add_extension(
         "to_number".into(),
         1,

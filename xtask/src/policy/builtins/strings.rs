@@ -1,7 +1,8 @@
 //! Go-exact string builtins, replacing regorus's where they differ from OPA: `strings.count`
 //! (non-overlapping, and no panic on ""), `strings.replace_n` (Go's `strings.Replacer`),
 //! `indexof`/`indexof_n` (runes, error on ""), `substring`, `upper`/`lower` (Go's per-rune case
-//! mapping), `format_int` and `sprintf` (Go's `fmt`, see `sprintf.rs`).
+//! mapping), `array.slice` and `concat` (OPA's operand errors), `format_int`, `regex.split` (Go's `regexp.Split`) and `sprintf` (Go's `fmt`, see
+//! `sprintf.rs`).
 
 use anyhow::{bail, Result};
 use regorus::{Engine, Value};
@@ -36,13 +37,9 @@ pub fn str_arg<'a>(name: &str, args: &'a [Value], i: usize) -> Result<&'a str> {
 /// Operand `i` of `name` as an integer, with OPA's errors for non-numbers and fractions.
 pub fn int_arg(name: &str, args: &[Value], i: usize) -> Result<i64> {
     match args.get(i) {
+        // OPA reads an integer operand as a Go int: beyond that it is "floating-point" too.
         Some(Value::Number(n)) => match n.as_i64() {
             Some(v) if n.is_integer() => Ok(v),
-            _ if n.is_integer() => Ok(if n.as_f64().unwrap_or(0.0) < 0.0 {
-                i64::MIN
-            } else {
-                i64::MAX
-            }),
             _ => bail!(
                 "eval_type_error: {name}: operand {} must be integer number but got floating-point number",
                 i + 1
@@ -98,6 +95,49 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         let (start, len) = (int_arg(n, a, 1)?, int_arg(n, a, 2)?);
         Ok(substring(n, s, start, len)?.into())
     })?;
+    add(engine, "array.slice", 3, |n, a| {
+        let arr = match a.first() {
+            Some(Value::Array(arr)) => arr.to_vec(),
+            Some(v) => bail!(
+                "eval_type_error: {n}: operand 1 must be array but got {}",
+                type_name(v)
+            ),
+            None => bail!("eval_type_error: {n}: missing operand 1"),
+        };
+        let (start, stop) = (int_arg(n, a, 1)?, int_arg(n, a, 2)?);
+        // OPA clamps both ends to the array; an empty range is [].
+        let len = arr.len() as i64;
+        let (start, stop) = (start.clamp(0, len), stop.clamp(0, len));
+        let out = if start >= stop {
+            Vec::new()
+        } else {
+            arr[start as usize..stop as usize].to_vec()
+        };
+        Ok(Value::from(out))
+    })?;
+    add(engine, "concat", 2, |n, a| {
+        let sep = str_arg(n, a, 0)?;
+        let items: Vec<Value> = match a.get(1) {
+            Some(Value::Array(arr)) => arr.to_vec(),
+            Some(Value::Set(set)) => set.iter().cloned().collect(),
+            Some(v) => bail!(
+                "eval_type_error: {n}: operand 2 must be one of {{array, set}} but got {}",
+                type_name(v)
+            ),
+            None => bail!("eval_type_error: {n}: missing operand 2"),
+        };
+        let mut parts = Vec::with_capacity(items.len());
+        for item in &items {
+            match item {
+                Value::String(s) => parts.push(s.to_string()),
+                other => bail!(
+                    "eval_type_error: {n}: operand 2 must be array of strings but got array containing {}",
+                    type_name(other)
+                ),
+            }
+        }
+        Ok(Value::from(parts.join(sep)))
+    })?;
     add(engine, "upper", 1, |n, a| {
         Ok(upper(str_arg(n, a, 0)?).into())
     })?;
@@ -105,6 +145,18 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         Ok(lower(str_arg(n, a, 0)?).into())
     })?;
     add(engine, "format_int", 2, format_int)?;
+    add(engine, "regex.split", 2, |n, a| {
+        let (pattern, s) = (str_arg(n, a, 0)?, str_arg(n, a, 1)?);
+        let re = regex::Regex::new(pattern).map_err(|e| {
+            anyhow::anyhow!("eval_builtin_error: {n}: {}", one_line(&e.to_string()))
+        })?;
+        Ok(Value::from(
+            go_regex_split(&re, s)
+                .into_iter()
+                .map(Value::from)
+                .collect::<Vec<_>>(),
+        ))
+    })?;
     add(engine, "sprintf", 2, |n, a| {
         let f = str_arg(n, a, 0)?;
         match a.get(1) {
@@ -117,6 +169,37 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         }
     })?;
     Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Go's `regexp.Split(s, -1)`: no leading empty piece for a match at 0 of zero width, no
+/// trailing piece when the last match ends the string, `[]` for an empty pattern on "".
+fn go_regex_split<'a>(re: &regex::Regex, s: &'a str) -> Vec<&'a str> {
+    if !re.as_str().is_empty() && s.is_empty() {
+        return vec![""];
+    }
+    let mut out = Vec::new();
+    let (mut beg, mut end) = (0, 0);
+    let mut prev_end: Option<usize> = None;
+    for m in re.find_iter(s) {
+        // Go ignores an empty match right after the previous match.
+        if m.start() == m.end() && prev_end == Some(m.start()) {
+            continue;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            out.push(&s[beg..end]);
+        }
+        beg = m.end();
+        prev_end = Some(m.end());
+    }
+    if end != s.len() {
+        out.push(&s[beg..]);
+    }
+    out
 }
 
 /// Go's `strings.Count`: non-overlapping matches; "" matches once per rune, plus one.
@@ -328,6 +411,19 @@ mod tests {
         assert_eq!(rep("abc", &[("", "-"), ("b", "X")]), "-a-X-c-");
         assert_eq!(rep("abcabc", &[("ab", "x"), ("bc", "y")]), "xcxc");
         assert_eq!(rep("héllo", &[("", "-")]), "-h-é-l-l-o-");
+    }
+
+    #[test]
+    fn regex_split_is_gos() {
+        fn split<'a>(p: &str, s: &'a str) -> Vec<&'a str> {
+            go_regex_split(&regex::Regex::new(p).unwrap(), s)
+        }
+        assert_eq!(split("", "a"), ["a"]);
+        assert!(split("", "").is_empty());
+        assert_eq!(split("", "abc"), ["a", "b", "c"]);
+        assert_eq!(split(",", ""), [""]);
+        assert_eq!(split(",", "a,b,"), ["a", "b", ""]);
+        assert_eq!(split("x*", "axbc"), ["a", "b", "c"]);
     }
 
     #[test]

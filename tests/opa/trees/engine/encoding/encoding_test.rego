@@ -99,3 +99,21 @@ test_031 if { x := to_number(input.a) with input as {"a": "Infinity"}; x == x }
 
 # to_number(input.a) = 0
 test_032 if { x := to_number(input.a) with input as {"a": null}; x == 0 }
+
+# base64.is_valid(input.a) = false
+test_033 if { x := base64.is_valid(input.a) with input as {"a": 1}; x == false }
+
+# base64.is_valid(input.a) = true
+test_034 if { x := base64.is_valid(input.a) with input as {"a": "aGk="}; x == true }
+
+# net.cidr_is_valid(input.a) = false
+test_035 if { x := net.cidr_is_valid(input.a) with input as {"a": null}; x == false }
+
+# net.cidr_is_valid(input.a) = true
+test_036 if { x := net.cidr_is_valid(input.a) with input as {"a": "10.0.0.0/8"}; x == true }
+
+# semver.is_valid(input.a) = false
+test_037 if { x := semver.is_valid(input.a) with input as {"a": []}; x == false }
+
+# semver.is_valid(input.a) = true
+test_038 if { x := semver.is_valid(input.a) with input as {"a": "1.2.3"}; x == true }

@@ -222,3 +222,45 @@ test_072 if { x := upper(input.s) with input as {"s": "ﬀ ŉ ǰ ß"}; x == "ﬀ
 
 # lower(input.s) = "ασ σ ß"
 test_073 if { x := lower(input.s) with input as {"s": "ΑΣ Σ ẞ"}; x == "ασ σ ß" }
+
+# regex.split(input.p, input.s) = ["a"]
+test_074 if { x := regex.split(input.p, input.s) with input as {"p": "", "s": "a"}; x == ["a"] }
+
+# regex.split(input.p, input.s) = []
+test_075 if { x := regex.split(input.p, input.s) with input as {"p": "", "s": ""}; x == [] }
+
+# regex.split(input.p, input.s) = ["h","é","l","l","o"]
+test_076 if { x := regex.split(input.p, input.s) with input as {"p": "", "s": "héllo"}; x == ["h","é","l","l","o"] }
+
+# regex.split(input.p, input.s) = [""]
+test_077 if { x := regex.split(input.p, input.s) with input as {"p": ",", "s": ""}; x == [""] }
+
+# regex.split(input.p, input.s) = ["a","b",""]
+test_078 if { x := regex.split(input.p, input.s) with input as {"p": ",", "s": "a,b,"}; x == ["a","b",""] }
+
+# regex.split(input.p, input.s) = ["a","b","c"]
+test_079 if { x := regex.split(input.p, input.s) with input as {"p": "x*", "s": "axbc"}; x == ["a","b","c"] }
+
+# regex.split(input.p, input.s) errors: eval_builtin_error: regex.split: error parsing regexp: missing closing ): `(`
+test_080 if { x := regex.split(input.p, input.s) with input as {"p": "(", "s": "a"}; x == x }
+
+# array.slice(input.a, input.b, input.c) errors: eval_type_error: array.slice: operand 3 must be integer number but got floating-point number
+test_081 if { x := array.slice(input.a, input.b, input.c) with input as {"a": [1, 2, 3], "b": 1, "c": -1.25}; x == x }
+
+# array.slice(input.a, input.b, input.c) = [1,2]
+test_082 if { x := array.slice(input.a, input.b, input.c) with input as {"a": [1, 2, 3], "b": -5, "c": 2}; x == [1,2] }
+
+# array.slice(input.a, input.b, input.c) = [3]
+test_083 if { x := array.slice(input.a, input.b, input.c) with input as {"a": [1, 2, 3], "b": 2, "c": 100}; x == [3] }
+
+# array.slice(input.a, input.b, input.c) = []
+test_084 if { x := array.slice(input.a, input.b, input.c) with input as {"a": [1, 2, 3], "b": 3, "c": 1}; x == [] }
+
+# concat(input.a, input.s) errors: eval_type_error: concat: operand 1 must be string but got array
+test_085 if { x := concat(input.a, input.s) with input as {"a": [], "s": ["a"]}; x == x }
+
+# concat(input.a, input.s) = ""
+test_086 if { x := concat(input.a, input.s) with input as {"a": "-", "s": []}; x == "" }
+
+# substring(input.s, input.a, input.b) errors: eval_type_error: substring: operand 2 must be integer number but got floating-point number
+test_087 if { x := substring(input.s, input.a, input.b) with input as {"s": "foo", "a": -98765432109876543210, "b": 1}; x == x }

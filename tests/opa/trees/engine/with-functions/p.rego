@@ -10,3 +10,10 @@ default a.b.c(_) := "d"
 uses_count := count([1, 2, 3])
 
 now := time.now_ns()
+
+# Calls by the short name: the usual target of a mock from a test package.
+allow if f(input.x) == 7
+
+nested.g(x) := x
+
+via_ref_head if nested.g(input.x) == 7

@@ -41,3 +41,19 @@ test_default_only_unreplaced if data.p.only_default(1) == "d"
 test_ref_head_default_by_value if data.p.a.b.c(1) == "m" with data.p.a.b.c as "m"
 
 test_ref_head_default if data.p.a.b.c(1) == "d"
+
+# The engine keyed a replacement by the name as written at `with` and looked it up by the name
+# as written at the call: `with data.p.f` missed `f(...)` inside package p.
+test_short_call_mocked_by_full_name if data.p.allow with data.p.f as mock with input.x as 1
+
+test_short_call_replaced_by_builtin if {
+	data.p.allow with data.p.f as count with input.x as [1, 2, 3, 4, 5, 6, 7]
+}
+
+test_ref_head_call_mocked if data.p.via_ref_head with data.p.nested.g as mock with input.x as 1
+
+local(x) := x
+
+test_local_call_mocked_by_full_name if local(1) == 7 with data.p_test.local as mock
+
+test_full_call_mocked_by_short_name if data.p_test.local(1) == 7 with local as mock
