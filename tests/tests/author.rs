@@ -717,6 +717,39 @@ fn inspect_a_bundle_file_and_a_signed_layout() {
         &["oci:target/policy/oci:dev", "--key", "other.pub"],
     );
     assert_eq!(v["oci"]["signature"]["status"], "unverified", "{v}");
+    // The pulled bundle, unpacked by policy-verify, evaluates as the tree does; the inventory
+    // it carries is not data.
+    run(
+        d.path(),
+        &[
+            "policy-verify",
+            "oci:target/policy/oci:dev",
+            "--extract",
+            "pulled",
+        ],
+    )
+    .ok();
+    let q = "[data.constitution.decision, [x | x := data.rules]]";
+    let input =
+        r#"{"proposal": {"tier": "standard", "changes": [{"path": "../x", "content": ""}]}}"#;
+    std::fs::write(d.path().join("in.json"), input).unwrap();
+    let from_dir = run(
+        d.path(),
+        &[
+            "policy-eval",
+            "-f",
+            "raw",
+            "-i",
+            "in.json",
+            "--bundle",
+            "pulled",
+            q,
+        ],
+    );
+    let from_tree = run(d.path(), &["policy-eval", "-f", "raw", "-i", "in.json", q]);
+    assert_eq!(from_dir.ok().stdout, from_tree.ok().stdout);
+    assert!(from_dir.stdout.trim_end().ends_with(",[]]"), "{from_dir}");
+
     let r = run(d.path(), &["policy-inspect", "oci:target/policy/oci:nope"]);
     r.failed();
     assert!(r.error_line().contains("not found"), "{r}");

@@ -42,13 +42,19 @@ impl Evaluator {
     /// loads it (its modules and data documents), plus any `extra` files.
     pub fn load(dir: &Path, bundle: Option<&Path>, extra: &[PathBuf]) -> Result<Evaluator> {
         let mut tree = match bundle {
+            // A bundle unpacked by `policy-verify --extract`: only what OPA reads from a bundle
+            // directory (modules, `data.json`/`data.yaml`), not `rule_inventory.json`.
+            Some(b) if b.is_dir() => {
+                let mut t = PolicyTree::load(b)?;
+                t.data.retain(|f| f.shipped());
+                t
+            }
             Some(b) => super::inspect::read_bundle_file(b)?.tree,
             None => PolicyTree::load(dir)?,
         };
         for path in extra {
             add_file(&mut tree, path)?;
         }
-        // A bundle holds only shipped documents, so every document loaded is used.
         let data = tree.merged_data(false)?;
         let policy = Policy::load(&tree, &data)?;
         Ok(Evaluator { policy })
