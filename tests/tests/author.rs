@@ -491,7 +491,28 @@ fn a_mutated_line_is_named_with_its_values() {
         "{r}"
     );
 
-    // A policy line mutated: the explanation shows the value it now has.
+    // A policy line mutated: the explanation names it among the bodies that stopped.
+    let d = sample_copy();
+    let p = d.path().join("policy/constitution/paths/traversal.rego");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mutated = text.replace(
+        "\tlib.has_traversal(change.path)",
+        "\tnot lib.has_traversal(change.path)",
+    );
+    assert_ne!(text, mutated);
+    std::fs::write(&p, mutated).unwrap();
+    let r = run(d.path(), &["policy-test"]);
+    let failure = r
+        .stdout
+        .split("\nFAIL ")
+        .find(|f| f.starts_with("data.paths_test.test_traversal_denied "))
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        failure.contains("\n    policy/constitution/paths/traversal.rego:15: not lib.has_traversal(change.path)\n"),
+        "{failure}"
+    );
+
+    // A policy value mutated: the explanation shows the value it now has.
     let d = sample_copy();
     let p = d.path().join("policy/constitution/paths/traversal.rego");
     let text = std::fs::read_to_string(&p).unwrap();
