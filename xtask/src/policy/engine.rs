@@ -36,6 +36,9 @@ pub struct Policy {
     shifts: HashMap<String, ColumnShifts>,
 }
 
+/// Rewrites a module's text (file name, text) before it is loaded; see `Policy::load_with`.
+pub type Instrument<'a> = &'a dyn Fn(&str, String) -> Result<String>;
+
 /// For each line, (column in rewritten text where a replacement ends, chars added).
 pub(crate) type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
 
@@ -43,6 +46,16 @@ impl Policy {
     /// Parses every module (collecting every syntax error, not only the first), resolves import
     /// aliases, and loads the modules and the `data` that `opa test` would see.
     pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
+        Self::load_with(tree, data, None)
+    }
+
+    /// `load`, passing each module's text (aliases resolved) through `instrument` first, which
+    /// may add to it but must keep every line where it is (coverage's probes).
+    pub fn load_with(
+        tree: &PolicyTree,
+        data: &serde_json::Value,
+        instrument: Option<Instrument>,
+    ) -> Result<Policy> {
         let mut engine = Engine::new();
         let mut decls = Vec::new();
         let mut packages = Vec::new();
@@ -62,6 +75,10 @@ impl Policy {
             packages.push(module.package.refr.span().text().to_string());
             collect_rules(&module, &file.rel, &mut decls);
             let (text, file_shifts) = resolve_aliases(&src, &module)?;
+            let text = match instrument {
+                Some(f) => f(&shown, text)?,
+                None => text,
+            };
             if let Err(e) = engine.add_policy(shown.clone(), text) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
