@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use regorus::unstable::{BoolOp, Expr, Literal, Query, Rule, RuleHead};
+use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
 use regorus::Source;
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +107,7 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
 /// The row of a body's closing `}` when it stands after the body's last expression: there
 /// `instrument` puts a `true` that is evaluated only when every expression before it held, i.e.
 /// when the body produced its rule's value. OPA marks a rule head covered exactly then.
-fn sentinel_row(body: &regorus::unstable::RuleBody) -> Option<(u32, usize)> {
+fn sentinel_row(body: &regorus::unstable::RuleBody) -> Option<u32> {
     let last = body.query.stmts.last()?;
     let text = body.span.source.contents();
     let (start, end) = (body.span.start as usize, body.span.end as usize);
@@ -118,27 +118,39 @@ fn sentinel_row(body: &regorus::unstable::RuleBody) -> Option<(u32, usize)> {
     // Only a `}` that ends its line: on `} else := v`, the row would also be the else's.
     let rest = text.get(end..)?.lines().next().unwrap_or("").trim_start();
     let alone = rest.is_empty() || rest.starts_with('#');
-    (alone && row > rows_of(&last.span).1).then_some((row, end - 1))
+    (alone && row > rows_of(&last.span).1).then_some(row)
 }
 
 /// Puts `true ` before the closing `}` of every body whose `}` has a line of its own, so that
-/// regorus's per-line hits tell when a body succeeded (see `sentinel_row`). Lines stay put.
-pub fn instrument(shown: &str, text: String) -> Result<String> {
-    let src = Source::from_contents(shown.to_string(), text.clone())?;
-    let module = parse(&src)?;
-    let mut at: Vec<usize> = Vec::new();
+/// regorus's per-line hits tell when a body succeeded (see `sentinel_row`). `module` is the text
+/// as parsed before import aliases were resolved; that rewrite never touches such a line, so
+/// the rows found there are the rows of `text`. Lines stay put.
+pub fn instrument(module: &Module, text: String) -> Result<String> {
+    let mut rows: Vec<u32> = Vec::new();
     for r in &module.policy {
         if let Rule::Spec { bodies, .. } = &**r {
-            at.extend(bodies.iter().filter_map(sentinel_row).map(|(_, o)| o));
+            rows.extend(bodies.iter().filter_map(sentinel_row));
         }
     }
-    at.sort_unstable();
-    at.dedup();
-    let mut out = text;
-    for offset in at.into_iter().rev() {
-        if out.is_char_boundary(offset) {
-            out.insert_str(offset, "true ");
+    if rows.is_empty() {
+        return Ok(text);
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    let mut out = String::with_capacity(text.len() + 5 * rows.len());
+    let mut wanted = rows.into_iter().peekable();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let row = i as u32 + 1;
+        if wanted.peek() == Some(&row) {
+            wanted.next();
+            if let Some(at) = line.find('}') {
+                out.push_str(&line[..at]);
+                out.push_str("true ");
+                out.push_str(&line[at..]);
+                continue;
+            }
         }
+        out.push_str(line);
     }
     Ok(out)
 }
@@ -199,7 +211,7 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
                         continue;
                     }
                     match (sentinel_row(b), b.query.stmts.last()) {
-                        (Some((row, _)), _) => evidence.push((row, row)),
+                        (Some(row), _) => evidence.push((row, row)),
                         (None, Some(last)) => evidence.push(rows_of(&last.span)),
                         (None, None) => {}
                     }
@@ -215,7 +227,7 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
                         let value = b.assign.as_ref().map(|a| rows_of(a.value.span()));
                         let line = b.span.line;
                         let evidence = match (sentinel_row(b), b.query.stmts.last()) {
-                            (Some((row, _)), _) => vec![(row, row)],
+                            (Some(row), _) => vec![(row, row)],
                             (None, Some(last)) => vec![rows_of(&last.span)],
                             _ => value.into_iter().collect(),
                         };
@@ -248,7 +260,7 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
 /// test was reached but what follows it never was, is one OPA never entered.
 fn skipped_by_index(body: &regorus::unstable::RuleBody, hit: &dyn Fn((u32, u32)) -> bool) -> bool {
     let stmts = &body.query.stmts;
-    let sentinel = sentinel_row(body).map(|(row, _)| (row, row));
+    let sentinel = sentinel_row(body).map(|row| (row, row));
     stmts.iter().enumerate().any(|(i, stmt)| {
         let indexable = match &stmt.literal {
             Literal::Expr { expr, .. } if stmt.with_mods.is_empty() => match &**expr {

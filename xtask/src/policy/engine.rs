@@ -36,8 +36,9 @@ pub struct Policy {
     shifts: HashMap<String, ColumnShifts>,
 }
 
-/// Rewrites a module's text (file name, text) before it is loaded; see `Policy::load_with`.
-pub type Instrument<'a> = &'a dyn Fn(&str, String) -> Result<String>;
+/// Rewrites a module's text (its parsed form, the text) before it is loaded; see
+/// `Policy::load_with`.
+pub type Instrument<'a> = &'a dyn Fn(&Module, String) -> Result<String>;
 
 /// For each line, (column in rewritten text where a replacement ends, chars added).
 pub(crate) type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
@@ -76,7 +77,7 @@ impl Policy {
             collect_rules(&module, &file.rel, &mut decls);
             let (text, file_shifts) = resolve_aliases(&src, &module)?;
             let text = match instrument {
-                Some(f) => f(&shown, text)?,
+                Some(f) => f(&module, text)?,
                 None => text,
             };
             if let Err(e) = engine.add_policy(shown.clone(), text) {
