@@ -76,8 +76,13 @@ fn add_file(tree: &mut PolicyTree, path: &Path) -> Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let shown = path.display().to_string();
+    // Absolute, so that messages (which show paths under the tree's root) name the file itself.
+    let rel = std::path::absolute(path)
+        .with_context(|| format!("{shown}: cannot resolve path"))?
+        .display()
+        .to_string();
     if shown.ends_with(".rego") {
-        tree.modules.push(RegoFile { rel: shown, text });
+        tree.modules.push(RegoFile { rel, text });
         return Ok(());
     }
     let value = parse_document(&text, path)?;
@@ -86,7 +91,7 @@ fn add_file(tree: &mut PolicyTree, path: &Path) -> Result<()> {
     }
     // At the root of `data`, as `opa eval -d FILE` puts a document.
     tree.data.push(DataFile {
-        rel: format!("{shown}/data.json"),
+        rel,
         path: Vec::new(),
         value,
     });
