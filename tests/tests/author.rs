@@ -776,3 +776,50 @@ fn inspect_a_bundle_file_and_a_signed_layout() {
     r.failed();
     assert!(r.error_line().contains("not found"), "{r}");
 }
+
+/// The layout, one rule per file in one package: every inventory entry names its own
+/// file, line and deny body.
+#[test]
+fn inventory_of_a_package_split_over_files() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("b.tar.gz").to_string_lossy().into_owned();
+    let dir = multi_file().to_string_lossy().into_owned();
+    run(
+        &workspace(),
+        &[
+            "policy-build",
+            "--dir",
+            &dir,
+            "--out",
+            &out,
+            "--revision",
+            "t",
+        ],
+    )
+    .ok();
+    let v = inspect_json(&workspace(), &[&out]);
+    let got: Vec<String> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}:{} {} {}",
+                r["id"].as_str().unwrap(),
+                r["file"].as_str().unwrap(),
+                r["line"],
+                r["package"].as_str().unwrap(),
+                r["deny"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "proposal.known_tier proposal/tier.rego:5 proposal [\"proposal/tier.rego:10\"]",
+            "proposal.max_changes proposal/size.rego:5 proposal [\"proposal/size.rego:10\"]",
+            "proposal.no_exotic proposal/tier.rego:15 proposal [\"proposal/tier.rego:20\"]",
+            "proposal.no_secrets proposal/no_secrets.rego:5 proposal [\"proposal/no_secrets.rego:10\"]",
+        ]
+    );
+}
