@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
-use regorus::Source;
 use serde::{Deserialize, Serialize};
 
-use super::engine::{parse, Policy};
+use super::engine::{parse, source, Policy};
 use super::tree::PolicyTree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +66,7 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
     let empty = BTreeSet::new();
     for file in &tree.modules {
         let shown = tree.display(&file.rel);
-        let src = Source::from_contents(shown.clone(), file.text.clone())?;
+        let src = source(shown.clone(), file.text.clone())?;
         let module = parse(&src)?;
         let hit = hits.get(&shown).unwrap_or(&empty);
         let reached = |spans: &[(u32, u32)]| {

@@ -142,6 +142,12 @@ impl Policy {
     }
 }
 
+/// A module's source as the engine reads it; every reader of a tree goes through here, so the
+/// limits the engine applies are the same everywhere.
+pub(crate) fn source(name: String, text: String) -> Result<Source> {
+    Source::from_contents(name, text)
+}
+
 pub(crate) fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
     parser.enable_rego_v1()?;

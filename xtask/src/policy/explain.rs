@@ -5,9 +5,9 @@
 
 use anyhow::{anyhow, Result};
 use regorus::unstable::{Expr, Literal, LiteralStmt, Rule, RuleHead};
-use regorus::{Source, Value};
+use regorus::Value;
 
-use super::engine::{parse, resolve_aliases, Policy};
+use super::engine::{parse, resolve_aliases, source, Policy};
 use super::tree::PolicyTree;
 
 /// How much to say.
@@ -83,7 +83,7 @@ fn stopped_bodies(
         let Some(hit) = hits.get(&shown) else {
             continue;
         };
-        let src = Source::from_contents(shown.clone(), m.text.clone())?;
+        let src = source(shown.clone(), m.text.clone())?;
         let module = parse(&src)?;
         if module.package.refr.span().text().ends_with("_test") {
             continue;
@@ -143,10 +143,10 @@ fn try_explain(
     let shown = tree.display(file);
     // The text as the engine has it (aliases resolved, same lines) goes into the probe rules of
     // the same package; the text as written is what the user is shown.
-    let original = Source::from_contents(shown.clone(), module_file.text.clone())?;
+    let original = source(shown.clone(), module_file.text.clone())?;
     let original_module = parse(&original)?;
     let (text, _) = resolve_aliases(&original, &original_module)?;
-    let src = Source::from_contents(shown.clone(), text)?;
+    let src = source(shown.clone(), text)?;
     let module = parse(&src)?;
     // The rule's first body; a rule without one (`test_x := false`) has nothing to explain
     // beyond its value, which the verdict line already shows.
