@@ -401,13 +401,14 @@ fn coverage_equals_opa(tree: &Path) {
     );
     let total =
         ours["covered_lines"].as_u64().unwrap() + ours["not_covered_lines"].as_u64().unwrap();
-    assert!(total > 50, "{ours}");
+    assert!(total > 40, "{ours}");
 }
 
 #[test]
 fn coverage_marks_the_lines_opa_marks() {
     coverage_equals_opa(&sample());
     coverage_equals_opa(&multi_file());
+    coverage_equals_opa(&workspace().join("tests/opa/trees/author/coverage-edges"));
 }
 
 #[test]
@@ -491,7 +492,28 @@ fn a_mutated_line_is_named_with_its_values() {
         "{r}"
     );
 
-    // A policy line mutated: the explanation shows the value it now has.
+    // A policy line mutated: the explanation names it among the bodies that stopped.
+    let d = sample_copy();
+    let p = d.path().join("policy/constitution/paths/traversal.rego");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mutated = text.replace(
+        "\tlib.has_traversal(change.path)",
+        "\tnot lib.has_traversal(change.path)",
+    );
+    assert_ne!(text, mutated);
+    std::fs::write(&p, mutated).unwrap();
+    let r = run(d.path(), &["policy-test"]);
+    let failure = r
+        .stdout
+        .split("\nFAIL ")
+        .find(|f| f.starts_with("data.paths_test.test_traversal_denied "))
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        failure.contains("\n    policy/constitution/paths/traversal.rego:15: not lib.has_traversal(change.path)\n"),
+        "{failure}"
+    );
+
+    // A policy value mutated: the explanation shows the value it now has.
     let d = sample_copy();
     let p = d.path().join("policy/constitution/paths/traversal.rego");
     let text = std::fs::read_to_string(&p).unwrap();
@@ -717,7 +739,87 @@ fn inspect_a_bundle_file_and_a_signed_layout() {
         &["oci:target/policy/oci:dev", "--key", "other.pub"],
     );
     assert_eq!(v["oci"]["signature"]["status"], "unverified", "{v}");
+    // The pulled bundle, unpacked by policy-verify, evaluates as the tree does; the inventory
+    // it carries is not data.
+    run(
+        d.path(),
+        &[
+            "policy-verify",
+            "oci:target/policy/oci:dev",
+            "--extract",
+            "pulled",
+        ],
+    )
+    .ok();
+    let q = "[data.constitution.decision, [x | x := data.rules]]";
+    let input =
+        r#"{"proposal": {"tier": "standard", "changes": [{"path": "../x", "content": ""}]}}"#;
+    std::fs::write(d.path().join("in.json"), input).unwrap();
+    let from_dir = run(
+        d.path(),
+        &[
+            "policy-eval",
+            "-f",
+            "raw",
+            "-i",
+            "in.json",
+            "--bundle",
+            "pulled",
+            q,
+        ],
+    );
+    let from_tree = run(d.path(), &["policy-eval", "-f", "raw", "-i", "in.json", q]);
+    assert_eq!(from_dir.ok().stdout, from_tree.ok().stdout);
+    assert!(from_dir.stdout.trim_end().ends_with(",[]]"), "{from_dir}");
+
     let r = run(d.path(), &["policy-inspect", "oci:target/policy/oci:nope"]);
     r.failed();
     assert!(r.error_line().contains("not found"), "{r}");
+}
+
+/// The issue's layout, one rule per file in one package: every inventory entry names its own
+/// file, line and deny body.
+#[test]
+fn inventory_of_a_package_split_over_files() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("b.tar.gz").to_string_lossy().into_owned();
+    let dir = multi_file().to_string_lossy().into_owned();
+    run(
+        &workspace(),
+        &[
+            "policy-build",
+            "--dir",
+            &dir,
+            "--out",
+            &out,
+            "--revision",
+            "t",
+        ],
+    )
+    .ok();
+    let v = inspect_json(&workspace(), &[&out]);
+    let got: Vec<String> = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}:{} {} {}",
+                r["id"].as_str().unwrap(),
+                r["file"].as_str().unwrap(),
+                r["line"],
+                r["package"].as_str().unwrap(),
+                r["deny"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "proposal.known_tier proposal/tier.rego:5 proposal [\"proposal/tier.rego:10\"]",
+            "proposal.max_changes proposal/size.rego:5 proposal [\"proposal/size.rego:10\"]",
+            "proposal.no_exotic proposal/tier.rego:15 proposal [\"proposal/tier.rego:20\"]",
+            "proposal.no_secrets proposal/no_secrets.rego:5 proposal [\"proposal/no_secrets.rego:10\"]",
+        ]
+    );
 }

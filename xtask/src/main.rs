@@ -196,8 +196,8 @@ enum Command {
         /// Policy directory
         #[arg(long, default_value = DEFAULT_POLICY_DIR, conflicts_with = "bundle")]
         dir: PathBuf,
-        /// Evaluate a built or pulled bundle `.tar.gz` instead (what the Runner loads)
-        #[arg(long, value_name = "FILE")]
+        /// Evaluate a built bundle `.tar.gz`, or one unpacked by `policy-verify --extract`
+        #[arg(long, value_name = "FILE|DIR")]
         bundle: Option<PathBuf>,
         /// The input document: a JSON or YAML file, or `-` for stdin
         #[arg(long, short = 'i', value_name = "FILE")]

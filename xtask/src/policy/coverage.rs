@@ -5,11 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
-use regorus::unstable::{BoolOp, Expr, Literal, Query, Rule, RuleHead};
-use regorus::Source;
+use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{parse, Policy};
+use super::engine::{parse, source, Policy};
 use super::tree::PolicyTree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,7 +66,7 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
     let empty = BTreeSet::new();
     for file in &tree.modules {
         let shown = tree.display(&file.rel);
-        let src = Source::from_contents(shown.clone(), file.text.clone())?;
+        let src = source(shown.clone(), file.text.clone())?;
         let module = parse(&src)?;
         let hit = hits.get(&shown).unwrap_or(&empty);
         let reached = |spans: &[(u32, u32)]| {
@@ -102,6 +101,57 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
     }
     report.coverage = percent(report.covered_lines, report.not_covered_lines);
     Ok(report)
+}
+
+/// The row of a body's closing `}` when it stands after the body's last expression: there
+/// `instrument` puts a `true` that is evaluated only when every expression before it held, i.e.
+/// when the body produced its rule's value. OPA marks a rule head covered exactly then.
+fn sentinel_row(body: &regorus::unstable::RuleBody) -> Option<u32> {
+    let last = body.query.stmts.last()?;
+    let text = body.span.source.contents();
+    let (start, end) = (body.span.start as usize, body.span.end as usize);
+    if end == 0 || text.as_bytes().get(end - 1) != Some(&b'}') {
+        return None;
+    }
+    let row = body.span.line + text.get(start..end)?.matches('\n').count() as u32;
+    // Only a `}` that ends its line: on `} else := v`, the row would also be the else's.
+    let rest = text.get(end..)?.lines().next().unwrap_or("").trim_start();
+    let alone = rest.is_empty() || rest.starts_with('#');
+    (alone && row > rows_of(&last.span).1).then_some(row)
+}
+
+/// Puts `true ` before the closing `}` of every body whose `}` has a line of its own, so that
+/// regorus's per-line hits tell when a body succeeded (see `sentinel_row`). `module` is the text
+/// as parsed before import aliases were resolved; that rewrite never touches such a line, so
+/// the rows found there are the rows of `text`. Lines stay put.
+pub fn instrument(module: &Module, text: String) -> Result<String> {
+    let mut rows: Vec<u32> = Vec::new();
+    for r in &module.policy {
+        if let Rule::Spec { bodies, .. } = &**r {
+            rows.extend(bodies.iter().filter_map(sentinel_row));
+        }
+    }
+    if rows.is_empty() {
+        return Ok(text);
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    let mut out = String::with_capacity(text.len() + 5 * rows.len());
+    let mut wanted = rows.into_iter().peekable();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let row = i as u32 + 1;
+        if wanted.peek() == Some(&row) {
+            wanted.next();
+            if let Some(at) = line.find('}') {
+                out.push_str(&line[..at]);
+                out.push_str("true ");
+                out.push_str(&line[at..]);
+                continue;
+            }
+        }
+        out.push_str(line);
+    }
+    Ok(out)
 }
 
 fn percent(covered: usize, not_covered: usize) -> f64 {
@@ -155,12 +205,14 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
                 // or on the last expression of a body, stand for that.
                 let mut evidence = vec![(start, end)];
                 for b in bodies.iter().filter(|b| !b.is_else) {
-                    if skipped_by_index(&b.query, hit) {
+                    if skipped_by_index(b, hit) {
                         evidence.clear();
                         continue;
                     }
-                    if let Some(last) = b.query.stmts.last() {
-                        evidence.push(rows_of(&last.span));
+                    match (sentinel_row(b), b.query.stmts.last()) {
+                        (Some(row), _) => evidence.push((row, row)),
+                        (None, Some(last)) => evidence.push(rows_of(&last.span)),
+                        (None, None) => {}
                     }
                 }
                 out.push(Loc {
@@ -173,8 +225,9 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
                     if b.is_else {
                         let value = b.assign.as_ref().map(|a| rows_of(a.value.span()));
                         let line = b.span.line;
-                        let evidence = match b.query.stmts.last() {
-                            Some(last) if !b.query.stmts.is_empty() => vec![rows_of(&last.span)],
+                        let evidence = match (sentinel_row(b), b.query.stmts.last()) {
+                            (Some(row), _) => vec![(row, row)],
+                            (None, Some(last)) => vec![rows_of(&last.span)],
                             _ => value.into_iter().collect(),
                         };
                         out.push(Loc {
@@ -184,7 +237,7 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
                     }
                     let from = out.len();
                     query_locations(&b.query, &mut out);
-                    if skipped_by_index(&b.query, hit) {
+                    if skipped_by_index(b, hit) {
                         out[from..].iter_mut().for_each(|l| l.evidence.clear());
                     }
                 }
@@ -204,8 +257,9 @@ fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) ->
 /// OPA's rule index skips a body whose `input.x == "const"` can never match, so none of its
 /// expressions is evaluated; regorus evaluates the body up to that test. A body where such a
 /// test was reached but what follows it never was, is one OPA never entered.
-fn skipped_by_index(q: &Query, hit: &dyn Fn((u32, u32)) -> bool) -> bool {
-    let stmts = &q.stmts;
+fn skipped_by_index(body: &regorus::unstable::RuleBody, hit: &dyn Fn((u32, u32)) -> bool) -> bool {
+    let stmts = &body.query.stmts;
+    let sentinel = sentinel_row(body).map(|row| (row, row));
     stmts.iter().enumerate().any(|(i, stmt)| {
         let indexable = match &stmt.literal {
             Literal::Expr { expr, .. } if stmt.with_mods.is_empty() => match &**expr {
@@ -222,13 +276,17 @@ fn skipped_by_index(q: &Query, hit: &dyn Fn((u32, u32)) -> bool) -> bool {
             },
             _ => false,
         };
-        let rest = &stmts[i + 1..];
+        // What comes after the test: the later expressions, and the sentinel that says the
+        // body held. None of it reached means the test never matched.
+        let after: Vec<(u32, u32)> = stmts[i + 1..]
+            .iter()
+            .map(|s| rows_of(&s.span))
+            .chain(sentinel)
+            .collect();
         indexable
-            && !rest.is_empty()
-            && rest
-                .iter()
-                .all(|s| rows_of(&s.span).0 > rows_of(&stmt.span).1)
-            && !rest.iter().any(|s| hit(rows_of(&s.span)))
+            && !after.is_empty()
+            && after.iter().all(|r| r.0 > rows_of(&stmt.span).1)
+            && !after.iter().any(|&r| hit(r))
     })
 }
 
@@ -305,21 +363,28 @@ mod tests {
     #[test]
     fn unreached_rules_are_not_covered() {
         let src = "package p\nimport rego.v1\n\
-                   used if {\n\tinput.x == 1\n}\n\
+                   used if {\n\tinput.x > 0\n}\n\
                    unused if {\n\tinput.y == 2\n}\n\
                    big := {\n\t\"a\": 1,\n}\n";
         let t = PolicyTree::of(&[("p.rego", src)]);
-        let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
-        p.engine.set_enable_coverage(true);
-        p.engine
-            .set_input(regorus::Value::from_json_str(r#"{"x": 1}"#).unwrap());
-        p.engine.eval_rule("data.p.used".into()).unwrap();
-        let r = report(&t, &p).unwrap();
-        let f = &r.files["t/p.rego"];
         let rows =
             |v: &[Range]| -> Vec<u32> { v.iter().flat_map(|r| r.start.row..=r.end.row).collect() };
-        assert_eq!(rows(&f.covered), [3, 4]);
-        assert_eq!(rows(&f.not_covered), [6, 7, 9, 10, 11]);
-        assert_eq!((f.covered_lines, f.not_covered_lines), (2, 5));
+        for (input, head) in [(r#"{"x": 1}"#, true), (r#"{"x": 0}"#, false)] {
+            let mut p = Policy::load_with(&t, &serde_json::json!({}), Some(&instrument)).unwrap();
+            p.engine.set_enable_coverage(true);
+            p.engine
+                .set_input(regorus::Value::from_json_str(input).unwrap());
+            p.engine.eval_rule("data.p.used".into()).unwrap();
+            let r = report(&t, &p).unwrap();
+            let f = &r.files["t/p.rego"];
+            // `used`'s head (row 3) is covered only when its body held, as in OPA.
+            if head {
+                assert_eq!(rows(&f.covered), [3, 4]);
+                assert_eq!(rows(&f.not_covered), [6, 7, 9, 10, 11]);
+            } else {
+                assert_eq!(rows(&f.covered), [4]);
+                assert_eq!(rows(&f.not_covered), [3, 6, 7, 9, 10, 11]);
+            }
+        }
     }
 }

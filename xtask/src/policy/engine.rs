@@ -67,6 +67,10 @@ pub struct Policy {
     shifts: HashMap<String, ColumnShifts>,
 }
 
+/// Rewrites a module's text (its parsed form, the text) before it is loaded; see
+/// `Policy::load_with`.
+pub type Instrument<'a> = &'a dyn Fn(&Module, String) -> Result<String>;
+
 /// For each line, (column in rewritten text where a replacement ends, chars added).
 pub(crate) type ColumnShifts = BTreeMap<u32, Vec<(u32, u32)>>;
 
@@ -74,6 +78,16 @@ impl Policy {
     /// Parses every module (collecting every syntax error, not only the first), resolves import
     /// aliases, and loads the modules and the `data` that `opa test` would see.
     pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
+        Self::load_with(tree, data, None)
+    }
+
+    /// `load`, passing each module's text (aliases resolved) through `instrument` first, which
+    /// may add to it but must keep every line where it is (coverage's probes).
+    pub fn load_with(
+        tree: &PolicyTree,
+        data: &serde_json::Value,
+        instrument: Option<Instrument>,
+    ) -> Result<Policy> {
         // OPA's compiler refuses these trees at load time; so do we, before evaluating anything.
         super::check::check(tree)?;
         let mut engine = new_engine()?;
@@ -114,6 +128,10 @@ impl Policy {
             let pkg = module.package.refr.span().text().to_string();
             let fns = functions.get(&pkg).cloned().unwrap_or_default();
             let (text, file_shifts) = guarded(at, || rewrite_module(&src, &module, &fns))?;
+            let text = match instrument {
+                Some(f) => guarded(at, || f(&module, text))?,
+                None => text,
+            };
             if let Err(e) = guarded(at, || engine.add_policy(shown.clone(), text)) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
@@ -209,7 +227,8 @@ impl Policy {
     }
 }
 
-/// A source with OPA's limits (none short of a generous per-file bound), not regorus's defaults.
+/// A module's source as the engine reads it, with OPA's limits (none short of a generous
+/// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
 pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)

@@ -42,13 +42,19 @@ impl Evaluator {
     /// loads it (its modules and data documents), plus any `extra` files.
     pub fn load(dir: &Path, bundle: Option<&Path>, extra: &[PathBuf]) -> Result<Evaluator> {
         let mut tree = match bundle {
+            // A bundle unpacked by `policy-verify --extract`: only what OPA reads from a bundle
+            // directory (modules, `data.json`/`data.yaml`), not `rule_inventory.json`.
+            Some(b) if b.is_dir() => {
+                let mut t = PolicyTree::load(b)?;
+                t.data.retain(|f| f.shipped());
+                t
+            }
             Some(b) => super::inspect::read_bundle_file(b)?.tree,
             None => PolicyTree::load(dir)?,
         };
         for path in extra {
             add_file(&mut tree, path)?;
         }
-        // A bundle holds only shipped documents, so every document loaded is used.
         let data = tree.merged_data(false)?;
         let policy = Policy::load(&tree, &data)?;
         Ok(Evaluator { policy })
@@ -70,8 +76,13 @@ fn add_file(tree: &mut PolicyTree, path: &Path) -> Result<()> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let shown = path.display().to_string();
+    // Absolute, so that messages (which show paths under the tree's root) name the file itself.
+    let rel = std::path::absolute(path)
+        .with_context(|| format!("{shown}: cannot resolve path"))?
+        .display()
+        .to_string();
     if shown.ends_with(".rego") {
-        tree.modules.push(RegoFile { rel: shown, text });
+        tree.modules.push(RegoFile { rel, text });
         return Ok(());
     }
     let value = parse_document(&text, path)?;
@@ -80,7 +91,7 @@ fn add_file(tree: &mut PolicyTree, path: &Path) -> Result<()> {
     }
     // At the root of `data`, as `opa eval -d FILE` puts a document.
     tree.data.push(DataFile {
-        rel: format!("{shown}/data.json"),
+        rel,
         path: Vec::new(),
         value,
     });

@@ -5,9 +5,9 @@
 
 use anyhow::{anyhow, Result};
 use regorus::unstable::{Expr, Literal, LiteralStmt, Rule, RuleHead};
-use regorus::{Source, Value};
+use regorus::Value;
 
-use super::engine::{parse, resolve_aliases, Policy};
+use super::engine::{parse, resolve_aliases, source, Policy};
 use super::tree::PolicyTree;
 
 /// How much to say.
@@ -33,11 +33,97 @@ pub fn explain(
     line: u32,
     mode: Explain,
 ) -> Vec<String> {
-    match try_explain(tree, policy, package, rule, file, line, mode) {
+    let mut lines = match try_explain(tree, policy, package, rule, file, line, mode) {
         Ok(lines) => lines,
         // An explanation that cannot be built says so rather than hiding the verdict.
         Err(e) => vec![format!("(no explanation: {e:#})")],
+    };
+    if let Ok(stopped) = stopped_bodies(tree, policy, package, rule) {
+        if !stopped.is_empty() {
+            lines.push("policy bodies that stopped during the test:".into());
+            let shown = stopped.len().min(MAX_STOPPED);
+            lines.extend(stopped[..shown].iter().map(|l| format!("  {l}")));
+            if stopped.len() > shown {
+                lines.push(format!("  ... and {} more", stopped.len() - shown));
+            }
+        }
     }
+    lines
+}
+
+/// At most this many stopped bodies are listed under a failure.
+const MAX_STOPPED: usize = 8;
+
+/// Where the policy (every package not ending in `_test`) stopped while the test ran: each rule
+/// body that was entered but never reached its last expression, at the last expression it
+/// reached (`file:line: text`). A mutated policy line that makes a test fail is among them. The
+/// test runs alone on a copy of the engine with coverage on, and regorus's per-line hits say how
+/// far each body got, so a body whose expressions share a line is left out.
+fn stopped_bodies(
+    tree: &PolicyTree,
+    policy: &Policy,
+    package: &str,
+    rule: &str,
+) -> Result<Vec<String>> {
+    let mut engine = policy.engine.clone();
+    engine.set_enable_coverage(true);
+    engine.clear_coverage_data();
+    engine.set_input(Value::Undefined);
+    // The verdict is known already; only the lines it reached matter here.
+    let _ = engine.eval_rule(format!("data.{package}.{rule}"));
+    let hits: std::collections::HashMap<String, std::collections::BTreeSet<u32>> = engine
+        .get_coverage_report()?
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.covered))
+        .collect();
+    let mut out = Vec::new();
+    for m in &tree.modules {
+        let shown = tree.display(&m.rel);
+        let Some(hit) = hits.get(&shown) else {
+            continue;
+        };
+        let src = source(shown.clone(), m.text.clone())?;
+        let module = parse(&src)?;
+        if module.package.refr.span().text().ends_with("_test") {
+            continue;
+        }
+        let reached = |span: &regorus::unstable::Span| {
+            let end = span.line + text_of(span).matches('\n').count() as u32;
+            hit.range(span.line..=end).next().is_some()
+        };
+        for r in &module.policy {
+            let Rule::Spec { bodies, .. } = &**r else {
+                continue;
+            };
+            for b in bodies {
+                let stmts = &b.query.stmts;
+                let Some(first) = stmts.first() else { continue };
+                if !reached(&first.span) {
+                    continue;
+                }
+                for pair in stmts.windows(2) {
+                    let (at, next) = (&pair[0], &pair[1]);
+                    // `some x in xs` over an empty collection stops a body without failing.
+                    if matches!(at.literal, Literal::SomeIn { .. }) && !reached(&next.span) {
+                        break;
+                    }
+                    if next.span.line
+                        <= at.span.line + text_of(&at.span).matches('\n').count() as u32
+                    {
+                        break; // same line: the hits cannot tell them apart
+                    }
+                    if reached(&at.span) && !reached(&next.span) {
+                        let text = text_of(&at.span);
+                        let first_line = text.lines().next().unwrap_or("").trim();
+                        out.push(format!("{shown}:{}: {first_line}", at.span.line));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn try_explain(
@@ -57,10 +143,10 @@ fn try_explain(
     let shown = tree.display(file);
     // The text as the engine has it (aliases resolved, same lines) goes into the probe rules of
     // the same package; the text as written is what the user is shown.
-    let original = Source::from_contents(shown.clone(), module_file.text.clone())?;
+    let original = source(shown.clone(), module_file.text.clone())?;
     let original_module = parse(&original)?;
     let (text, _) = resolve_aliases(&original, &original_module)?;
-    let src = Source::from_contents(shown.clone(), text)?;
+    let src = source(shown.clone(), text)?;
     let module = parse(&src)?;
     // The rule's first body; a rule without one (`test_x := false`) has nothing to explain
     // beyond its value, which the verdict line already shows.
@@ -338,6 +424,37 @@ mod tests {
         assert!(
             l.contains(&"  sprintf(\"%d\", [p.xs[0]]) = \"1\"".to_string()),
             "{l:?}"
+        );
+
+        // A policy body that stopped while the test ran is named too.
+        let l = lines("test_count", 5, Explain::Fails);
+        assert!(!l.iter().any(|l| l.contains("policy bodies")), "{l:?}");
+        let t = PolicyTree::of(&[
+            (
+                "p.rego",
+                "package p\nimport rego.v1\nok if {\n\tinput.x > 1\n\tinput.y\n}\n",
+            ),
+            (
+                "p_test.rego",
+                "package p_test\nimport rego.v1\ntest_ok if data.p.ok with input as {\"x\": 0}\n",
+            ),
+        ]);
+        let p = Policy::load(&t, &serde_json::json!({})).unwrap();
+        let l = explain(
+            &t,
+            &p,
+            "p_test",
+            "test_ok",
+            "p_test.rego",
+            3,
+            Explain::Fails,
+        );
+        assert_eq!(
+            l[l.len() - 2..],
+            [
+                "policy bodies that stopped during the test:",
+                "  t/p.rego:4: input.x > 1"
+            ]
         );
 
         let full = lines("test_ok", 10, Explain::Full);

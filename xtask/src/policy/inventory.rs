@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use regorus::unstable::{Expr, Literal, Query, Rule, RuleHead};
-use regorus::{Source, Value};
+use regorus::Value;
 
-use super::engine::parse;
+use super::engine::{parse, source};
 use super::tree::PolicyTree;
 
 /// Where a rule id comes from, statically.
@@ -30,7 +30,7 @@ pub fn sites(tree: &PolicyTree) -> Result<BTreeMap<(String, String), Site>> {
     // (package, file:line, string literals) of every deny body, matched against ids below.
     let mut denies: Vec<(String, String, Vec<String>)> = Vec::new();
     for file in &tree.modules {
-        let src = Source::from_contents(tree.display(&file.rel), file.text.clone())?;
+        let src = source(tree.display(&file.rel), file.text.clone())?;
         let module = parse(&src)?;
         let package = module.package.refr.span().text().to_string();
         for rule in &module.policy {

@@ -206,7 +206,11 @@ pub fn policy_test_with(dir: &Path, o: &TestOptions, out: &mut dyn Write) -> Res
     let coverage = o.coverage || o.threshold.is_some();
     let tree = PolicyTree::load(dir)?;
     let data = tree.merged_data(false)?;
-    let mut policy = Policy::load(&tree, &data)?;
+    let mut policy = if coverage {
+        Policy::load_with(&tree, &data, Some(&super::coverage::instrument))?
+    } else {
+        Policy::load(&tree, &data)?
+    };
     if coverage {
         policy.engine.set_enable_coverage(true);
     }
