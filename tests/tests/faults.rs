@@ -501,3 +501,53 @@ fn concurrent_pushes_to_one_oci_layout_keep_every_tag_and_signature() {
         .collect();
     assert_eq!(tags.len(), 2, "dev and the .sig tag, once each: {tags:?}");
 }
+
+/// `chattr +i` on a file for the guard's life (root on ext4: a rename over it, a hard link to it
+/// fail even for root). `None` where the file system or the user cannot.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Option<Immutable> {
+        let ok = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Immutable(path.to_path_buf()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_rotation_that_fails_while_swapping_is_undone() {
+    for locked in ["cosign.pub", "cosign.key"] {
+        let d = tempfile::tempdir().unwrap();
+        let keys = d.path().join(".policy-keys");
+        with_pw(d.path(), &["policy-keys"], PW).ok();
+        let before = snapshot(&keys);
+        let Some(guard) = Immutable::set(&keys.join(locked)) else {
+            eprintln!("skipped: chattr +i needs root on ext4");
+            return;
+        };
+        // The new pair is complete; renaming it over the immutable file fails.
+        let r = with_pw(d.path(), &["policy-keys", "--force"], "another password");
+        assert_eq!(r.code, 1, "{r}");
+        assert!(r.error_line().contains("cannot write"), "{r}");
+        assert_eq!(
+            snapshot(&keys),
+            before,
+            "{locked}: the old pair, and nothing else"
+        );
+        drop(guard);
+        with_pw(d.path(), &["policy-keys", "--force"], "another password").ok();
+    }
+}

@@ -134,7 +134,15 @@ impl KeyDir {
                 )
             });
         }
+        self.sync_dir();
         Ok(())
+    }
+
+    /// Makes the renames durable (a crash right after the command keeps the new names).
+    fn sync_dir(&self) {
+        if let Ok(d) = fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
     }
 
     /// Rotation, once the new pair is complete in temp files: the old pair gets a second name
@@ -178,6 +186,7 @@ impl KeyDir {
             }
             return Err(e.error).with_context(|| format!("{}: cannot write", key_path.display()));
         }
+        self.sync_dir();
         Ok(suffix)
     }
 
