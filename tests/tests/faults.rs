@@ -264,43 +264,134 @@ fn signed_layout(dir: &Path, layer: &[u8]) -> std::path::PathBuf {
 }
 
 /// A gzip'd tar whose first entry is an extension header (`flag`) claiming `size` bytes of
-/// content, streamed through the compressor (3 GiB of one byte: about 30 MB at level 1).
+/// content (`a`s), then one empty file. Built without compressing gigabytes: once the window
+/// holds only `a`s, the deflate blocks for 1 MiB of `a`s (ended by a sync flush, so byte-aligned
+/// and referring only to the `a`s before them) decode the same wherever they stand, so they are
+/// compressed once and repeated. About 3 MB for 3 GiB.
 fn header_bomb(flag: u8, size: u64) -> Vec<u8> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    use flate2::{Compress, Compression, Crc, FlushCompress};
+    fn deflate(c: &mut Compress, input: &[u8], flush: FlushCompress) -> Vec<u8> {
+        let mut out = Vec::with_capacity(input.len() / 2 + 1024);
+        let start = c.total_in();
+        loop {
+            let done = (c.total_in() - start) as usize;
+            if out.len() == out.capacity() {
+                out.reserve(64 << 10);
+            }
+            c.compress_vec(&input[done..], &mut out, flush).unwrap();
+            let all_in = (c.total_in() - start) as usize == input.len();
+            if all_in && out.len() < out.capacity() {
+                return out;
+            }
+        }
+    }
     let mut h = tar::Header::new_gnu();
     h.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
     h.set_entry_type(tar::EntryType::new(flag));
     h.set_size(size);
     h.set_mode(0o644);
     h.set_cksum();
-    gz.write_all(h.as_bytes()).unwrap();
-    let mut left = size;
+    let mut prefix = h.as_bytes().to_vec();
+    let mut suffix = Vec::new();
+    let mut run = size; // how many `a`s
     if flag == b'x' {
         // One PAX record spanning the whole header: `LEN path=aaa...\n`.
         let head = format!("{size} path=");
-        gz.write_all(head.as_bytes()).unwrap();
-        left -= head.len() as u64 + 1;
+        prefix.extend_from_slice(head.as_bytes());
+        run -= head.len() as u64 + 1;
+        suffix.push(b'\n');
     }
-    let chunk = vec![b'a'; 1 << 20];
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
-        gz.write_all(&chunk[..n]).unwrap();
-        left -= n as u64;
-    }
-    if flag == b'x' {
-        gz.write_all(b"\n").unwrap();
-    }
-    gz.write_all(&vec![0u8; (512 - (size % 512) as usize) % 512])
-        .unwrap();
+    suffix.resize(suffix.len() + (512 - (size % 512) as usize) % 512, 0);
     let mut f = tar::Header::new_gnu();
     f.as_old_mut().name[..6].copy_from_slice(b"a.rego");
     f.set_size(0);
     f.set_mode(0o644);
     f.set_cksum();
-    gz.write_all(f.as_bytes()).unwrap();
-    gz.write_all(&[0u8; 1024]).unwrap();
-    gz.finish().unwrap()
+    suffix.extend_from_slice(f.as_bytes());
+    suffix.extend_from_slice(&[0u8; 1024]);
+
+    const WARM: usize = 64 << 10;
+    const UNIT: usize = 1 << 20;
+    let a = vec![b'a'; UNIT];
+    let mut c = Compress::new(Compression::best(), false);
+    let crc = |b: &[u8]| {
+        let mut c = Crc::new();
+        c.update(b);
+        c.sum()
+    };
+    let mut first = prefix.clone();
+    first.extend_from_slice(&a[..WARM]);
+    let mut body = deflate(&mut c, &first, FlushCompress::Sync);
+    let mut sum = crc(&first);
+    let mut total = first.len() as u64;
+    let unit = deflate(&mut c, &a, FlushCompress::Sync);
+    let unit_crc = crc(&a);
+    let left = run - WARM as u64;
+    for _ in 0..left / UNIT as u64 {
+        body.extend_from_slice(&unit);
+        sum = crc32_combine(sum, unit_crc, UNIT as u64);
+        total += UNIT as u64;
+    }
+    let mut last = a[..(left % UNIT as u64) as usize].to_vec();
+    last.extend_from_slice(&suffix);
+    body.extend_from_slice(&deflate(&mut c, &last, FlushCompress::Finish));
+    sum = crc32_combine(sum, crc(&last), last.len() as u64);
+    total += last.len() as u64;
+
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    gz.extend_from_slice(&body);
+    gz.extend_from_slice(&sum.to_le_bytes());
+    gz.extend_from_slice(&(total as u32).to_le_bytes());
+    gz
+}
+
+/// The CRC-32 of A followed by B from theirs and B's length (zlib's `crc32_combine`: appending
+/// `len2` zero bits is a linear map, applied by repeated squaring of its matrix over GF(2)).
+fn crc32_combine(mut crc1: u32, crc2: u32, mut len2: u64) -> u32 {
+    fn times(mat: &[u32; 32], mut vec: u32) -> u32 {
+        let (mut sum, mut i) = (0, 0);
+        while vec != 0 {
+            if vec & 1 != 0 {
+                sum ^= mat[i];
+            }
+            vec >>= 1;
+            i += 1;
+        }
+        sum
+    }
+    fn square(mat: &[u32; 32]) -> [u32; 32] {
+        std::array::from_fn(|n| times(mat, mat[n]))
+    }
+    if len2 == 0 {
+        return crc1;
+    }
+    // One zero bit.
+    let mut odd = [0u32; 32];
+    odd[0] = 0xedb8_8320;
+    for (n, row) in odd.iter_mut().enumerate().skip(1) {
+        *row = 1 << (n - 1);
+    }
+    let mut even = square(&odd); // two zero bits
+    odd = square(&even); // four
+    loop {
+        even = square(&odd);
+        if len2 & 1 != 0 {
+            crc1 = times(&even, crc1);
+        }
+        len2 >>= 1;
+        if len2 == 0 {
+            break;
+        }
+        odd = square(&even);
+        if len2 & 1 != 0 {
+            crc1 = times(&odd, crc1);
+        }
+        len2 >>= 1;
+        if len2 == 0 {
+            break;
+        }
+    }
+    crc1 ^ crc2
 }
 
 #[test]
@@ -319,8 +410,10 @@ fn signed_tar_header_bombs_fail_fast_in_bounded_memory_leaving_nothing() {
     ] {
         let d = tempfile::tempdir().unwrap();
         let size = if flag == b'L' { (3 << 30) + 1 } else { 3 << 30 };
+        let t = std::time::Instant::now();
         let bomb = header_bomb(flag, size);
-        assert!(bomb.len() < 64 << 20, "{} bytes", bomb.len());
+        eprintln!("bomb {} bytes in {:?}", bomb.len(), t.elapsed());
+        assert!(bomb.len() < 8 << 20, "{} bytes", bomb.len());
         let public = signed_layout(d.path(), &bomb);
         let reference = format!("oci:{}:hostile", d.path().join("layout").display());
         let out = d.path().join("unpacked/bundle");
