@@ -644,3 +644,81 @@ fn a_rotation_that_fails_while_swapping_is_undone() {
         with_pw(d.path(), &["policy-keys", "--force"], "another password").ok();
     }
 }
+
+#[test]
+fn concurrent_pushes_of_different_bundles_leave_each_tag_on_one_complete_manifest() {
+    let reg = e2e::registry::TestRegistry::start();
+    let d = e2e::sample_copy();
+    let to = format!("{}/trustacks/policy/constitution:dev", reg.addr);
+    for k in ["a", "b"] {
+        with_pw(
+            d.path(),
+            &["policy-keys", "--dir", &format!("keys-{k}")],
+            PW,
+        )
+        .ok();
+    }
+    let children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|k| {
+            xtask(
+                d.path(),
+                &[
+                    "policy-bundle",
+                    "--to",
+                    &to,
+                    "--tag",
+                    "1",
+                    "--keys",
+                    &format!("keys-{k}"),
+                    "--out",
+                    &format!("target/{k}.tar.gz"),
+                    "--annotation",
+                    &format!("run={k}"),
+                    "--json",
+                ],
+            )
+            .env("COSIGN_PASSWORD", PW)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+        })
+        .collect();
+    let mut digests = Vec::new();
+    for c in children {
+        let r: Run = c.wait_with_output().expect("wait").into();
+        r.ok();
+        let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        digests.push(j["digest"].as_str().unwrap().to_string());
+    }
+    assert_ne!(digests[0], digests[1]);
+    let repo = to.trim_end_matches(":dev");
+    // Each tag names one of the two manifests, whole; each manifest verifies with its own key.
+    for tag in ["dev", "1"] {
+        let d = format!(
+            "sha256:{}",
+            sha256(&skopeo_raw(&format!("docker://{repo}:{tag}")))
+        );
+        assert!(
+            digests.contains(&d),
+            "{tag} names {d}, not one of {digests:?}"
+        );
+    }
+    for (k, digest) in ["a", "b"].iter().zip(&digests) {
+        let pinned = format!("{repo}@{digest}");
+        let out = d.path().join(format!("out-{k}"));
+        run(
+            d.path(),
+            &[
+                "policy-verify",
+                &pinned,
+                "--key",
+                &format!("keys-{k}/cosign.pub"),
+                "--extract",
+                out.to_str().unwrap(),
+            ],
+        )
+        .ok();
+    }
+}
