@@ -722,3 +722,31 @@ fn concurrent_pushes_of_different_bundles_leave_each_tag_on_one_complete_manifes
         .ok();
     }
 }
+
+#[test]
+fn kept_keys_without_an_active_pair_are_not_silently_replaced() {
+    // What a rotation that failed half-way in earlier versions left: only `cosign.*.<ts>`.
+    let d = e2e::sample_copy();
+    let keys = d.path().join(".policy-keys");
+    with_pw(d.path(), &["policy-keys"], PW).ok();
+    for f in ["cosign.key", "cosign.pub"] {
+        std::fs::rename(keys.join(f), keys.join(format!("{f}.20250101T000000Z"))).unwrap();
+    }
+    let before = snapshot(&keys);
+    for args in [
+        &["policy-keys"][..],
+        &["policy-bundle", "--to", "oci:target/o:dev"][..],
+    ] {
+        let r = with_pw(d.path(), args, PW);
+        assert_eq!(r.code, 1, "{r}");
+        assert!(
+            r.error_line().contains(
+                "no active keypair, but an older one is kept (cosign.key.20250101T000000Z)"
+            ),
+            "{r}"
+        );
+        assert_eq!(snapshot(&keys), before);
+    }
+    with_pw(d.path(), &["policy-keys", "--force"], PW).ok();
+    assert!(keys.join("cosign.key").is_file());
+}
