@@ -5,8 +5,9 @@
 //! `PROPTEST_CASES` overrides the number of cases per property.
 
 use std::path::Path;
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -14,8 +15,8 @@ use serde_json::Value;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
 pub const CASES: u32 = 2000;
-/// A property that has not finished by then is a hang.
-const WATCHDOG: Duration = Duration::from_secs(120);
+/// A case that has not finished after this long is a hang.
+const WATCHDOG: Duration = Duration::from_secs(30);
 
 fn cases(default: u32) -> u32 {
     std::env::var("PROPTEST_CASES")
@@ -37,20 +38,37 @@ pub fn check<S>(
 {
     let (tx, rx) = mpsc::channel();
     let n = cases(cases_default);
+    let started = Instant::now();
+    // Milliseconds since `started` when the last case finished: the watchdog's heartbeat.
+    let beat = Arc::new(AtomicU64::new(0));
+    let b = beat.clone();
     std::thread::spawn(move || {
         let mut runner = TestRunner::new(Config {
             cases: n,
             failure_persistence: None,
             ..Config::default()
         });
-        let result = runner.run(&make(), test).map_err(|e| e.to_string());
+        let result = runner
+            .run(&make(), |v| {
+                let r = test(v);
+                b.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+                r
+            })
+            .map_err(|e| e.to_string());
         let _ = tx.send(result);
     });
-    match rx.recv_timeout(WATCHDOG) {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("{name}: {e}"),
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("{name}: hung (over {WATCHDOG:?})"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{name}: the test thread panicked"),
+    loop {
+        match rx.recv_timeout(Duration::from_secs(1)) {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => panic!("{name}: {e}"),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let idle = started.elapsed().as_millis() as u64 - beat.load(Ordering::Relaxed);
+                if idle > WATCHDOG.as_millis() as u64 {
+                    panic!("{name}: a case hung (no progress for {WATCHDOG:?})");
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{name}: the test thread panicked"),
+        }
     }
 }
 
@@ -285,7 +303,7 @@ mod tests {
         let root = dir.path().to_path_buf();
         check(
             "signatures",
-            CASES / 4,
+            CASES / 8,
             input,
             move |(layers, payload, der)| {
                 let _ = std::fs::remove_dir_all(&root);
@@ -306,8 +324,13 @@ mod tests {
                     "layers": all,
                 });
                 let bytes = serde_json::to_vec(&m).unwrap_or_default();
+                let sig_digest = put(&root, &bytes);
+                let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+                    "mediaType": oci::MANIFEST_V1, "digest": sig_digest, "size": bytes.len(),
+                    "annotations": {"org.opencontainers.image.ref.name": oci::signature_tag(&digest)},
+                }]});
+                let _ = std::fs::write(root.join("index.json"), index.to_string());
                 let mut l = Layout::new(&root);
-                let _ = l.put_manifest(&oci::signature_tag(&digest), oci::MANIFEST_V1, &bytes);
                 if let Err(e) = signature::verify(&mut l, &digest, &public, "k", "img") {
                     one_line(&e)?;
                 }
@@ -366,22 +389,39 @@ mod tests {
                     "ciphertext"
                 ])
                 .prop_map(move |v| pem(&v)),
-                mutated(vector.as_bytes().to_vec())
-                    .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
             ]
         };
-        check("cosign key files", CASES, input, |text| {
-            match keys::open(&text, b"") {
-                Ok(_) | Err(keys::OpenError::WrongPassword) => {}
-                Err(keys::OpenError::Invalid(why)) => {
-                    prop_assert!(!why.contains('\n'), "multi-line: {why:?}")
-                }
+        check(
+            "cosign key files",
+            CASES,
+            input,
+            key_file_parses_or_fails_in_one_line,
+        );
+        // Mutations of a real key mostly keep cosign's parameters and so cost a real scrypt
+        // each (about 0.1 s): fewer of them.
+        let mutations = move || {
+            mutated(vector.as_bytes().to_vec())
+                .prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        check(
+            "cosign key file mutations",
+            CASES / 40,
+            mutations,
+            key_file_parses_or_fails_in_one_line,
+        );
+    }
+
+    fn key_file_parses_or_fails_in_one_line(text: String) -> Result<(), TestCaseError> {
+        match keys::open(&text, b"") {
+            Ok(_) | Err(keys::OpenError::WrongPassword) => {}
+            Err(keys::OpenError::Invalid(why)) => {
+                prop_assert!(!why.contains('\n'), "multi-line: {why:?}")
             }
-            if let Err(e) = keys::parse_public(&text, "k.pub") {
-                one_line(&e)?;
-            }
-            Ok(())
-        });
+        }
+        if let Err(e) = keys::parse_public(&text, "k.pub") {
+            one_line(&e)?;
+        }
+        Ok(())
     }
 
     /// A tar header block with a valid checksum and hostile fields.
@@ -480,7 +520,7 @@ mod tests {
     fn tar_extraction_leaves_nothing_on_failure() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().to_path_buf();
-        check("tar extraction", CASES / 4, tar_input, move |tar| {
+        check("tar extraction", CASES / 8, tar_input, move |tar| {
             let gz = crate::policy::bundle::gzip(&tar, 1)
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let out = root.join("out");
@@ -522,11 +562,8 @@ mod tests {
                 prop::collection::vec(line, 0..8).prop_map(|l| l.join("\n").into_bytes()),
             ]
         };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join(".env");
         check(".env files", CASES, input, move |b| {
-            std::fs::write(&file, &b).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            if let Err(e) = crate::cluster::secrets::plan(&file) {
+            if let Err(e) = crate::cluster::secrets::plan_bytes(&b, Path::new(".env")) {
                 one_line(&e)?;
                 let shown = format!("{e:#}");
                 prop_assert!(

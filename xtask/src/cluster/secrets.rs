@@ -42,6 +42,11 @@ pub fn plan(env_file: &Path) -> Result<Plan> {
     let raw = Zeroizing::new(
         std::fs::read(env_file).with_context(|| format!("{}: cannot read", env_file.display()))?,
     );
+    plan_bytes(&raw, env_file)
+}
+
+/// `plan` over the file's bytes (`env_file` names it in errors).
+pub fn plan_bytes(raw: &[u8], env_file: &Path) -> Result<Plan> {
     let text = Zeroizing::new(
         String::from_utf8(raw.to_vec())
             .map_err(|_| anyhow!("{}: not valid UTF-8", env_file.display()))?,

@@ -70,6 +70,16 @@ impl KeyDir {
             self.public()?; // a kept pair must at least be readable
             return Ok((KeyState::Kept, None));
         }
+        if !existed && import.is_none() && !force {
+            if let Some(old) = self.kept_pair() {
+                // Keys set aside by an earlier rotation with no active pair in front of them:
+                // a fresh pair would silently stop matching the cluster's public key.
+                bail!(
+                    "{}: no active keypair, but an older one is kept ({old}); rename it back to {KEY_FILE} and {PUB_FILE}, or run `cargo xtask policy-keys --force` to create a new pair",
+                    self.dir.display()
+                );
+            }
+        }
         let (sealed, key) = match import {
             Some(file) => {
                 let text = read_key_text(file)?;
@@ -105,6 +115,16 @@ impl KeyDir {
         Ok((state, Some(key)))
     }
 
+    /// The newest `cosign.key.<timestamp>` in the directory, if any.
+    fn kept_pair(&self) -> Option<String> {
+        let prefix = format!("{KEY_FILE}.");
+        fs::read_dir(&self.dir)
+            .ok()?
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with(&prefix))
+            .max()
+    }
+
     fn prepare_dir(&self) -> Result<()> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("{}: cannot create", self.dir.display()))?;
@@ -134,7 +154,15 @@ impl KeyDir {
                 )
             });
         }
+        self.sync_dir();
         Ok(())
+    }
+
+    /// Makes the renames durable (a crash right after the command keeps the new names).
+    fn sync_dir(&self) {
+        if let Ok(d) = fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
     }
 
     /// Rotation, once the new pair is complete in temp files: the old pair gets a second name
@@ -178,6 +206,7 @@ impl KeyDir {
             }
             return Err(e.error).with_context(|| format!("{}: cannot write", key_path.display()));
         }
+        self.sync_dir();
         Ok(suffix)
     }
 

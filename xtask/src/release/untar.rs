@@ -82,6 +82,10 @@ pub fn for_each<R: Read>(
             Some(n) => n,
             None => header_name(&block)?,
         };
+        // Names are echoed in messages: a newline or an escape sequence stays out of them.
+        if name.chars().any(char::is_control) {
+            bail!("{name:?}: an entry name with control characters is refused");
+        }
         let had_link = std::mem::take(&mut long_link);
         match flag {
             b'L' | b'K' => {
