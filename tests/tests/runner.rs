@@ -443,6 +443,14 @@ fn every_way_the_runner_falls_back_is_a_cross() {
         "{reason}"
     );
     assert_eq!(fix, "cargo xtask policy-pub-deploy");
+    let r = e.run(&["policy-bundle", "--check-cluster", "--to", "oci:never:dev"]);
+    r.failed();
+    assert!(
+        r.error_line()
+            .contains("refusing to sign: there is no configmap/policy-pub-key in trustacks-system"),
+        "{r}"
+    );
+    assert!(!e.path("never").exists(), "nothing was pushed");
 }
 
 fn openssl(args: &[&str], out: &Path) {

@@ -95,8 +95,18 @@ impl EnvFile<'_> {
     }
 }
 
+/// How errors name where a value came from.
+fn shown(file: &Path) -> String {
+    if file.as_os_str() == "-" {
+        "stdin".into()
+    } else {
+        file.display().to_string()
+    }
+}
+
 /// A value from FILE, or stdin for `-`; the trailing newline an editor adds is dropped.
 fn read_value(file: &Path, stdin_used: &mut bool) -> Result<Zeroizing<String>> {
+    let name = shown(file);
     let mut raw = Zeroizing::new(Vec::new());
     if file.as_os_str() == "-" {
         if std::mem::replace(stdin_used, true) {
@@ -111,15 +121,14 @@ fn read_value(file: &Path, stdin_used: &mut bool) -> Result<Zeroizing<String>> {
         );
     }
     let text = Zeroizing::new(
-        String::from_utf8(raw.to_vec())
-            .map_err(|_| anyhow!("{}: not UTF-8 text", file.display()))?,
+        String::from_utf8(raw.to_vec()).map_err(|_| anyhow!("{name}: not UTF-8 text"))?,
     );
     let value = Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string());
     if value.is_empty() {
-        bail!("{}: empty", file.display());
+        bail!("{name}: empty");
     }
     if value.contains(['\n', '\r']) && !value.starts_with("-----BEGIN ") {
-        bail!("{}: more than one line", file.display());
+        bail!("{name}: more than one line");
     }
     Ok(value)
 }
@@ -158,7 +167,7 @@ fn plan(o: &Options) -> Result<(&'static str, Values)> {
                 None => PathBuf::from(env.get(ENV_APP_KEY_FILE, "--private-key FILE")?.as_str()),
             };
             let pem = read_value(&key_file, &mut stdin_used)?;
-            check_rsa_pem(&pem, &key_file.display().to_string())?;
+            check_rsa_pem(&pem, &shown(&key_file))?;
             let webhook = match webhook_secret_file {
                 Some(f) => read_value(f, &mut stdin_used)?,
                 None => env.get(ENV_WEBHOOK_SECRET, "--webhook-secret-file FILE")?,

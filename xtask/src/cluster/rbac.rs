@@ -55,7 +55,9 @@ pub fn objects(o: &Options) -> Vec<Value> {
     ];
     if o.create_namespace {
         // Namespaces are cluster-scoped: a Role cannot grant them. `patch` is limited to the
-        // one namespace by name; `create` cannot be (RBAC has no name at create time).
+        // one namespace by name; `create` is left unnamed, as RBAC documents that create
+        // requests cannot be restricted by resourceName (apply's create-through-PATCH may
+        // carry the name, but a grant that works everywhere is worth the width).
         let cluster_name = format!("{name}-namespace-{ns}");
         out.push(json!({
             "apiVersion": "rbac.authorization.k8s.io/v1",
