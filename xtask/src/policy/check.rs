@@ -21,7 +21,6 @@ use anyhow::{bail, Result};
 use regorus::unstable::{
     AssignOp, Expr, Literal, LiteralStmt, Module, Parser, Query, Rule, RuleHead,
 };
-use regorus::Source;
 
 use super::tree::PolicyTree;
 
@@ -143,7 +142,7 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
 }
 
 fn parse(name: &str, text: &str) -> Result<Module> {
-    let src = Source::from_contents(name.to_string(), text.to_string())?;
+    let src = super::engine::source(name.to_string(), text.to_string())?;
     let mut parser = Parser::new(&src)?;
     parser.enable_rego_v1()?;
     parser.parse()

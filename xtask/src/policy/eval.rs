@@ -61,13 +61,16 @@ impl Evaluator {
     }
 
     pub fn query(&mut self, query: &str, input: Option<Value>) -> Result<QueryResults> {
-        self.policy
-            .engine
-            .set_input(input.unwrap_or(Value::Undefined));
-        self.policy
-            .engine
-            .eval_query(query.to_string(), false)
-            .map_err(|e| anyhow!(self.policy.error_line(&e)))
+        // Inside the engine's panic boundary, like every other evaluation.
+        self.policy.guarded(format!("query {query}"), |policy| {
+            policy
+                .engine
+                .set_input(input.unwrap_or(Value::Undefined));
+            policy
+                .engine
+                .eval_query(query.to_string(), false)
+                .map_err(|e| anyhow!(policy.error_line(&e)))
+        })
     }
 }
 

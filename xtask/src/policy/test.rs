@@ -128,7 +128,12 @@ pub fn run_tests_with(
         let duration = started.elapsed();
         let explanation = match explain {
             Some(mode) if outcome != Outcome::Pass || mode == Explain::Full => {
-                super::explain::explain(tree, policy, &package, &rule, &rel, line, mode)
+                // Explanations evaluate on a copy of the engine: inside the panic boundary too.
+                super::guard::guarded(
+                    || location.clone(),
+                    || Ok(super::explain::explain(tree, policy, &package, &rule, &rel, line, mode)),
+                )
+                .unwrap_or_else(|e| vec![format!("no explanation: {e}")])
             }
             _ => Vec::new(),
         };
@@ -217,7 +222,10 @@ pub fn policy_test_with(dir: &Path, o: &TestOptions, out: &mut dyn Write) -> Res
     // Explanations run on a copy of the engine, so they do not add to the coverage.
     let results = run_tests_with(&tree, &mut policy, filter.as_ref(), Some(o.explain));
     let cover = if coverage {
-        Some(super::coverage::report(&tree, &policy)?)
+        Some(super::guard::guarded(
+            || tree.root.display().to_string(),
+            || super::coverage::report(&tree, &policy),
+        )?)
     } else {
         None
     };

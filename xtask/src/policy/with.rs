@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use regorus::unstable::{Module, Parser, Rule, RuleHead, Token, TokenKind, BUILTINS};
-use regorus::Source;
 
 use super::tree::PolicyTree;
 
@@ -119,7 +118,7 @@ pub fn default_function_bodies(module: &Module) -> String {
 pub fn package_functions(tree: &PolicyTree) -> HashMap<String, BTreeSet<String>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
     for file in &tree.modules {
-        let Ok(src) = Source::from_contents(file.rel.clone(), file.text.clone()) else {
+        let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
             continue;
         };
         let Ok(module) = Parser::new(&src).and_then(|mut p| {

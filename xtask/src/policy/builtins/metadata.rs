@@ -51,7 +51,7 @@ impl Metadata {
         }
         m.active = true;
         for file in &tree.modules {
-            let Ok(src) = Source::from_contents(file.rel.clone(), file.text.clone()) else {
+            let Ok(src) = crate::policy::engine::source(file.rel.clone(), file.text.clone()) else {
                 continue;
             };
             let Ok(module) = parse(&src) else {
@@ -134,7 +134,7 @@ impl Metadata {
             out.push('\n');
         }
         out.push_str(&extra);
-        Source::from_contents(src.file().clone(), out)
+        crate::policy::engine::source(src.file().clone(), out)
             .with_context(|| format!("{rel}: cannot rewrite rego.metadata calls"))
     }
 
