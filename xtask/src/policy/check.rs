@@ -18,9 +18,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
-use regorus::unstable::{
-    AssignOp, Expr, Literal, LiteralStmt, Module, Parser, Query, Rule, RuleHead,
-};
+use regorus::unstable::{AssignOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead};
 
 use super::tree::PolicyTree;
 
@@ -143,9 +141,7 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
 
 fn parse(name: &str, text: &str) -> Result<Module> {
     let src = super::engine::source(name.to_string(), text.to_string())?;
-    let mut parser = Parser::new(&src)?;
-    parser.enable_rego_v1()?;
-    parser.parse()
+    super::engine::parse(&src)
 }
 
 /// A regorus parse error (several lines: location, excerpt, caret, message) as one refusal.

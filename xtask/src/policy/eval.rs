@@ -63,9 +63,7 @@ impl Evaluator {
     pub fn query(&mut self, query: &str, input: Option<Value>) -> Result<QueryResults> {
         // Inside the engine's panic boundary, like every other evaluation.
         self.policy.guarded(format!("query {query}"), |policy| {
-            policy
-                .engine
-                .set_input(input.unwrap_or(Value::Undefined));
+            policy.engine.set_input(input.unwrap_or(Value::Undefined));
             policy
                 .engine
                 .eval_query(query.to_string(), false)

@@ -131,7 +131,11 @@ pub fn run_tests_with(
                 // Explanations evaluate on a copy of the engine: inside the panic boundary too.
                 super::guard::guarded(
                     || location.clone(),
-                    || Ok(super::explain::explain(tree, policy, &package, &rule, &rel, line, mode)),
+                    || {
+                        Ok(super::explain::explain(
+                            tree, policy, &package, &rule, &rel, line, mode,
+                        ))
+                    },
                 )
                 .unwrap_or_else(|e| vec![format!("no explanation: {e}")])
             }

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use regorus::unstable::{Module, Parser, Rule, RuleHead, Token, TokenKind, BUILTINS};
+use regorus::unstable::{Module, Rule, RuleHead, Token, TokenKind, BUILTINS};
 
 use super::tree::PolicyTree;
 
@@ -121,10 +121,7 @@ pub fn package_functions(tree: &PolicyTree) -> HashMap<String, BTreeSet<String>>
         let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
             continue;
         };
-        let Ok(module) = Parser::new(&src).and_then(|mut p| {
-            p.enable_rego_v1()?;
-            p.parse()
-        }) else {
+        let Ok(module) = super::engine::parse(&src) else {
             continue; // the loader reports syntax errors
         };
         let package = module.package.refr.span().text().to_string();

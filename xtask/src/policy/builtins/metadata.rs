@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
+use regorus::unstable::{Lexer, Module, Rule, RuleHead, TokenKind};
 use regorus::Source;
 use serde_json::{json, Map, Value as Json};
 
@@ -189,9 +189,7 @@ impl Metadata {
 }
 
 fn parse(src: &Source) -> Result<Module> {
-    let mut parser = Parser::new(src)?;
-    parser.enable_rego_v1()?;
-    parser.parse()
+    crate::policy::engine::parse(src)
 }
 
 struct RuleInfo {

@@ -148,6 +148,10 @@ impl<'a> Checker<'a, '_> {
             }
         }
         for w in &s.with_mods {
+            // `with f as count`: a builtin's name as the replacement is a function, not a var.
+            if super::calls::builtin(w.r#as.span().text()).is_some() {
+                continue;
+            }
             self.uses(&w.r#as, visible);
         }
     }
