@@ -109,9 +109,10 @@ test_decode_verify_expired if {
 
 test_decode_verify_time_constraint if {
 	c := {"secret": f.secret, "aud": "cluster"}
-	[false, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1500000000000000000}))
-	[true, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1700000000000000000}))
-	[false, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 4102444800000000000}))
+	[before, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1500000000000000000}))
+	[during, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1700000000000000000}))
+	[after, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 4102444800000000000}))
+	[before, during, after] == [false, true, false]
 }
 
 test_decode_verify_not_yet if {
