@@ -10,6 +10,7 @@ pub mod metadata;
 pub mod misc;
 pub mod net;
 pub mod template;
+pub mod uri;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.
 pub fn register(engine: &mut Engine) -> Result<()> {
@@ -18,6 +19,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     misc::register(engine)?;
     net::register(engine)?;
     template::register(engine)?;
+    uri::register(engine)?;
     Ok(())
 }
 
