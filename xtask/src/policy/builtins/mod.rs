@@ -5,19 +5,23 @@ use anyhow::{anyhow, Result};
 use regorus::{Engine, Value};
 
 pub mod crypto;
+pub mod duration;
 pub mod jwt;
 pub mod metadata;
 pub mod misc;
 pub mod net;
+pub mod semver;
 pub mod template;
 pub mod uri;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.
 pub fn register(engine: &mut Engine) -> Result<()> {
     crypto::register(engine)?;
+    duration::register(engine)?;
     jwt::register(engine)?;
     misc::register(engine)?;
     net::register(engine)?;
+    semver::register(engine)?;
     template::register(engine)?;
     uri::register(engine)?;
     Ok(())
