@@ -14,7 +14,7 @@ import os
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 
 OUT = os.path.join(os.path.dirname(__file__), "trees/builtins/jwt/data.json")
@@ -42,6 +42,8 @@ def sign(alg, key, msg):
         return hmac.new(key, msg, getattr(hashlib, "sha" + bits)).digest()
     if alg.startswith("RS"):
         return key.sign(msg, padding.PKCS1v15(), HASH[bits])
+    if alg == "EdDSA":
+        return key.sign(msg)
     if alg.startswith("PS"):
         return key.sign(msg, padding.PSS(padding.MGF1(HASH[bits]), padding.PSS.DIGEST_LENGTH), HASH[bits])
     r, s = utils.decode_dss_signature(key.sign(msg, ec.ECDSA(HASH[bits])))
@@ -92,6 +94,13 @@ def main():
         out["tokens"]["ES" + bits] = token("ES" + bits, ec_keys[bits], claims)
         out["ec" + bits + "_pub"] = pub_pem(ec_keys[bits])
         out["ec" + bits + "_cert"] = cert_pem(ec_keys[bits])
+    ed = ed25519.Ed25519PrivateKey.generate()
+    out["tokens"]["EdDSA"] = token("EdDSA", ed, claims)
+    out["ed_pub"] = pub_pem(ed)
+    raw = ed.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    out["ed_jwk"] = json.dumps({"kty": "OKP", "crv": "Ed25519", "x": b64(raw)})
+    d = ed.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    out["ed_private_jwk"] = {"kty": "OKP", "crv": "Ed25519", "x": b64(raw), "d": b64(d)}
     out["rsa_pub"] = pub_pem(rsa_key)
     out["rsa_cert"] = cert_pem(rsa_key)
     out["other_rsa_pub"] = pub_pem(other_rsa)

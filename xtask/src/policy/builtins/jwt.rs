@@ -1,4 +1,5 @@
-//! `io.jwt.*`: decode, verify (HS/RS/PS/ES 256/384/512) and sign JSON Web Tokens as OPA does.
+//! `io.jwt.*`: decode, verify (HS/RS/PS/ES 256/384/512, EdDSA) and sign JSON Web Tokens as OPA
+//! does.
 //! Keys for verification are a PEM certificate, a PEM public key, or a JWK / JWK set (JSON).
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -128,6 +129,7 @@ enum PublicKey {
     P256(p256::PublicKey),
     P384(p384::PublicKey),
     P521(Vec<u8>),
+    Ed25519([u8; 32]),
 }
 
 fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
@@ -194,8 +196,16 @@ fn cert_spki(der: &[u8]) -> Option<Vec<u8>> {
     Some(fields.get(skip + 5)?.1.to_vec())
 }
 
+/// The fixed DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32 key bytes.
+const ED25519_SPKI: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
 fn spki_key(der: &[u8]) -> Option<PublicKey> {
     use p256::pkcs8::DecodePublicKey;
+    if let Some(k) = der.strip_prefix(&ED25519_SPKI[..]) {
+        return k.try_into().ok().map(PublicKey::Ed25519);
+    }
     if let Ok(k) = rsa::RsaPublicKey::from_public_key_der(der) {
         return Some(PublicKey::Rsa(k));
     }
@@ -237,6 +247,9 @@ fn jwk_key(jwk: &Map<String, Json>) -> Option<PublicKey> {
                 "P-521" => Some(PublicKey::P521(sec1)),
                 _ => None,
             }
+        }
+        "OKP" if jwk.get("crv").and_then(Json::as_str) == Some("Ed25519") => {
+            field("x")?.try_into().ok().map(PublicKey::Ed25519)
         }
         _ => None,
     }
@@ -325,6 +338,16 @@ fn ec_ok(key: &PublicKey, alg: &str, msg: &[u8], sig: &[u8]) -> bool {
     }
 }
 
+fn ed25519_ok(key: &[u8; 32], msg: &[u8], sig: &[u8]) -> bool {
+    let (Ok(vk), Ok(sig)) = (
+        ed25519_dalek::VerifyingKey::from_bytes(key),
+        ed25519_dalek::Signature::from_slice(sig),
+    ) else {
+        return false;
+    };
+    vk.verify_strict(msg, &sig).is_ok()
+}
+
 /// Whether `token` carries a valid `alg` signature under `key` (a secret for HS*).
 fn verify(alg: &str, token: &Token, key: &str) -> Result<bool> {
     let msg = token.signed.as_bytes();
@@ -333,8 +356,8 @@ fn verify(alg: &str, token: &Token, key: &str) -> Result<bool> {
         "HS256" => hmac_ok::<Hmac<sha2::Sha256>>(key.as_bytes(), msg, sig),
         "HS384" => hmac_ok::<Hmac<sha2::Sha384>>(key.as_bytes(), msg, sig),
         "HS512" => hmac_ok::<Hmac<sha2::Sha512>>(key.as_bytes(), msg, sig),
-        "EdDSA" => bail!("EdDSA is not supported here"),
         _ => public_keys(key)?.iter().any(|k| match k {
+            PublicKey::Ed25519(k) if alg == "EdDSA" => ed25519_ok(k, msg, sig),
             PublicKey::Rsa(r) if alg.starts_with('R') || alg.starts_with('P') => {
                 rsa_ok(r, alg, msg, sig)
             }
@@ -482,6 +505,14 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
                 .map_err(|_| anyhow!("invalid EC JWK"))?;
             let s: p384::ecdsa::Signature = k.sign(msg);
             Ok(s.to_bytes().to_vec())
+        }
+        "EdDSA" => {
+            use ed25519_dalek::Signer;
+            let d: [u8; 32] = field("d")?
+                .try_into()
+                .map_err(|_| anyhow!("invalid OKP JWK"))?;
+            let k = ed25519_dalek::SigningKey::from_bytes(&d);
+            Ok(k.sign(msg).to_bytes().to_vec())
         }
         other => bail!("unsupported signature algorithm: {other}"),
     }

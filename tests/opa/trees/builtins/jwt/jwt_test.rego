@@ -172,3 +172,23 @@ test_encode_sign_exact if {
 	tok := io.jwt.encode_sign({"typ": "JWT", "alg": "HS256"}, {"sub": "x", "a": [1]}, f.oct_jwk)
 	tok == "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhIjpbMV0sInN1YiI6IngifQ.pkR6117h9I00Sp8Z13g4Prgx7jQAbjFd7GGg7yVpO2A"
 }
+
+test_verify_eddsa if {
+	io.jwt.verify_eddsa(t.EdDSA, f.ed_pub)
+	io.jwt.verify_eddsa(t.EdDSA, f.ed_jwk)
+	not io.jwt.verify_eddsa(t.EdDSA, f.rsa_pub)
+	not io.jwt.verify_eddsa(t.ES256, f.ed_pub)
+}
+
+test_decode_verify_eddsa if {
+	[valid, h, _] := io.jwt.decode_verify(t.EdDSA, {"cert": f.ed_pub, "aud": "cluster"})
+	valid
+	h.alg == "EdDSA"
+}
+
+test_encode_sign_eddsa_exact if {
+	tok := io.jwt.encode_sign({"alg": "EdDSA"}, {"sub": "x"}, f.ed_private_jwk)
+	io.jwt.verify_eddsa(tok, f.ed_pub)
+	[_, p, _] := io.jwt.decode(tok)
+	p == {"sub": "x"}
+}
