@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from cryptography.x509.oid import NameOID
 
 OUT = os.path.join(os.path.dirname(__file__), "trees/builtins/jwt/data.json")
+X509_OUT = os.path.join(os.path.dirname(__file__), "trees/builtins/x509/data.json")
 
 
 def b64(b):
@@ -124,6 +125,21 @@ def main():
     t = out["tokens"]["HS256"]
     i = t.rindex(".") + 1
     out["tokens"]["tampered"] = t[:i] + ("A" if t[i] != "A" else "B") + t[i + 1:]
+    def priv(key, fmt):
+        return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
+
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    keys = {
+        "rsa_pkcs1": priv(small, serialization.PrivateFormat.TraditionalOpenSSL),
+        "rsa_pkcs8": priv(small, serialization.PrivateFormat.PKCS8),
+        "ec256_sec1": priv(ec_keys["256"], serialization.PrivateFormat.TraditionalOpenSSL),
+        "ec384_pkcs8": priv(ec_keys["384"], serialization.PrivateFormat.PKCS8),
+        "ec521_sec1": priv(ec_keys["512"], serialization.PrivateFormat.TraditionalOpenSSL),
+    }
+    keys["rsa_pkcs1_b64"] = base64.b64encode(keys["rsa_pkcs1"].encode()).decode()
+    with open(X509_OUT, "w", encoding="utf-8") as f:
+        json.dump({"keys": keys}, f, indent=1, sort_keys=True)
+        f.write("\n")
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump({"fixtures": out}, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -132,7 +132,7 @@ enum PublicKey {
     Ed25519([u8; 32]),
 }
 
-fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {

@@ -13,6 +13,7 @@ pub mod net;
 pub mod semver;
 pub mod template;
 pub mod uri;
+pub mod x509;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.
 pub fn register(engine: &mut Engine) -> Result<()> {
@@ -24,6 +25,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     semver::register(engine)?;
     template::register(engine)?;
     uri::register(engine)?;
+    x509::register(engine)?;
     Ok(())
 }
 
