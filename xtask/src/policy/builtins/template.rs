@@ -161,7 +161,7 @@ struct Parser<'a> {
 }
 
 /// How a list of nodes ended.
-enum End {
+enum Stop {
     Eof,
     End,
     Else(Option<(String, Pipeline)>),
@@ -183,14 +183,14 @@ impl<'a> Parser<'a> {
     fn parse_all(&mut self) -> Result<Vec<Node>> {
         let (nodes, end) = self.parse_list()?;
         match end {
-            End::Eof => Ok(nodes),
-            End::End => Err(self.err("unexpected {{end}}")),
-            End::Else(_) => Err(self.err("unexpected {{else}}")),
+            Stop::Eof => Ok(nodes),
+            Stop::End => Err(self.err("unexpected {{end}}")),
+            Stop::Else(_) => Err(self.err("unexpected {{else}}")),
         }
     }
 
     /// Nodes up to the end of input, `{{end}}` or `{{else ...}}`.
-    fn parse_list(&mut self) -> Result<(Vec<Node>, End)> {
+    fn parse_list(&mut self) -> Result<(Vec<Node>, Stop)> {
         let mut nodes = Vec::new();
         loop {
             let rest = &self.src[self.pos..];
@@ -199,7 +199,7 @@ impl<'a> Parser<'a> {
                     nodes.push(Node::Text(rest.to_string()));
                 }
                 self.pos = self.src.len();
-                return Ok((nodes, End::Eof));
+                return Ok((nodes, Stop::Eof));
             };
             let mut text = rest[..open].to_string();
             let mut inner_start = self.pos + open + 2;
@@ -244,7 +244,7 @@ impl<'a> Parser<'a> {
                 _ => String::new(),
             };
             match kw.as_str() {
-                "end" => return Ok((nodes, End::End)),
+                "end" => return Ok((nodes, Stop::End)),
                 "else" => {
                     let rest: Vec<Tok> = toks[1..].to_vec();
                     let chained = match rest.first() {
@@ -254,7 +254,7 @@ impl<'a> Parser<'a> {
                         None => None,
                         _ => return Err(self.err("unexpected tokens after else")),
                     };
-                    return Ok((nodes, End::Else(chained)));
+                    return Ok((nodes, Stop::Else(chained)));
                 }
                 "if" | "range" | "with" => {
                     let p = self.pipeline(&toks[1..])?;
@@ -271,17 +271,17 @@ impl<'a> Parser<'a> {
     fn control(&mut self, kw: &str, p: Pipeline) -> Result<Node> {
         let (body, end) = self.parse_list()?;
         let alt = match end {
-            End::Eof => return Err(self.err(format!("unexpected EOF in {kw}"))),
-            End::End => Vec::new(),
-            End::Else(None) => {
+            Stop::Eof => return Err(self.err(format!("unexpected EOF in {kw}"))),
+            Stop::End => Vec::new(),
+            Stop::Else(None) => {
                 let (alt, end) = self.parse_list()?;
-                if !matches!(end, End::End) {
+                if !matches!(end, Stop::End) {
                     return Err(self.err(format!("expected end in {kw}")));
                 }
                 alt
             }
             // `{{else if x}}` is an `if` inside the else branch sharing this `{{end}}`.
-            End::Else(Some((kw2, p2))) => vec![self.control(&kw2, p2)?],
+            Stop::Else(Some((kw2, p2))) => vec![self.control(&kw2, p2)?],
         };
         Ok(match kw {
             "if" => Node::If(p, body, alt),
