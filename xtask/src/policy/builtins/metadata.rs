@@ -402,3 +402,37 @@ mod tests {
         assert_eq!(author(json!("Bob")), json!({"name": "Bob"}));
     }
 }
+
+#[cfg(test)]
+mod rewrite_tests {
+    use crate::policy::engine::Policy;
+    use crate::policy::tree::PolicyTree;
+    use regorus::Value;
+
+    const P: &str = "# METADATA\n# title: pkg\npackage p\n\nimport rego.v1\nimport data.q\n\n\
+                     # METADATA\n# title: r\n# custom:\n#   n: 1\n\
+                     r := [rego.metadata.rule().title, q.x, rego.metadata.chain()[1].annotations.title]\n\
+                     e if { rego.metadata.rule() == {}; 1 / 0 == 1 }\n";
+
+    fn policy() -> Policy {
+        let tree = PolicyTree::of(&[("p.rego", P), ("q.rego", "package q\nx := 7\n")]);
+        Policy::load(&tree, &serde_json::json!({})).unwrap()
+    }
+
+    #[test]
+    fn calls_become_the_annotations_and_aliases_still_resolve() {
+        let v = policy().eval("p", "r").unwrap();
+        let want = Value::from(vec![Value::from("r"), Value::from(7), Value::from("pkg")]);
+        assert_eq!(v, want);
+    }
+
+    #[test]
+    fn errors_after_a_call_keep_the_column_as_written() {
+        let err = policy().eval("p", "e").unwrap_err().to_string();
+        // `1 / 0` stands at column 36 of line 13 as written (`/` at 38).
+        assert!(
+            err.contains("p.rego:13:36:") || err.contains("p.rego:13:38:"),
+            "{err}"
+        );
+    }
+}
