@@ -50,6 +50,7 @@ impl Policy {
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
         let metadata = super::builtins::metadata::Metadata::collect(tree);
+        errors.extend(metadata.errors.iter().cloned());
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             let parsed = Source::from_contents(shown.clone(), file.text.clone())
