@@ -238,10 +238,28 @@ fn rule_info(rule: &Rule) -> (RuleInfo, u32, u32) {
     )
 }
 
+/// The rule around `offset`. An `else` branch is a rule of its own to OPA, with no annotations:
+/// it comes back with no line, so no block matches it.
 fn enclosing_rule(module: &Module, offset: usize) -> Option<RuleInfo> {
     module.policy.iter().find_map(|r| {
-        let (info, start, end) = rule_info(r);
-        (start as usize <= offset && offset < end as usize).then_some(info)
+        let (mut info, start, end) = rule_info(r);
+        if !(start as usize <= offset && offset < end as usize) {
+            return None;
+        }
+        if let Rule::Spec { bodies, .. } = &**r {
+            let else_start = bodies
+                .iter()
+                .filter(|b| b.is_else)
+                .map(|b| {
+                    let assign = b.assign.as_ref().map_or(u32::MAX, |a| a.span.start);
+                    b.span.start.min(assign)
+                })
+                .min();
+            if else_start.is_some_and(|e| offset >= e as usize) {
+                info.line = 0;
+            }
+        }
+        Some(info)
     })
 }
 

@@ -34,3 +34,17 @@ test_folded_title if rego.metadata.rule().title == "t continued"
 #METADATA
 # title: no space
 test_no_space_is_a_block_too if rego.metadata.rule().title == "no space"
+
+# METADATA
+# title: with else
+x := [rego.metadata.rule(), count(rego.metadata.chain())] if false
+else := [rego.metadata.rule(), count(rego.metadata.chain())]
+
+# METADATA
+# title: main
+y := [rego.metadata.rule(), count(rego.metadata.chain())] if true
+else := 1
+
+test_else_branch_has_no_annotations if x == [{}, 1]
+
+test_main_branch_keeps_them if y == [{"scope": "rule", "title": "main"}, 1]
