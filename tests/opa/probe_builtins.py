@@ -7,20 +7,23 @@
 2. Writes one tree with a test per builtin calling it with `null` arguments of the right arity,
    runs `xtask policy-test -v` over it, and lists the builtins our engine cannot find.
 
-    $OPA_PYTHON tests/opa/probe_builtins.py [XTASK_BINARY]     (default target/debug/xtask)
+3. With `--diff FILE`: evaluates every builtin call listed in FILE (one expression a line, e.g.
+   tests/opa/probe_exprs.txt) in OPA, writes a tree whose tests expect OPA's answer (a value,
+   undefined or an error), runs `xtask policy-test -v` over it and lists every call on which we
+   answer differently.
 
-Evaluation differences on real inputs are the business of the side-by-side suite
-(tests/opa/trees/builtins/*), not of this probe.
+    $OPA_PYTHON tests/opa/probe_builtins.py [XTASK_BINARY] [--diff tests/opa/probe_exprs.txt]
 """
 
 import glob
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
 
-from opa_bindings import OpaEngine, OpaError
+from opa_bindings import OpaEngine, OpaError, OpaUndefinedError
 
 import opa_bindings
 
@@ -76,7 +79,49 @@ def opa_builtins():
     return found
 
 
+def diff(xtask, path):
+    exprs = [l.strip() for l in open(path, encoding="utf-8") if l.strip() and not l.startswith("#")]
+    lines, expect = ["package diff_test", "", "import rego.v1", ""], {}
+    for i, expr in enumerate(exprs):
+        e = OpaEngine()
+        try:
+            e.add_policy("p.rego", f"package p\nimport rego.v1\nx := {expr}\n")
+            v = e.eval_document("p.x")
+            # json.marshal on both sides: a set and OPA's sorted list of it compare equal.
+            lines.append(f"test_{i} if json.marshal({expr}) == json.marshal({json.dumps(v)})\n")
+            expect[f"test_{i}"] = ("PASS", expr, json.dumps(v))
+        except OpaUndefinedError:
+            lines.append(f"test_{i} if not {expr}\n")
+            expect[f"test_{i}"] = ("PASS", expr, "undefined")
+        except OpaError as ex:
+            if "rego_" in ex.message:
+                print(f"  (OPA refuses {expr}: skipped)")
+                continue
+            lines.append(f"test_{i} if {expr}\n")
+            expect[f"test_{i}"] = ("ERROR", expr, ex.message.splitlines()[-1][:120])
+        finally:
+            e.close()
+    with tempfile.TemporaryDirectory() as tree:
+        with open(os.path.join(tree, "diff_test.rego"), "w") as f:
+            f.write("\n".join(lines))
+        out = subprocess.run([xtask, "policy-test", "-v", "--dir", tree], capture_output=True, text=True)
+    got = {}
+    for line in out.stdout.splitlines():
+        m = re.match(r"(PASS|FAIL|ERROR) data\.diff_test\.(test_\d+) .*?(?:: (.*))?$", line)
+        if m:
+            got[m.group(2)] = (m.group(1), m.group(3) or "")
+    bad = [(t, e) for t, e in expect.items() if got.get(t, ("?", ""))[0] != e[0]]
+    print(f"{len(expect)} calls; {len(bad)} answered differently from OPA v1.20")
+    for t, (want, expr, opa) in bad:
+        print(f"  {expr}\n    OPA: {want} {opa}\n    us:  {' '.join(got.get(t, ('missing', '')))[:160]}")
+    return 1 if bad else 0
+
+
 def main(argv):
+    if "--diff" in argv:
+        i = argv.index("--diff")
+        rest = argv[:i] + argv[i + 2:]
+        return diff(rest[0] if rest else "target/debug/xtask", argv[i + 1])
     xtask = argv[0] if argv else "target/debug/xtask"
     builtins = opa_builtins()
     with tempfile.TemporaryDirectory() as tree:
