@@ -70,7 +70,7 @@ fn parse(orig: &str) -> Result<i64> {
         let mut v = whole.checked_mul(scale).ok_or_else(invalid)?;
         if !frac.is_empty() {
             // Go keeps at most what fits and truncates the rest.
-            let digits = &frac[..frac.len().min(30)];
+            let digits = &frac[..frac.len().min(21)];
             let f: u128 = digits.parse().map_err(|_| invalid())?;
             let div = 10u128.pow(digits.len() as u32);
             v = v

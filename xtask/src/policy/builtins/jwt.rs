@@ -287,7 +287,11 @@ fn public_keys(text: &str) -> Result<Vec<PublicKey>> {
         Json::Object(o) => vec![o],
         _ => bail!("failed to parse a JWK key (set)"),
     };
-    Ok(jwks.into_iter().filter_map(jwk_key).collect())
+    let keys: Vec<PublicKey> = jwks.into_iter().filter_map(jwk_key).collect();
+    if keys.is_empty() {
+        bail!("failed to parse a JWK key (set)");
+    }
+    Ok(keys)
 }
 
 fn hmac_ok<M: Mac + hmac::digest::KeyInit>(secret: &[u8], msg: &[u8], sig: &[u8]) -> bool {

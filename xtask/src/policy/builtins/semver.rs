@@ -28,6 +28,11 @@ fn digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A version number: digits that fit Go's int64.
+fn number(s: &str) -> bool {
+    digits(s) && s.parse::<i64>().is_ok()
+}
+
 fn ident(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -53,7 +58,7 @@ impl<'a> Version<'a> {
         let [a, b, c] = parts.as_slice() else {
             return None;
         };
-        if ![a, b, c].iter().all(|p| digits(p)) {
+        if ![a, b, c].iter().all(|p| number(p)) {
             return None;
         }
         Some(Version {

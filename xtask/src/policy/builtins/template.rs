@@ -158,7 +158,11 @@ struct Parser<'a> {
     src: &'a str,
     pos: usize,
     line: usize,
+    /// Nesting of control structures and parentheses, bounded so no input exhausts the stack.
+    depth: usize,
 }
+
+const MAX_DEPTH: usize = 100;
 
 /// How a list of nodes ended.
 enum Stop {
@@ -173,6 +177,7 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             line: 1,
+            depth: 0,
         }
     }
 
@@ -258,6 +263,9 @@ impl<'a> Parser<'a> {
                 }
                 "if" | "range" | "with" => {
                     let p = self.pipeline(&toks[1..])?;
+                    if p.decl.len() > 2 || (p.decl.len() > 1 && kw != "range") {
+                        return Err(self.err(format!("too many declarations in {kw}")));
+                    }
                     nodes.push(self.control(&kw, p)?);
                 }
                 "define" | "template" | "block" | "break" | "continue" => {
@@ -269,6 +277,16 @@ impl<'a> Parser<'a> {
     }
 
     fn control(&mut self, kw: &str, p: Pipeline) -> Result<Node> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("template nested too deeply"));
+        }
+        let node = self.control_body(kw, p);
+        self.depth -= 1;
+        node
+    }
+
+    fn control_body(&mut self, kw: &str, p: Pipeline) -> Result<Node> {
         let (body, end) = self.parse_list()?;
         let alt = match end {
             Stop::Eof => return Err(self.err(format!("unexpected EOF in {kw}"))),
@@ -472,6 +490,13 @@ impl<'a> Parser<'a> {
 
     /// Commands separated by `|`, up to an unmatched `)`; returns how many tokens were used.
     fn commands(&self, toks: &[Tok]) -> Result<(Vec<Vec<Arg>>, usize)> {
+        self.commands_at(toks, 0)
+    }
+
+    fn commands_at(&self, toks: &[Tok], depth: usize) -> Result<(Vec<Vec<Arg>>, usize)> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("pipeline nested too deeply"));
+        }
         let mut cmds = Vec::new();
         let mut cur = Vec::new();
         let mut i = 0;
@@ -485,7 +510,7 @@ impl<'a> Parser<'a> {
                     i += 1;
                 }
                 Tok::Open => {
-                    let (sub, used) = self.commands(&toks[i + 1..])?;
+                    let (sub, used) = self.commands_at(&toks[i + 1..], depth + 1)?;
                     if !matches!(toks.get(i + 1 + used), Some(Tok::Close)) {
                         return Err(self.err("unclosed left paren"));
                     }

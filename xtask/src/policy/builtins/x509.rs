@@ -18,8 +18,13 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         if pem.is_empty() {
             anyhow::bail!("input PEM data was empty");
         }
-        // What OPA cannot read comes back as null, not as an error.
-        Ok(from_json(parse_private_key(pem).unwrap_or(Json::Null)))
+        // Text that holds no PEM block comes back as null; a block that does not parse is an
+        // error, as in OPA.
+        match parse_private_key(pem) {
+            Some(jwk) => Ok(from_json(jwk)),
+            None if has_pem_block(pem) => anyhow::bail!("asn1: syntax error: cannot parse the key"),
+            None => Ok(from_json(Json::Null)),
+        }
     })
 }
 
@@ -49,18 +54,32 @@ fn ec_jwk(crv: &str, point: &[u8], d: &[u8]) -> Option<Json> {
     }))
 }
 
+fn pem_text(input: &str) -> Option<String> {
+    if input.trim_start().starts_with("-----BEGIN") {
+        Some(input.to_string())
+    } else {
+        String::from_utf8(STANDARD.decode(input.trim()).ok()?).ok()
+    }
+}
+
+/// Whether the input holds a private key block (which then must parse).
+fn has_pem_block(input: &str) -> bool {
+    pem_text(input).is_some_and(|t| {
+        pem_blocks(&t).first().is_some_and(|(label, _)| {
+            matches!(
+                label.as_str(),
+                "RSA PRIVATE KEY" | "PRIVATE KEY" | "EC PRIVATE KEY"
+            )
+        })
+    })
+}
+
 fn parse_private_key(input: &str) -> Option<Json> {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     use p256::pkcs8::DecodePrivateKey;
     use rsa::pkcs1::DecodeRsaPrivateKey;
-    let decoded;
-    let text = if input.trim_start().starts_with("-----BEGIN") {
-        input
-    } else {
-        decoded = String::from_utf8(STANDARD.decode(input.trim()).ok()?).ok()?;
-        &decoded
-    };
-    let (label, der) = pem_blocks(text).into_iter().next()?;
+    let text = pem_text(input)?;
+    let (label, der) = pem_blocks(&text).into_iter().next()?;
     let ec = |der: &[u8]| -> Option<Json> {
         if let Ok(k) =
             p256::SecretKey::from_pkcs8_der(der).or_else(|_| p256::SecretKey::from_sec1_der(der))
