@@ -114,6 +114,9 @@ def main():
     e256 = ec_keys["256"].public_key().public_numbers()
     out["ec256_jwk"] = json.dumps({"kty": "EC", "crv": "P-256", "x": b64(uint(e256.x, 32)), "y": b64(uint(e256.y, 32))})
     out["oct_jwk"] = {"kty": "oct", "k": b64(secret)}
+    e512 = ec_keys["512"].private_numbers()
+    out["ec512_private_jwk"] = {"kty": "EC", "crv": "P-521", "x": b64(uint(e512.public_numbers.x, 66)),
+                                "y": b64(uint(e512.public_numbers.y, 66)), "d": b64(uint(e512.private_value, 66))}
     out["tokens"]["expired"] = token("HS256", secret, {**claims, "exp": 1600000000})
     out["tokens"]["not_yet"] = token("HS256", secret, {**claims, "nbf": 4102444800})
     out["tokens"]["no_aud"] = token("HS256", secret, {"iss": "xtask"})

@@ -480,7 +480,7 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
         "HS256" => mac::<Hmac<Sha256>>(&field("k")?, msg),
         "HS384" => mac::<Hmac<Sha384>>(&field("k")?, msg),
         "HS512" => mac::<Hmac<Sha512>>(&field("k")?, msg),
-        "RS256" | "RS384" | "RS512" => {
+        "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => {
             let big = |k: &str| field(k).map(|b| rsa::BigUint::from_bytes_be(&b));
             let key = rsa::RsaPrivateKey::from_components(
                 big("n")?,
@@ -489,10 +489,19 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
                 vec![big("p")?, big("q")?],
             )
             .context("invalid RSA JWK")?;
+            let mut rng = rand_core::OsRng;
             let r = match alg {
                 "RS256" => key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg)),
                 "RS384" => key.sign(rsa::Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg)),
-                _ => key.sign(rsa::Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg)),
+                "RS512" => key.sign(rsa::Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg)),
+                // PSS salts are random, as in Go; the salt is as long as the digest.
+                "PS256" => {
+                    key.sign_with_rng(&mut rng, rsa::Pss::new::<Sha256>(), &Sha256::digest(msg))
+                }
+                "PS384" => {
+                    key.sign_with_rng(&mut rng, rsa::Pss::new::<Sha384>(), &Sha384::digest(msg))
+                }
+                _ => key.sign_with_rng(&mut rng, rsa::Pss::new::<Sha512>(), &Sha512::digest(msg)),
             };
             r.map_err(|e| anyhow!("{e}"))
         }
@@ -508,6 +517,15 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
             let k = p384::ecdsa::SigningKey::from_slice(&field("d")?)
                 .map_err(|_| anyhow!("invalid EC JWK"))?;
             let s: p384::ecdsa::Signature = k.sign(msg);
+            Ok(s.to_bytes().to_vec())
+        }
+        "ES512" => {
+            use p521::ecdsa::signature::RandomizedSigner;
+            let k = p521::ecdsa::SigningKey::from_slice(&field("d")?)
+                .map_err(|_| anyhow!("invalid EC JWK"))?;
+            let s: p521::ecdsa::Signature = k
+                .try_sign_with_rng(&mut rand_core::OsRng, msg)
+                .map_err(|e| anyhow!("{e}"))?;
             Ok(s.to_bytes().to_vec())
         }
         "EdDSA" => {

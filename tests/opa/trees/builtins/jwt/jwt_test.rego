@@ -192,3 +192,14 @@ test_encode_sign_eddsa_exact if {
 	[_, p, _] := io.jwt.decode(tok)
 	p == {"sub": "x"}
 }
+
+test_encode_sign_ps256 if {
+	tok := io.jwt.encode_sign({"alg": "PS256"}, {"sub": "bob"}, f.rsa_private_jwk)
+	io.jwt.verify_ps256(tok, f.rsa_pub)
+	not io.jwt.verify_rs256(tok, f.rsa_pub)
+}
+
+test_encode_sign_es512 if {
+	tok := io.jwt.encode_sign({"alg": "ES512"}, {"sub": "bob"}, f.ec512_private_jwk)
+	io.jwt.verify_es512(tok, f.ec512_pub)
+}
