@@ -14,10 +14,11 @@ import os
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 
 OUT = os.path.join(os.path.dirname(__file__), "trees/builtins/jwt/data.json")
+X509_OUT = os.path.join(os.path.dirname(__file__), "trees/builtins/x509/data.json")
 
 
 def b64(b):
@@ -42,6 +43,8 @@ def sign(alg, key, msg):
         return hmac.new(key, msg, getattr(hashlib, "sha" + bits)).digest()
     if alg.startswith("RS"):
         return key.sign(msg, padding.PKCS1v15(), HASH[bits])
+    if alg == "EdDSA":
+        return key.sign(msg)
     if alg.startswith("PS"):
         return key.sign(msg, padding.PSS(padding.MGF1(HASH[bits]), padding.PSS.DIGEST_LENGTH), HASH[bits])
     r, s = utils.decode_dss_signature(key.sign(msg, ec.ECDSA(HASH[bits])))
@@ -92,6 +95,13 @@ def main():
         out["tokens"]["ES" + bits] = token("ES" + bits, ec_keys[bits], claims)
         out["ec" + bits + "_pub"] = pub_pem(ec_keys[bits])
         out["ec" + bits + "_cert"] = cert_pem(ec_keys[bits])
+    ed = ed25519.Ed25519PrivateKey.generate()
+    out["tokens"]["EdDSA"] = token("EdDSA", ed, claims)
+    out["ed_pub"] = pub_pem(ed)
+    raw = ed.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    out["ed_jwk"] = json.dumps({"kty": "OKP", "crv": "Ed25519", "x": b64(raw)})
+    d = ed.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    out["ed_private_jwk"] = {"kty": "OKP", "crv": "Ed25519", "x": b64(raw), "d": b64(d)}
     out["rsa_pub"] = pub_pem(rsa_key)
     out["rsa_cert"] = cert_pem(rsa_key)
     out["other_rsa_pub"] = pub_pem(other_rsa)
@@ -104,6 +114,9 @@ def main():
     e256 = ec_keys["256"].public_key().public_numbers()
     out["ec256_jwk"] = json.dumps({"kty": "EC", "crv": "P-256", "x": b64(uint(e256.x, 32)), "y": b64(uint(e256.y, 32))})
     out["oct_jwk"] = {"kty": "oct", "k": b64(secret)}
+    e512 = ec_keys["512"].private_numbers()
+    out["ec512_private_jwk"] = {"kty": "EC", "crv": "P-521", "x": b64(uint(e512.public_numbers.x, 66)),
+                                "y": b64(uint(e512.public_numbers.y, 66)), "d": b64(uint(e512.private_value, 66))}
     out["tokens"]["expired"] = token("HS256", secret, {**claims, "exp": 1600000000})
     out["tokens"]["not_yet"] = token("HS256", secret, {**claims, "nbf": 4102444800})
     out["tokens"]["no_aud"] = token("HS256", secret, {"iss": "xtask"})
@@ -115,6 +128,21 @@ def main():
     t = out["tokens"]["HS256"]
     i = t.rindex(".") + 1
     out["tokens"]["tampered"] = t[:i] + ("A" if t[i] != "A" else "B") + t[i + 1:]
+    def priv(key, fmt):
+        return key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
+
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    keys = {
+        "rsa_pkcs1": priv(small, serialization.PrivateFormat.TraditionalOpenSSL),
+        "rsa_pkcs8": priv(small, serialization.PrivateFormat.PKCS8),
+        "ec256_sec1": priv(ec_keys["256"], serialization.PrivateFormat.TraditionalOpenSSL),
+        "ec384_pkcs8": priv(ec_keys["384"], serialization.PrivateFormat.PKCS8),
+        "ec521_sec1": priv(ec_keys["512"], serialization.PrivateFormat.TraditionalOpenSSL),
+    }
+    keys["rsa_pkcs1_b64"] = base64.b64encode(keys["rsa_pkcs1"].encode()).decode()
+    with open(X509_OUT, "w", encoding="utf-8") as f:
+        json.dump({"keys": keys}, f, indent=1, sort_keys=True)
+        f.write("\n")
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump({"fixtures": out}, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -100,6 +100,7 @@ impl Policy {
             || tree.root.display().to_string(),
             || Ok(with::package_functions(tree)),
         )?;
+        errors.extend(metadata.errors.iter().cloned());
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {

@@ -9,10 +9,10 @@ use sha2::Digest;
 use super::{add, string};
 
 pub fn register(engine: &mut Engine) -> Result<()> {
-    add(engine, "crypto.md5", 1, |a| digest::<md5::Md5>(a))?;
-    add(engine, "crypto.sha1", 1, |a| digest::<sha1::Sha1>(a))?;
-    add(engine, "crypto.sha256", 1, |a| digest::<sha2::Sha256>(a))?;
-    add(engine, "crypto.hmac.md5", 2, |a| mac::<Hmac<md5::Md5>>(a))?;
+    add(engine, "crypto.md5", 1, digest::<md5::Md5>)?;
+    add(engine, "crypto.sha1", 1, digest::<sha1::Sha1>)?;
+    add(engine, "crypto.sha256", 1, digest::<sha2::Sha256>)?;
+    add(engine, "crypto.hmac.md5", 2, mac::<Hmac<md5::Md5>>)?;
     add(engine, "crypto.hmac.sha1", 2, |a| {
         mac::<Hmac<sha1::Sha1>>(a)
     })?;

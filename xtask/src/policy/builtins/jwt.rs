@@ -1,4 +1,5 @@
-//! `io.jwt.*`: decode, verify (HS/RS/PS/ES 256/384/512) and sign JSON Web Tokens as OPA does.
+//! `io.jwt.*`: decode, verify (HS/RS/PS/ES 256/384/512, EdDSA) and sign JSON Web Tokens as OPA
+//! does.
 //! Keys for verification are a PEM certificate, a PEM public key, or a JWK / JWK set (JSON).
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -128,9 +129,10 @@ enum PublicKey {
     P256(p256::PublicKey),
     P384(p384::PublicKey),
     P521(Vec<u8>),
+    Ed25519([u8; 32]),
 }
 
-fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
@@ -194,8 +196,16 @@ fn cert_spki(der: &[u8]) -> Option<Vec<u8>> {
     Some(fields.get(skip + 5)?.1.to_vec())
 }
 
+/// The fixed DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32 key bytes.
+const ED25519_SPKI: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
 fn spki_key(der: &[u8]) -> Option<PublicKey> {
     use p256::pkcs8::DecodePublicKey;
+    if let Some(k) = der.strip_prefix(&ED25519_SPKI[..]) {
+        return k.try_into().ok().map(PublicKey::Ed25519);
+    }
     if let Ok(k) = rsa::RsaPublicKey::from_public_key_der(der) {
         return Some(PublicKey::Rsa(k));
     }
@@ -238,6 +248,9 @@ fn jwk_key(jwk: &Map<String, Json>) -> Option<PublicKey> {
                 _ => None,
             }
         }
+        "OKP" if jwk.get("crv").and_then(Json::as_str) == Some("Ed25519") => {
+            field("x")?.try_into().ok().map(PublicKey::Ed25519)
+        }
         _ => None,
     }
 }
@@ -274,7 +287,11 @@ fn public_keys(text: &str) -> Result<Vec<PublicKey>> {
         Json::Object(o) => vec![o],
         _ => bail!("failed to parse a JWK key (set)"),
     };
-    Ok(jwks.into_iter().filter_map(jwk_key).collect())
+    let keys: Vec<PublicKey> = jwks.into_iter().filter_map(jwk_key).collect();
+    if keys.is_empty() {
+        bail!("failed to parse a JWK key (set)");
+    }
+    Ok(keys)
 }
 
 fn hmac_ok<M: Mac + hmac::digest::KeyInit>(secret: &[u8], msg: &[u8], sig: &[u8]) -> bool {
@@ -325,6 +342,16 @@ fn ec_ok(key: &PublicKey, alg: &str, msg: &[u8], sig: &[u8]) -> bool {
     }
 }
 
+fn ed25519_ok(key: &[u8; 32], msg: &[u8], sig: &[u8]) -> bool {
+    let (Ok(vk), Ok(sig)) = (
+        ed25519_dalek::VerifyingKey::from_bytes(key),
+        ed25519_dalek::Signature::from_slice(sig),
+    ) else {
+        return false;
+    };
+    vk.verify_strict(msg, &sig).is_ok()
+}
+
 /// Whether `token` carries a valid `alg` signature under `key` (a secret for HS*).
 fn verify(alg: &str, token: &Token, key: &str) -> Result<bool> {
     let msg = token.signed.as_bytes();
@@ -333,8 +360,8 @@ fn verify(alg: &str, token: &Token, key: &str) -> Result<bool> {
         "HS256" => hmac_ok::<Hmac<sha2::Sha256>>(key.as_bytes(), msg, sig),
         "HS384" => hmac_ok::<Hmac<sha2::Sha384>>(key.as_bytes(), msg, sig),
         "HS512" => hmac_ok::<Hmac<sha2::Sha512>>(key.as_bytes(), msg, sig),
-        "EdDSA" => bail!("EdDSA is not supported here"),
         _ => public_keys(key)?.iter().any(|k| match k {
+            PublicKey::Ed25519(k) if alg == "EdDSA" => ed25519_ok(k, msg, sig),
             PublicKey::Rsa(r) if alg.starts_with('R') || alg.starts_with('P') => {
                 rsa_ok(r, alg, msg, sig)
             }
@@ -453,7 +480,7 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
         "HS256" => mac::<Hmac<Sha256>>(&field("k")?, msg),
         "HS384" => mac::<Hmac<Sha384>>(&field("k")?, msg),
         "HS512" => mac::<Hmac<Sha512>>(&field("k")?, msg),
-        "RS256" | "RS384" | "RS512" => {
+        "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => {
             let big = |k: &str| field(k).map(|b| rsa::BigUint::from_bytes_be(&b));
             let key = rsa::RsaPrivateKey::from_components(
                 big("n")?,
@@ -462,10 +489,19 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
                 vec![big("p")?, big("q")?],
             )
             .context("invalid RSA JWK")?;
+            let mut rng = rand_core::OsRng;
             let r = match alg {
                 "RS256" => key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg)),
                 "RS384" => key.sign(rsa::Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg)),
-                _ => key.sign(rsa::Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg)),
+                "RS512" => key.sign(rsa::Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg)),
+                // PSS salts are random, as in Go; the salt is as long as the digest.
+                "PS256" => {
+                    key.sign_with_rng(&mut rng, rsa::Pss::new::<Sha256>(), &Sha256::digest(msg))
+                }
+                "PS384" => {
+                    key.sign_with_rng(&mut rng, rsa::Pss::new::<Sha384>(), &Sha384::digest(msg))
+                }
+                _ => key.sign_with_rng(&mut rng, rsa::Pss::new::<Sha512>(), &Sha512::digest(msg)),
             };
             r.map_err(|e| anyhow!("{e}"))
         }
@@ -482,6 +518,23 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
                 .map_err(|_| anyhow!("invalid EC JWK"))?;
             let s: p384::ecdsa::Signature = k.sign(msg);
             Ok(s.to_bytes().to_vec())
+        }
+        "ES512" => {
+            use p521::ecdsa::signature::RandomizedSigner;
+            let k = p521::ecdsa::SigningKey::from_slice(&field("d")?)
+                .map_err(|_| anyhow!("invalid EC JWK"))?;
+            let s: p521::ecdsa::Signature = k
+                .try_sign_with_rng(&mut rand_core::OsRng, msg)
+                .map_err(|e| anyhow!("{e}"))?;
+            Ok(s.to_bytes().to_vec())
+        }
+        "EdDSA" => {
+            use ed25519_dalek::Signer;
+            let d: [u8; 32] = field("d")?
+                .try_into()
+                .map_err(|_| anyhow!("invalid OKP JWK"))?;
+            let k = ed25519_dalek::SigningKey::from_bytes(&d);
+            Ok(k.sign(msg).to_bytes().to_vec())
         }
         other => bail!("unsupported signature algorithm: {other}"),
     }

@@ -36,6 +36,8 @@ enum Target {
 pub struct Metadata {
     active: bool,
     annotations: Vec<(Target, Annotation)>,
+    /// Blocks OPA refuses (checked only when a module calls `rego.metadata.*`, as OPA does).
+    pub errors: Vec<String>,
 }
 
 impl Metadata {
@@ -57,8 +59,10 @@ impl Metadata {
             let Ok(module) = parse(&src) else {
                 continue; // the load reports the syntax error
             };
-            m.annotations
-                .extend(annotations_of(&file.rel, &file.text, &module));
+            let (found, errors) =
+                annotations_of(&file.rel, &tree.display(&file.rel), &file.text, &module);
+            m.annotations.extend(found);
+            m.errors.extend(errors);
         }
         m
     }
@@ -138,17 +142,26 @@ impl Metadata {
             .with_context(|| format!("{rel}: cannot rewrite rego.metadata calls"))
     }
 
-    fn rule_annotation(&self, rel: &str, rule: &RuleInfo) -> Option<&Annotation> {
-        self.annotations.iter().find_map(|(t, a)| match t {
-            Target::Rule(_, f, line) if f == rel && *line == rule.line && a.scope == "rule" => {
-                Some(a)
-            }
-            _ => None,
-        })
+    /// The rule-scope blocks of one rule, the closest to it first.
+    fn rule_annotations(&self, rel: &str, rule: &RuleInfo) -> Vec<&Annotation> {
+        let mut found: Vec<&Annotation> = self
+            .annotations
+            .iter()
+            .filter_map(|(t, a)| match t {
+                Target::Rule(_, f, line) if f == rel && *line == rule.line && a.scope == "rule" => {
+                    Some(a)
+                }
+                _ => None,
+            })
+            .collect();
+        found.reverse();
+        found
     }
 
     fn rule_value(&self, _package: &[String], rel: &str, rule: &RuleInfo) -> Json {
-        self.rule_annotation(rel, rule)
+        // OPA picks the block furthest from the rule when there are several.
+        self.rule_annotations(rel, rule)
+            .last()
             .map(|a| a.value.clone())
             .unwrap_or_else(|| json!({}))
     }
@@ -157,9 +170,12 @@ impl Metadata {
         let mut path = package.to_vec();
         path.extend(rule.path.iter().cloned());
         let mut chain = Vec::new();
-        match self.rule_annotation(rel, rule) {
-            Some(a) => chain.push(json!({"path": path, "annotations": a.value})),
-            None => chain.push(json!({"path": path})),
+        let own = self.rule_annotations(rel, rule);
+        if own.is_empty() {
+            chain.push(json!({"path": path}));
+        }
+        for a in own {
+            chain.push(json!({"path": path, "annotations": a.value}));
         }
         let document = self.annotations.iter().find(|(t, a)| {
             matches!(t, Target::Rule(p, _, _) if *p == path) && a.scope == "document"
@@ -220,10 +236,28 @@ fn rule_info(rule: &Rule) -> (RuleInfo, u32, u32) {
     )
 }
 
+/// The rule around `offset`. An `else` branch is a rule of its own to OPA, with no annotations:
+/// it comes back with no line, so no block matches it.
 fn enclosing_rule(module: &Module, offset: usize) -> Option<RuleInfo> {
     module.policy.iter().find_map(|r| {
-        let (info, start, end) = rule_info(r);
-        (start as usize <= offset && offset < end as usize).then_some(info)
+        let (mut info, start, end) = rule_info(r);
+        if !(start as usize <= offset && offset < end as usize) {
+            return None;
+        }
+        if let Rule::Spec { bodies, .. } = &**r {
+            let else_start = bodies
+                .iter()
+                .filter(|b| b.is_else)
+                .map(|b| {
+                    let assign = b.assign.as_ref().map_or(u32::MAX, |a| a.span.start);
+                    b.span.start.min(assign)
+                })
+                .min();
+            if else_start.is_some_and(|e| offset >= e as usize) {
+                info.line = 0;
+            }
+        }
+        Some(info)
     })
 }
 
@@ -250,9 +284,15 @@ fn path_of(refr: &str) -> Vec<String> {
     out
 }
 
-/// Every `# METADATA` block of a module with what it is attached to: the package or rule that
-/// starts on the line right after the block.
-fn annotations_of(rel: &str, text: &str, module: &Module) -> Vec<(Target, Annotation)> {
+/// Every `# METADATA` block of a module with what it is attached to (the next package or rule
+/// statement, past blank lines, comments and further blocks), or OPA's `rego_parse_error` for a
+/// block it refuses.
+fn annotations_of(
+    rel: &str,
+    shown: &str,
+    text: &str,
+    module: &Module,
+) -> (Vec<(Target, Annotation)>, Vec<String>) {
     let package = path_of(module.package.refr.span().text());
     let mut rule_lines = BTreeMap::new();
     for r in &module.policy {
@@ -260,75 +300,150 @@ fn annotations_of(rel: &str, text: &str, module: &Module) -> Vec<(Target, Annota
         rule_lines.entry(info.line).or_insert(info);
     }
     let lines: Vec<&str> = text.lines().collect();
+    let is_block = |l: &str| l.strip_prefix('#').is_some_and(|r| r.trim() == "METADATA");
     let mut out = Vec::new();
+    let mut errors = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        if lines[i].trim() != "# METADATA" {
+        if !is_block(lines[i]) {
             i += 1;
             continue;
         }
+        let start = i as u32 + 1;
         let mut yaml = String::new();
         let mut j = i + 1;
-        while j < lines.len() && lines[j].trim_start().starts_with('#') {
-            yaml.push_str(&lines[j].trim_start()[1..]);
+        while j < lines.len() && lines[j].starts_with('#') && !is_block(lines[j]) {
+            yaml.push_str(&lines[j][1..]);
             yaml.push('\n');
             j += 1;
         }
-        // Lines are 1-based: the statement after the block starts on line j + 1.
-        let next = j as u32 + 1;
         i = j;
-        let Ok(doc) = yaml_serde::from_str::<Json>(&yaml) else {
+        let mut fail = |line: u32, msg: String| {
+            errors.push(format!("{shown}:{line}: rego_parse_error: {msg}"));
+        };
+        if yaml.trim().is_empty() {
+            fail(start, "expected METADATA block, found whitespace".into());
             continue;
+        }
+        let mut k = j;
+        while k < lines.len()
+            && (lines[k].trim().is_empty() || lines[k].trim_start().starts_with('#'))
+        {
+            k += 1;
+        }
+        // Lines are 1-based.
+        let next = k as u32 + 1;
+        let doc = match yaml_serde::from_str::<Json>(&yaml) {
+            Ok(Json::Object(m)) => m,
+            Ok(_) => {
+                fail(
+                    start + 1,
+                    "yaml: cannot unmarshal into an annotation".into(),
+                );
+                continue;
+            }
+            Err(e) => {
+                fail(start + 1, format!("yaml: {e}"));
+                continue;
+            }
         };
-        let doc = match doc {
-            Json::Object(m) => m,
-            Json::Null => Map::new(),
-            _ => continue,
+        let on_package = module.package.span.line == next;
+        let rule = rule_lines.get(&next);
+        let entrypoint = doc.get("entrypoint") == Some(&Json::Bool(true));
+        let scope = match doc.get("scope") {
+            None if on_package => "package".to_string(),
+            None if entrypoint => "document".to_string(),
+            None => "rule".to_string(),
+            Some(Json::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
         };
-        let (target, default_scope) = if module.package.span.line == next {
-            (Target::Package(package.clone()), "package")
-        } else if let Some(info) = rule_lines.get(&next) {
-            let mut path = package.clone();
-            path.extend(info.path.iter().cloned());
-            let scope = if doc.get("entrypoint") == Some(&Json::Bool(true)) {
-                "document"
-            } else {
-                "rule"
-            };
-            (Target::Rule(path, rel.to_string(), next), scope)
-        } else {
+        if !matches!(
+            scope.as_str(),
+            "rule" | "document" | "package" | "subpackages"
+        ) {
+            fail(
+                start,
+                format!(
+                    "invalid annotation scope '{scope}'. Use one of 'rule', 'document', \
+                     'package', or 'subpackages'"
+                ),
+            );
             continue;
+        }
+        let target = match (on_package, rule) {
+            (true, _) if matches!(scope.as_str(), "rule" | "document") => {
+                fail(
+                    start,
+                    format!("annotation scope '{scope}' must be applied to rule (have package)"),
+                );
+                continue;
+            }
+            (true, _) => Target::Package(package.clone()),
+            (false, Some(_)) if matches!(scope.as_str(), "package" | "subpackages") => {
+                fail(
+                    start,
+                    format!("annotation scope '{scope}' must be applied to package (have rule)"),
+                );
+                continue;
+            }
+            (false, Some(info)) => {
+                let mut path = package.clone();
+                path.extend(info.path.iter().cloned());
+                Target::Rule(path, rel.to_string(), next)
+            }
+            (false, None) => {
+                fail(
+                    start,
+                    "invalid annotation scope ''. Use one of 'rule', 'document', 'package', \
+                     or 'subpackages'"
+                        .into(),
+                );
+                continue;
+            }
         };
-        let ann = to_annotation(doc, default_scope);
-        out.push((target, ann));
+        match to_annotation(doc, scope) {
+            Ok(ann) => out.push((target, ann)),
+            Err(e) => fail(start, e),
+        }
     }
-    out
+    (out, errors)
 }
 
 /// OPA's shape: `scope` always; `authors` and `related_resources` as objects; `schemas` as
-/// `{path, definition|schema}`; other fields as written.
-fn to_annotation(doc: Map<String, Json>, default_scope: &str) -> Annotation {
+/// `{path, definition|schema}`; `title` and `description` as strings; other fields as written.
+fn to_annotation(doc: Map<String, Json>, scope: String) -> Result<Annotation, String> {
     let mut v = Map::new();
-    let scope = doc
-        .get("scope")
-        .and_then(Json::as_str)
-        .unwrap_or(default_scope)
-        .to_string();
     for (k, val) in doc {
         match (k.as_str(), val) {
             ("scope", _) => {}
+            ("title" | "description", Json::String(s)) => {
+                v.insert(k, Json::String(s));
+            }
+            ("title" | "description", Json::Null) => {}
+            ("title" | "description", x @ (Json::Number(_) | Json::Bool(_))) => {
+                v.insert(k, Json::String(x.to_string()));
+            }
+            ("title" | "description", _) => {
+                return Err(format!("yaml: cannot unmarshal {k} into string"));
+            }
             ("authors", Json::Array(list)) => {
-                let authors: Vec<Json> = list.into_iter().map(author).collect();
+                let authors = list
+                    .into_iter()
+                    .map(author)
+                    .collect::<Result<Vec<_>, _>>()?;
                 v.insert(k, Json::Array(authors));
             }
             ("related_resources", Json::Array(list)) => {
-                let rr: Vec<Json> = list
-                    .into_iter()
-                    .map(|r| match r {
-                        Json::String(s) => json!({ "ref": s }),
-                        other => other,
-                    })
-                    .collect();
+                let mut rr = Vec::new();
+                for r in list {
+                    match r {
+                        Json::String(s) => rr.push(json!({ "ref": s })),
+                        m @ Json::Object(_) => rr.push(m),
+                        other => {
+                            return Err(format!("invalid related-resource definition {other}"))
+                        }
+                    }
+                }
                 v.insert(k, Json::Array(rr));
             }
             ("schemas", Json::Array(list)) => {
@@ -349,21 +464,35 @@ fn to_annotation(doc: Map<String, Json>, default_scope: &str) -> Annotation {
                 v.insert(k, Json::Array(out));
             }
             ("entrypoint", Json::Bool(false)) => {}
-            (_, val) => {
+            (
+                "organizations" | "custom" | "entrypoint" | "authors" | "related_resources"
+                | "schemas",
+                val,
+            ) => {
                 v.insert(k, val);
             }
+            // OPA ignores keys it does not know.
+            _ => {}
         }
     }
     v.insert("scope".into(), Json::String(scope.clone()));
-    Annotation {
+    Ok(Annotation {
         scope,
         value: Json::Object(v),
-    }
+    })
 }
 
 /// `Jane Doe <jane@example.com>` → `{"name": "Jane Doe", "email": "jane@example.com"}`.
-fn author(a: Json) -> Json {
-    let Json::String(s) = a else { return a };
+fn author(a: Json) -> Result<Json, String> {
+    let s = match a {
+        Json::String(s) => s,
+        m @ Json::Object(_) => return Ok(m),
+        other => {
+            return Err(format!(
+                "invalid author definition {other}: invalid value type, must be string or map"
+            ))
+        }
+    };
     let s = s.trim();
     let mut m = Map::new();
     match (s.rfind('<'), s.ends_with('>')) {
@@ -378,7 +507,7 @@ fn author(a: Json) -> Json {
             m.insert("name".into(), json!(s));
         }
     }
-    Json::Object(m)
+    Ok(Json::Object(m))
 }
 
 #[cfg(test)]
@@ -394,9 +523,44 @@ mod tests {
     #[test]
     fn authors() {
         assert_eq!(
-            author(json!("Jane Doe <jane@x.org>")),
+            author(json!("Jane Doe <jane@x.org>")).unwrap(),
             json!({"name": "Jane Doe", "email": "jane@x.org"})
         );
-        assert_eq!(author(json!("Bob")), json!({"name": "Bob"}));
+        assert_eq!(author(json!("Bob")).unwrap(), json!({"name": "Bob"}));
+        assert!(author(json!(1)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod rewrite_tests {
+    use crate::policy::engine::Policy;
+    use crate::policy::tree::PolicyTree;
+    use regorus::Value;
+
+    const P: &str = "# METADATA\n# title: pkg\npackage p\n\nimport rego.v1\nimport data.q\n\n\
+                     # METADATA\n# title: r\n# custom:\n#   n: 1\n\
+                     r := [rego.metadata.rule().title, q.x, rego.metadata.chain()[1].annotations.title]\n\
+                     e if { rego.metadata.rule() == {}; 1 / 0 == 1 }\n";
+
+    fn policy() -> Policy {
+        let tree = PolicyTree::of(&[("p.rego", P), ("q.rego", "package q\nx := 7\n")]);
+        Policy::load(&tree, &serde_json::json!({})).unwrap()
+    }
+
+    #[test]
+    fn calls_become_the_annotations_and_aliases_still_resolve() {
+        let v = policy().eval("p", "r").unwrap();
+        let want = Value::from(vec![Value::from("r"), Value::from(7), Value::from("pkg")]);
+        assert_eq!(v, want);
+    }
+
+    #[test]
+    fn errors_after_a_call_keep_the_column_as_written() {
+        let err = policy().eval("p", "e").unwrap_err().to_string();
+        // `1 / 0` stands at column 36 of line 13 as written (`/` at 38).
+        assert!(
+            err.contains("p.rego:13:36:") || err.contains("p.rego:13:38:"),
+            "{err}"
+        );
     }
 }

@@ -1,18 +1,13 @@
-//! Small OPA builtins regorus lacks: `array.flatten` and `regex.find_all_string_submatch_n`.
+//! Small OPA builtins regorus lacks: `array.flatten` and `strings.split_n`.
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 use regorus::{Engine, Value};
 
 use super::{add, string, type_error};
 
 pub fn register(engine: &mut Engine) -> Result<()> {
     add(engine, "array.flatten", 1, flatten)?;
-    add(
-        engine,
-        "regex.find_all_string_submatch_n",
-        3,
-        find_all_submatch,
-    )?;
+    add(engine, "strings.split_n", 3, split_n)?;
     Ok(())
 }
 
@@ -31,37 +26,39 @@ fn flatten(args: &[Value]) -> Result<Value> {
     Ok(Value::from(out))
 }
 
-/// Go's `FindAllStringSubmatch(value, n)`: every match with its groups (an unmatched group is
-/// ""), at most `n` matches when `n >= 0`.
-fn find_all_submatch(args: &[Value]) -> Result<Value> {
-    let pattern = string(args, 0)?;
-    let value = string(args, 1)?;
-    let n = match &args[2] {
-        Value::Number(n) => n.as_i64().ok_or_else(|| {
-            anyhow!("operand 3 must be integer number but got floating-point number")
-        })?,
-        other => return Err(type_error(3, "number", other)),
+/// The parts of `x` split at `delimiter`: the first `n` of them, or the last `-n` when `n < 0`.
+fn split_n(args: &[Value]) -> Result<Value> {
+    let x = string(args, 0)?;
+    let delimiter = string(args, 1)?;
+    let n = int(args, 2)?;
+    // Go's strings.Split: an empty delimiter splits after each UTF-8 sequence.
+    let parts: Vec<&str> = if delimiter.is_empty() {
+        x.char_indices()
+            .map(|(i, c)| &x[i..i + c.len_utf8()])
+            .collect()
+    } else {
+        x.split(delimiter).collect()
     };
-    let re = regex::Regex::new(pattern).map_err(|e| {
-        let why = e.to_string();
-        let why = why
-            .lines()
-            .last()
-            .unwrap_or("")
-            .trim_start_matches("error: ");
-        anyhow!("error parsing regexp: {why}: `{pattern}`")
-    })?;
-    let limit = if n < 0 { usize::MAX } else { n as usize };
-    let out: Vec<Value> = re
-        .captures_iter(value)
-        .take(limit)
-        .map(|c| {
-            Value::from(
-                c.iter()
-                    .map(|m| Value::from(m.map_or("", |m| m.as_str())))
-                    .collect::<Vec<_>>(),
-            )
-        })
-        .collect();
-    Ok(Value::from(out))
+    let len = parts.len() as i64;
+    let picked = if n >= 0 {
+        &parts[..n.min(len) as usize]
+    } else {
+        &parts[(len + n).max(0) as usize..]
+    };
+    Ok(Value::from(
+        picked.iter().map(|s| Value::from(*s)).collect::<Vec<_>>(),
+    ))
+}
+
+fn int(args: &[Value], i: usize) -> Result<i64> {
+    match &args[i] {
+        Value::Number(n) => n.as_i64().ok_or_else(|| {
+            super::TypeError(format!(
+                "operand {} must be integer number but got floating-point number",
+                i + 1
+            ))
+            .into()
+        }),
+        other => Err(type_error(i + 1, "number", other)),
+    }
 }

@@ -6,6 +6,7 @@ use anyhow::{anyhow, Result};
 use regorus::{Engine, Value};
 
 pub mod crypto;
+pub mod duration;
 pub mod encoding;
 pub mod jwt;
 pub mod metadata;
@@ -14,20 +15,27 @@ pub mod net;
 #[cfg(test)]
 mod odd_args;
 pub mod panics;
+pub mod semver;
 pub mod sprintf;
 pub mod strings;
 pub mod template;
+pub mod uri;
+pub mod x509;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.
 pub fn register(engine: &mut Engine) -> Result<()> {
     crypto::register(engine)?;
+    duration::register(engine)?;
     jwt::register(engine)?;
     misc::register(engine)?;
     net::register(engine)?;
+    semver::register(engine)?;
     template::register(engine)?;
     strings::register(engine)?;
     encoding::register(engine)?;
     panics::register(engine)?;
+    uri::register(engine)?;
+    x509::register(engine)?;
     Ok(())
 }
 

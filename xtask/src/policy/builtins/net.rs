@@ -1,4 +1,4 @@
-//! `net.cidr_intersects`, `net.cidr_merge`, `net.cidr_contains_matches`: CIDR sets as OPA
+//! `net.cidr_intersects`, `net.cidr_merge`, `net.cidr_contains(_matches)`: CIDR sets as OPA
 //! computes them with Go's `net` package (IPv4-mapped IPv6 counts as IPv4; a bare IPv4 address
 //! in `cidr_merge` takes its classful default mask, as Go's `IP.DefaultMask`).
 
@@ -14,6 +14,10 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     add(engine, "net.cidr_intersects", 2, intersects)?;
     add(engine, "net.cidr_merge", 1, merge)?;
     add(engine, "net.cidr_contains_matches", 2, contains_matches)?;
+    // regorus's own treats IPv4-mapped IPv6 networks apart from IPv4; Go does not.
+    add(engine, "net.cidr_contains", 2, |a| {
+        Ok(Value::from(cidr_contains(string(a, 0)?, string(a, 1)?)?))
+    })?;
     Ok(())
 }
 

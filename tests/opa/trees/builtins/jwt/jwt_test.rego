@@ -109,9 +109,10 @@ test_decode_verify_expired if {
 
 test_decode_verify_time_constraint if {
 	c := {"secret": f.secret, "aud": "cluster"}
-	[false, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1500000000000000000}))
-	[true, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1700000000000000000}))
-	[false, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 4102444800000000000}))
+	[before, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1500000000000000000}))
+	[during, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 1700000000000000000}))
+	[after, _, _] := io.jwt.decode_verify(t.HS256, object.union(c, {"time": 4102444800000000000}))
+	[before, during, after] == [false, true, false]
 }
 
 test_decode_verify_not_yet if {
@@ -170,4 +171,35 @@ test_encode_sign_rs256 if {
 test_encode_sign_exact if {
 	tok := io.jwt.encode_sign({"typ": "JWT", "alg": "HS256"}, {"sub": "x", "a": [1]}, f.oct_jwk)
 	tok == "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhIjpbMV0sInN1YiI6IngifQ.pkR6117h9I00Sp8Z13g4Prgx7jQAbjFd7GGg7yVpO2A"
+}
+
+test_verify_eddsa if {
+	io.jwt.verify_eddsa(t.EdDSA, f.ed_pub)
+	io.jwt.verify_eddsa(t.EdDSA, f.ed_jwk)
+	not io.jwt.verify_eddsa(t.EdDSA, f.rsa_pub)
+	not io.jwt.verify_eddsa(t.ES256, f.ed_pub)
+}
+
+test_decode_verify_eddsa if {
+	[valid, h, _] := io.jwt.decode_verify(t.EdDSA, {"cert": f.ed_pub, "aud": "cluster"})
+	valid
+	h.alg == "EdDSA"
+}
+
+test_encode_sign_eddsa_exact if {
+	tok := io.jwt.encode_sign({"alg": "EdDSA"}, {"sub": "x"}, f.ed_private_jwk)
+	io.jwt.verify_eddsa(tok, f.ed_pub)
+	[_, p, _] := io.jwt.decode(tok)
+	p == {"sub": "x"}
+}
+
+test_encode_sign_ps256 if {
+	tok := io.jwt.encode_sign({"alg": "PS256"}, {"sub": "bob"}, f.rsa_private_jwk)
+	io.jwt.verify_ps256(tok, f.rsa_pub)
+	not io.jwt.verify_rs256(tok, f.rsa_pub)
+}
+
+test_encode_sign_es512 if {
+	tok := io.jwt.encode_sign({"alg": "ES512"}, {"sub": "bob"}, f.ec512_private_jwk)
+	io.jwt.verify_es512(tok, f.ec512_pub)
 }

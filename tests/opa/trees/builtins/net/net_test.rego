@@ -79,3 +79,9 @@ test_contains_matches_empty_array_is_an_error if net.cidr_contains_matches(["1.1
 test_contains_matches_bad_cidr_is_an_error if net.cidr_contains_matches(["bad"], ["1.1.1.1"])
 
 test_contains_matches_bad_ip_is_an_error if net.cidr_contains_matches(["1.1.0.0/16"], ["bad"])
+
+test_contains_mapped_ipv4 if {
+	net.cidr_contains("::ffff:0:0/96", "1.2.3.4")
+	net.cidr_contains("10.0.0.0/8", "10.1.0.0/16")
+	not net.cidr_contains("::/0", "1.2.3.4")
+}

@@ -1,0 +1,36 @@
+package odd_inputs_test
+
+import rego.v1
+
+
+test_t3 if strings.render_template("{{", {})
+test_t4 if strings.render_template("{{-}}", {})
+test_t5 if strings.render_template("{{ é }}", {})
+test_t6 if strings.render_template("{{/*", {})
+test_t7 if strings.render_template("{{ $x.a }}", {})
+test_t8 if strings.render_template("{{ range $i, $v, $w := .a }}{{end}}", {"a": [1]})
+test_t9 if strings.render_template("{{ index }}", {})
+test_t10 if strings.render_template("{{ printf }}", {})
+test_t11 if strings.render_template("{{ printf \"%\" }}", {})
+test_j1 if io.jwt.encode_sign({"alg": "RS256"}, {}, {"kty": "RSA", "n": "AQ", "e": "AQ", "d": "AQ", "p": "AQ", "q": "AQ"})
+test_j2 if io.jwt.encode_sign({"alg": "RS256"}, {}, {"kty": "RSA", "n": "AA", "e": "AA", "d": "AA", "p": "AA", "q": "AA"})
+test_j3 if io.jwt.verify_rs256("a.b.c", "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----")
+test_j4 if io.jwt.verify_rs256("e30.e30.", "{\"kty\": \"RSA\", \"n\": \"AA\", \"e\": \"AA\"}")
+test_j5 if io.jwt.decode("....")
+test_j6 if io.jwt.verify_es256("e30.e30.AAAA", "{\"kty\": \"EC\", \"crv\": \"P-256\", \"x\": \"AA\", \"y\": \"AA\"}")
+test_j7 if io.jwt.encode_sign({"alg": "ES256"}, {}, {"kty": "EC", "d": "AA"})
+test_j8 if io.jwt.encode_sign({"alg": "EdDSA"}, {}, {"kty": "OKP", "d": ""})
+test_n1 if net.cidr_merge(["0.0.0.0/0", "0.0.0.0/32", "255.255.255.255/32", "::/128", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128"])
+test_n2 if net.cidr_merge(["255.255.255.255", "255.255.255.254/31"])
+test_n3 if net.cidr_intersects("1.2.3.4/999999999999", "1.2.3.4/8")
+test_d1 if time.parse_duration_ns("99999999999999999999999999999999999999999h")
+test_d2 if time.parse_duration_ns(".s")
+test_d3 if time.parse_duration_ns("-9223372036854775808ns") == -9223372036854775808
+test_d4 if time.parse_duration_ns("1.99999999999999999999999999999999999999999y")
+test_s1 if semver.compare("99999999999999999999999999.0.0", "1.0.0-")
+test_u1 if uri.parse("http://[")
+test_u2 if uri.parse("%")
+test_u3 if uri.parse("http://h:é/")
+test_x1 if crypto.x509.parse_rsa_private_key("-----BEGIN RSA PRIVATE KEY-----\nMAA=\n-----END RSA PRIVATE KEY-----")
+test_m1 if strings.split_n("a", "a", -99999999999)
+test_m2 if strings.split_n("a", "a", 99999999999999999999)
