@@ -49,9 +49,15 @@ pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> Result<T>) 
     GUARDED.with(|g| g.set(g.get().saturating_sub(1)));
     match r {
         Ok(r) => r,
-        Err(_) => {
-            let msg = LAST
-                .with(|l| l.borrow_mut().take())
+        Err(payload) => {
+            // The payload carries the message even when another hook replaced ours.
+            let from_payload = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned());
+            let recorded = LAST.with(|l| l.borrow_mut().take());
+            let msg = from_payload
+                .or(recorded)
                 .unwrap_or_else(|| "panic".into());
             let msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
             Err(anyhow!("{}: the Rego engine failed: {msg}", what()))
