@@ -113,7 +113,8 @@ fn for_each_call<'p>(
                 };
                 let c = callee(prog, m, &names, &locals);
                 let params: Vec<&Expr> = params.iter().map(|p| &**p).collect();
-                f(m, e, &params, c, fcn.span().text(), pos);
+                // Refusals point at the function's name, where OPA points.
+                f(m, fcn, &params, c, fcn.span().text(), pos);
             });
         }
     }
@@ -180,7 +181,7 @@ pub(crate) fn types(prog: &Program) -> Vec<Refusal> {
                 });
                 if bad {
                     out.push(m.refusal(
-                        e.span(),
+                        fcn.span(),
                         "rego_type_error",
                         format!("{name}: invalid argument(s)"),
                     ));
