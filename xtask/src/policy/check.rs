@@ -748,12 +748,19 @@ mod tests {
             .iter()
             .map(|(f, s)| (f.to_string(), s.to_string()))
             .collect();
-        check_sources(&files).iter().map(Refusal::to_string).collect()
+        check_sources(&files)
+            .iter()
+            .map(Refusal::to_string)
+            .collect()
     }
 
     macro_rules! tree {
         ($name:literal) => {
-            include_str!(concat!("../../../tests/opa/trees/checks/", $name, "/p.rego"))
+            include_str!(concat!(
+                "../../../tests/opa/trees/checks/",
+                $name,
+                "/p.rego"
+            ))
         };
     }
 
@@ -826,7 +833,10 @@ mod tests {
             assert_eq!(got.first().map(String::as_str), Some(*want), "{got:?}");
         }
         assert_eq!(
-            lines(&[("p.rego", tree!("valid-output-arguments")), ("lib.rego", lib)]),
+            lines(&[
+                ("p.rego", tree!("valid-output-arguments")),
+                ("lib.rego", lib)
+            ]),
             Vec::<String>::new()
         );
     }

@@ -95,12 +95,20 @@ fn root(e: &Expr) -> Option<&Expr> {
     }
 }
 
-/// Every call of the tree, resolved: `(module, call expression, callee, position)`.
-fn for_each_call<'p>(
-    prog: &'p Program,
-    f: &mut dyn FnMut(&ModInfo, &Expr, &[&Expr], Callee<'p>, &str, Pos),
-) {
-    // A rule's body holds `Rc`s into its module; the closure only borrows.
+/// One call of the tree, resolved.
+struct Site<'a, 'p> {
+    m: &'a ModInfo,
+    /// The function's name as an expression (where refusals point).
+    fcn: &'a Expr,
+    params: usize,
+    callee: Callee<'p>,
+    /// The name as written: `lib.f`.
+    written: &'a str,
+    pos: Pos,
+}
+
+/// Every call of the tree, resolved.
+fn for_each_call<'p>(prog: &'p Program, f: &mut dyn FnMut(Site<'_, 'p>)) {
     for m in prog.mods {
         for rule in &m.module.policy {
             let locals = locals_of(rule);
@@ -111,10 +119,15 @@ fn for_each_call<'p>(
                 let Some(names) = dotted(fcn) else {
                     return;
                 };
-                let c = callee(prog, m, &names, &locals);
-                let params: Vec<&Expr> = params.iter().map(|p| &**p).collect();
                 // Refusals point at the function's name, where OPA points.
-                f(m, fcn, &params, c, fcn.span().text(), pos);
+                f(Site {
+                    m,
+                    fcn,
+                    params: params.len(),
+                    callee: callee(prog, m, &names, &locals),
+                    written: fcn.span().text(),
+                    pos,
+                });
             });
         }
     }
@@ -125,11 +138,11 @@ fn for_each_call<'p>(
 /// argument: its output.
 pub(crate) fn undefined_functions(prog: &Program) -> Vec<Refusal> {
     let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, params, c, written, pos| {
-        let k = params.len();
-        let fits = |n: usize| k == n || (pos == Pos::Statement && k == n + 1);
-        let msg = match c {
-            Callee::Undefined => format!("undefined function {written}"),
+    for_each_call(prog, &mut |site| {
+        let k = site.params;
+        let fits = |n: usize| k == n || (site.pos == Pos::Statement && k == n + 1);
+        let msg = match site.callee {
+            Callee::Undefined => format!("undefined function {}", site.written),
             Callee::Builtin(&(name, args, _, _)) if args != "..." && !fits(arity(args)) => {
                 format!("{name}: arity mismatch")
             }
@@ -141,7 +154,7 @@ pub(crate) fn undefined_functions(prog: &Program) -> Vec<Refusal> {
             }
             _ => return,
         };
-        out.push(m.refusal(e.span(), "rego_type_error", msg));
+        out.push(site.m.refusal(site.fcn.span(), "rego_type_error", msg));
     });
     out
 }
@@ -221,11 +234,11 @@ fn kinds(prog: &Program, m: &ModInfo, e: &Expr, locals: &HashSet<&str>) -> Optio
 /// Builtins listed in `REFUSED_BUILTINS`, refused as OPA refuses one its capabilities lack.
 pub(crate) fn refused_builtins(prog: &Program) -> Vec<Refusal> {
     let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, _, c, _, _| {
-        if let Callee::Builtin(&(name, ..)) = c {
+    for_each_call(prog, &mut |site| {
+        if let Callee::Builtin(&(name, ..)) = site.callee {
             if let Some((_, why)) = REFUSED_BUILTINS.iter().find(|(n, _)| *n == name) {
-                out.push(m.refusal(
-                    e.span(),
+                out.push(site.m.refusal(
+                    site.fcn.span(),
                     "rego_type_error",
                     format!(
                         "unsafe built-in function calls in expression: {name} \
@@ -241,11 +254,11 @@ pub(crate) fn refused_builtins(prog: &Program) -> Vec<Refusal> {
 /// `deprecated built-in function calls in expression: NAME` (refused in rego.v1).
 pub(crate) fn deprecated_builtins(prog: &Program) -> Vec<Refusal> {
     let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, _, c, _, _| {
-        if let Callee::Builtin(&(name, _, _, flags)) = c {
+    for_each_call(prog, &mut |site| {
+        if let Callee::Builtin(&(name, _, _, flags)) = site.callee {
             if flags & DEPRECATED != 0 {
-                out.push(m.refusal(
-                    e.span(),
+                out.push(site.m.refusal(
+                    site.fcn.span(),
                     "rego_type_error",
                     format!("deprecated built-in function calls in expression: {name}"),
                 ));

@@ -240,7 +240,7 @@ impl<'a> Checker<'a, '_> {
 
 /// Every name a rule declares anywhere (arguments, `:=`, `some`, `every`, also in comprehension
 /// bodies): a name that may shadow a rule of the package.
-pub(crate) fn bound_in_rule<'a>(rule: &'a Rule) -> HashSet<&'a str> {
+pub(crate) fn bound_in_rule(rule: &Rule) -> HashSet<&str> {
     let mut out = HashSet::new();
     match rule {
         Rule::Spec { head, bodies, .. } => {
