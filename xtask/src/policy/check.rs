@@ -335,6 +335,8 @@ pub(crate) struct Program<'a> {
     pub rule_paths: HashSet<String>,
     /// Package (`data.p`) → the first names of its rules.
     pub rule_names: HashMap<String, HashSet<String>>,
+    /// What the call checks found, computed once for their stages.
+    calls: std::cell::OnceCell<calls::Findings>,
 }
 
 impl<'a> Program<'a> {
@@ -401,7 +403,12 @@ impl<'a> Program<'a> {
             functions,
             rule_paths,
             rule_names,
+            calls: std::cell::OnceCell::new(),
         }
+    }
+
+    pub(crate) fn calls(&self) -> &calls::Findings {
+        self.calls.get_or_init(|| calls::analyze(self))
     }
 
     /// Whether `name` is a rule (first name of a rule head) of the module's package.

@@ -19,7 +19,7 @@ pub(crate) fn unsafe_vars(prog: &Program) -> Vec<Refusal> {
                 continue;
             };
             let mut c = Checker {
-                prog,
+                rules: prog.rule_names.get(&m.package),
                 m,
                 out: Vec::new(),
                 reported: HashSet::new(),
@@ -77,20 +77,21 @@ pub(crate) fn unsafe_vars(prog: &Program) -> Vec<Refusal> {
     out
 }
 
-struct Checker<'a, 'p> {
-    prog: &'a Program<'p>,
+struct Checker<'a> {
+    /// The first names of the package's rules.
+    rules: Option<&'a HashSet<String>>,
     m: &'a ModInfo,
     out: Vec<Refusal>,
     reported: HashSet<&'a str>,
 }
 
-impl<'a> Checker<'a, '_> {
+impl<'a> Checker<'a> {
     fn global(&self, name: &str) -> bool {
         name == "_"
             || name == "input"
             || name == "data"
             || self.m.aliases.contains_key(name)
-            || self.prog.is_rule_name(self.m, name)
+            || self.rules.is_some_and(|r| r.contains(name))
     }
 
     fn report(&mut self, span: &Span, name: &'a str) {
