@@ -149,7 +149,10 @@ impl<'a> Checker<'a> {
             }
         }
         for w in &s.with_mods {
-            self.uses(&w.r#as, visible);
+            // `with f as count`: a plain name may stand for a function or builtin, not a value.
+            if super::dotted(&w.r#as).is_none() {
+                self.uses(&w.r#as, visible);
+            }
         }
     }
 
