@@ -370,8 +370,60 @@ fn mutate(c: &mut Corpus, label: &str, base: &Files, spread: usize, valid_too: b
                 insert_literal(text, at, &lit),
             );
         }
+        // Real call sites, changed in place: a renamed function, a builtin misspelt or replaced
+        // by its deprecated twin, arguments added.
+        let call_sites: Vec<(String, &str)> = all_functions
+            .iter()
+            .map(|(_, f, _)| format!("{f}("))
+            .chain(
+                [
+                    "sprintf(",
+                    "regex.match(",
+                    "object.get(",
+                    "startswith(",
+                    "count(",
+                ]
+                .map(String::from),
+            )
+            .filter_map(|needle| replace_call(text, &needle, "").map(|_| (needle, rel.as_str())))
+            .collect();
+        if let Some((needle, _)) = call_sites.get(mi % call_sites.len().max(1)) {
+            let name = needle.trim_end_matches('(');
+            let changed = [
+                ("renamed", format!("{name}_renamed(")),
+                ("moreargs", format!("{name}(1, 1, ")),
+                (
+                    "respelt",
+                    match name {
+                        "regex.match" => "re_match(".to_string(),
+                        "sprintf" => "sprint(".to_string(),
+                        _ => format!("{name}s("),
+                    },
+                ),
+            ];
+            for (kind, with) in changed {
+                if let Some(t) = replace_call(text, needle, &with) {
+                    c.add(&format!("{stem}-{kind}"), base, fi, t);
+                }
+            }
+        }
         mi += 1;
     }
+}
+
+/// `text` with the first call of `needle` (not a declaration, not a longer name) replaced.
+fn replace_call(text: &str, needle: &str, with: &str) -> Option<String> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(needle).map(|i| i + from) {
+        let before = text[..i].chars().next_back();
+        let is_call = !matches!(before, None | Some('\n'))
+            && !before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        if is_call {
+            return Some(format!("{}{with}{}", &text[..i], &text[i + needle.len()..]));
+        }
+        from = i + needle.len();
+    }
+    None
 }
 
 #[test]
