@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use e2e::opa::{assert_same_judgement, trees_under};
+use e2e::opa::{disagreement, opa_judge, trees_under, xtask_judge};
 use e2e::workspace;
 
 /// A tree as files: (relative path, contents).
@@ -455,5 +455,22 @@ fn mutants_are_judged_as_opa_judges_them() {
         c.trees.len()
     );
     eprintln!("{} mutated trees", c.trees.len());
-    assert_same_judgement(&c.trees);
+    // As `assert_same_judgement`, with OPA judging on one core while we judge on the other.
+    let trees = c.trees.clone();
+    let opa = std::thread::spawn(move || opa_judge(&trees));
+    let ours: Vec<_> = c.trees.iter().map(|t| xtask_judge(t)).collect();
+    let opa = opa.join().expect("OPA judge thread");
+    let mut report = String::new();
+    let mut bad = 0;
+    for (tree, ours) in c.trees.iter().zip(&ours) {
+        if let Some(d) = disagreement(&opa[tree], ours) {
+            bad += 1;
+            report.push_str(&format!("=== {}\n{d}\n", tree.display()));
+        }
+    }
+    assert!(
+        bad == 0,
+        "{bad} of {} trees judged differently from OPA:\n{report}",
+        c.trees.len()
+    );
 }
