@@ -182,6 +182,9 @@ const BROKEN_LITERALS: &[&str] = &[
     "mutant_v := count(count([1]))",
     "mutant_v := startswith(true, \"a\")",
     "mutant_v := to_number([])",
+    // kinds carried by a variable assigned a constant or a builtin's result
+    "mutant_n := 5; count(mutant_n) > 0",
+    "mutant_s := upper(\"a\"); abs(mutant_s) > 0",
     // unsafe variables
     "mutant_unbound == 1",
     "input.x[mutant_k] == mutant_w",
@@ -207,6 +210,7 @@ const VALID_LITERALS: &[&str] = &[
     "walk({\"a\": 1}, [mutant_p, mutant_w])",
     "mutant_s := sprintf(\"%v\", [1])",
     "split(\"a.b\", \".\", mutant_parts)",
+    "mutant_s := \"a\"; upper(mutant_s) == \"A\"",
 ];
 
 struct Corpus {

@@ -891,6 +891,8 @@ mod tests {
              test_a if data.p.f([\"a\"]) == 1 with data.p.f as count\n\
              test_b if f(\"a\") == \"A\" with f as upper\n\
              test_c if f(1) == 1 with f as g",
+            // Kinds through variables: a function argument, a kind that fits.
+            "f(n) := count(n)\ng if { s := \"a\"; upper(s) == \"A\"; t := [1]; count(t) == 1 }",
             // A long line is no error in OPA.
             &format!("s := \"{}\"", "x".repeat(5000)),
         ];
@@ -898,6 +900,18 @@ mod tests {
             let src = format!("package p\n\n{body}\n");
             assert_eq!(lines(&[("p.rego", &src)]), Vec::<String>::new(), "{src}");
         }
+    }
+
+    #[test]
+    fn kinds_travel_through_constant_variables() {
+        let got = lines(&[(
+            "p.rego",
+            "package p\n\nr if {\n\tn := 5\n\tcount(n) > 0\n}\n",
+        )]);
+        assert_eq!(
+            got,
+            ["p.rego:5:2: rego_type_error: count: invalid argument(s)"]
+        );
     }
 
     #[test]

@@ -2,12 +2,13 @@
 //! constants and builtin results, and builtins that are refused or deprecated.
 
 use std::cell::OnceCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use regorus::unstable::{Expr, Rule};
+use regorus::unstable::{Expr, Literal, Rule};
 
 use super::opa_builtins::{BUILTINS, DEPRECATED};
-use super::{dotted, walk_rule, ModInfo, Pos, Program, Refusal, REFUSED_BUILTINS};
+use super::safety::declaration_counts;
+use super::{dotted, is_colon_eq, walk_rule, ModInfo, Pos, Program, Refusal, REFUSED_BUILTINS};
 
 /// One row of the builtin table: name, argument kinds, result kind, flags.
 pub(crate) type Builtin = (&'static str, &'static str, &'static str, u8);
@@ -113,6 +114,13 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
         for rule in &m.module.policy {
             let locals = OnceCell::new();
             let is_local = |name: &str| locals.get_or_init(|| locals_of(rule)).contains(name);
+            let consts = OnceCell::new();
+            let var_kinds = |name: &str| {
+                consts
+                    .get_or_init(|| constant_vars(prog, m, rule, &is_local))
+                    .get(name)
+                    .copied()
+            };
             walk_rule(rule, &mut |e, pos| {
                 let Expr::Call { fcn, params, .. } = e else {
                     return;
@@ -152,7 +160,7 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
                 } else {
                     let bad = args.split(',').zip(params.iter()).any(|(w, p)| {
                         w != "*"
-                            && kinds(prog, m, p, &is_local)
+                            && kinds(prog, m, p, &is_local, &var_kinds)
                                 .is_some_and(|have| !have.chars().any(|c| w.contains(c)))
                     });
                     if bad {
@@ -215,8 +223,10 @@ fn kinds(
     m: &ModInfo,
     e: &Expr,
     is_local: &dyn Fn(&str) -> bool,
+    var_kinds: &dyn Fn(&str) -> Option<&'static str>,
 ) -> Option<&'static str> {
     match e {
+        Expr::Var { span, .. } => var_kinds(span.text()),
         Expr::String { .. } | Expr::RawString { .. } => Some("s"),
         Expr::Number { .. } => Some("n"),
         Expr::Bool { .. } => Some("b"),
@@ -237,4 +247,42 @@ fn kinds(
         }
         _ => None,
     }
+}
+
+/// Variables of a one-body rule assigned once, at the body's top, a value of known kind
+/// (`n := 5`): OPA's type checker carries that kind to their uses (`count(n)` is refused).
+/// A name declared anywhere else in the rule (an argument, `some`, a comprehension) is left out.
+fn constant_vars<'a>(
+    prog: &Program,
+    m: &ModInfo,
+    rule: &'a Rule,
+    is_local: &dyn Fn(&str) -> bool,
+) -> HashMap<&'a str, &'static str> {
+    let mut out = HashMap::new();
+    let Rule::Spec { bodies, .. } = rule else {
+        return out;
+    };
+    let [body] = bodies.as_slice() else {
+        return out;
+    };
+    let counts = declaration_counts(rule);
+    for stmt in &body.query.stmts {
+        let Literal::Expr { expr, .. } = &stmt.literal else {
+            continue;
+        };
+        let Expr::AssignExpr { op, lhs, rhs, .. } = &**expr else {
+            continue;
+        };
+        let Expr::Var { span, .. } = &**lhs else {
+            continue;
+        };
+        let name = span.text();
+        if !is_colon_eq(op) || !stmt.with_mods.is_empty() || counts.get(name) != Some(&1) {
+            continue;
+        }
+        if let Some(k) = kinds(prog, m, rhs, is_local, &|_| None) {
+            out.insert(name, k);
+        }
+    }
+    out
 }

@@ -5,7 +5,7 @@
 //! literal of its scope could bind it (a `:=`/`=` side, a ref index, `some ... in`, a call's
 //! output argument), so a cycle OPA refuses may pass here, but nothing OPA accepts is refused.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use regorus::unstable::{Expr, Literal, LiteralStmt, Query, Rule, RuleHead, Span};
 
@@ -246,33 +246,52 @@ impl<'a> Checker<'a> {
 /// bodies): a name that may shadow a rule of the package.
 pub(crate) fn bound_in_rule(rule: &Rule) -> HashSet<&str> {
     let mut out = HashSet::new();
+    declarations(rule, &mut out);
+    out
+}
+
+/// How many times a rule declares each name (a name declared once has one meaning throughout).
+pub(crate) fn declaration_counts(rule: &Rule) -> HashMap<&str, usize> {
+    struct Counts<'a>(HashMap<&'a str, usize>);
+    impl<'a> Extend<&'a str> for Counts<'a> {
+        fn extend<I: IntoIterator<Item = &'a str>>(&mut self, names: I) {
+            for n in names {
+                *self.0.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Counts(HashMap::new());
+    declarations(rule, &mut out);
+    out.0
+}
+
+fn declarations<'a>(rule: &'a Rule, out: &mut impl Extend<&'a str>) {
     match rule {
         Rule::Spec { head, bodies, .. } => {
             if let RuleHead::Func { args, .. } = head {
                 for a in args {
-                    all_vars(a, &mut out);
+                    all_vars(a, out);
                 }
             }
             for b in bodies {
-                query_bound(&b.query, &mut out);
+                query_bound(&b.query, out);
             }
         }
         Rule::Default { args, .. } => {
             for a in args {
-                all_vars(a, &mut out);
+                all_vars(a, out);
             }
         }
     }
     super::walk_rule(rule, &mut |e, _| match e {
         Expr::ArrayCompr { query, .. }
         | Expr::SetCompr { query, .. }
-        | Expr::ObjectCompr { query, .. } => query_bound(query, &mut out),
+        | Expr::ObjectCompr { query, .. } => query_bound(query, out),
         _ => {}
     });
-    out
 }
 
-fn query_bound<'a>(q: &'a Query, out: &mut HashSet<&'a str>) {
+fn query_bound<'a>(q: &'a Query, out: &mut impl Extend<&'a str>) {
     for s in &q.stmts {
         match &s.literal {
             // Only `:=` declares a local; `=` with a rule's name compares with the rule.
@@ -295,10 +314,8 @@ fn query_bound<'a>(q: &'a Query, out: &mut HashSet<&'a str>) {
             Literal::Every {
                 key, value, query, ..
             } => {
-                out.insert(value.text());
-                if let Some(k) = key {
-                    out.insert(k.text());
-                }
+                out.extend([value.text()]);
+                out.extend(key.as_ref().map(|k| k.text()));
                 query_bound(query, out);
             }
             _ => {}
@@ -346,10 +363,10 @@ fn bindings<'a>(s: &'a LiteralStmt, out: &mut HashSet<&'a str>) {
 }
 
 /// Every variable in an expression, not inside comprehensions (their own scope).
-fn all_vars<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
+fn all_vars<'a>(e: &'a Expr, out: &mut impl Extend<&'a str>) {
     visit(e, &mut |e| {
         if let Expr::Var { span, .. } = e {
-            out.insert(span.text());
+            out.extend([span.text()]);
         }
     });
 }
