@@ -191,6 +191,10 @@ const BROKEN_LITERALS: &[&str] = &[
     "not input.y[mutant_z]",
     "mutant_c := [mutant_x | mutant_x := mutant_q]",
     "mutant_v := mutant_free + 1",
+    // declared twice in one scope, or assigned under `not`
+    "mutant_x := 1; mutant_x := 2",
+    "some mutant_y; mutant_y := 1",
+    "not mutant_z := 1",
     // deprecated in rego.v1
     "any([true])",
     "all([true])",
@@ -211,6 +215,7 @@ const VALID_LITERALS: &[&str] = &[
     "mutant_s := sprintf(\"%v\", [1])",
     "split(\"a.b\", \".\", mutant_parts)",
     "mutant_s := \"a\"; upper(mutant_s) == \"A\"",
+    "mutant_v := [mutant_x | mutant_x := 1]; mutant_x := 2",
 ];
 
 struct Corpus {

@@ -122,10 +122,11 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
         return errors;
     }
     let prog = Program::new(&mods);
-    // OPA's stage order: imports, rule conflicts, undefined functions, safety, recursion,
-    // types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 8] = [
+    // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
+    // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
+    let stages: [fn(&Program) -> Vec<Refusal>; 9] = [
         duplicate_imports,
+        safety::redeclared_vars,
         rule_conflicts,
         calls::undefined_functions,
         safety::unsafe_vars,
@@ -900,6 +901,21 @@ mod tests {
             let src = format!("package p\n\n{body}\n");
             assert_eq!(lines(&[("p.rego", &src)]), Vec::<String>::new(), "{src}");
         }
+    }
+
+    #[test]
+    fn a_name_declared_twice_in_one_scope_is_refused() {
+        let src = "package p\n\nf(a) := b if {\n\ta := 1\n\tb := 2\n\tb := 3\n}\n\
+                   g if {\n\tsome x\n\tx := 1\n\tnot y := 2\n\ty := [y | y := 1]\n}\n";
+        assert_eq!(
+            lines(&[("p.rego", src)]),
+            [
+                "p.rego:4:2: rego_compile_error: arg a redeclared",
+                "p.rego:6:2: rego_compile_error: var b assigned above",
+                "p.rego:10:2: rego_compile_error: var x declared above",
+                "p.rego:11:2: rego_compile_error: cannot assign vars inside negated expression",
+            ]
+        );
     }
 
     #[test]

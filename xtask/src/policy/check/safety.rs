@@ -428,3 +428,82 @@ fn visit<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
         _ => {}
     }
 }
+
+/// OPA's local-variable rewriting refuses a name declared twice in one scope:
+/// `var x assigned above` (`:=` twice), `var x declared above` (`some x` then `x :=`), and
+/// `arg x redeclared` (`x :=` over a function argument); and `not x := 1`. Nested comprehension and `every`
+/// bodies are scopes of their own, where an outer name may be declared again.
+pub(crate) fn redeclared_vars(prog: &Program) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for m in prog.mods {
+        for rule in &m.module.policy {
+            let Rule::Spec { head, bodies, .. } = &**rule else {
+                continue;
+            };
+            let mut args = HashSet::new();
+            if let RuleHead::Func { args: a, .. } = head {
+                for arg in a {
+                    all_vars(arg, &mut args);
+                }
+            }
+            for b in bodies {
+                scope(m, &b.query, &args, &mut out);
+            }
+            super::walk_rule(rule, &mut |e, _| match e {
+                Expr::ArrayCompr { query, .. }
+                | Expr::SetCompr { query, .. }
+                | Expr::ObjectCompr { query, .. } => scope(m, query, &HashSet::new(), &mut out),
+                _ => {}
+            });
+        }
+    }
+    out
+}
+
+fn scope(m: &ModInfo, q: &Query, args: &HashSet<&str>, out: &mut Vec<Refusal>) {
+    let mut assigned: HashSet<&str> = HashSet::new();
+    let mut declared: HashSet<&str> = HashSet::new();
+    for s in &q.stmts {
+        match &s.literal {
+            Literal::Expr { expr, .. } => {
+                let Expr::AssignExpr { op, lhs, .. } = &**expr else {
+                    continue;
+                };
+                if !is_colon_eq(op) {
+                    continue;
+                }
+                let mut names = Vec::new();
+                all_vars(lhs, &mut names);
+                for name in names.into_iter().filter(|n| *n != "_") {
+                    let msg = if args.contains(name) {
+                        format!("arg {name} redeclared")
+                    } else if assigned.contains(name) {
+                        format!("var {name} assigned above")
+                    } else if declared.contains(name) {
+                        format!("var {name} declared above")
+                    } else {
+                        assigned.insert(name);
+                        continue;
+                    };
+                    out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                }
+            }
+            Literal::SomeVars { vars, .. } => declared.extend(vars.iter().map(|v| v.text())),
+            Literal::SomeIn { key, value, .. } => {
+                if let Some(k) = key {
+                    all_vars(k, &mut declared);
+                }
+                all_vars(value, &mut declared);
+            }
+            Literal::Every { query, .. } => scope(m, query, &HashSet::new(), out),
+            Literal::NotExpr { expr, .. } => {
+                if let Expr::AssignExpr { op, .. } = &**expr {
+                    if is_colon_eq(op) {
+                        let msg = "cannot assign vars inside negated expression".to_string();
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                }
+            }
+        }
+    }
+}
