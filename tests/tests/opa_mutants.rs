@@ -195,6 +195,8 @@ const BROKEN_LITERALS: &[&str] = &[
     "mutant_x := 1; mutant_x := 2",
     "some mutant_y; mutant_y := 1",
     "not mutant_z := 1",
+    "some mutant_u",
+    "every mutant_q in [1] { true }",
     // deprecated in rego.v1
     "any([true])",
     "all([true])",

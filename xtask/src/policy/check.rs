@@ -574,7 +574,7 @@ pub(crate) fn walk_query<'a>(q: &'a Query, f: &mut dyn FnMut(&'a Expr, Pos)) {
     }
 }
 
-fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
+pub(crate) fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
     match &s.literal {
         Literal::SomeVars { .. } => {}
         Literal::SomeIn {
@@ -914,6 +914,19 @@ mod tests {
                 "p.rego:6:2: rego_compile_error: var b assigned above",
                 "p.rego:10:2: rego_compile_error: var x declared above",
                 "p.rego:11:2: rego_compile_error: cannot assign vars inside negated expression",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_declared_var_must_be_used() {
+        let src = "package p\n\nr if {\n\tsome x\n\tevery k, v in {\"a\": 1} { v == 1 }\n}\n\
+                   s contains y if {\n\tsome y\n\tinput[y]\n}\n";
+        assert_eq!(
+            lines(&[("p.rego", src)]),
+            [
+                "p.rego:4:2: rego_compile_error: declared var x unused",
+                "p.rego:5:2: rego_compile_error: declared var k unused",
             ]
         );
     }

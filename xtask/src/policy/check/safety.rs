@@ -446,13 +446,44 @@ pub(crate) fn redeclared_vars(prog: &Program) -> Vec<Refusal> {
                     all_vars(arg, &mut args);
                 }
             }
-            for b in bodies {
-                scope(m, &b.query, &args, &mut out);
+            // Names the head uses count as uses of a body's `some` (conservatively).
+            let mut head_names = HashSet::new();
+            let head_exprs: Vec<&Expr> = match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    let mut v = vec![&**refr];
+                    v.extend(assign.as_ref().map(|a| &*a.value));
+                    v
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    let mut v = vec![&**refr];
+                    v.extend(key.as_deref());
+                    v
+                }
+                RuleHead::Func { refr, assign, .. } => {
+                    let mut v = vec![&**refr];
+                    v.extend(assign.as_ref().map(|a| &*a.value));
+                    v
+                }
+            };
+            for e in head_exprs.into_iter().chain(
+                bodies
+                    .iter()
+                    .filter_map(|b| b.assign.as_ref().map(|a| &*a.value)),
+            ) {
+                super::walk_expr(e, super::Pos::Term, &mut |e, _| {
+                    if let Expr::Var { span, .. } = e {
+                        head_names.insert(span.text());
+                    }
+                });
             }
+            for b in bodies {
+                scope(m, &b.query, &args, &head_names, &mut out);
+            }
+            let none = HashSet::new();
             super::walk_rule(rule, &mut |e, _| match e {
                 Expr::ArrayCompr { query, .. }
                 | Expr::SetCompr { query, .. }
-                | Expr::ObjectCompr { query, .. } => scope(m, query, &HashSet::new(), &mut out),
+                | Expr::ObjectCompr { query, .. } => scope(m, query, &none, &head_names, &mut out),
                 _ => {}
             });
         }
@@ -460,10 +491,32 @@ pub(crate) fn redeclared_vars(prog: &Program) -> Vec<Refusal> {
     out
 }
 
-fn scope(m: &ModInfo, q: &Query, args: &HashSet<&str>, out: &mut Vec<Refusal>) {
+/// Whether a variable named `name` occurs in the statements (at any depth).
+fn mentioned(stmts: &[LiteralStmt], name: &str) -> bool {
+    let mut found = false;
+    for s in stmts {
+        super::walk_stmt(s, &mut |e, _| {
+            if let Expr::Var { span, .. } = e {
+                found |= span.text() == name;
+            }
+        });
+        if let Literal::Every { key, value, .. } = &s.literal {
+            found |= value.text() == name || key.as_ref().is_some_and(|k| k.text() == name);
+        }
+    }
+    found
+}
+
+fn scope(
+    m: &ModInfo,
+    q: &Query,
+    args: &HashSet<&str>,
+    head: &HashSet<&str>,
+    out: &mut Vec<Refusal>,
+) {
     let mut assigned: HashSet<&str> = HashSet::new();
     let mut declared: HashSet<&str> = HashSet::new();
-    for s in &q.stmts {
+    for (i, s) in q.stmts.iter().enumerate() {
         match &s.literal {
             Literal::Expr { expr, .. } => {
                 let Expr::AssignExpr { op, lhs, .. } = &**expr else {
@@ -488,14 +541,38 @@ fn scope(m: &ModInfo, q: &Query, args: &HashSet<&str>, out: &mut Vec<Refusal>) {
                     out.push(m.refusal(&s.span, "rego_compile_error", msg));
                 }
             }
-            Literal::SomeVars { vars, .. } => declared.extend(vars.iter().map(|v| v.text())),
+            Literal::SomeVars { vars, .. } => {
+                for v in vars {
+                    let name = v.text();
+                    declared.insert(name);
+                    let others = q.stmts[..i].iter().chain(&q.stmts[i + 1..]);
+                    let used = head.contains(name)
+                        || others
+                            .into_iter()
+                            .any(|o| mentioned(std::slice::from_ref(o), name));
+                    if name != "_" && !used {
+                        let msg = format!("declared var {name} unused");
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                }
+            }
             Literal::SomeIn { key, value, .. } => {
                 if let Some(k) = key {
                     all_vars(k, &mut declared);
                 }
                 all_vars(value, &mut declared);
             }
-            Literal::Every { query, .. } => scope(m, query, &HashSet::new(), out),
+            Literal::Every {
+                key, value, query, ..
+            } => {
+                for name in key.iter().chain([value]).map(|v| v.text()) {
+                    if name != "_" && !mentioned(&query.stmts, name) {
+                        let msg = format!("declared var {name} unused");
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                }
+                scope(m, query, &HashSet::new(), head, out);
+            }
             Literal::NotExpr { expr, .. } => {
                 if let Expr::AssignExpr { op, .. } = &**expr {
                     if is_colon_eq(op) {
