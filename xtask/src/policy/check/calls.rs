@@ -128,6 +128,16 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
                 let Some(names) = dotted(fcn) else {
                     return;
                 };
+                // regorus reads `data.x.y` at a line's end and `(...)` on the next line as a
+                // call; OPA reads two expressions. Not a call we can judge.
+                let after_name = e.span().text().get(fcn.span().text().len()..).unwrap_or("");
+                if after_name
+                    .split('(')
+                    .next()
+                    .is_some_and(|gap| gap.contains('\n'))
+                {
+                    return;
+                }
                 // Refusals point at the function's name, where OPA points.
                 let at = fcn.span();
                 let k = params.len();
