@@ -894,6 +894,8 @@ mod tests {
              test_c if f(1) == 1 with f as g",
             // Kinds through variables: a function argument, a kind that fits.
             "f(n) := count(n)\ng if { s := \"a\"; upper(s) == \"A\"; t := [1]; count(t) == 1 }",
+            // `(...)` opening a line after a ref: two expressions (regorus reads one call).
+            "f1(x1, x2) := x1 if {\n\t[] in data.d.n\n\t(x2 - 1) != 0.5\n}",
             // A long line is no error in OPA.
             &format!("s := \"{}\"", "x".repeat(5000)),
         ];
