@@ -108,6 +108,19 @@ pub fn run(mb: usize) -> Result<()> {
         (ours.len() as f64 / gnu_size as f64 - 1.0) * 100.0
     );
 
+    // 2b. OPA's compile-time checks (`policy-check`) over the same generated tree.
+    let loaded = crate::policy::tree::PolicyTree::load(&tree)?;
+    let t = Instant::now();
+    let refused = crate::policy::check::refusals(&loaded);
+    println!(
+        "checks on {:.0} MB ({} modules): {:.3} s, {} refusals",
+        bytes as f64 / 1e6,
+        loaded.modules.len(),
+        t.elapsed().as_secs_f64(),
+        refused.len()
+    );
+    drop(loaded);
+
     // 3. Push of the same OCI layout to the same registry: ours vs skopeo copy.
     let layout_dir = work.path().join("layout");
     let mut layout = Layout::new(&layout_dir);

@@ -118,10 +118,11 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
         return errors;
     }
     let prog = Program::new(&mods);
-    // OPA's stage order: imports, rule conflicts, undefined functions, safety, recursion,
-    // types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 8] = [
+    // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
+    // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
+    let stages: [fn(&Program) -> Vec<Refusal>; 9] = [
         duplicate_imports,
+        safety::redeclared_vars,
         rule_conflicts,
         calls::undefined_functions,
         safety::unsafe_vars,
@@ -139,6 +140,9 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     Vec::new()
 }
 
+/// Parses as OPA would: no line, column or size limit short of the file's (regorus's defaults,
+/// 1,024 columns and 20,000 lines, refuse policies OPA loads). The engine must parse with the
+/// same limits, or the checks and the engine would disagree on what parses.
 fn parse(name: &str, text: &str) -> Result<Module> {
     let src = super::engine::source(name.to_string(), text.to_string())?;
     super::engine::parse(&src)
@@ -194,6 +198,7 @@ fn illegal_defaults(m: &ModInfo) -> Vec<Refusal> {
         let mut what = None;
         visit_outside_comprehensions(value, &mut |e| match e {
             Expr::RefDot { .. } | Expr::RefBrack { .. } => what = Some("ref"),
+            Expr::Call { .. } if what != Some("ref") => what = Some("call"),
             Expr::Var { .. } if what.is_none() => what = Some("var"),
             _ => {}
         });
@@ -253,16 +258,27 @@ impl ModInfo {
         }
     }
 
+    /// A refusal at `span`, its column counted in characters as OPA counts them (regorus
+    /// counts a tab as several columns).
     pub fn refusal(
         &self,
         span: &regorus::unstable::Span,
         class: &'static str,
         msg: String,
     ) -> Refusal {
+        let text = span.source.contents();
+        let start = (span.start as usize).min(text.len());
+        let col = match text.get(..start) {
+            Some(before) => {
+                let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                before[line_start..].chars().count() as u32 + 1
+            }
+            None => span.col,
+        };
         Refusal {
             file: self.file.clone(),
             line: span.line,
-            col: span.col,
+            col,
             class,
             message: msg,
         }
@@ -318,6 +334,8 @@ pub(crate) struct Program<'a> {
     pub rule_paths: HashSet<String>,
     /// Package (`data.p`) → the first names of its rules.
     pub rule_names: HashMap<String, HashSet<String>>,
+    /// What the call checks found, computed once for their stages.
+    calls: std::cell::OnceCell<calls::Findings>,
 }
 
 impl<'a> Program<'a> {
@@ -384,7 +402,12 @@ impl<'a> Program<'a> {
             functions,
             rule_paths,
             rule_names,
+            calls: std::cell::OnceCell::new(),
         }
+    }
+
+    pub(crate) fn calls(&self) -> &calls::Findings {
+        self.calls.get_or_init(|| calls::analyze(self))
     }
 
     /// Whether `name` is a rule (first name of a rule head) of the module's package.
@@ -539,7 +562,7 @@ pub(crate) fn walk_query<'a>(q: &'a Query, f: &mut dyn FnMut(&'a Expr, Pos)) {
     }
 }
 
-fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
+pub(crate) fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
     match &s.literal {
         Literal::SomeVars { .. } => {}
         Literal::SomeIn {
@@ -719,4 +742,217 @@ fn rule_conflicts(prog: &Program) -> Vec<Refusal> {
 /// Whether an assignment is `:=`.
 pub(crate) fn is_colon_eq(op: &AssignOp) -> bool {
     matches!(op, AssignOp::ColEq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refusals of `(file, source)` pairs, as lines.
+    fn lines(files: &[(&str, &str)]) -> Vec<String> {
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(f, s)| (f.to_string(), s.to_string()))
+            .collect();
+        check_sources(&files)
+            .iter()
+            .map(Refusal::to_string)
+            .collect()
+    }
+
+    macro_rules! tree {
+        ($name:literal) => {
+            include_str!(concat!(
+                "../../../tests/opa/trees/checks/",
+                $name,
+                "/p.rego"
+            ))
+        };
+    }
+
+    #[test]
+    fn the_checks_trees_are_refused_at_the_exact_place() {
+        let lib = "package lib\n\nyes(x) if x == 1\n";
+        let cases: &[(&str, &str)] = &[
+            (
+                tree!("undefined-function-unreached"),
+                "p.rego:5:9: rego_type_error: undefined function no_such_function",
+            ),
+            (
+                tree!("concat-three-args"),
+                "p.rego:4:7: rego_type_error: concat: arity mismatch",
+            ),
+            (
+                tree!("count-of-number"),
+                "p.rego:4:7: rego_type_error: count: invalid argument(s)",
+            ),
+            (
+                tree!("user-function-arity"),
+                "p.rego:5:6: rego_type_error: function data.p.f has arity 1, got 3 arguments",
+            ),
+            (
+                tree!("mutual-recursion"),
+                "p.rego:3:1: rego_recursion_error: rule data.p.a is recursive: \
+                 data.p.a -> data.p.b -> data.p.a",
+            ),
+            (
+                tree!("recursion-through-function-and-data"),
+                "p.rego:3:1: rego_recursion_error: rule data.p.f is recursive: \
+                 data.p.f -> data.p.a -> data.p.f",
+            ),
+            (
+                tree!("rego-v1-if-required"),
+                "p.rego:3:7: rego_parse_error: `if` keyword is required before rule body",
+            ),
+            (
+                tree!("deprecated-builtin"),
+                "p.rego:4:2: rego_type_error: deprecated built-in function calls in expression: any",
+            ),
+            (
+                tree!("duplicate-import"),
+                "p.rego:4:1: rego_compile_error: import must not shadow import data.lib",
+            ),
+            (
+                tree!("undefined-via-alias"),
+                "p.rego:5:10: rego_type_error: undefined function lib.nope",
+            ),
+            (
+                tree!("unsafe-var"),
+                "p.rego:5:2: rego_unsafe_var_error: var not_bound is unsafe",
+            ),
+            (
+                tree!("conflicting-rules"),
+                "p.rego:3:1: rego_type_error: conflicting rules data.p.x found",
+            ),
+            (
+                tree!("multiple-defaults"),
+                "p.rego:1:1: rego_type_error: multiple default rules data.p.allow found at \
+                 p.rego:3, p.rego:5",
+            ),
+            (
+                tree!("default-with-ref"),
+                "p.rego:3:1: rego_parse_error: illegal default rule (value cannot contain ref)",
+            ),
+        ];
+        for (src, want) in cases {
+            let got = lines(&[("p.rego", src), ("lib.rego", lib)]);
+            assert_eq!(got.first().map(String::as_str), Some(*want), "{got:?}");
+        }
+        assert_eq!(
+            lines(&[
+                ("p.rego", tree!("valid-output-arguments")),
+                ("lib.rego", lib)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn the_sample_constitution_passes() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policy/constitution");
+        let tree = PolicyTree::load(&dir).unwrap();
+        assert_eq!(refusals(&tree), Vec::new());
+    }
+
+    /// Valid Rego that a coarser analysis might refuse: none of it may be.
+    #[test]
+    fn no_false_alarms_on_valid_rego() {
+        let ok = [
+            // Output arguments at a literal's top, for builtins and user functions.
+            "f(x) := x\nr if { f(1, y); y == 1; count([1], n); n == 1 }",
+            // A local `:=` shadows a rule of the same name; `=` compares with it.
+            "a := 1\nb if { a := 2; a == 2 }\nc if { x = a; x == 1 }",
+            // Ref indexes, `some ... in`, `every`, comprehensions see outer bindings.
+            "r if { input.xs[i] == 1; i > 0 }\n\
+             s if { some k, v in input.o; k == v }\n\
+             t if { every x in input.xs { x > 0 } }\n\
+             u := [y | some y in input.xs; y > z] if { z := 1 }",
+            // Else, defaults, functions with patterns, set and object rules.
+            "default d := false\nd if input.x else := true\n\
+             g([a, b]) := a + b\nh contains x if some x in [1]\nm[k] := 1 if some k in [\"a\"]",
+            // Builtins through namespaces, relations, variadic print, kinds that fit.
+            "r if { walk(input, [p, v]); print(p, v); time.now_ns() > 0; \
+             count(\"abc\") == 3; concat(\",\", {\"a\"}) == \"a\"; upper(lower(\"A\")) == \"A\" }",
+            // Recursion-looking names that are not: a rule referring to another rule's key.
+            "a.b := 1\na.c := x if x := data.p.a.b + 1",
+            // A function replaced by a builtin or another function in a test: no variable.
+            "f(x) := x\ng(x) := x\n\
+             test_a if data.p.f([\"a\"]) == 1 with data.p.f as count\n\
+             test_b if f(\"a\") == \"A\" with f as upper\n\
+             test_c if f(1) == 1 with f as g",
+            // Kinds through variables: a function argument, a kind that fits.
+            "f(n) := count(n)\ng if { s := \"a\"; upper(s) == \"A\"; t := [1]; count(t) == 1 }",
+            // `(...)` opening a line after a ref: two expressions (regorus reads one call).
+            "f1(x1, x2) := x1 if {\n\t[] in data.d.n\n\t(x2 - 1) != 0.5\n}",
+            // A long line is no error in OPA.
+            &format!("s := \"{}\"", "x".repeat(5000)),
+        ];
+        for body in &ok {
+            let src = format!("package p\n\n{body}\n");
+            assert_eq!(lines(&[("p.rego", &src)]), Vec::<String>::new(), "{src}");
+        }
+    }
+
+    #[test]
+    fn a_name_declared_twice_in_one_scope_is_refused() {
+        let src = "package p\n\nf(a) := b if {\n\ta := 1\n\tb := 2\n\tb := 3\n}\n\
+                   g if {\n\tsome x\n\tx := 1\n\tnot y := 2\n\ty := [y | y := 1]\n}\n";
+        assert_eq!(
+            lines(&[("p.rego", src)]),
+            [
+                "p.rego:4:2: rego_compile_error: arg a redeclared",
+                "p.rego:6:2: rego_compile_error: var b assigned above",
+                "p.rego:10:2: rego_compile_error: var x declared above",
+                "p.rego:11:2: rego_compile_error: cannot assign vars inside negated expression",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_declared_var_must_be_used() {
+        let src = "package p\n\nr if {\n\tsome x\n\tevery k, v in {\"a\": 1} { v == 1 }\n}\n\
+                   s contains y if {\n\tsome y\n\tinput[y]\n}\n";
+        assert_eq!(
+            lines(&[("p.rego", src)]),
+            [
+                "p.rego:4:2: rego_compile_error: declared var x unused",
+                "p.rego:5:2: rego_compile_error: declared var k unused",
+            ]
+        );
+    }
+
+    #[test]
+    fn kinds_travel_through_constant_variables() {
+        let got = lines(&[(
+            "p.rego",
+            "package p\n\nr if {\n\tn := 5\n\tcount(n) > 0\n}\n",
+        )]);
+        assert_eq!(
+            got,
+            ["p.rego:5:2: rego_type_error: count: invalid argument(s)"]
+        );
+    }
+
+    #[test]
+    fn refused_builtins_name_the_builtin() {
+        let got = lines(&[("p.rego", "package p\n\nr := http.send({})\n")]);
+        assert_eq!(got.len(), 1);
+        assert!(
+            got[0].starts_with(
+                "p.rego:3:6: rego_type_error: unsafe built-in function calls in expression: \
+                 http.send"
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn builtin_table_is_sorted_for_binary_search() {
+        let names: Vec<&str> = opa_builtins::BUILTINS.iter().map(|b| b.0).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        assert!(calls::builtin("count").is_some());
+        assert!(calls::builtin("no_such").is_none());
+    }
 }

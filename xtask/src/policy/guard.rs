@@ -56,9 +56,7 @@ pub fn guarded<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> Result<T>) 
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned());
             let recorded = LAST.with(|l| l.borrow_mut().take());
-            let msg = from_payload
-                .or(recorded)
-                .unwrap_or_else(|| "panic".into());
+            let msg = from_payload.or(recorded).unwrap_or_else(|| "panic".into());
             let msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
             Err(anyhow!("{}: the Rego engine failed: {msg}", what()))
         }

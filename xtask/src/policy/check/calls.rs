@@ -1,12 +1,14 @@
 //! Function calls: undefined functions, arity, argument kinds OPA's type checker decides from
 //! constants and builtin results, and builtins that are refused or deprecated.
 
-use std::collections::HashSet;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 
-use regorus::unstable::{Expr, Rule};
+use regorus::unstable::{Expr, Literal, Rule};
 
 use super::opa_builtins::{BUILTINS, DEPRECATED};
-use super::{dotted, walk_rule, ModInfo, Pos, Program, Refusal, REFUSED_BUILTINS};
+use super::safety::declaration_counts;
+use super::{dotted, is_colon_eq, walk_rule, ModInfo, Pos, Program, Refusal, REFUSED_BUILTINS};
 
 /// One row of the builtin table: name, argument kinds, result kind, flags.
 pub(crate) type Builtin = (&'static str, &'static str, &'static str, u8);
@@ -33,13 +35,14 @@ pub(crate) fn callee<'p>(
     prog: &'p Program,
     m: &ModInfo,
     names: &[&str],
-    locals: &HashSet<&str>,
+    is_local: &dyn Fn(&str) -> bool,
 ) -> Callee<'p> {
     let Some(first) = names.first() else {
         return Callee::Unknown;
     };
     let via_data_or_alias = *first == "data" || *first == "input" || m.aliases.contains_key(*first);
-    if locals.contains(first) && !via_data_or_alias {
+    // `x.f(1)` with a local `x` is no package or builtin name (a bare name is never a local).
+    if names.len() > 1 && !via_data_or_alias && is_local(first) {
         return Callee::Unknown;
     }
     let joined = names.join(".");
@@ -67,7 +70,7 @@ pub(crate) fn callee<'p>(
 
 /// Names a rule uses as plain variables anywhere (not as a call's name): a call through one of
 /// them is not a package or builtin name.
-pub(crate) fn locals_of(rule: &Rule) -> HashSet<&str> {
+fn locals_of(rule: &Rule) -> HashSet<&str> {
     let mut heads = HashSet::new();
     walk_rule(rule, &mut |e, _| {
         if let Expr::Call { fcn, .. } = e {
@@ -95,15 +98,29 @@ fn root(e: &Expr) -> Option<&Expr> {
     }
 }
 
-/// Every call of the tree, resolved: `(module, call expression, callee, position)`.
-fn for_each_call<'p>(
-    prog: &'p Program,
-    f: &mut dyn FnMut(&ModInfo, &Expr, &[&Expr], Callee<'p>, &str, Pos),
-) {
-    // A rule's body holds `Rc`s into its module; the closure only borrows.
+/// The refusals about calls, per stage; every call is resolved once for all of them.
+#[derive(Default)]
+pub(crate) struct Findings {
+    /// Undefined functions and wrong arities (one OPA stage).
+    undefined: Vec<Refusal>,
+    kinds: Vec<Refusal>,
+    refused: Vec<Refusal>,
+    deprecated: Vec<Refusal>,
+}
+
+pub(crate) fn analyze(prog: &Program) -> Findings {
+    let mut out = Findings::default();
     for m in prog.mods {
         for rule in &m.module.policy {
-            let locals = locals_of(rule);
+            let locals = OnceCell::new();
+            let is_local = |name: &str| locals.get_or_init(|| locals_of(rule)).contains(name);
+            let consts = OnceCell::new();
+            let var_kinds = |name: &str| {
+                consts
+                    .get_or_init(|| constant_vars(prog, m, rule, &is_local))
+                    .get(name)
+                    .copied()
+            };
             walk_rule(rule, &mut |e, pos| {
                 let Expr::Call { fcn, params, .. } = e else {
                     return;
@@ -111,37 +128,70 @@ fn for_each_call<'p>(
                 let Some(names) = dotted(fcn) else {
                     return;
                 };
-                let c = callee(prog, m, &names, &locals);
-                let params: Vec<&Expr> = params.iter().map(|p| &**p).collect();
-                f(m, e, &params, c, fcn.span().text(), pos);
+                // regorus reads `data.x.y` at a line's end and `(...)` on the next line as a
+                // call; OPA reads two expressions. Not a call we can judge.
+                let after_name = e.span().text().get(fcn.span().text().len()..).unwrap_or("");
+                if after_name
+                    .split('(')
+                    .next()
+                    .is_some_and(|gap| gap.contains('\n'))
+                {
+                    return;
+                }
+                // Refusals point at the function's name, where OPA points.
+                let at = fcn.span();
+                let k = params.len();
+                let fits = |n: usize| k == n || (pos == Pos::Statement && k == n + 1);
+                let (name, args, flags) = match callee(prog, m, &names, &is_local) {
+                    Callee::Undefined => {
+                        let msg = format!("undefined function {}", at.text());
+                        out.undefined.push(m.refusal(at, "rego_type_error", msg));
+                        return;
+                    }
+                    Callee::User(path, arities) => {
+                        if !arities.iter().any(|&n| fits(n)) {
+                            let msg = format!(
+                                "function {path} has arity {}, got {k} arguments",
+                                arities[0]
+                            );
+                            out.undefined.push(m.refusal(at, "rego_type_error", msg));
+                        }
+                        return;
+                    }
+                    Callee::Unknown => return,
+                    Callee::Builtin(&(name, args, _, flags)) => (name, args, flags),
+                };
+                if args == "..." {
+                    // Variadic: any number of arguments of any kind.
+                } else if !fits(arity(args)) {
+                    let msg = format!("{name}: arity mismatch");
+                    out.undefined.push(m.refusal(at, "rego_type_error", msg));
+                    return;
+                } else {
+                    let bad = args.split(',').zip(params.iter()).any(|(w, p)| {
+                        w != "*"
+                            && kinds(prog, m, p, &is_local, &var_kinds)
+                                .is_some_and(|have| !have.chars().any(|c| w.contains(c)))
+                    });
+                    if bad {
+                        let msg = format!("{name}: invalid argument(s)");
+                        out.kinds.push(m.refusal(at, "rego_type_error", msg));
+                    }
+                }
+                if let Some((_, why)) = REFUSED_BUILTINS.iter().find(|(n, _)| *n == name) {
+                    let msg = format!(
+                        "unsafe built-in function calls in expression: {name} \
+                         (not evaluated here: {why})"
+                    );
+                    out.refused.push(m.refusal(at, "rego_type_error", msg));
+                }
+                if flags & DEPRECATED != 0 {
+                    let msg = format!("deprecated built-in function calls in expression: {name}");
+                    out.deprecated.push(m.refusal(at, "rego_type_error", msg));
+                }
             });
         }
     }
-}
-
-/// `undefined function NAME`, and calls with the wrong number of arguments (OPA checks both in
-/// one stage, before safety and recursion). At a body literal's top a call may take one more
-/// argument: its output.
-pub(crate) fn undefined_functions(prog: &Program) -> Vec<Refusal> {
-    let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, params, c, written, pos| {
-        let k = params.len();
-        let fits = |n: usize| k == n || (pos == Pos::Statement && k == n + 1);
-        let msg = match c {
-            Callee::Undefined => format!("undefined function {written}"),
-            Callee::Builtin(&(name, args, _, _)) if args != "..." && !fits(arity(args)) => {
-                format!("{name}: arity mismatch")
-            }
-            Callee::User(path, arities) if !arities.iter().any(|&n| fits(n)) => {
-                format!(
-                    "function {path} has arity {}, got {k} arguments",
-                    arities[0]
-                )
-            }
-            _ => return,
-        };
-        out.push(m.refusal(e.span(), "rego_type_error", msg));
-    });
     out
 }
 
@@ -153,48 +203,40 @@ fn arity(args: &str) -> usize {
     }
 }
 
+/// `undefined function NAME`, and calls with the wrong number of arguments (OPA checks both in
+/// one stage, before safety and recursion). At a body literal's top a call may take one more
+/// argument: its output.
+pub(crate) fn undefined_functions(prog: &Program) -> Vec<Refusal> {
+    prog.calls().undefined.clone()
+}
+
 /// Arguments of a kind the builtin does not take (`count(5)`), as far as constants and builtin
 /// results tell.
 pub(crate) fn types(prog: &Program) -> Vec<Refusal> {
-    let mut out = Vec::new();
-    for m in prog.mods {
-        for rule in &m.module.policy {
-            let locals = locals_of(rule);
-            walk_rule(rule, &mut |e, _| {
-                let Expr::Call { fcn, params, .. } = e else {
-                    return;
-                };
-                let Some(names) = dotted(fcn) else {
-                    return;
-                };
-                let Callee::Builtin(&(name, args, _, _)) = callee(prog, m, &names, &locals) else {
-                    return;
-                };
-                if args == "..." {
-                    return;
-                }
-                let bad = args.split(',').zip(params.iter()).any(|(w, p)| {
-                    w != "*"
-                        && kinds(prog, m, p, &locals)
-                            .is_some_and(|have| !have.chars().any(|c| w.contains(c)))
-                });
-                if bad {
-                    out.push(m.refusal(
-                        e.span(),
-                        "rego_type_error",
-                        format!("{name}: invalid argument(s)"),
-                    ));
-                }
-            });
-        }
-    }
-    out
+    prog.calls().kinds.clone()
+}
+
+/// Builtins listed in `REFUSED_BUILTINS`, refused as OPA refuses one its capabilities lack.
+pub(crate) fn refused_builtins(prog: &Program) -> Vec<Refusal> {
+    prog.calls().refused.clone()
+}
+
+/// `deprecated built-in function calls in expression: NAME` (refused in rego.v1).
+pub(crate) fn deprecated_builtins(prog: &Program) -> Vec<Refusal> {
+    prog.calls().deprecated.clone()
 }
 
 /// The kinds an expression certainly has (see `opa_builtins` for the letters), when OPA's type
 /// checker knows them without variable types: constants, collections, builtin results.
-fn kinds(prog: &Program, m: &ModInfo, e: &Expr, locals: &HashSet<&str>) -> Option<&'static str> {
+fn kinds(
+    prog: &Program,
+    m: &ModInfo,
+    e: &Expr,
+    is_local: &dyn Fn(&str) -> bool,
+    var_kinds: &dyn Fn(&str) -> Option<&'static str>,
+) -> Option<&'static str> {
     match e {
+        Expr::Var { span, .. } => var_kinds(span.text()),
         Expr::String { .. } | Expr::RawString { .. } => Some("s"),
         Expr::Number { .. } => Some("n"),
         Expr::Bool { .. } => Some("b"),
@@ -204,7 +246,7 @@ fn kinds(prog: &Program, m: &ModInfo, e: &Expr, locals: &HashSet<&str>) -> Optio
         Expr::Object { .. } | Expr::ObjectCompr { .. } => Some("o"),
         Expr::Call { fcn, params, .. } => {
             let names = dotted(fcn)?;
-            match callee(prog, m, &names, locals) {
+            match callee(prog, m, &names, is_local) {
                 Callee::Builtin(&(_, args, result, _)) => (args != "..."
                     && arity(args) == params.len()
                     && !result.is_empty()
@@ -217,39 +259,40 @@ fn kinds(prog: &Program, m: &ModInfo, e: &Expr, locals: &HashSet<&str>) -> Optio
     }
 }
 
-/// Builtins listed in `REFUSED_BUILTINS`, refused as OPA refuses one its capabilities lack.
-pub(crate) fn refused_builtins(prog: &Program) -> Vec<Refusal> {
-    let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, _, c, _, _| {
-        if let Callee::Builtin(&(name, ..)) = c {
-            if let Some((_, why)) = REFUSED_BUILTINS.iter().find(|(n, _)| *n == name) {
-                out.push(m.refusal(
-                    e.span(),
-                    "rego_type_error",
-                    format!(
-                        "unsafe built-in function calls in expression: {name} \
-                         (not evaluated here: {why})"
-                    ),
-                ));
-            }
+/// Variables of a one-body rule assigned once, at the body's top, a value of known kind
+/// (`n := 5`): OPA's type checker carries that kind to their uses (`count(n)` is refused).
+/// A name declared anywhere else in the rule (an argument, `some`, a comprehension) is left out.
+fn constant_vars<'a>(
+    prog: &Program,
+    m: &ModInfo,
+    rule: &'a Rule,
+    is_local: &dyn Fn(&str) -> bool,
+) -> HashMap<&'a str, &'static str> {
+    let mut out = HashMap::new();
+    let Rule::Spec { bodies, .. } = rule else {
+        return out;
+    };
+    let [body] = bodies.as_slice() else {
+        return out;
+    };
+    let counts = declaration_counts(rule);
+    for stmt in &body.query.stmts {
+        let Literal::Expr { expr, .. } = &stmt.literal else {
+            continue;
+        };
+        let Expr::AssignExpr { op, lhs, rhs, .. } = &**expr else {
+            continue;
+        };
+        let Expr::Var { span, .. } = &**lhs else {
+            continue;
+        };
+        let name = span.text();
+        if !is_colon_eq(op) || !stmt.with_mods.is_empty() || counts.get(name) != Some(&1) {
+            continue;
         }
-    });
-    out
-}
-
-/// `deprecated built-in function calls in expression: NAME` (refused in rego.v1).
-pub(crate) fn deprecated_builtins(prog: &Program) -> Vec<Refusal> {
-    let mut out = Vec::new();
-    for_each_call(prog, &mut |m, e, _, c, _, _| {
-        if let Callee::Builtin(&(name, _, _, flags)) = c {
-            if flags & DEPRECATED != 0 {
-                out.push(m.refusal(
-                    e.span(),
-                    "rego_type_error",
-                    format!("deprecated built-in function calls in expression: {name}"),
-                ));
-            }
+        if let Some(k) = kinds(prog, m, rhs, is_local, &|_| None) {
+            out.insert(name, k);
         }
-    });
+    }
     out
 }

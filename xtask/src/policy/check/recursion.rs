@@ -21,7 +21,8 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
         if matches!(&**rule, Rule::Default { .. }) {
             continue;
         }
-        let bound = bound_in_rule(rule);
+        // Computed only for a rule that names another rule (most do not).
+        let bound = std::cell::OnceCell::new();
         let mut head = HashSet::new();
         if let Rule::Spec { head: h, .. } = &**rule {
             let refr = match h {
@@ -33,6 +34,7 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
                 head.insert(e.span().start);
             });
         }
+        let rules = prog.rule_names.get(&m.package);
         let out = edges.entry(d.path.as_str()).or_default();
         walk_rule(rule, &mut |e, _| {
             if !matches!(
@@ -51,7 +53,10 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
                 return;
             };
             let name = span.text();
-            if name != "data" && !m.aliases.contains_key(name) && !prog.is_rule_name(m, name) {
+            if name != "data"
+                && !m.aliases.contains_key(name)
+                && !rules.is_some_and(|r| r.contains(name))
+            {
                 return;
             }
             let (names, _) = static_path(e);
@@ -59,7 +64,7 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
                 return;
             };
             let via_data_or_alias = *first == "data" || m.aliases.contains_key(*first);
-            if !via_data_or_alias && bound.contains(*first) {
+            if !via_data_or_alias && bound.get_or_init(|| bound_in_rule(rule)).contains(*first) {
                 return;
             }
             let Some(full) = prog.resolve(m, &names) else {

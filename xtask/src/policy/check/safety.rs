@@ -5,7 +5,7 @@
 //! literal of its scope could bind it (a `:=`/`=` side, a ref index, `some ... in`, a call's
 //! output argument), so a cycle OPA refuses may pass here, but nothing OPA accepts is refused.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use regorus::unstable::{Expr, Literal, LiteralStmt, Query, Rule, RuleHead, Span};
 
@@ -19,7 +19,7 @@ pub(crate) fn unsafe_vars(prog: &Program) -> Vec<Refusal> {
                 continue;
             };
             let mut c = Checker {
-                prog,
+                rules: prog.rule_names.get(&m.package),
                 m,
                 out: Vec::new(),
                 reported: HashSet::new(),
@@ -77,20 +77,21 @@ pub(crate) fn unsafe_vars(prog: &Program) -> Vec<Refusal> {
     out
 }
 
-struct Checker<'a, 'p> {
-    prog: &'a Program<'p>,
+struct Checker<'a> {
+    /// The first names of the package's rules.
+    rules: Option<&'a HashSet<String>>,
     m: &'a ModInfo,
     out: Vec<Refusal>,
     reported: HashSet<&'a str>,
 }
 
-impl<'a> Checker<'a, '_> {
+impl<'a> Checker<'a> {
     fn global(&self, name: &str) -> bool {
         name == "_"
             || name == "input"
             || name == "data"
             || self.m.aliases.contains_key(name)
-            || self.prog.is_rule_name(self.m, name)
+            || self.rules.is_some_and(|r| r.contains(name))
     }
 
     fn report(&mut self, span: &Span, name: &'a str) {
@@ -148,11 +149,10 @@ impl<'a> Checker<'a, '_> {
             }
         }
         for w in &s.with_mods {
-            // `with f as count`: a builtin's name as the replacement is a function, not a var.
-            if super::calls::builtin(w.r#as.span().text()).is_some() {
-                continue;
+            // `with f as count`: a plain name may stand for a function or builtin, not a value.
+            if super::dotted(&w.r#as).is_none() {
+                self.uses(&w.r#as, visible);
             }
-            self.uses(&w.r#as, visible);
         }
     }
 
@@ -244,35 +244,54 @@ impl<'a> Checker<'a, '_> {
 
 /// Every name a rule declares anywhere (arguments, `:=`, `some`, `every`, also in comprehension
 /// bodies): a name that may shadow a rule of the package.
-pub(crate) fn bound_in_rule<'a>(rule: &'a Rule) -> HashSet<&'a str> {
+pub(crate) fn bound_in_rule(rule: &Rule) -> HashSet<&str> {
     let mut out = HashSet::new();
+    declarations(rule, &mut out);
+    out
+}
+
+/// How many times a rule declares each name (a name declared once has one meaning throughout).
+pub(crate) fn declaration_counts(rule: &Rule) -> HashMap<&str, usize> {
+    struct Counts<'a>(HashMap<&'a str, usize>);
+    impl<'a> Extend<&'a str> for Counts<'a> {
+        fn extend<I: IntoIterator<Item = &'a str>>(&mut self, names: I) {
+            for n in names {
+                *self.0.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Counts(HashMap::new());
+    declarations(rule, &mut out);
+    out.0
+}
+
+fn declarations<'a>(rule: &'a Rule, out: &mut impl Extend<&'a str>) {
     match rule {
         Rule::Spec { head, bodies, .. } => {
             if let RuleHead::Func { args, .. } = head {
                 for a in args {
-                    all_vars(a, &mut out);
+                    all_vars(a, out);
                 }
             }
             for b in bodies {
-                query_bound(&b.query, &mut out);
+                query_bound(&b.query, out);
             }
         }
         Rule::Default { args, .. } => {
             for a in args {
-                all_vars(a, &mut out);
+                all_vars(a, out);
             }
         }
     }
     super::walk_rule(rule, &mut |e, _| match e {
         Expr::ArrayCompr { query, .. }
         | Expr::SetCompr { query, .. }
-        | Expr::ObjectCompr { query, .. } => query_bound(query, &mut out),
+        | Expr::ObjectCompr { query, .. } => query_bound(query, out),
         _ => {}
     });
-    out
 }
 
-fn query_bound<'a>(q: &'a Query, out: &mut HashSet<&'a str>) {
+fn query_bound<'a>(q: &'a Query, out: &mut impl Extend<&'a str>) {
     for s in &q.stmts {
         match &s.literal {
             // Only `:=` declares a local; `=` with a rule's name compares with the rule.
@@ -295,10 +314,8 @@ fn query_bound<'a>(q: &'a Query, out: &mut HashSet<&'a str>) {
             Literal::Every {
                 key, value, query, ..
             } => {
-                out.insert(value.text());
-                if let Some(k) = key {
-                    out.insert(k.text());
-                }
+                out.extend([value.text()]);
+                out.extend(key.as_ref().map(|k| k.text()));
                 query_bound(query, out);
             }
             _ => {}
@@ -346,10 +363,10 @@ fn bindings<'a>(s: &'a LiteralStmt, out: &mut HashSet<&'a str>) {
 }
 
 /// Every variable in an expression, not inside comprehensions (their own scope).
-fn all_vars<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
+fn all_vars<'a>(e: &'a Expr, out: &mut impl Extend<&'a str>) {
     visit(e, &mut |e| {
         if let Expr::Var { span, .. } = e {
-            out.insert(span.text());
+            out.extend([span.text()]);
         }
     });
 }
@@ -409,5 +426,161 @@ fn visit<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
             visit(collection, f);
         }
         _ => {}
+    }
+}
+
+/// OPA's local-variable rewriting refuses a name declared twice in one scope:
+/// `var x assigned above` (`:=` twice), `var x declared above` (`some x` then `x :=`), and
+/// `arg x redeclared` (`x :=` over a function argument); and `not x := 1`. Nested comprehension and `every`
+/// bodies are scopes of their own, where an outer name may be declared again.
+pub(crate) fn redeclared_vars(prog: &Program) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    for m in prog.mods {
+        for rule in &m.module.policy {
+            let Rule::Spec { head, bodies, .. } = &**rule else {
+                continue;
+            };
+            let mut args = HashSet::new();
+            if let RuleHead::Func { args: a, .. } = head {
+                for arg in a {
+                    all_vars(arg, &mut args);
+                }
+            }
+            // Names the head uses count as uses of a body's `some` (conservatively).
+            let mut head_names = HashSet::new();
+            let head_exprs: Vec<&Expr> = match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    let mut v = vec![&**refr];
+                    v.extend(assign.as_ref().map(|a| &*a.value));
+                    v
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    let mut v = vec![&**refr];
+                    v.extend(key.as_deref());
+                    v
+                }
+                RuleHead::Func { refr, assign, .. } => {
+                    let mut v = vec![&**refr];
+                    v.extend(assign.as_ref().map(|a| &*a.value));
+                    v
+                }
+            };
+            for e in head_exprs.into_iter().chain(
+                bodies
+                    .iter()
+                    .filter_map(|b| b.assign.as_ref().map(|a| &*a.value)),
+            ) {
+                super::walk_expr(e, super::Pos::Term, &mut |e, _| {
+                    if let Expr::Var { span, .. } = e {
+                        head_names.insert(span.text());
+                    }
+                });
+            }
+            for b in bodies {
+                scope(m, &b.query, &args, &head_names, &mut out);
+            }
+            let none = HashSet::new();
+            super::walk_rule(rule, &mut |e, _| match e {
+                Expr::ArrayCompr { query, .. }
+                | Expr::SetCompr { query, .. }
+                | Expr::ObjectCompr { query, .. } => scope(m, query, &none, &head_names, &mut out),
+                _ => {}
+            });
+        }
+    }
+    out
+}
+
+/// Whether a variable named `name` occurs in the statements (at any depth).
+fn mentioned(stmts: &[LiteralStmt], name: &str) -> bool {
+    let mut found = false;
+    for s in stmts {
+        super::walk_stmt(s, &mut |e, _| {
+            if let Expr::Var { span, .. } = e {
+                found |= span.text() == name;
+            }
+        });
+        if let Literal::Every { key, value, .. } = &s.literal {
+            found |= value.text() == name || key.as_ref().is_some_and(|k| k.text() == name);
+        }
+    }
+    found
+}
+
+fn scope(
+    m: &ModInfo,
+    q: &Query,
+    args: &HashSet<&str>,
+    head: &HashSet<&str>,
+    out: &mut Vec<Refusal>,
+) {
+    let mut assigned: HashSet<&str> = HashSet::new();
+    let mut declared: HashSet<&str> = HashSet::new();
+    for (i, s) in q.stmts.iter().enumerate() {
+        match &s.literal {
+            Literal::Expr { expr, .. } => {
+                let Expr::AssignExpr { op, lhs, .. } = &**expr else {
+                    continue;
+                };
+                if !is_colon_eq(op) {
+                    continue;
+                }
+                let mut names = Vec::new();
+                all_vars(lhs, &mut names);
+                for name in names.into_iter().filter(|n| *n != "_") {
+                    let msg = if args.contains(name) {
+                        format!("arg {name} redeclared")
+                    } else if assigned.contains(name) {
+                        format!("var {name} assigned above")
+                    } else if declared.contains(name) {
+                        format!("var {name} declared above")
+                    } else {
+                        assigned.insert(name);
+                        continue;
+                    };
+                    out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                }
+            }
+            Literal::SomeVars { vars, .. } => {
+                for v in vars {
+                    let name = v.text();
+                    declared.insert(name);
+                    let others = q.stmts[..i].iter().chain(&q.stmts[i + 1..]);
+                    let used = head.contains(name)
+                        || others
+                            .into_iter()
+                            .any(|o| mentioned(std::slice::from_ref(o), name));
+                    if name != "_" && !used {
+                        let msg = format!("declared var {name} unused");
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                }
+            }
+            Literal::SomeIn { key, value, .. } => {
+                if let Some(k) = key {
+                    all_vars(k, &mut declared);
+                }
+                all_vars(value, &mut declared);
+            }
+            Literal::Every {
+                key, value, query, ..
+            } => {
+                for name in key.iter().chain([value]).map(|v| v.text()) {
+                    if name != "_" && !mentioned(&query.stmts, name) {
+                        let msg = format!("declared var {name} unused");
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                }
+                scope(m, query, &HashSet::new(), head, out);
+            }
+            Literal::NotExpr { expr, .. } => {
+                if let Expr::AssignExpr { op, .. } = &**expr {
+                    if is_colon_eq(op) {
+                        let msg = "cannot assign vars inside negated expression".to_string();
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                }
+            }
+        }
     }
 }
