@@ -406,17 +406,47 @@ pub fn same_json(a: &Json, b: &Json) -> bool {
         }
         (Json::Object(x), Json::Object(y)) => {
             // A non-string key shows as its text, which each engine writes its own way
-            // (`1e20` and `1e+20`): compare such keys as the values they spell.
-            let norm = |k: &String| match serde_json::from_str::<Json>(k) {
-                Ok(Json::String(_)) | Err(_) => k.clone(),
-                Ok(v) => v.to_string(),
-            };
-            let y: BTreeMap<String, &Json> = y.iter().map(|(k, v)| (norm(k), v)).collect();
+            // (`1e20` or `1e+20`, `3.0` or `3`, `set()` or `[]`): compare keys canonically.
+            let y: BTreeMap<String, &Json> = y.iter().map(|(k, v)| (canon_key(k), v)).collect();
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(&norm(k)).is_some_and(|w| same_json(v, w)))
+                    .all(|(k, v)| y.get(&canon_key(k)).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
+    }
+}
+
+/// An object key as text both engines agree on: JSON keys with numbers as `f64`, OPA's set
+/// syntax as an array, no spaces.
+fn canon_key(k: &str) -> String {
+    fn canon(v: &Json) -> String {
+        match v {
+            Json::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string()),
+            Json::Array(a) => format!("[{}]", a.iter().map(canon).collect::<Vec<_>>().join(",")),
+            Json::Object(o) => {
+                let items: Vec<String> = o
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}:{}", canon(v)))
+                    .collect();
+                format!("{{{}}}", items.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+    match serde_json::from_str::<Json>(k) {
+        Ok(Json::String(_)) => k.to_string(),
+        Ok(v) => canon(&v),
+        Err(_) => {
+            let t: String = k.chars().filter(|c| !c.is_whitespace()).collect();
+            if t == "set()" {
+                "[]".into()
+            } else if t.starts_with('{') && t.ends_with('}') {
+                let inner = format!("[{}]", &t[1..t.len() - 1]);
+                serde_json::from_str::<Json>(&inner).map_or(inner, |v| canon(&v))
+            } else {
+                t
+            }
+        }
     }
 }
 
@@ -887,6 +917,15 @@ mod tests {
         assert!(!same_json(&json!(1), &json!("1")));
         assert!(!same_json(&json!([1, 2]), &json!([2, 1])));
         assert!(same_json(&json!({"[1e20]": 1}), &json!({"[1e+20]": 1})));
+        assert!(same_json(
+            &json!({"[{\"s\":3.0}]": 1}),
+            &json!({"[{\"s\":3}]": 1})
+        ));
+        assert!(same_json(
+            &json!({"set()": 1, "{1, 2}": 2}),
+            &json!({"[]": 1, "[1,2]": 2})
+        ));
+        assert!(!same_json(&json!({"a": 1}), &json!({"b": 1})));
     }
 
     #[test]
