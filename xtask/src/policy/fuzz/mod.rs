@@ -40,11 +40,23 @@ pub const KNOWN: &[Known] = &[
         name: "evaluation-order",
         kind: "error",
         opa_errors: false,
-        ours_has: &["expects", "requires", "modulo", "must be"],
-        reason: "OPA's planner evaluates references to absent documents (`input.x`, `data.x`) \
-                 and its rule index before a body's builtin calls, so the rule is undefined \
-                 before a call on a wrongly typed value can fail; regorus evaluates literals \
-                 in order and reports the builtin's error",
+        ours_has: &[
+            "expects",
+            "requires",
+            "modulo",
+            "must be",
+            "divide by zero",
+            "negative offset",
+            "format verb",
+            "could not parse",
+            "conflicts with rule",
+            "multiple outputs",
+        ],
+        reason: "OPA evaluates references to absent documents (`input.x`, `data.x`, in the \
+                 head or the body) and its rule index before a body's builtin calls and other \
+                 rules, so the rule is undefined before a call on a wrongly typed value, or a \
+                 conflicting rule, can fail; regorus evaluates literals in order and reports \
+                 the error",
     },
 ];
 
