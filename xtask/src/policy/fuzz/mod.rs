@@ -596,14 +596,8 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
             }
             let key = cause(d);
             let repeat = key.as_ref().is_some_and(|k| causes.contains_key(k));
-            *causes
-                .entry(
-                    key.clone()
-                        .unwrap_or_else(|| format!("{}: (value)", d.kind)),
-                )
-                .or_default() += 1;
             if !repeat {
-                report(
+                let shape = report(
                     &mut worker,
                     &p,
                     d,
@@ -611,7 +605,13 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
                     opts.save.as_deref(),
                     &mut shrunk_seen,
                 )?;
+                // A value divergence is named by its shrunk program.
+                let key = key.unwrap_or_else(|| format!("{}: {shape}", d.kind));
+                *causes.entry(key).or_default() += 1;
             } else {
+                if let Some(k) = &key {
+                    *causes.entry(k.clone()).or_default() += 1;
+                }
                 println!(
                     "seed {seed}: {} on {} (again: {})",
                     d.kind,
@@ -689,7 +689,7 @@ fn report(
     seed: u64,
     save: Option<&Path>,
     seen: &mut BTreeSet<String>,
-) -> Result<()> {
+) -> Result<String> {
     let kind = d.kind;
     let t0 = Instant::now();
     let mut still = |c: &Program| -> bool {
@@ -732,7 +732,13 @@ fn report(
             Err(e) => println!("  not saved: {e:#}"),
         }
     }
-    Ok(())
+    // The rules, without package lines, on one line: a name for this kind of divergence.
+    let shape: String = files
+        .iter()
+        .flat_map(|(_, s)| s.lines().filter(|l| !l.starts_with("package ")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(one_line(&shape).chars().take(100).collect())
 }
 
 /// Writes the shrunk program as a side-by-side tree: its modules, `data.json`, and a test that
