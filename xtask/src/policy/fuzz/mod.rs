@@ -250,9 +250,17 @@ static PANIC_AT: Mutex<String> = Mutex::new(String::new());
 fn quiet_panics() {
     panic::set_hook(Box::new(|info| {
         if let Ok(mut at) = PANIC_AT.lock() {
+            // `~/.cargo/registry/src/index.crates.io-HASH/regorus-0.14.1/src/x.rs` as
+            // `regorus-0.14.1/src/x.rs`.
             *at = info
                 .location()
-                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .map(|l| {
+                    let file = l.file();
+                    let short = file
+                        .split_once("/registry/src/")
+                        .map_or(file, |(_, r)| r.split_once('/').map_or(r, |(_, t)| t));
+                    format!("{short}:{}", l.line())
+                })
                 .unwrap_or_default();
         }
     }));
