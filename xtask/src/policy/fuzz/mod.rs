@@ -47,7 +47,6 @@ pub const KNOWN: &[Known] = &[
             "must be",
             "divide by zero",
             "negative offset",
-            "format verb",
             "could not parse",
             "conflicts with rule",
             "multiple outputs",
