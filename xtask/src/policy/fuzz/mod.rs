@@ -528,9 +528,12 @@ fn cause(d: &Divergence) -> Option<String> {
         "error" => ("OPA", &d.opa),
         _ => return None,
     };
-    // The message after the location, without the offending value.
-    let msg = text.rsplit(".rego:").next().unwrap_or(text);
-    let msg = msg.split_once(": ").map_or(msg, |(_, m)| m);
+    // The message after the first location, without the offending value.
+    let msg = text.strip_prefix("error: ").unwrap_or(text);
+    let msg = match msg.find(".rego:") {
+        Some(i) => msg[i..].split_once(": ").map_or(msg, |(_, m)| m),
+        None => msg,
+    };
     let msg = msg.split(" Got ").next().unwrap_or(msg);
     let norm: String = msg
         .chars()
