@@ -166,8 +166,19 @@ fn body(lits: &[Lit]) -> String {
     if lits.is_empty() {
         return String::new();
     }
-    let inner: Vec<String> = lits.iter().map(|l| format!("\t{}\n", l.render())).collect();
-    format!(" if {{\n{}}}", inner.concat())
+    let mut inner = String::new();
+    for (i, l) in lits.iter().enumerate() {
+        let text = l.render();
+        // OPA reads a line that starts with `-` as the previous line's expression continued
+        // (`x\n-1 in s` is `x - 1 in s`): such a literal joins the previous line after `;`.
+        if i > 0 && text.starts_with('-') {
+            inner.pop();
+            inner.push_str(&format!("; {text}\n"));
+        } else {
+            inner.push_str(&format!("\t{text}\n"));
+        }
+    }
+    format!(" if {{\n{inner}}}")
 }
 
 impl Rule {
@@ -581,12 +592,16 @@ impl Gen {
             Head::Entry(_, k, v) => format!("{} {}", k.render(), v.render()),
             Head::Default(..) => String::new(),
         };
+        // Spaces keep one part's last name from running into the next part's first.
         for l in &rule.body {
+            text.push(' ');
             text.push_str(&l.render());
         }
         for (v, b) in &rule.elses {
+            text.push(' ');
             text.push_str(&v.render());
             for l in b {
+                text.push(' ');
                 text.push_str(&l.render());
             }
         }
@@ -744,7 +759,12 @@ impl Gen {
                 self.scope = saved;
                 Lit::Every(vec![v], coll, b)
             }
-            5 => Lit::Not(Box::new(self.cond(depth))),
+            5 => match self.cond(depth) {
+                // OPA v1.20 drops `not true` in a rule whose head calls a function (the rule
+                // is then defined): not worth finding again and again.
+                c @ Lit::Expr(Expr::Lit(_)) => c,
+                c => Lit::Not(Box::new(c)),
+            },
             6 if !self.known.iter().all(|k| !k.mockable) || self.rng.chance(50) => {
                 let l = self.cond(depth);
                 let mut ws = Vec::new();
@@ -939,12 +959,22 @@ impl Gen {
                     let items = (0..n).map(|_| self.expr(Ty::Num, d)).collect();
                     call(f, vec![Expr::Array(items)])
                 }
-                7 => call("to_number", vec![self.expr(Ty::Num, d)]),
+                7 => {
+                    let ty = *self.rng.pick(&[Ty::Num, Ty::Str]);
+                    call("to_number", vec![self.expr(ty, d)])
+                }
                 8 => call(
                     "indexof",
                     vec![self.expr(Ty::Str, d), self.expr(Ty::Str, d)],
                 ),
-                9 => call("count", vec![self.expr(Ty::Str, d)]),
+                9 => {
+                    let f = *self.rng.pick(&["count", "strings.count"]);
+                    let mut args = vec![self.expr(Ty::Str, d)];
+                    if f != "count" {
+                        args.push(self.expr(Ty::Str, 0));
+                    }
+                    call(f, args)
+                }
                 10 => Expr::Path(format!("{}[{}]", self.indexable(), self.rng.below(3))),
                 _ => {
                     let f = *self.rng.pick(&["bits.and", "bits.or", "bits.xor"]);
@@ -985,7 +1015,9 @@ impl Gen {
                     ],
                 ),
                 4 => {
-                    let f = *self.rng.pick(&["%v", "%d", "%s", "%v-%v", "%.2f", "%x"]);
+                    let f = *self.rng.pick(&[
+                        "%v", "%d", "%s", "%v-%v", "%.2f", "%x", "%q", "%e", "%g", "%5.1f",
+                    ]);
                     let n = f.matches('%').count();
                     let args = (0..n).map(|_| self.expr(Ty::Poly, d)).collect();
                     call(
@@ -1025,7 +1057,7 @@ impl Gen {
                     ],
                 ),
             },
-            Ty::Bool => match self.rng.below(9) {
+            Ty::Bool => match self.rng.below(10) {
                 0 => {
                     let f = *self.rng.pick(&["startswith", "endswith", "contains"]);
                     call(f, vec![self.expr(Ty::Str, d), self.expr(Ty::Str, 0)])
@@ -1063,6 +1095,10 @@ impl Gen {
                 ),
                 4 => call("object.keys", vec![self.expr(Ty::Obj, d)])
                     .pipe(|e| Expr::Bin("==", Box::new(e), Box::new(Expr::Set(vec![])))),
+                6 => {
+                    let f = *self.rng.pick(&["json.is_valid", "yaml.is_valid"]);
+                    call(f, vec![self.expr(Ty::Str, d)])
+                }
                 5 => call(
                     "glob.match",
                     vec![
@@ -1091,7 +1127,14 @@ impl Gen {
                     ],
                 ),
                 4 => call("split", vec![self.expr(Ty::Str, d), self.expr(Ty::Str, 0)]),
-                5 => call("sort", vec![self.expr(Ty::Arr, d)]),
+                5 => match self.rng.below(3) {
+                    0 => call("sort", vec![self.expr(Ty::Arr, d)]),
+                    1 => call("array.reverse", vec![self.expr(Ty::Arr, d)]),
+                    _ => call(
+                        "indexof_n",
+                        vec![self.expr(Ty::Str, d), self.expr(Ty::Str, 0)],
+                    ),
+                },
                 6 => call(
                     "numbers.range",
                     vec![

@@ -40,11 +40,22 @@ pub const KNOWN: &[Known] = &[
         name: "evaluation-order",
         kind: "error",
         opa_errors: false,
-        ours_has: &["expects", "requires", "modulo", "must be"],
-        reason: "OPA's planner evaluates references to absent documents (`input.x`, `data.x`) \
-                 and its rule index before a body's builtin calls, so the rule is undefined \
-                 before a call on a wrongly typed value can fail; regorus evaluates literals \
-                 in order and reports the builtin's error",
+        ours_has: &[
+            "expects",
+            "requires",
+            "modulo",
+            "must be",
+            "divide by zero",
+            "negative offset",
+            "could not parse",
+            "conflicts with rule",
+            "multiple outputs",
+        ],
+        reason: "OPA evaluates references to absent documents (`input.x`, `data.x`, in the \
+                 head or the body) and its rule index before a body's builtin calls and other \
+                 rules, so the rule is undefined before a call on a wrongly typed value, or a \
+                 conflicting rule, can fail; regorus evaluates literals in order and reports \
+                 the error",
     },
 ];
 
@@ -238,9 +249,17 @@ static PANIC_AT: Mutex<String> = Mutex::new(String::new());
 fn quiet_panics() {
     panic::set_hook(Box::new(|info| {
         if let Ok(mut at) = PANIC_AT.lock() {
+            // `~/.cargo/registry/src/index.crates.io-HASH/regorus-0.14.1/src/x.rs` as
+            // `regorus-0.14.1/src/x.rs`.
             *at = info
                 .location()
-                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .map(|l| {
+                    let file = l.file();
+                    let short = file
+                        .split_once("/registry/src/")
+                        .map_or(file, |(_, r)| r.split_once('/').map_or(r, |(_, t)| t));
+                    format!("{short}:{}", l.line())
+                })
                 .unwrap_or_default();
         }
     }));
@@ -406,17 +425,47 @@ pub fn same_json(a: &Json, b: &Json) -> bool {
         }
         (Json::Object(x), Json::Object(y)) => {
             // A non-string key shows as its text, which each engine writes its own way
-            // (`1e20` and `1e+20`): compare such keys as the values they spell.
-            let norm = |k: &String| match serde_json::from_str::<Json>(k) {
-                Ok(Json::String(_)) | Err(_) => k.clone(),
-                Ok(v) => v.to_string(),
-            };
-            let y: BTreeMap<String, &Json> = y.iter().map(|(k, v)| (norm(k), v)).collect();
+            // (`1e20` or `1e+20`, `3.0` or `3`, `set()` or `[]`): compare keys canonically.
+            let y: BTreeMap<String, &Json> = y.iter().map(|(k, v)| (canon_key(k), v)).collect();
             x.len() == y.len()
                 && x.iter()
-                    .all(|(k, v)| y.get(&norm(k)).is_some_and(|w| same_json(v, w)))
+                    .all(|(k, v)| y.get(&canon_key(k)).is_some_and(|w| same_json(v, w)))
         }
         _ => a == b,
+    }
+}
+
+/// An object key as text both engines agree on: JSON keys with numbers as `f64`, OPA's set
+/// syntax as an array, no spaces.
+fn canon_key(k: &str) -> String {
+    fn canon(v: &Json) -> String {
+        match v {
+            Json::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| f.to_string()),
+            Json::Array(a) => format!("[{}]", a.iter().map(canon).collect::<Vec<_>>().join(",")),
+            Json::Object(o) => {
+                let items: Vec<String> = o
+                    .iter()
+                    .map(|(k, v)| format!("{k:?}:{}", canon(v)))
+                    .collect();
+                format!("{{{}}}", items.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+    match serde_json::from_str::<Json>(k) {
+        Ok(Json::String(_)) => k.to_string(),
+        Ok(v) => canon(&v),
+        Err(_) => {
+            let t: String = k.chars().filter(|c| !c.is_whitespace()).collect();
+            if t == "set()" {
+                "[]".into()
+            } else if t.starts_with('{') && t.ends_with('}') {
+                let inner = format!("[{}]", &t[1..t.len() - 1]);
+                serde_json::from_str::<Json>(&inner).map_or(inner, |v| canon(&v))
+            } else {
+                t
+            }
+        }
     }
 }
 
@@ -479,9 +528,12 @@ fn cause(d: &Divergence) -> Option<String> {
         "error" => ("OPA", &d.opa),
         _ => return None,
     };
-    // The message after the location, without the offending value.
-    let msg = text.rsplit(".rego:").next().unwrap_or(text);
-    let msg = msg.split_once(": ").map_or(msg, |(_, m)| m);
+    // The message after the first location, without the offending value.
+    let msg = text.strip_prefix("error: ").unwrap_or(text);
+    let msg = match msg.find(".rego:") {
+        Some(i) => msg[i..].split_once(": ").map_or(msg, |(_, m)| m),
+        None => msg,
+    };
     let msg = msg.split(" Got ").next().unwrap_or(msg);
     let norm: String = msg
         .chars()
@@ -554,14 +606,8 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
             }
             let key = cause(d);
             let repeat = key.as_ref().is_some_and(|k| causes.contains_key(k));
-            *causes
-                .entry(
-                    key.clone()
-                        .unwrap_or_else(|| format!("{}: (value)", d.kind)),
-                )
-                .or_default() += 1;
             if !repeat {
-                report(
+                let shape = report(
                     &mut worker,
                     &p,
                     d,
@@ -569,7 +615,13 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
                     opts.save.as_deref(),
                     &mut shrunk_seen,
                 )?;
+                // A value divergence is named by its shrunk program.
+                let key = key.unwrap_or_else(|| format!("{}: {shape}", d.kind));
+                *causes.entry(key).or_default() += 1;
             } else {
+                if let Some(k) = &key {
+                    *causes.entry(k.clone()).or_default() += 1;
+                }
                 println!(
                     "seed {seed}: {} on {} (again: {})",
                     d.kind,
@@ -647,7 +699,7 @@ fn report(
     seed: u64,
     save: Option<&Path>,
     seen: &mut BTreeSet<String>,
-) -> Result<()> {
+) -> Result<String> {
     let kind = d.kind;
     let t0 = Instant::now();
     let mut still = |c: &Program| -> bool {
@@ -690,7 +742,13 @@ fn report(
             Err(e) => println!("  not saved: {e:#}"),
         }
     }
-    Ok(())
+    // The rules, without package lines, on one line: a name for this kind of divergence.
+    let shape: String = files
+        .iter()
+        .flat_map(|(_, s)| s.lines().filter(|l| !l.starts_with("package ")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(one_line(&shape).chars().take(100).collect())
 }
 
 /// Writes the shrunk program as a side-by-side tree: its modules, `data.json`, and a test that
@@ -887,6 +945,15 @@ mod tests {
         assert!(!same_json(&json!(1), &json!("1")));
         assert!(!same_json(&json!([1, 2]), &json!([2, 1])));
         assert!(same_json(&json!({"[1e20]": 1}), &json!({"[1e+20]": 1})));
+        assert!(same_json(
+            &json!({"[{\"s\":3.0}]": 1}),
+            &json!({"[{\"s\":3}]": 1})
+        ));
+        assert!(same_json(
+            &json!({"set()": 1, "{1, 2}": 2}),
+            &json!({"[]": 1, "[1,2]": 2})
+        ));
+        assert!(!same_json(&json!({"a": 1}), &json!({"b": 1})));
     }
 
     #[test]

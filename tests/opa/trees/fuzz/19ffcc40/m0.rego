@@ -1,0 +1,3 @@
+package p
+
+s2 contains (100000000000000000000000000000 / input.s)

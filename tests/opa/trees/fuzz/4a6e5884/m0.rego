@@ -1,0 +1,3 @@
+package p
+
+s1 contains sprintf("%d", [[]])

@@ -1,0 +1,3 @@
+package p
+
+g0.c1 contains sprintf("%s", [-1])

@@ -1,0 +1,3 @@
+package p
+
+s2 contains json.marshal((2.5 - 12345678901234567890))

@@ -1,0 +1,3 @@
+package q
+
+s7 contains sprintf("%x", ["Hello"])

@@ -1,0 +1,7 @@
+package p
+
+s1 contains "a,b,c"
+
+r3 := [concat(input.n, [])] if {
+	data.p.s1 > {}
+}

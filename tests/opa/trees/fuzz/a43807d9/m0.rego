@@ -1,0 +1,3 @@
+package p
+
+g0.c5 contains indexof("b", "")

@@ -1,0 +1,3 @@
+package q
+
+r10 := json.marshal({1.5e2})
