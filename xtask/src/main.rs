@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cluster::{deploy_key, policy_pub_deploy, secrets};
-use release::{publish, verify};
+use release::{promote, publish, verify};
 
 const DEFAULT_POLICY_DIR: &str = "policy/constitution";
 const DEFAULT_BUNDLE: &str = "target/policy/bundle.tar.gz";
@@ -98,12 +98,14 @@ enum Command {
         /// Where to write the bundle file as well
         #[arg(long, default_value = DEFAULT_BUNDLE)]
         out: PathBuf,
-        /// Speak plain HTTP to the registry (loopback hosts always do)
-        #[arg(long)]
-        plain_http: bool,
+        #[command(flatten)]
+        net: Net,
         /// Build even when data files that policy-test loads would be left out of the bundle
         #[arg(long)]
         allow_unshipped_data: bool,
+        /// Push without signing (CI without keys; the Runner must then run with verify=false)
+        #[arg(long)]
+        unsigned: bool,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -119,9 +121,28 @@ enum Command {
         /// Unpack the verified bundle into this (new or empty) directory
         #[arg(long, value_name = "DIR")]
         extract: Option<PathBuf>,
-        /// Speak plain HTTP to the registry (loopback hosts always do)
+        #[command(flatten)]
+        net: Net,
+        /// Print one JSON object for CI on stdout
         #[arg(long)]
-        plain_http: bool,
+        json: bool,
+    },
+    /// Verify a pushed bundle, then copy it with its signatures to another tag, repository or registry
+    PolicyPromote {
+        /// Source: `host[:port]/repo[:tag|@digest]` or `oci:PATH[:TAG]`
+        #[arg(value_name = "SRC")]
+        src: String,
+        /// Destination: `host[:port]/repo[:tag]` or `oci:PATH[:TAG]`
+        #[arg(value_name = "DST")]
+        dst: String,
+        /// The Cosign public key SRC must verify with
+        #[arg(long, default_value = ".policy-keys/cosign.pub")]
+        key: PathBuf,
+        /// Another tag for the promoted digest (repeatable)
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        #[command(flatten)]
+        net: Net,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -185,6 +206,34 @@ struct Cluster {
     namespace: String,
 }
 
+/// How commands that talk to a registry connect.
+#[derive(clap::Args)]
+struct Net {
+    /// Extra CA certificates (PEM) to trust besides the system store
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Do not check the registry's TLS certificate (prints a warning)
+    #[arg(long)]
+    insecure: bool,
+    /// Speak plain HTTP to the registry (loopback hosts fall back to it when TLS fails)
+    #[arg(long)]
+    plain_http: bool,
+    /// Give up on the whole command after this long (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+}
+
+impl Net {
+    fn options(self) -> anyhow::Result<oci::net::Options> {
+        oci::net::Options::new(
+            self.ca_file,
+            self.insecure,
+            self.plain_http,
+            self.timeout.as_deref(),
+        )
+    }
+}
+
 #[derive(Subcommand)]
 enum SecretsAction {
     /// Which expected items exist (✓/✗), never their values
@@ -223,32 +272,55 @@ fn main() -> ExitCode {
             annotations,
             keys,
             out,
-            plain_http,
+            net,
             allow_unshipped_data,
+            unsigned,
             json,
-        } => publish::policy_bundle(&publish::Options {
-            dir,
-            to,
-            tags,
-            annotations,
-            json,
-            keys,
-            out,
-            plain_http,
-            allow_unshipped_data,
+        } => net.options().and_then(|net| {
+            publish::policy_bundle(&publish::Options {
+                dir,
+                to,
+                tags,
+                annotations,
+                json,
+                keys,
+                out,
+                net,
+                allow_unshipped_data,
+                unsigned,
+            })
         }),
         Command::PolicyVerify {
             reference,
             key,
             extract,
-            plain_http,
+            net,
             json,
-        } => verify::policy_verify(&verify::Options {
-            reference,
+        } => net.options().and_then(|net| {
+            verify::policy_verify(&verify::Options {
+                reference,
+                key,
+                extract,
+                json,
+                net,
+            })
+        }),
+        Command::PolicyPromote {
+            src,
+            dst,
             key,
-            extract,
+            tags,
+            net,
             json,
-            plain_http,
+        } => net.options().and_then(|net| {
+            promote::policy_promote(&promote::Options {
+                src,
+                dst,
+                key,
+                tags,
+                net,
+                json,
+            })
         }),
         Command::Bench { mb } => bench::run(mb),
         Command::PolicyPubDeploy {

@@ -26,8 +26,10 @@ pub struct Options {
     pub json: bool,
     pub keys: PathBuf,
     pub out: PathBuf,
-    pub plain_http: bool,
+    pub net: oci::net::Options,
     pub allow_unshipped_data: bool,
+    /// Push without a signature (CI without keys).
+    pub unsigned: bool,
 }
 
 pub fn policy_bundle(o: &Options) -> Result<()> {
@@ -64,21 +66,24 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
 
     // 3. Keys: created on first run, as the Makefile did; the password is checked here,
     //    before the push, so a wrong one leaves the registry untouched.
-    let keydir = KeyDir::new(&o.keys);
-    let created = match keydir.exists() {
-        true => None,
-        false => keydir.ensure(None, false)?.1,
+    let secret = if o.unsigned {
+        None
+    } else {
+        let keydir = KeyDir::new(&o.keys);
+        let created = match keydir.exists() {
+            true => None,
+            false => keydir.ensure(None, false)?.1,
+        };
+        Some(match created {
+            Some(key) => {
+                eprintln!("created a new keypair in {}", o.keys.display());
+                key
+            }
+            None => keydir.secret()?,
+        })
     };
-    let secret = match created {
-        Some(key) => {
-            eprintln!("created a new keypair in {}", o.keys.display());
-            key
-        }
-        None => keydir.secret()?,
-    };
-
     // 4. Push: blobs first, then the manifest under each tag.
-    let mut store = oci::open(&target, o.plain_http)?;
+    let mut store = oci::open(&target, &o.net)?;
     let config = serde_json::to_vec(&json!({
         "architecture": "",
         "os": "",
@@ -91,7 +96,7 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     );
     let mut manifest = Manifest::new(Descriptor::of(CONFIG_V1, &config), vec![layer]);
     manifest.artifact_type = Some(ARTIFACT_TYPE.into());
-    manifest.annotations = annotations(&o.dir, &revision, &tags, extra);
+    manifest.annotations = annotations(&o.dir, &revision, extra);
     let manifest_bytes = serde_json::to_vec(&manifest)?;
     let digest = oci::sha256_digest(&manifest_bytes);
 
@@ -106,7 +111,22 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     let uploaded_bundle_blobs = store.blobs_uploaded();
 
     // 5. Sign the pushed digest.
-    let signed = signature::sign(store.as_mut(), &target.repository_name(), &digest, &secret)?;
+    let signed = match &secret {
+        Some(key) => Some(signature::sign(
+            store.as_mut(),
+            &target.repository_name(),
+            &digest,
+            key,
+        )?),
+        None => {
+            eprintln!(
+                "WARNING: NOT SIGNED (--unsigned): {} carries no signature; a Runner that \
+                 verifies (policyBundle.verify=true) will refuse it",
+                target.with(&digest)
+            );
+            None
+        }
+    };
 
     let pinned = target.with(&digest);
     if o.json {
@@ -122,12 +142,13 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
                 "file": o.out,
             },
             "tests": {"passed": summary.passed, "failed": summary.failed},
-            "signature": {
+            "signed": signed.is_some(),
+            "signature": signed.as_ref().map(|signed| json!({
                 "tag": target.with(&signed.tag),
                 "manifest_digest": signed.manifest_digest,
                 "signatures": signed.signatures,
                 "appended": signed.appended,
-            },
+            })),
             "uploaded_blobs": uploaded_bundle_blobs,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -136,12 +157,17 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
         for t in &tags {
             println!("tagged  {}", target.with(t));
         }
-        let note = if signed.appended {
-            ""
-        } else {
-            " (already signed with this key)"
-        };
-        println!("signed  {}{note}", target.with(&signed.tag));
+        match &signed {
+            Some(signed) => {
+                let note = if signed.appended {
+                    ""
+                } else {
+                    " (already signed with this key)"
+                };
+                println!("signed  {}{note}", target.with(&signed.tag));
+            }
+            None => println!("UNSIGNED {}", target.with(&digest)),
+        }
         eprintln!(
             "bundle sha256:{} ({} bytes, {} rules, revision {}); {} new blobs",
             built.sha256,
@@ -158,12 +184,12 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     Ok(())
 }
 
-/// `org.opencontainers.image.*` from git and the tags, then `--annotation` on top. `created` is
-/// the commit time, not the clock, so the same sources give the same manifest digest.
+/// `org.opencontainers.image.*` from git, then `--annotation` on top. `created` is the commit
+/// time, not the clock, and no tag is written (a version annotation only when asked), so the
+/// same sources give the same manifest digest under any tags.
 fn annotations(
     dir: &Path,
     revision: &str,
-    tags: &[String],
     extra: BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut a = BTreeMap::new();
@@ -174,9 +200,6 @@ fn annotations(
     }
     if let Some(source) = crate::git::origin_url(dir) {
         a.insert(format!("{ns}.source"), source);
-    }
-    if let Some(version) = tags.iter().find(|t| *t != "latest").or(tags.first()) {
-        a.insert(format!("{ns}.version"), version.clone());
     }
     a.insert(
         format!("{ns}.description"),
