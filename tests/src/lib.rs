@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 pub mod apiserver;
+pub mod front;
 pub mod opa;
 pub mod proxy;
 pub mod registry;

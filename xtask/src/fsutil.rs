@@ -23,7 +23,9 @@ pub fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     Ok(())
 }
 
-fn temp_beside(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
+/// A synced temp file with `bytes` beside `path` (same directory, so a rename is atomic);
+/// removed when dropped unless persisted.
+pub fn temp_beside(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -38,6 +40,20 @@ fn temp_beside(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTe
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("{}: cannot write", path.display()))?;
     Ok(tmp)
+}
+
+/// Reads a file of outside origin, refusing one over `limit` bytes without reading it whole.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = fs::File::open(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if bytes.len() as u64 > limit {
+        anyhow::bail!("{}: over the {limit}-byte limit", path.display());
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ mod fsutil;
 mod git;
 mod oci;
 mod policy;
+#[cfg(test)]
+mod proptests;
 mod release;
 
 use std::path::PathBuf;

@@ -175,4 +175,38 @@ mod tests {
             assert!(!is_dns_label(bad), "{bad}");
         }
     }
+
+    #[test]
+    fn kubectl_output_gives_one_line_errors_without_hidden_values() {
+        use crate::proptests::{check, one_line, CASES};
+        use proptest::prelude::*;
+        let input = || {
+            let line = prop_oneof![
+                Just("Error from server (NotFound): namespaces \"ns\" not found".to_string()),
+                Just("error: context \"x\" does not exist".to_string()),
+                Just("Error from server (Forbidden): secrets is forbidden".to_string()),
+                Just("The connection to the server localhost:8080 was refused".to_string()),
+                Just("error: current-context is not set".to_string()),
+                Just("Unable to connect to the server: EOF".to_string()),
+                Just("value sk-ant-secret c2stYW50LXNlY3JldA==".to_string()),
+                Just("\u{1b}]0;pwned\u{7}".to_string()),
+                any::<String>(),
+            ];
+            prop::collection::vec(line, 0..5).prop_map(|l| l.join("\n"))
+        };
+        check("kubectl output", CASES, input, |stderr| {
+            let k = Kubectl {
+                context: Some("ctx".into()),
+                namespace: "ns".into(),
+                sh: Shell::new().map_err(|e| TestCaseError::fail(e.to_string()))?,
+            };
+            let e = k.explain(&stderr, &["sk-ant-secret"]);
+            one_line(&e)?;
+            let shown = format!("{e:#}");
+            prop_assert!(
+                !shown.contains("sk-ant-secret") && !shown.contains("c2stYW50LXNlY3JldA==")
+            );
+            Ok(())
+        });
+    }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use p256::{PublicKey, SecretKey};
+use tempfile::NamedTempFile;
 use xshell::{cmd, Shell};
 use zeroize::Zeroizing;
 
@@ -48,30 +49,30 @@ impl KeyDir {
 
     /// `policy-keys`: keep existing keys, or create (`import`: copy) a pair; `force` rotates.
     /// A new or imported key comes back too, so a caller need not ask for the password again.
+    ///
+    /// Everything that can fail on input (the password, the import's decryption, writing the
+    /// new pair to temp files beside the active one) happens before the active pair changes;
+    /// the change itself is renames. On any failure the previous pair is untouched and active.
     pub fn ensure(
         &self,
         import: Option<&Path>,
         force: bool,
     ) -> Result<(KeyState, Option<SecretKey>)> {
         self.check_git_ignored()?;
-        let mut rotated = None;
-        if self.exists() {
-            if !force {
-                if import.is_some() {
-                    bail!(
-                        "{}: keys already exist; pass --force to replace them (the old pair is kept beside them)",
-                        self.dir.display()
-                    );
-                }
-                self.public()?; // a kept pair must at least be readable
-                return Ok((KeyState::Kept, None));
+        let existed = self.exists();
+        if existed && !force {
+            if import.is_some() {
+                bail!(
+                    "{}: keys already exist; pass --force to replace them (the old pair is kept beside them)",
+                    self.dir.display()
+                );
             }
-            rotated = Some(self.set_aside()?);
+            self.public()?; // a kept pair must at least be readable
+            return Ok((KeyState::Kept, None));
         }
         let (sealed, key) = match import {
             Some(file) => {
-                let text = fs::read_to_string(file)
-                    .with_context(|| format!("{}: cannot read", file.display()))?;
+                let text = read_key_text(file)?;
                 let password = password(&format!("password for {}", file.display()), false)?;
                 let key = open_named(&text, &password, file)?;
                 // The imported file is kept as written (either label), so cosign reads it as before.
@@ -87,42 +88,95 @@ impl KeyDir {
                 (sealed, key)
             }
         };
-        self.write_pair(&sealed, &key.public_key())?;
-        let state = match (rotated, import) {
-            (Some(old_suffix), _) => KeyState::Rotated { old_suffix },
-            (None, Some(_)) => KeyState::Imported,
-            (None, None) => KeyState::Created,
+        let public = keys::public_pem(&key.public_key())?;
+        self.prepare_dir()?;
+        let key_tmp = fsutil::temp_beside(&self.key_path(), sealed.as_bytes(), 0o600)?;
+        let pub_tmp = fsutil::temp_beside(&self.pub_path(), public.as_bytes(), 0o644)?;
+        let state = if existed {
+            let old_suffix = self.swap(key_tmp, pub_tmp)?;
+            KeyState::Rotated { old_suffix }
+        } else {
+            self.install_first(key_tmp, pub_tmp)?;
+            match import {
+                Some(_) => KeyState::Imported,
+                None => KeyState::Created,
+            }
         };
         Ok((state, Some(key)))
     }
 
-    fn write_pair(&self, sealed: &str, public: &PublicKey) -> Result<()> {
+    fn prepare_dir(&self) -> Result<()> {
         fs::create_dir_all(&self.dir)
             .with_context(|| format!("{}: cannot create", self.dir.display()))?;
         fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("{}: cannot set mode 0700", self.dir.display()))?;
-        // The public key first: a crash in between leaves no private key without its public one.
-        fsutil::write_atomic(
-            &self.pub_path(),
-            keys::public_pem(public)?.as_bytes(),
-            0o644,
-        )?;
-        fsutil::write_new(&self.key_path(), sealed.as_bytes(), 0o600)?;
+            .with_context(|| format!("{}: cannot set mode 0700", self.dir.display()))
+    }
+
+    /// First run: neither file may appear meanwhile (no silent overwrite). The public key goes
+    /// first: a crash in between leaves no private key without its public one.
+    fn install_first(&self, key_tmp: NamedTempFile, pub_tmp: NamedTempFile) -> Result<()> {
+        let (key_path, pub_path) = (self.key_path(), self.pub_path());
+        pub_tmp
+            .persist_noclobber(&pub_path)
+            .map_err(|e| e.error)
+            .with_context(|| {
+                format!(
+                    "{}: already exists, or cannot be written",
+                    pub_path.display()
+                )
+            })?;
+        if let Err(e) = key_tmp.persist_noclobber(&key_path) {
+            let _ = fs::remove_file(&pub_path);
+            return Err(e.error).with_context(|| {
+                format!(
+                    "{}: already exists, or cannot be written",
+                    key_path.display()
+                )
+            });
+        }
         Ok(())
     }
 
-    /// Renames the current pair to `cosign.key.<UTC timestamp>` / `cosign.pub.<...>`.
-    fn set_aside(&self) -> Result<String> {
+    /// Rotation, once the new pair is complete in temp files: the old pair gets a second name
+    /// (`cosign.key.<UTC timestamp>`, a hard link, so the active names never go missing), then
+    /// each new file is renamed over the active one. Any failure undoes what was done.
+    fn swap(&self, key_tmp: NamedTempFile, pub_tmp: NamedTempFile) -> Result<String> {
         let suffix = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-        for path in [self.key_path(), self.pub_path()] {
-            if path.exists() {
-                let old = PathBuf::from(format!("{}.{suffix}", path.display()));
-                if old.exists() {
-                    bail!("{}: already exists; wait a second and retry", old.display());
-                }
-                fs::rename(&path, &old)
-                    .with_context(|| format!("{}: cannot move aside", path.display()))?;
+        let aside = |p: &Path| PathBuf::from(format!("{}.{suffix}", p.display()));
+        let (key_path, pub_path) = (self.key_path(), self.pub_path());
+        let mut kept: Vec<PathBuf> = Vec::new();
+        let undo = |kept: &[PathBuf]| {
+            for p in kept {
+                let _ = fs::remove_file(p);
             }
+        };
+        for path in [&key_path, &pub_path] {
+            if !path.exists() {
+                continue;
+            }
+            let old = aside(path);
+            if let Err(e) = keep_copy(path, &old) {
+                undo(&kept);
+                return Err(e);
+            }
+            kept.push(old);
+        }
+        let pub_had = pub_path.exists();
+        if let Err(e) = pub_tmp.persist(&pub_path) {
+            undo(&kept);
+            return Err(e.error).with_context(|| format!("{}: cannot write", pub_path.display()));
+        }
+        if let Err(e) = key_tmp.persist(&key_path) {
+            // Put the old public key back (its kept name moves back), then drop the other copy.
+            let restored = if pub_had {
+                fs::rename(aside(&pub_path), &pub_path)
+            } else {
+                fs::remove_file(&pub_path)
+            };
+            if restored.is_ok() {
+                undo(&kept);
+            }
+            return Err(e.error).with_context(|| format!("{}: cannot write", key_path.display()));
         }
         Ok(suffix)
     }
@@ -134,12 +188,13 @@ impl KeyDir {
     /// The private key, decrypted with the password from `COSIGN_PASSWORD` or a prompt.
     pub fn secret(&self) -> Result<SecretKey> {
         let path = self.key_path();
-        let text = fs::read_to_string(&path).with_context(|| {
-            format!(
+        if !path.exists() {
+            bail!(
                 "{}: no private key; run `cargo xtask policy-keys` first",
                 path.display()
-            )
-        })?;
+            );
+        }
+        let text = read_key_text(&path)?;
         let password = password(&format!("password for {}", path.display()), false)?;
         open_named(&text, &password, &path)
     }
@@ -166,9 +221,31 @@ impl KeyDir {
 }
 
 pub fn read_public(path: &Path) -> Result<PublicKey> {
-    let text =
-        fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = read_key_text(path)?;
     keys::parse_public(&text, &path.display().to_string())
+}
+
+/// A key file's text, refusing anything over [`keys::MAX_KEY_FILE`] before reading it whole.
+fn read_key_text(path: &Path) -> Result<String> {
+    let bytes = fsutil::read_limited(path, keys::MAX_KEY_FILE)?;
+    String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("{}: not a text (PEM) file", path.display()))
+}
+
+/// Gives `path` a second name `old` without touching `path`: a hard link, or a copy where the
+/// file system has none. Never replaces an existing `old`.
+fn keep_copy(path: &Path, old: &Path) -> Result<()> {
+    if old.exists() {
+        bail!("{}: already exists; wait a second and retry", old.display());
+    }
+    if fs::hard_link(path, old).is_ok() {
+        return Ok(());
+    }
+    let bytes = fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mode = fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0o600);
+    fsutil::write_new(old, &bytes, mode)
 }
 
 fn open_named(text: &str, password: &[u8], file: &Path) -> Result<SecretKey> {

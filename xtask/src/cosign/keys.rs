@@ -22,6 +22,15 @@ pub const LABEL_V1: &str = "ENCRYPTED COSIGN PRIVATE KEY";
 const SCRYPT_LOG_N: u8 = 16;
 const SCRYPT_R: u32 = 8;
 const SCRYPT_P: u32 = 1;
+/// The scrypt N values cosign has written: 2^16 (2.x) and 2^15 (1.x). Anything else is refused
+/// by name: a key file is outside input, and N, r, p size scrypt's memory (r = 2^20 asked for
+/// 8 TiB and aborted the process).
+const ACCEPTED_N: [u64; 2] = [1 << 15, 1 << 16];
+/// A key file (PEM) over this is refused before it is read whole; cosign's are about 650 bytes.
+pub const MAX_KEY_FILE: u64 = 64 << 10;
+/// Decoded-field bounds: cosign's salt is 32 bytes; a sealed P-256 PKCS#8 key about 150.
+const MAX_SALT: usize = 64;
+const MAX_CIPHERTEXT: usize = 4096;
 
 #[derive(Serialize, Deserialize)]
 struct Sealed {
@@ -97,6 +106,9 @@ pub fn seal(key: &SecretKey, password: &[u8]) -> Result<String> {
 /// Opens a cosign private key (either label) with `password`.
 pub fn open(pem_text: &str, password: &[u8]) -> std::result::Result<SecretKey, OpenError> {
     let invalid = |m: &str| OpenError::Invalid(m.to_string());
+    if pem_text.len() as u64 > MAX_KEY_FILE {
+        return Err(invalid("over the 64 KiB a key file may be"));
+    }
     let (label, body) = unpem(pem_text).ok_or_else(|| invalid("not a PEM file"))?;
     if label != LABEL_V2 && label != LABEL_V1 {
         return Err(OpenError::Invalid(format!(
@@ -105,34 +117,44 @@ pub fn open(pem_text: &str, password: &[u8]) -> std::result::Result<SecretKey, O
     }
     let sealed: Sealed = serde_json::from_slice(&body)
         .map_err(|e| OpenError::Invalid(format!("sealed key is not cosign's JSON: {e}")))?;
-    if sealed.kdf.name != "scrypt" || sealed.cipher.name != "nacl/secretbox" {
-        return Err(invalid(
-            "unsupported kdf or cipher (want scrypt, nacl/secretbox)",
-        ));
+    if sealed.kdf.name != "scrypt" {
+        return Err(OpenError::Invalid(format!(
+            "kdf {:?} is refused (cosign writes \"scrypt\")",
+            sealed.kdf.name
+        )));
     }
-    let n = sealed.kdf.params.n;
-    if !n.is_power_of_two() || !(2..=1 << 20).contains(&n) {
-        return Err(invalid("scrypt N is not a power of two up to 2^20"));
+    if sealed.cipher.name != "nacl/secretbox" {
+        return Err(OpenError::Invalid(format!(
+            "cipher {:?} is refused (cosign writes \"nacl/secretbox\")",
+            sealed.cipher.name
+        )));
     }
-    let salt = B64
-        .decode(&sealed.kdf.salt)
-        .map_err(|_| invalid("bad salt"))?;
-    let nonce: [u8; 24] = B64
-        .decode(&sealed.cipher.nonce)
-        .ok()
-        .and_then(|n| n.try_into().ok())
-        .ok_or_else(|| invalid("bad nonce"))?;
-    let ciphertext = B64
-        .decode(&sealed.ciphertext)
-        .map_err(|_| invalid("bad ciphertext"))?;
-    let box_key = derive(
-        password,
-        &salt,
-        n.trailing_zeros() as u8,
-        sealed.kdf.params.r,
-        sealed.kdf.params.p,
-    )
-    .map_err(|e| OpenError::Invalid(e.to_string()))?;
+    let KdfParams { n, r, p } = sealed.kdf.params;
+    if !ACCEPTED_N.contains(&n) {
+        return Err(OpenError::Invalid(format!(
+            "scrypt N = {n} is refused (cosign writes 32768 or 65536)"
+        )));
+    }
+    if r != SCRYPT_R {
+        return Err(OpenError::Invalid(format!(
+            "scrypt r = {r} is refused (cosign writes r = 8)"
+        )));
+    }
+    if p != SCRYPT_P {
+        return Err(OpenError::Invalid(format!(
+            "scrypt p = {p} is refused (cosign writes p = 1)"
+        )));
+    }
+    let salt = decode_bounded(&sealed.kdf.salt, MAX_SALT, "salt")?;
+    if salt.is_empty() {
+        return Err(invalid("empty salt"));
+    }
+    let nonce: [u8; 24] = decode_bounded(&sealed.cipher.nonce, 24, "nonce")?
+        .try_into()
+        .map_err(|_| invalid("nonce is not 24 bytes"))?;
+    let ciphertext = decode_bounded(&sealed.ciphertext, MAX_CIPHERTEXT, "ciphertext")?;
+    let box_key = derive(password, &salt, n.trailing_zeros() as u8, r, p)
+        .map_err(|e| OpenError::Invalid(e.to_string()))?;
     let der = Zeroizing::new(
         XSalsa20Poly1305::new((&*box_key).into())
             .decrypt((&nonce).into(), ciphertext.as_slice())
@@ -141,6 +163,15 @@ pub fn open(pem_text: &str, password: &[u8]) -> std::result::Result<SecretKey, O
     SecretKey::from_pkcs8_der(&der)
         .or_else(|_| SecretKey::from_sec1_der(&der))
         .map_err(|_| invalid("the decrypted key is not an ECDSA P-256 key"))
+}
+
+/// Base64 of at most `max` decoded bytes, checked on the text's length before decoding.
+fn decode_bounded(text: &str, max: usize, what: &str) -> std::result::Result<Vec<u8>, OpenError> {
+    if text.len() > max.div_ceil(3) * 4 {
+        return Err(OpenError::Invalid(format!("{what} is over {max} bytes")));
+    }
+    B64.decode(text)
+        .map_err(|_| OpenError::Invalid(format!("{what} is not base64")))
 }
 
 fn derive(password: &[u8], salt: &[u8], log_n: u8, r: u32, p: u32) -> Result<Zeroizing<[u8; 32]>> {
@@ -158,6 +189,9 @@ pub fn public_pem(key: &PublicKey) -> Result<String> {
 
 /// Reads a `PUBLIC KEY` PEM. A private key is refused by name, so it is never shipped as public.
 pub fn parse_public(pem_text: &str, file: &str) -> Result<PublicKey> {
+    if pem_text.len() as u64 > MAX_KEY_FILE {
+        bail!("{file}: over the 64 KiB a key file may be");
+    }
     let Some((label, _)) = unpem(pem_text) else {
         bail!("{file}: not a PEM public key");
     };
@@ -251,5 +285,77 @@ mod tests {
         assert!(err.contains("this is a private key"), "{err}");
         assert!(parse_public(VECTOR_PUB, "p").is_ok());
         assert!(parse_public("hello", "x").is_err());
+    }
+
+    /// The vector's JSON with `edit` applied, PEM-armoured again.
+    fn edited(edit: impl Fn(&mut serde_json::Value)) -> String {
+        let (label, body) = unpem(VECTOR_KEY).unwrap();
+        let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        edit(&mut json);
+        pem(&label, &serde_json::to_vec(&json).unwrap())
+    }
+
+    #[test]
+    fn hostile_parameters_are_refused_by_name_before_any_work() {
+        let started = std::time::Instant::now();
+        let big = B64.encode(vec![0u8; 5000]);
+        let cases: Vec<(String, &str)> = vec![
+            (
+                edited(|j| j["kdf"]["params"]["r"] = 1_048_576.into()),
+                "scrypt r = 1048576 is refused",
+            ),
+            (
+                edited(|j| j["kdf"]["params"]["N"] = (1u64 << 20).into()),
+                "scrypt N = 1048576 is refused",
+            ),
+            (
+                edited(|j| j["kdf"]["params"]["N"] = u64::MAX.into()),
+                "is refused",
+            ),
+            (
+                edited(|j| j["kdf"]["params"]["p"] = 16.into()),
+                "scrypt p = 16 is refused",
+            ),
+            (
+                edited(|j| j["kdf"]["name"] = "argon2id".into()),
+                "kdf \"argon2id\" is refused",
+            ),
+            (
+                edited(|j| j["cipher"]["name"] = "aes-gcm".into()),
+                "cipher \"aes-gcm\" is refused",
+            ),
+            (
+                edited(|j| j["kdf"]["salt"] = big.clone().into()),
+                "salt is over 64 bytes",
+            ),
+            (edited(|j| j["kdf"]["salt"] = "".into()), "empty salt"),
+            (
+                edited(|j| j["cipher"]["nonce"] = big.clone().into()),
+                "nonce is over 24 bytes",
+            ),
+            (
+                edited(|j| j["cipher"]["nonce"] = "AAAA".into()),
+                "nonce is not 24 bytes",
+            ),
+            (
+                edited(|j| j["ciphertext"] = big.clone().into()),
+                "ciphertext is over 4096 bytes",
+            ),
+            (
+                edited(|j| j["kdf"]["params"]["r"] = (-1).into()),
+                "not cosign's JSON",
+            ),
+            ("x".repeat(70_000), "over the 64 KiB"),
+        ];
+        for (text, want) in cases {
+            match open(&text, b"") {
+                Err(OpenError::Invalid(why)) => assert!(why.contains(want), "{want}: {why}"),
+                other => panic!("{want}: {:?}", other.map(|_| ())),
+            }
+        }
+        // cosign 1.x's N = 32768 is accepted (it then fails only on the password here).
+        let v1 = edited(|j| j["kdf"]["params"]["N"] = 32768.into());
+        assert!(matches!(open(&v1, b""), Err(OpenError::WrongPassword)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

@@ -57,7 +57,18 @@ pub struct Signed {
     pub signatures: usize,
 }
 
+/// How often a signature is added again when a concurrent push overwrote it.
+const SIGN_ATTEMPTS: u32 = 5;
+
 /// Signs `digest` and stores the signature beside it, appending to an existing `.sig` manifest.
+///
+/// The `.sig` manifest is read, extended and written back, and a registry offers no
+/// compare-and-swap: two pushes signing the same digest at once could each write a manifest
+/// without the other's signature. So the payload blob goes up first (keeping the
+/// read-to-write window to one config upload and one manifest PUT), and after writing, once a
+/// settle time of twice that window has passed (a concurrent writer's window is about as
+/// long), the manifest is read again; a signature that went missing is merged in again, up to
+/// [`SIGN_ATTEMPTS`] times. Merges only ever add layers, so the runs converge on the union.
 pub fn sign(
     store: &mut dyn Store,
     docker_reference: &str,
@@ -72,19 +83,63 @@ pub fn sign(
         .insert(SIGNATURE_ANNOTATION.into(), signature);
 
     let tag = oci::signature_tag(digest);
-    let mut layers = match store.get_manifest(&tag)? {
+    oci::ensure_blob(store, &body, &|_| {})?;
+    // The window runs from the read (whose snapshot may be old by the time it arrives) to the
+    // end of the write.
+    let mut started = std::time::Instant::now();
+    let (mut current, mut current_digest) = read_layers(store, &tag)?;
+    if current.contains(&layer) {
+        return Ok(Signed {
+            tag,
+            manifest_digest: current_digest,
+            appended: false,
+            signatures: current.len(),
+        });
+    }
+    for attempt in 1..=SIGN_ATTEMPTS {
+        if attempt > 1 {
+            started = std::time::Instant::now();
+            (current, _) = read_layers(store, &tag)?;
+        }
+        if !current.contains(&layer) {
+            current.push(layer.clone());
+            write_layers(store, &tag, &current)?;
+        }
+        let window = started.elapsed();
+        std::thread::sleep((window * 2).clamp(
+            std::time::Duration::from_millis(50),
+            std::time::Duration::from_secs(5),
+        ));
+        (current, current_digest) = read_layers(store, &tag)?;
+        if current.contains(&layer) {
+            return Ok(Signed {
+                tag,
+                manifest_digest: current_digest,
+                appended: true,
+                signatures: current.len(),
+            });
+        }
+        eprintln!(
+            "{tag}: a concurrent push replaced the signature manifest; adding the signature again ({}/{SIGN_ATTEMPTS})",
+            attempt + 1
+        );
+    }
+    bail!("{tag}: the signature manifest keeps being replaced by concurrent pushes; run again")
+}
+
+/// The layers of the `.sig` manifest under `tag` (none when there is none) and its digest.
+fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, String)> {
+    match store.get_manifest(tag)? {
         Some((bytes, _)) => {
             let m: Manifest = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{tag}: existing signature manifest is not valid"))?;
-            m.layers
+            Ok((m.layers, oci::sha256_digest(&bytes)))
         }
-        None => Vec::new(),
-    };
-    let appended = !layers.contains(&layer);
-    if appended {
-        oci::ensure_blob(store, &body, &|_| {})?;
-        layers.push(layer);
+        None => Ok((Vec::new(), String::new())),
     }
+}
+
+fn write_layers(store: &mut dyn Store, tag: &str, layers: &[Descriptor]) -> Result<()> {
     // An image config listing the layers, as cosign (go-containerregistry) writes it.
     let diff_ids: Vec<&str> = layers.iter().map(|l| l.digest.as_str()).collect();
     let config = serde_json::to_vec(&json!({
@@ -96,15 +151,9 @@ pub fn sign(
         "rootfs": {"type": "layers", "diff_ids": diff_ids},
     }))?;
     oci::ensure_blob(store, &config, &|_| {})?;
-    let manifest = Manifest::new(Descriptor::of(CONFIG_V1, &config), layers);
+    let manifest = Manifest::new(Descriptor::of(CONFIG_V1, &config), layers.to_vec());
     let bytes = serde_json::to_vec(&manifest)?;
-    store.put_manifest(&tag, MANIFEST_V1, &bytes)?;
-    Ok(Signed {
-        tag,
-        manifest_digest: oci::sha256_digest(&bytes),
-        appended,
-        signatures: manifest.layers.len(),
-    })
+    store.put_manifest(tag, MANIFEST_V1, &bytes)
 }
 
 #[derive(Debug)]

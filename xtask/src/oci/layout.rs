@@ -44,6 +44,17 @@ impl Layout {
         }
     }
 
+    /// An exclusive advisory lock on the layout directory (flock), released when dropped.
+    fn lock(&self) -> Result<fs::File> {
+        fs::create_dir_all(&self.root)
+            .with_context(|| format!("{}: cannot create", self.root.display()))?;
+        let dir = fs::File::open(&self.root)
+            .with_context(|| format!("{}: cannot open", self.root.display()))?;
+        dir.lock()
+            .with_context(|| format!("{}: cannot lock", self.root.display()))?;
+        Ok(dir)
+    }
+
     fn index(&self) -> Result<Index> {
         let path = self.root.join("index.json");
         match fs::read(&path) {
@@ -92,6 +103,9 @@ impl Store for Layout {
             let digest = desc.digest.clone();
             self.put_blob(&digest, bytes, &|_| {})?;
         }
+        // index.json is read, changed and replaced: concurrent pushes to the same layout take
+        // turns, so neither loses the other's tags.
+        let _lock = self.lock()?;
         let mut index = self.index()?;
         if !reference.starts_with("sha256:") {
             // A tag names one manifest: drop whatever it named before.

@@ -23,11 +23,12 @@ pub struct RegistryRef {
 
 impl Target {
     pub fn parse(s: &str) -> Result<Target> {
+        refuse_control(s)?;
         if let Some(rest) = s.strip_prefix("oci:") {
             // skopeo: `oci:path[:reference]`; the path cannot contain `:`. A digest is
             // written `oci:path@sha256:…`, as this tool prints it.
             if let Some((path, digest)) = rest.split_once('@') {
-                if !is_digest(digest) || path.is_empty() {
+                if !is_digest(digest) || path.is_empty() || path.contains(':') {
                     bail!("{s}: want oci:PATH@sha256:<64 hex digits>");
                 }
                 return Ok(Target::Layout {
@@ -91,6 +92,7 @@ impl Target {
 
 impl RegistryRef {
     pub fn parse(s: &str) -> Result<RegistryRef> {
+        refuse_control(s)?;
         let (rest, digest) = match s.split_once('@') {
             Some((r, d)) => {
                 if !is_digest(d) {
@@ -115,6 +117,9 @@ impl RegistryRef {
             Some(_) => ("docker.io".to_string(), name.to_string()),
             None => ("docker.io".to_string(), format!("library/{name}")),
         };
+        if !is_host(&registry) {
+            bail!("{s}: {registry:?} is not a valid registry host (want host[:port])");
+        }
         if repository.is_empty() || !repository.split('/').all(is_path_component) || name.is_empty()
         {
             bail!("{s}: not a valid reference: want host[:port]/repository[:tag], lowercase repository");
@@ -176,6 +181,24 @@ pub fn is_digest(d: &str) -> bool {
             && h.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     })
+}
+
+/// A reference is echoed in messages and becomes part of URLs and paths: no control characters
+/// (a newline would forge a line of output; an escape sequence would reach the terminal).
+fn refuse_control(s: &str) -> Result<()> {
+    if s.chars().any(char::is_control) {
+        bail!("{s:?}: a reference cannot contain control characters");
+    }
+    Ok(())
+}
+
+/// `host`, `host:port`, `[v6]:port`: what can stand before the first `/` of a URL path.
+fn is_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+        })
 }
 
 fn check_tag(whole: &str, tag: &str) -> Result<()> {

@@ -571,10 +571,32 @@ fn credentials(host: &str) -> Result<Option<(String, Zeroizing<String>)>> {
         },
     };
     let path = dir.join("config.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(bytes) = crate::fsutil::read_limited(&path, MAX_DOCKER_CONFIG) else {
         return Ok(None);
     };
-    let config: serde_json::Value = serde_json::from_str(&text)
+    let text = String::from_utf8_lossy(&bytes);
+    match config_credentials(&text, &path, host)? {
+        FromConfig::Found(u, p) => Ok(Some((u, p))),
+        FromConfig::Helper(h) => credential_helper(&h, host),
+        FromConfig::Nothing => Ok(None),
+    }
+}
+
+/// A Docker config file over this is not read (they are a few KiB).
+const MAX_DOCKER_CONFIG: u64 = 1 << 20;
+
+/// What a Docker config file says about a host.
+#[derive(Debug)]
+enum FromConfig {
+    Found(String, Zeroizing<String>),
+    /// Ask `docker-credential-<name>`.
+    Helper(String),
+    Nothing,
+}
+
+/// Parses a Docker config file's text (`path` names it in errors) for `host`'s credentials.
+fn config_credentials(text: &str, path: &std::path::Path, host: &str) -> Result<FromConfig> {
+    let config: serde_json::Value = serde_json::from_str(text)
         .with_context(|| format!("{}: not valid JSON", path.display()))?;
     let names = host_aliases(host);
     if let Some(auths) = config["auths"].as_object() {
@@ -584,31 +606,37 @@ fn credentials(host: &str) -> Result<Option<(String, Zeroizing<String>)>> {
             }
             if let Some(auth) = entry["auth"].as_str().filter(|a| !a.is_empty()) {
                 let decoded = Zeroizing::new(B64.decode(auth).with_context(|| {
-                    format!("{}: auths entry for {key} is not base64", path.display())
+                    format!("{}: auths entry for {key:?} is not base64", path.display())
                 })?);
                 let text = String::from_utf8_lossy(&decoded);
                 if let Some((u, p)) = text.split_once(':') {
-                    return Ok(Some((u.to_string(), Zeroizing::new(p.to_string()))));
+                    return Ok(FromConfig::Found(
+                        u.to_string(),
+                        Zeroizing::new(p.to_string()),
+                    ));
                 }
             }
             if let (Some(u), Some(p)) = (entry["username"].as_str(), entry["password"].as_str()) {
-                return Ok(Some((u.to_string(), Zeroizing::new(p.to_string()))));
+                return Ok(FromConfig::Found(
+                    u.to_string(),
+                    Zeroizing::new(p.to_string()),
+                ));
             }
         }
     }
     let helper = config["credHelpers"][host]
         .as_str()
         .or(config["credsStore"].as_str());
-    match helper {
-        Some(h) => credential_helper(h, host),
-        None => Ok(None),
-    }
+    Ok(match helper {
+        Some(h) => FromConfig::Helper(h.to_string()),
+        None => FromConfig::Nothing,
+    })
 }
 
 /// `docker-credential-<helper> get`, the host on stdin, as docker does. The secret comes back on
 /// the helper's stdout, never through an argument list.
 fn credential_helper(helper: &str, host: &str) -> Result<Option<(String, Zeroizing<String>)>> {
-    let program = format!("docker-credential-{helper}");
+    let program = helper_program(helper)?;
     let Ok(mut child) = Command::new(&program)
         .arg("get")
         .stdin(Stdio::piped())
@@ -634,6 +662,21 @@ fn credential_helper(helper: &str, host: &str) -> Result<Option<(String, Zeroizi
         (Some(u), Some(s)) => Ok(Some((u.to_string(), Zeroizing::new(s.to_string())))),
         _ => Ok(None),
     }
+}
+
+/// `docker-credential-<helper>`, refusing a name that is not a plain program name (a config
+/// file is outside input: `../x` would run a program by a relative path).
+fn helper_program(helper: &str) -> Result<String> {
+    let plain = !helper.is_empty()
+        && helper.len() <= 64
+        && helper
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && !helper.starts_with('.');
+    if !plain {
+        bail!("credential helper {helper:?} in the Docker config is not a plain program name");
+    }
+    Ok(format!("docker-credential-{helper}"))
 }
 
 fn normalize_host(key: &str) -> String {
@@ -684,5 +727,38 @@ mod tests {
         );
         assert!(credentials("other.example").unwrap().is_none());
         std::env::remove_var("DOCKER_CONFIG");
+    }
+
+    #[test]
+    fn docker_config_files_parse_or_fail_in_one_line() {
+        use crate::proptests::{check, json_with, one_line, CASES};
+        use proptest::prelude::*;
+        let input = || {
+            let json = json_with(&[
+                "auths",
+                "auth",
+                "username",
+                "password",
+                "credHelpers",
+                "credsStore",
+                "reg.example:5000",
+                "https://reg.example:5000/v2/",
+            ])
+            .prop_map(|v| v.to_string());
+            prop_oneof![any::<String>(), json]
+        };
+        check("Docker config files", CASES, input, |text| {
+            let path = std::path::Path::new("config.json");
+            match config_credentials(&text, path, "reg.example:5000") {
+                Ok(FromConfig::Helper(h)) => {
+                    if let Err(e) = helper_program(&h) {
+                        one_line(&e)?;
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => one_line(&e)?,
+            }
+            Ok(())
+        });
     }
 }

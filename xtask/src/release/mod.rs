@@ -3,4 +3,5 @@
 
 pub mod promote;
 pub mod publish;
+pub mod untar;
 pub mod verify;

@@ -3,12 +3,12 @@
 //! bundle layer and check its digest and size, and only then, if asked, unpack it safely.
 
 use std::fs;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
+use super::untar;
 use crate::cosign::{keydir, signature};
 use crate::oci::{self, Manifest, Store, Target, LAYER_TAR_GZIP};
 
@@ -123,45 +123,34 @@ pub fn extract(gz: &[u8], dir: &Path) -> Result<()> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent)?;
+    // Dropped (and so removed) on every error path below.
     let tmp = tempfile::Builder::new()
         .prefix(".xtask-extract-")
         .tempdir_in(&parent)?;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(gz));
-    let mut total = 0u64;
-    for (n, entry) in archive.entries()?.enumerate() {
-        if n >= MAX_ENTRIES {
-            bail!("more than {MAX_ENTRIES} entries");
-        }
-        let mut entry = entry.context("corrupt tar")?;
-        let raw = String::from_utf8(entry.path_bytes().to_vec())
-            .map_err(|_| anyhow!("an entry name is not UTF-8"))?;
-        let rel = safe_path(&raw)?;
-        let kind = entry.header().entry_type();
-        if kind.is_dir() {
-            fs::create_dir_all(tmp.path().join(&rel))?;
-            continue;
-        }
-        if !kind.is_file() {
-            bail!("{raw}: {kind:?} entries are refused (only regular files and directories)");
-        }
-        total = total.saturating_add(entry.header().size()?);
-        if total > MAX_UNPACKED {
-            bail!("unpacked size over the {MAX_UNPACKED}-byte limit");
-        }
+    let limits = untar::Limits {
+        entries: MAX_ENTRIES,
+        total: MAX_UNPACKED,
+        ..untar::LIMITS
+    };
+    untar::for_each(flate2::read::GzDecoder::new(gz), limits, |entry, body| {
+        let raw = &entry.path;
+        let rel = safe_path(raw)?;
         let path = tmp.path().join(&rel);
-        if let Some(p) = path.parent() {
-            fs::create_dir_all(p)?;
+        if entry.kind == untar::Kind::Dir {
+            return fs::create_dir_all(&path).with_context(|| format!("{raw}: cannot create"));
         }
-        let mut body = Vec::new();
-        (&mut entry).take(MAX_UNPACKED).read_to_end(&mut body)?;
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).with_context(|| format!("{raw}: cannot create"))?;
+        }
         // create_new: a second entry with the same name is refused, not silently merged.
         let mut f = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .with_context(|| format!("{raw}: duplicate or unwritable entry"))?;
-        std::io::Write::write_all(&mut f, &body)?;
-    }
+        std::io::copy(body, &mut f).with_context(|| format!("{raw}: cannot unpack"))?;
+        Ok(())
+    })?;
     if dir.exists() {
         fs::remove_dir(dir)?; // empty, checked above
     }
