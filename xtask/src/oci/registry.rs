@@ -28,6 +28,9 @@ use super::net::{self, Options};
 use super::reference::RegistryRef;
 use super::{Store, ACCEPT};
 
+/// How long the first HTTPS try to a loopback registry may take before plain HTTP is tried.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OciDistributionError>> + 'a>>;
 
 pub struct Registry {
@@ -128,6 +131,11 @@ impl Registry {
         loop {
             tries += 1;
             let mut limit = net::request_deadline(size);
+            if self.may_fall_back {
+                // A loopback server that neither speaks TLS nor answers the handshake would
+                // otherwise hold the first request for the whole read timeout.
+                limit = limit.min(PROBE_TIMEOUT);
+            }
             let mut by_command = false;
             if let Some(left) = self.net.remaining() {
                 if left <= limit {
@@ -152,6 +160,12 @@ impl Registry {
                         connect: false,
                     })
                 }
+                Err(None) if self.may_fall_back => Failure {
+                    retry: None,
+                    status: None,
+                    message: format!("{what}: no TLS handshake within {}s", limit.as_secs()),
+                    connect: true,
+                },
                 Err(None) => Failure {
                     retry: Some(format!("no complete answer within {}s", limit.as_secs())),
                     status: None,
@@ -337,7 +351,9 @@ fn classify(e: &OciDistributionError) -> Failure {
                 return status(code.as_u16(), "");
             }
             let chain = error_chain(r);
-            let retry = if r.is_builder() || r.is_redirect() || chain.contains("certificate") {
+            // A TLS server whose certificate we refuse: no retry, and no plain-HTTP fallback.
+            let untrusted = chain.contains("certificate");
+            let retry = if r.is_builder() || r.is_redirect() || untrusted {
                 None
             } else if r.is_timeout() {
                 Some("a timeout".to_string())
@@ -348,7 +364,7 @@ fn classify(e: &OciDistributionError) -> Failure {
                 retry,
                 status: None,
                 message: chain,
-                connect: r.is_connect(),
+                connect: r.is_connect() && !untrusted,
             }
         }
         OciDistributionError::IoError(io) => Failure {
