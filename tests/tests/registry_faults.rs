@@ -172,9 +172,16 @@ fn network_text_is_inert_and_hostile_answers_do_not_panic() {
     with_keys(d.path());
     for raw in [true, false] {
         let front = Front::start(&reg.addr, modes::escape_errors(raw));
+        // A push starts with HEADs (no body); a verify's GET gets the hostile body.
         let r = bundle(d.path(), &format!("{}/p/c:dev", front.addr), &[]);
         clean_failure(&r);
+        let r = run(
+            d.path(),
+            &["policy-verify", &format!("{}/p/c:dev", front.addr), "--plain-http"],
+        );
+        clean_failure(&r);
         assert!(r.error_line().contains("denied"), "{r}");
+        assert!(r.error_line().contains("\\u{1b}"), "shown escaped: {r}");
     }
     for location in ["http:///x", "ftp://127.0.0.1/x", "//", "http://[::1"] {
         let front = Front::start(&reg.addr, modes::redirect_to(location));
