@@ -355,6 +355,47 @@ fn promote_across_repositories_registries_and_layouts() {
         .collect();
     assert_eq!(format!("sha256:{h}"), digest);
 
+    // openssl, independently: the promoted signature verifies over the promoted payload.
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
+    let out = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/prod/constitution:{sig_tag}", b.addr),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let sig: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let layer = &sig["layers"][0];
+    let payload_digest = layer["digest"].as_str().unwrap();
+    let payload = b
+        .storage()
+        .join("data/docker/registry/v2/blobs/sha256")
+        .join(&payload_digest[7..9])
+        .join(&payload_digest[7..])
+        .join("data");
+    let der = e2e::b64::decode(
+        layer["annotations"]["dev.cosignproject.cosign/signature"]
+            .as_str()
+            .unwrap(),
+    );
+    let sig_file = d.path().join("promoted.sig");
+    std::fs::write(&sig_file, der).unwrap();
+    let out = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(d.path().join(".policy-keys/cosign.pub"))
+        .arg("-signature")
+        .arg(&sig_file)
+        .arg(&payload)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Verified OK"),
+        "openssl: {out:?}"
+    );
+
     // Unsigned or wrongly signed sources are refused, and nothing is tagged.
     let r = run(
         d.path(),
