@@ -715,6 +715,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn failures_sort_into_retry_or_not() {
+        let server = |code: u16, body: &str| {
+            classify(&OciDistributionError::ServerError {
+                code,
+                url: "http://h/v2/x/blobs/uploads/u?_state=secret".into(),
+                message: body.into(),
+            })
+        };
+        for code in [408, 429, 500, 502, 503, 504] {
+            assert_eq!(server(code, "").retry, Some(format!("HTTP {code}")));
+        }
+        for code in [400, 403, 404, 405, 501] {
+            assert!(server(code, "").retry.is_none(), "{code}");
+        }
+        let f = server(
+            503,
+            r#"{"errors":[{"code":"UNAVAILABLE","message":"\u001b[2Jbusy"}]}"#,
+        );
+        assert_eq!(f.message, "HTTP 503 UNAVAILABLE: \\u{1b}[2Jbusy");
+        assert!(!f.message.contains("_state"));
+        let envelope: oci_client::errors::OciEnvelope = serde_json::from_str(
+            r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#,
+        )
+        .unwrap();
+        let f = classify(&OciDistributionError::RegistryError {
+            envelope,
+            url: String::new(),
+        });
+        assert_eq!(
+            (f.status, f.retry.as_deref()),
+            (Some(429), Some("HTTP 429"))
+        );
+        let envelope: oci_client::errors::OciEnvelope =
+            serde_json::from_str(r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no"}]}"#)
+                .unwrap();
+        let f = classify(&OciDistributionError::RegistryError {
+            envelope,
+            url: String::new(),
+        });
+        assert!(not_found(&f) && f.retry.is_none());
+    }
+
+    #[test]
     fn docker_config_keys_normalize() {
         assert_eq!(
             normalize_host("https://index.docker.io/v1/"),
