@@ -327,6 +327,20 @@ fn promote_across_repositories_registries_and_layouts() {
     assert_eq!(p["digest"], digest.as_str());
     assert_eq!(p["signatures"], 1);
     run(d.path(), &["policy-verify", &dst]).ok();
+
+    // DST's own signatures (another key signed the same digest there) survive a re-promote.
+    let other = tempfile::tempdir().unwrap();
+    e2e::copy_dir(&d.path().join("policy"), &other.path().join("policy"));
+    let j2 = json(&with_pw(
+        other.path(),
+        &["policy-bundle", "--to", &dst, "--json"],
+    ));
+    assert_eq!(j2["digest"], digest.as_str());
+    let p = json(&run(d.path(), &["policy-promote", &pinned, &dst, "--json"]));
+    assert_eq!(p["signatures"], 1, "one valid with this key");
+    run(other.path(), &["policy-verify", &dst]).ok();
+    run(d.path(), &["policy-verify", &dst]).ok();
+
     let layout = d.path().join("mirror");
     let oci_ref = format!("oci:{}:1.4.0", layout.display());
     run(d.path(), &["policy-promote", &dst, &oci_ref]).ok();

@@ -128,7 +128,7 @@ pub fn sign(
 }
 
 /// The layers of the `.sig` manifest under `tag` (none when there is none) and its digest.
-fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, String)> {
+pub fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, String)> {
     match store.get_manifest(tag)? {
         Some((bytes, _)) => {
             let m: Manifest = serde_json::from_slice(&bytes)
@@ -139,7 +139,7 @@ fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, Str
     }
 }
 
-fn write_layers(store: &mut dyn Store, tag: &str, layers: &[Descriptor]) -> Result<()> {
+pub fn write_layers(store: &mut dyn Store, tag: &str, layers: &[Descriptor]) -> Result<()> {
     // An image config listing the layers, as cosign (go-containerregistry) writes it.
     let diff_ids: Vec<&str> = layers.iter().map(|l| l.digest.as_str()).collect();
     let config = serde_json::to_vec(&json!({

@@ -55,9 +55,22 @@ pub fn policy_promote(o: &Options) -> Result<()> {
         bail!("{shown}: the copied manifest is {copied}, not {digest}");
     }
     let sig_tag = oci::signature_tag(&digest);
+    // Signatures DST already holds for this digest (another key's) are kept: the copied
+    // manifest is merged with them; with none, the source's is copied byte for byte.
+    let (existing, _) = signature::read_layers(to.as_mut(), &sig_tag)?;
     // The .sig manifest is not signed itself: its blobs are signature payloads, kept small.
     oci::copy(from.as_mut(), &sig_tag, to.as_mut(), &sig_tag, 1 << 20)
         .with_context(|| format!("copy the signatures ({sig_tag})"))?;
+    if !existing.is_empty() {
+        let (copied, _) = signature::read_layers(to.as_mut(), &sig_tag)?;
+        let mut union = existing;
+        for l in copied {
+            if !union.contains(&l) {
+                union.push(l);
+            }
+        }
+        signature::write_layers(to.as_mut(), &sig_tag, &union)?;
+    }
     let (bytes, media_type) = from
         .get_manifest(&digest)?
         .with_context(|| format!("{shown}: vanished during the copy"))?;
