@@ -177,7 +177,11 @@ fn network_text_is_inert_and_hostile_answers_do_not_panic() {
         clean_failure(&r);
         let r = run(
             d.path(),
-            &["policy-verify", &format!("{}/p/c:dev", front.addr), "--plain-http"],
+            &[
+                "policy-verify",
+                &format!("{}/p/c:dev", front.addr),
+                "--plain-http",
+            ],
         );
         clean_failure(&r);
         assert!(r.error_line().contains("denied"), "{r}");
@@ -239,6 +243,28 @@ fn many_layer_signatures_and_bad_digests_cost_nothing() {
     clean_failure(&r);
     assert!(front.count() <= 1002, "{} requests", front.count());
     assert!(r.error_line().contains("1000"), "{r}");
+
+    // An oversized manifest is refused, not read whole.
+    let front = Front::start(&reg.addr, move |req, up| {
+        if req.is("GET", "/manifests/dev") {
+            Reply::Send(
+                Response::new(200, vec![b' '; 8 << 20])
+                    .with_header("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+            )
+        } else {
+            Reply::Send(up.forward(req))
+        }
+    });
+    let r = run(
+        d.path(),
+        &[
+            "policy-verify",
+            &format!("{}/p/c:dev", front.addr),
+            "--plain-http",
+        ],
+    );
+    clean_failure(&r);
+    assert!(r.error_line().contains("limit"), "{r}");
 
     // Digests from the unsigned .sig manifest never reach a URL unless well-formed.
     let front = Front::start(&reg.addr, move |req, up| {

@@ -36,6 +36,8 @@ type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OciDistribu
 pub struct Registry {
     rt: tokio::runtime::Runtime,
     client: Client,
+    /// For manifest reads only: oci-client reads a manifest body whole, without a limit.
+    http: reqwest::Client,
     /// `host[:port]` as the user wrote it, for messages and credential lookup.
     host: String,
     repository: String,
@@ -80,6 +82,7 @@ impl Registry {
         let plain = net.plain_http;
         let mut reg = Registry {
             client: build_client(net, plain)?,
+            http: build_http(net)?,
             rt,
             host: r.registry.clone(),
             repository: r.repository.clone(),
@@ -124,7 +127,7 @@ impl Registry {
         &mut self,
         what: &str,
         size: u64,
-        op: impl for<'a> Fn(&'a Client) -> Fut<'a, T>,
+        op: impl for<'a> Fn(&'a Client, &'a reqwest::Client, &'static str) -> Fut<'a, T>,
     ) -> Result<T, Failure> {
         let started = Instant::now();
         let mut tries = 0;
@@ -143,7 +146,8 @@ impl Registry {
                     by_command = true;
                 }
             }
-            let failure = match net::run(&self.rt, limit, op(&self.client)) {
+            let scheme = if self.plain { "http" } else { "https" };
+            let failure = match net::run(&self.rt, limit, op(&self.client, &self.http, scheme)) {
                 Ok(Ok(v)) => {
                     self.may_fall_back = false;
                     return Ok(v);
@@ -287,6 +291,111 @@ fn build_client(net: &Options, plain: bool) -> Result<Client> {
     };
     // `Client::new` would fall back silently to a default client on a bad CA file.
     Client::try_from(config).map_err(|e| anyhow!("TLS setup: {}", net::sanitize(&e.to_string())))
+}
+
+/// The plain reqwest client for manifest reads: the same TLS, proxy and timeout settings as
+/// oci-client's, and redirects only to `http(s)` URLs with a host (reqwest drops
+/// `Authorization` when a redirect changes host).
+fn build_http(net: &Options) -> Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(net::CONNECT_TIMEOUT)
+        .read_timeout(net::READ_TIMEOUT)
+        .user_agent(concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(net.insecure)
+        .redirect(reqwest::redirect::Policy::custom(|a| {
+            let ok = matches!(a.url().scheme(), "http" | "https") && a.url().host_str().is_some();
+            if a.previous().len() >= 5 {
+                a.error("too many redirects")
+            } else if !ok {
+                a.error("redirect to a URL that is not http(s) with a host")
+            } else {
+                a.follow()
+            }
+        }));
+    if let Some(path) = &net.ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("--ca-file {}: cannot read", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|_| anyhow!("--ca-file {}: not a PEM certificate file", path.display()))?;
+        b = b.tls_certs_merge(certs);
+    }
+    b.build()
+        .map_err(|e| anyhow!("TLS setup: {}", net::sanitize(&e.to_string())))
+}
+
+/// GET a manifest, reading at most `limit` bytes of it; `None` on 404. Authentication is
+/// oci-client's (it fetches the pull token); only the request and the read are ours.
+async fn get_manifest_capped(
+    client: &Client,
+    http: &reqwest::Client,
+    scheme: &str,
+    image: &Reference,
+    auth: &RegistryAuth,
+    accept: &str,
+    limit: u64,
+) -> Result<Option<(Vec<u8>, Option<String>)>, OciDistributionError> {
+    let reference = image
+        .digest()
+        .or(image.tag())
+        .unwrap_or("latest")
+        .to_string();
+    let url = format!(
+        "{scheme}://{}/v2/{}/manifests/{reference}",
+        image.resolve_registry(),
+        image.repository()
+    );
+    let mut req = http.get(&url).header("Accept", accept);
+    match client
+        .auth(image, auth, oci_client::RegistryOperation::Pull)
+        .await?
+    {
+        Some(token) => req = req.bearer_auth(token),
+        None => {
+            if let RegistryAuth::Basic(u, p) = auth {
+                req = req.basic_auth(u, Some(p));
+            }
+        }
+    }
+    let mut resp = req.send().await?;
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    // An error body is only shown, cut to a line: 4 KiB of it is plenty.
+    let cap = if status == 200 { limit } else { 4 << 10 };
+    if let Some(len) = resp.content_length() {
+        if status == 200 && len > cap {
+            return Err(OciDistributionError::GenericError(Some(format!(
+                "manifest {reference} is {len} bytes, over the {cap}-byte limit"
+            ))));
+        }
+    }
+    while let Some(chunk) = resp.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > cap {
+            if status == 200 {
+                return Err(OciDistributionError::GenericError(Some(format!(
+                    "manifest {reference} is over the {cap}-byte limit"
+                ))));
+            }
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    match status {
+        200 => {
+            let media_type = resp
+                .headers()
+                .get("Content-Type")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or(v).trim().to_string());
+            Ok(Some((body, media_type)))
+        }
+        404 => Ok(None),
+        401 => Err(OciDistributionError::UnauthorizedError { url: String::new() }),
+        code => Err(OciDistributionError::ServerError {
+            code,
+            url: String::new(),
+            message: String::from_utf8_lossy(&body).into_owned(),
+        }),
+    }
 }
 
 /// Sorts an oci-client error into retryable or not, in one sanitized line without URLs (upload
@@ -469,7 +578,7 @@ impl Store for Registry {
     fn has_blob(&mut self, digest: &str) -> Result<bool> {
         let image = self.reference(digest);
         let d = digest.to_string();
-        let r = self.call(&format!("HEAD blob {digest}"), 0, |c| {
+        let r = self.call(&format!("HEAD blob {digest}"), 0, |c, _, _| {
             let (image, d) = (image.clone(), d.clone());
             Box::pin(async move { c.blob_exists(&image, &d).await })
         });
@@ -480,10 +589,14 @@ impl Store for Registry {
         let image = self.reference("latest");
         let data = bytes::Bytes::copy_from_slice(bytes);
         let d = digest.to_string();
-        let r = self.call(&format!("PUT blob {digest}"), bytes.len() as u64, |c| {
-            let (image, d, data) = (image.clone(), d.clone(), data.clone());
-            Box::pin(async move { c.push_blob(&image, data, &d).await })
-        });
+        let r = self.call(
+            &format!("PUT blob {digest}"),
+            bytes.len() as u64,
+            |c, _, _| {
+                let (image, d, data) = (image.clone(), d.clone(), data.clone());
+                Box::pin(async move { c.push_blob(&image, data, &d).await })
+            },
+        );
         self.fail(r)?;
         progress(bytes.len() as u64);
         self.uploaded += 1;
@@ -493,7 +606,7 @@ impl Store for Registry {
     fn get_blob(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>> {
         let image = self.reference(digest);
         let d = digest.to_string();
-        let r = self.call(&format!("GET blob {digest}"), limit, |c| {
+        let r = self.call(&format!("GET blob {digest}"), limit, |c, _, _| {
             let (image, d) = (image.clone(), d.clone());
             Box::pin(async move { read_capped(c, &image, &d, limit).await })
         });
@@ -508,7 +621,7 @@ impl Store for Registry {
         let r = self.call(
             &format!("PUT manifest {reference}"),
             bytes.len() as u64,
-            |c| {
+            |c, _, _| {
                 let (image, data, ct) = (image.clone(), data.clone(), content_type.clone());
                 Box::pin(async move { c.push_manifest_raw(&image, data, ct).await })
             },
@@ -517,27 +630,34 @@ impl Store for Registry {
     }
 
     fn get_manifest(&mut self, reference: &str) -> Result<Option<(Vec<u8>, String)>> {
+        const LIMIT: u64 = 4 << 20;
         let image = self.reference(reference);
         let auth = self.auth.clone();
-        let r = self.call(&format!("GET manifest {reference}"), 4 << 20, |c| {
-            let (image, auth) = (image.clone(), auth.clone());
-            Box::pin(async move { c.pull_manifest_raw(&image, &auth, ACCEPT).await })
-        });
+        let accept = ACCEPT.join(", ");
+        let r = self.call(
+            &format!("GET manifest {reference}"),
+            LIMIT,
+            |c, http, scheme| {
+                let (image, auth, accept) = (image.clone(), auth.clone(), accept.clone());
+                Box::pin(async move {
+                    get_manifest_capped(c, http, scheme, &image, &auth, &accept, LIMIT).await
+                })
+            },
+        );
         match r {
-            Ok((bytes, _digest)) => {
-                if bytes.len() > 4 << 20 {
-                    bail!(
-                        "registry {}: manifest {reference} is over the 4 MiB limit",
-                        net::sanitize(&self.host)
-                    );
-                }
-                // oci-client does not hand back the Content-Type; OCI manifests name their own.
-                let media_type = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .ok()
-                    .and_then(|v| v["mediaType"].as_str().map(str::to_string))
+            Ok(Some((bytes, media_type))) => {
+                // A registry may omit the type; OCI manifests name their own.
+                let media_type = media_type
+                    .filter(|t| super::ACCEPT.contains(&t.as_str()))
+                    .or_else(|| {
+                        serde_json::from_slice::<serde_json::Value>(&bytes)
+                            .ok()
+                            .and_then(|v| v["mediaType"].as_str().map(str::to_string))
+                    })
                     .unwrap_or_else(|| super::MANIFEST_V1.to_string());
-                Ok(Some((bytes.to_vec(), media_type)))
+                Ok(Some((bytes, media_type)))
             }
+            Ok(None) => Ok(None),
             Err(f) if not_found(&f) => Ok(None),
             Err(f) => Err(self.error(f)),
         }
@@ -555,7 +675,7 @@ impl Store for Registry {
         let source =
             Reference::with_tag(from.host.clone(), from.repository.clone(), "latest".into());
         let d = digest.to_string();
-        let r = self.call(&format!("mount blob {digest}"), 0, |c| {
+        let r = self.call(&format!("mount blob {digest}"), 0, |c, _, _| {
             let (image, source, d) = (image.clone(), source.clone(), d.clone());
             Box::pin(async move { c.mount_blob(&image, &source, &d).await })
         });
