@@ -6,8 +6,13 @@
 //!
 //! oci-client is async; a current-thread tokio runtime owned here drives it, so the commands
 //! stay synchronous. Where oci-client falls short it is wrapped, not patched: a deadline around
-//! every call (its timeouts are per read only), a size cap on blob streams, and a guard that
-//! turns a panic on a hostile answer (it unwraps a few header values) into an error.
+//! every call (its timeouts are per read only), a size cap on blob streams, a guard that turns
+//! a panic on a hostile answer (it unwraps a few header values) into an error, and one narrow
+//! bypass: manifests are fetched with our own bounded GET (oci-client reads a manifest body
+//! whole, however large), authenticated with oci-client's token.
+//!
+//! Known limits of oci-client we live with: its errors drop the `Retry-After` header (our
+//! backoff starts at 1 s), and it fetches a token from whatever realm the registry names.
 
 use std::io::Write;
 use std::pin::Pin;
