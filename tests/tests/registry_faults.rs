@@ -294,3 +294,44 @@ fn many_layer_signatures_and_bad_digests_cost_nothing() {
         front.log()
     );
 }
+
+#[test]
+fn credentials_go_only_to_a_token_service_over_http_s() {
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+    for realm in ["ftp://127.0.0.1/token", "token-service"] {
+        let front = Front::start(&reg.addr, move |req, up| {
+            if req.path == "/v2/" {
+                Reply::Send(Response::new(401, "").with_header(
+                    "WWW-Authenticate",
+                    &format!("Bearer realm=\"{realm}\",service=\"x\""),
+                ))
+            } else {
+                Reply::Send(up.forward(req))
+            }
+        });
+        let r: Run = xtask(
+            d.path(),
+            &[
+                "policy-bundle",
+                "--to",
+                &format!("{}/p/c:dev", front.addr),
+                "--plain-http",
+            ],
+        )
+        .env("COSIGN_PASSWORD", PW)
+        .env("REGISTRY_USERNAME", "ci-bot")
+        .env("REGISTRY_PASSWORD", "registry-pass-123")
+        .output()
+        .unwrap()
+        .into();
+        clean_failure(&r);
+        assert!(r.error_line().contains("credentials not sent"), "{r}");
+        assert!(
+            front.log().iter().all(|l| !l.authorization),
+            "nothing sent: {:?}",
+            front.log()
+        );
+    }
+}

@@ -11,8 +11,9 @@
 //! bypass: manifests are fetched with our own bounded GET (oci-client reads a manifest body
 //! whole, however large), authenticated with oci-client's token.
 //!
-//! Known limits of oci-client we live with: its errors drop the `Retry-After` header (our
-//! backoff starts at 1 s), and it fetches a token from whatever realm the registry names.
+//! Known limit of oci-client we live with: its errors drop the `Retry-After` header (our
+//! backoff starts at 1 s). It would send credentials to whatever token realm the registry
+//! names, so we check the realm first (`check_realm`).
 
 use std::io::Write;
 use std::pin::Pin;
@@ -52,6 +53,8 @@ pub struct Registry {
     may_fall_back: bool,
     plain: bool,
     uploaded: usize,
+    /// Whether the token realm was checked (once, before credentials are first sent).
+    realm_checked: bool,
 }
 
 /// Why a try failed, and whether another may succeed.
@@ -96,6 +99,7 @@ impl Registry {
             may_fall_back: !plain && r.is_loopback(),
             plain,
             uploaded: 0,
+            realm_checked: false,
         };
         reg.store_auth();
         Ok(reg)
@@ -136,6 +140,9 @@ impl Registry {
     ) -> Result<T, Failure> {
         let started = Instant::now();
         let mut tries = 0;
+        if !self.realm_checked && matches!(self.auth, RegistryAuth::Basic(..)) {
+            self.check_realm()?;
+        }
         loop {
             tries += 1;
             let mut limit = net::request_deadline(size);
@@ -226,6 +233,65 @@ impl Registry {
             );
             std::thread::sleep(wait);
         }
+    }
+
+    /// Credentials go to the registry's token service (the Bearer challenge's `realm`). On
+    /// another host that must be HTTPS, unless the registry itself is plain HTTP on loopback;
+    /// otherwise nothing is sent. Network trouble here is left to the operation to report.
+    fn check_realm(&mut self) -> Result<(), Failure> {
+        let scheme = if self.plain { "http" } else { "https" };
+        let url = format!("{scheme}://{}/v2/", self.host);
+        let http = self.http.clone();
+        let fetched = net::run(&self.rt, net::REQUEST_DEADLINE, async move {
+            let resp = http.get(&url).send().await.ok()?;
+            if resp.status().as_u16() != 401 {
+                return None;
+            }
+            resp.headers()
+                .get("WWW-Authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        });
+        let Ok(Some(challenge)) = fetched else {
+            // Not reached (the operation will say why), or no challenge: check again later.
+            return Ok(());
+        };
+        self.realm_checked = true;
+        let Some(realm) = bearer_realm(&challenge) else {
+            return Ok(());
+        };
+        let bad = |why: &str| Failure {
+            retry: None,
+            status: None,
+            message: format!(
+                "its token service {} {why}: credentials not sent",
+                net::sanitize(&realm)
+            ),
+            connect: false,
+        };
+        let Ok(url) = reqwest::Url::parse(&realm) else {
+            return Err(bad("is not a URL"));
+        };
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(bad("has no host")),
+        };
+        let same_host = host == self.host;
+        let loopback_plain = self.plain && self.on_loopback();
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if same_host || loopback_plain => Ok(()),
+            "http" => Err(bad("is plain HTTP on another host (HTTPS required)")),
+            _ => Err(bad("is not HTTP(S)")),
+        }
+    }
+
+    /// Whether the registry is on loopback (where plain HTTP is tolerated).
+    fn on_loopback(&self) -> bool {
+        super::reference::RegistryRef::parse(&format!("{}/x", self.host))
+            .map(|r| r.is_loopback())
+            .unwrap_or(false)
     }
 
     /// A failure as the user sees it: the registry, what was being done, why, and the fix.
@@ -494,6 +560,20 @@ fn classify(e: &OciDistributionError) -> Failure {
             connect: false,
         },
     }
+}
+
+/// The `realm` of a `Bearer` challenge.
+fn bearer_realm(challenge: &str) -> Option<String> {
+    let (scheme, params) = challenge.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    params.split(',').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("realm")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
 }
 
 /// A registry's JSON error body as `CODE: message`, or the body itself.
@@ -880,6 +960,17 @@ mod tests {
             url: String::new(),
         });
         assert!(not_found(&f) && f.retry.is_none());
+    }
+
+    #[test]
+    fn bearer_realms_parse() {
+        assert_eq!(
+            bearer_realm(r#"Bearer realm="https://auth.example/token",service="r.example",scope="repository:a/b:pull""#)
+                .as_deref(),
+            Some("https://auth.example/token")
+        );
+        assert_eq!(bearer_realm(r#"Basic realm="test""#), None);
+        assert_eq!(bearer_realm("Bearer"), None);
     }
 
     #[test]
