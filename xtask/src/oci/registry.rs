@@ -53,8 +53,20 @@ pub struct Registry {
     may_fall_back: bool,
     plain: bool,
     uploaded: usize,
-    /// Whether the token realm was checked (once, before credentials are first sent).
-    realm_checked: bool,
+    /// Whether `GET /v2/` was asked (once per scheme): it says whether the registry wants
+    /// credentials, and where its token service is.
+    probed: bool,
+    /// The registry wants no credentials at all: oci-client is then told none, which spares a
+    /// `GET /v2/` before each request (it caches tokens, not "no token needed").
+    open: bool,
+}
+
+/// What an operation needs besides the clients: the scheme, and whether the registry is open
+/// (no authentication).
+#[derive(Clone, Copy)]
+struct Ctx {
+    scheme: &'static str,
+    open: bool,
 }
 
 /// Why a try failed, and whether another may succeed.
@@ -88,7 +100,7 @@ impl Registry {
             None => RegistryAuth::Anonymous,
         };
         let plain = net.plain_http;
-        let mut reg = Registry {
+        Ok(Registry {
             client: build_client(net, plain)?,
             http: build_http(net)?,
             rt,
@@ -99,10 +111,9 @@ impl Registry {
             may_fall_back: !plain && r.is_loopback(),
             plain,
             uploaded: 0,
-            realm_checked: false,
-        };
-        reg.store_auth();
-        Ok(reg)
+            probed: false,
+            open: false,
+        })
     }
 
     /// oci-client looks credentials up by registry for the calls that do not take them.
@@ -136,14 +147,14 @@ impl Registry {
         &mut self,
         what: &str,
         size: u64,
-        op: impl for<'a> Fn(&'a Client, &'a reqwest::Client, &'static str) -> Fut<'a, T>,
+        op: impl for<'a> Fn(&'a Client, &'a reqwest::Client, Ctx) -> Fut<'a, T>,
     ) -> Result<T, Failure> {
         let started = Instant::now();
         let mut tries = 0;
-        if !self.realm_checked && matches!(self.auth, RegistryAuth::Basic(..)) {
-            self.check_realm()?;
-        }
         loop {
+            if !self.probed {
+                self.probe()?;
+            }
             tries += 1;
             let mut limit = net::request_deadline(size);
             if self.may_fall_back {
@@ -158,8 +169,11 @@ impl Registry {
                     by_command = true;
                 }
             }
-            let scheme = if self.plain { "http" } else { "https" };
-            let failure = match net::run(&self.rt, limit, op(&self.client, &self.http, scheme)) {
+            let ctx = Ctx {
+                scheme: if self.plain { "http" } else { "https" },
+                open: self.open,
+            };
+            let failure = match net::run(&self.rt, limit, op(&self.client, &self.http, ctx)) {
                 Ok(Ok(v)) => {
                     self.may_fall_back = false;
                     return Ok(v);
@@ -210,7 +224,7 @@ impl Registry {
                     message: format!("{e:#}"),
                     connect: false,
                 })?;
-                self.store_auth();
+                self.probed = false;
                 tries -= 1;
                 continue;
             }
@@ -235,29 +249,58 @@ impl Registry {
         }
     }
 
-    /// Credentials go to the registry's token service (the Bearer challenge's `realm`). On
-    /// another host that must be HTTPS, unless the registry itself is plain HTTP on loopback;
-    /// otherwise nothing is sent. Network trouble here is left to the operation to report.
-    fn check_realm(&mut self) -> Result<(), Failure> {
+    /// `GET /v2/`, once: an open registry needs no credentials (and oci-client is told none);
+    /// otherwise the credentials are handed to oci-client, after checking where they would go:
+    /// the token service (the Bearer challenge's `realm`) on another host must be HTTPS, unless
+    /// the registry itself is plain HTTP on loopback. Network trouble is left to the operation.
+    fn probe(&mut self) -> Result<(), Failure> {
         let scheme = if self.plain { "http" } else { "https" };
         let url = format!("{scheme}://{}/v2/", self.host);
         let http = self.http.clone();
-        let fetched = net::run(&self.rt, net::REQUEST_DEADLINE, async move {
+        // Short: a silent server must not cost a full request deadline before the first try.
+        let mut limit = if self.may_fall_back {
+            PROBE_TIMEOUT
+        } else {
+            PROBE_TIMEOUT * 2
+        };
+        if let Some(left) = self.net.remaining() {
+            limit = limit.min(left);
+        }
+        let fetched = net::run(&self.rt, limit, async move {
             let resp = http.get(&url).send().await.ok()?;
-            if resp.status().as_u16() != 401 {
-                return None;
-            }
-            resp.headers()
+            let challenge = resp
+                .headers()
                 .get("WWW-Authenticate")
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
+                .map(str::to_string);
+            Some((resp.status().as_u16(), challenge))
         });
-        let Ok(Some(challenge)) = fetched else {
-            // Not reached (the operation will say why), or no challenge: check again later.
+        let Ok(Some((status, challenge))) = fetched else {
+            if !self.may_fall_back {
+                // Not reached: offer the credentials as usual, do not ask again, and let the
+                // operation report.
+                self.probed = true;
+                self.store_auth();
+            }
             return Ok(());
         };
-        self.realm_checked = true;
-        let Some(realm) = bearer_realm(&challenge) else {
+        self.probed = true;
+        if status == 200 && matches!(self.auth, RegistryAuth::Anonymous) {
+            self.open = true;
+            return Ok(());
+        }
+        self.open = false;
+        if matches!(self.auth, RegistryAuth::Basic(..)) {
+            if let Some(challenge) = challenge {
+                self.check_realm(&challenge)?;
+            }
+        }
+        self.store_auth();
+        Ok(())
+    }
+
+    fn check_realm(&self, challenge: &str) -> Result<(), Failure> {
+        let Some(realm) = bearer_realm(challenge) else {
             return Ok(());
         };
         let bad = |why: &str| Failure {
@@ -399,7 +442,7 @@ fn build_http(net: &Options) -> Result<reqwest::Client> {
 async fn get_manifest_capped(
     client: &Client,
     http: &reqwest::Client,
-    scheme: &str,
+    ctx: Ctx,
     image: &Reference,
     auth: &RegistryAuth,
     accept: &str,
@@ -411,19 +454,22 @@ async fn get_manifest_capped(
         .unwrap_or("latest")
         .to_string();
     let url = format!(
-        "{scheme}://{}/v2/{}/manifests/{reference}",
+        "{}://{}/v2/{}/manifests/{reference}",
+        ctx.scheme,
         image.resolve_registry(),
         image.repository()
     );
     let mut req = http.get(&url).header("Accept", accept);
-    match client
-        .auth(image, auth, oci_client::RegistryOperation::Pull)
-        .await?
-    {
-        Some(token) => req = req.bearer_auth(token),
-        None => {
-            if let RegistryAuth::Basic(u, p) = auth {
-                req = req.basic_auth(u, Some(p));
+    if !ctx.open {
+        match client
+            .auth(image, auth, oci_client::RegistryOperation::Pull)
+            .await?
+        {
+            Some(token) => req = req.bearer_auth(token),
+            None => {
+                if let RegistryAuth::Basic(u, p) = auth {
+                    req = req.basic_auth(u, Some(p));
+                }
             }
         }
     }
@@ -722,10 +768,10 @@ impl Store for Registry {
         let r = self.call(
             &format!("GET manifest {reference}"),
             LIMIT,
-            |c, http, scheme| {
+            |c, http, ctx| {
                 let (image, auth, accept) = (image.clone(), auth.clone(), accept.clone());
                 Box::pin(async move {
-                    get_manifest_capped(c, http, scheme, &image, &auth, &accept, LIMIT).await
+                    get_manifest_capped(c, http, ctx, &image, &auth, &accept, LIMIT).await
                 })
             },
         );
