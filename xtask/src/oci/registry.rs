@@ -285,6 +285,8 @@ impl Registry {
             return Ok(());
         };
         self.probed = true;
+        // It answered over this scheme: if that was HTTPS, TLS works and there is no fallback.
+        self.may_fall_back = false;
         if status == 200 && matches!(self.auth, RegistryAuth::Anonymous) {
             self.open = true;
             return Ok(());
