@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 pub mod apiserver;
 pub mod front;
 pub mod opa;
+pub mod proxy;
 pub mod registry;
 
 /// The workspace root (where `policy/constitution` lives).
@@ -116,6 +117,21 @@ pub fn xtask(cwd: &Path, args: &[&str]) -> Command {
         .env_remove("POLICY_REF")
         .env_remove("REGISTRY_USERNAME")
         .env_remove("REGISTRY_PASSWORD");
+    // The machine's proxy and CA settings would change where requests go; tests set their own.
+    for v in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    ] {
+        c.env_remove(v);
+    }
     c
 }
 

@@ -18,15 +18,20 @@ pub struct TestRegistry {
 
 impl TestRegistry {
     pub fn start() -> TestRegistry {
-        Self::launch(None)
+        Self::launch(None, None)
     }
 
     /// With htpasswd basic auth for `user` / `password`.
     pub fn start_with_auth(user: &str, password: &str) -> TestRegistry {
-        Self::launch(Some((user, password)))
+        Self::launch(Some((user, password)), None)
     }
 
-    fn launch(auth: Option<(&str, &str)>) -> TestRegistry {
+    /// Serving HTTPS with this PEM certificate (chain) and key.
+    pub fn start_tls(cert: &Path, key: &Path) -> TestRegistry {
+        Self::launch(None, Some((cert, key)))
+    }
+
+    fn launch(auth: Option<(&str, &str)>, tls: Option<(&Path, &Path)>) -> TestRegistry {
         crate::require("docker-registry");
         let dir = tempfile::tempdir().expect("tempdir");
         let port = TcpListener::bind("127.0.0.1:0")
@@ -40,6 +45,13 @@ impl TestRegistry {
              http:\n  addr: {addr}\n  secret: test-only-upload-state-secret\n",
             dir.path().join("data").display()
         );
+        if let Some((cert, key)) = tls {
+            config.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ));
+        }
         if let Some((user, password)) = auth {
             crate::require("htpasswd");
             let file = dir.path().join("htpasswd");

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use cluster::{deploy_key, git_credential, policy_pub_deploy, rbac, secrets, status};
-use release::{publish, verify};
+use release::{promote, publish, verify};
 
 const DEFAULT_POLICY_DIR: &str = "policy/constitution";
 const DEFAULT_BUNDLE: &str = "target/policy/bundle.tar.gz";
@@ -118,12 +118,14 @@ enum Command {
         /// Where to write the bundle file as well
         #[arg(long, default_value = DEFAULT_BUNDLE)]
         out: PathBuf,
-        /// Speak plain HTTP to the registry (loopback hosts always do)
-        #[arg(long)]
-        plain_http: bool,
+        #[command(flatten)]
+        net: Net,
         /// Build even when data files that policy-test loads would be left out of the bundle
         #[arg(long)]
         allow_unshipped_data: bool,
+        /// Push without signing (CI without keys; the Runner must then run with verify=false)
+        #[arg(long)]
+        unsigned: bool,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -144,9 +146,28 @@ enum Command {
         /// Unpack the verified bundle into this (new or empty) directory
         #[arg(long, value_name = "DIR")]
         extract: Option<PathBuf>,
-        /// Speak plain HTTP to the registry (loopback hosts always do)
+        #[command(flatten)]
+        net: Net,
+        /// Print one JSON object for CI on stdout
         #[arg(long)]
-        plain_http: bool,
+        json: bool,
+    },
+    /// Verify a pushed bundle, then copy it with its signatures to another tag, repository or registry
+    PolicyPromote {
+        /// Source: `host[:port]/repo[:tag|@digest]` or `oci:PATH[:TAG]`
+        #[arg(value_name = "SRC")]
+        src: String,
+        /// Destination: `host[:port]/repo[:tag]` or `oci:PATH[:TAG]`
+        #[arg(value_name = "DST")]
+        dst: String,
+        /// The Cosign public key SRC must verify with
+        #[arg(long, default_value = ".policy-keys/cosign.pub")]
+        key: PathBuf,
+        /// Another tag for the promoted digest (repeatable)
+        #[arg(long = "tag", value_name = "T")]
+        tags: Vec<String>,
+        #[command(flatten)]
+        net: Net,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -225,9 +246,8 @@ enum Command {
         /// The Cosign public key the signature of a REF is checked with
         #[arg(long, default_value = ".policy-keys/cosign.pub")]
         key: PathBuf,
-        /// Speak plain HTTP to the registry (loopback hosts always do)
-        #[arg(long)]
-        plain_http: bool,
+        #[command(flatten)]
+        net: Net,
         /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
@@ -306,6 +326,34 @@ struct Cluster {
     namespace: String,
 }
 
+/// How commands that talk to a registry connect.
+#[derive(clap::Args)]
+struct Net {
+    /// Extra CA certificates (PEM) to trust besides the system store
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Do not check the registry's TLS certificate (prints a warning)
+    #[arg(long)]
+    insecure: bool,
+    /// Speak plain HTTP to the registry (loopback hosts fall back to it when TLS fails)
+    #[arg(long)]
+    plain_http: bool,
+    /// Give up on the whole command after this long (e.g. 90s, 5m)
+    #[arg(long, value_name = "DURATION")]
+    timeout: Option<String>,
+}
+
+impl Net {
+    fn options(self) -> anyhow::Result<oci::net::Options> {
+        oci::net::Options::new(
+            self.ca_file,
+            self.insecure,
+            self.plain_http,
+            self.timeout.as_deref(),
+        )
+    }
+}
+
 #[derive(Subcommand)]
 enum SecretsAction {
     /// The same as `cargo xtask status`
@@ -325,24 +373,23 @@ struct StatusArgs {
     /// The local public key, which must be the cluster's
     #[arg(long, default_value = ".policy-keys/cosign.pub")]
     key: PathBuf,
-    /// Speak plain HTTP to the registry (loopback hosts always do)
-    #[arg(long)]
-    plain_http: bool,
+    #[command(flatten)]
+    net: Net,
     /// Print one JSON object for CI on stdout
     #[arg(long)]
     json: bool,
 }
 
 impl StatusArgs {
-    fn options(self) -> status::Options {
-        status::Options {
+    fn options(self) -> anyhow::Result<status::Options> {
+        Ok(status::Options {
             context: self.cluster.context,
             namespace: self.cluster.namespace,
             bundle_ref: self.bundle_ref,
             key: self.key,
-            plain_http: self.plain_http,
+            net: self.net.options()?,
             json: self.json,
-        }
+        })
     }
 }
 
@@ -412,35 +459,58 @@ fn main() -> ExitCode {
             annotations,
             keys,
             out,
-            plain_http,
+            net,
             allow_unshipped_data,
+            unsigned,
             json,
             check_cluster,
             cluster,
-        } => publish::policy_bundle(&publish::Options {
-            dir,
-            to,
-            tags,
-            annotations,
-            json,
-            keys,
-            out,
-            plain_http,
-            allow_unshipped_data,
-            check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
+        } => net.options().and_then(|net| {
+            publish::policy_bundle(&publish::Options {
+                dir,
+                to,
+                tags,
+                annotations,
+                json,
+                keys,
+                out,
+                net,
+                allow_unshipped_data,
+                unsigned,
+                check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
+            })
         }),
         Command::PolicyVerify {
             reference,
             key,
             extract,
-            plain_http,
+            net,
             json,
-        } => verify::policy_verify(&verify::Options {
-            reference,
+        } => net.options().and_then(|net| {
+            verify::policy_verify(&verify::Options {
+                reference,
+                key,
+                extract,
+                json,
+                net,
+            })
+        }),
+        Command::PolicyPromote {
+            src,
+            dst,
             key,
-            extract,
+            tags,
+            net,
             json,
-            plain_http,
+        } => net.options().and_then(|net| {
+            promote::policy_promote(&promote::Options {
+                src,
+                dst,
+                key,
+                tags,
+                net,
+                json,
+            })
         }),
         Command::PolicyEval {
             dir,
@@ -474,13 +544,15 @@ fn main() -> ExitCode {
         Command::PolicyInspect {
             target,
             key,
-            plain_http,
+            net,
             json,
-        } => policy::inspect::policy_inspect(&policy::inspect::Options {
-            target,
-            key,
-            plain_http,
-            json,
+        } => net.options().and_then(|net| {
+            policy::inspect::policy_inspect(&policy::inspect::Options {
+                target,
+                key,
+                net,
+                json,
+            })
         }),
         Command::Bench { mb } => bench::run(mb),
         Command::FuzzRego {
@@ -517,7 +589,7 @@ fn main() -> ExitCode {
         Command::Secrets {
             action: Some(SecretsAction::Status { args }),
             ..
-        } => status::status(&args.options()),
+        } => args.options().and_then(|o| status::status(&o)),
         Command::Secrets {
             action: None,
             env_file,
@@ -543,7 +615,7 @@ fn main() -> ExitCode {
             context: cluster.context,
             namespace: cluster.namespace,
         }),
-        Command::Status { args } => status::status(&args.options()),
+        Command::Status { args } => args.options().and_then(|o| status::status(&o)),
         Command::GitCredential {
             kind,
             env_file,

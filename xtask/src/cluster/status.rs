@@ -28,7 +28,7 @@ pub struct Options {
     /// Default: `POLICY_REF`, else where `policy-bundle` publishes by default.
     pub bundle_ref: Option<String>,
     pub key: PathBuf,
-    pub plain_http: bool,
+    pub net: crate::oci::net::Options,
     pub json: bool,
 }
 
@@ -318,9 +318,13 @@ pub fn git_row(all: &[SecretInfo], w: &str) -> Row {
 
 /// The bundle as the Runner's init container takes it: resolved, verified with the cluster's
 /// key, its layer checked, extracted; then its inventory counted. Returns the rule count.
-pub fn check_bundle(reference: &str, key: &PublicKey, plain_http: bool) -> Result<(String, usize)> {
+pub fn check_bundle(
+    reference: &str,
+    key: &PublicKey,
+    net: &crate::oci::net::Options,
+) -> Result<(String, usize)> {
     let target = Target::parse(reference)?;
-    let mut store = oci::open(&target, plain_http)?;
+    let mut store = oci::open(&target, net)?;
     let (digest, manifest) = verify::resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
     signature::verify(
@@ -417,7 +421,7 @@ pub fn bundle_row(
         None => None,
     };
     let same = local.as_ref().map(|l| *l == cluster);
-    match check_bundle(reference, &cluster, o.plain_http) {
+    match check_bundle(reference, &cluster, &o.net) {
         Err(e) => {
             let why = format!("{e:#}");
             // Rotated keys: sign with the new key first (signatures are appended, so the

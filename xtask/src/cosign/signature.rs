@@ -15,7 +15,11 @@ use crate::oci::{self, Descriptor, Manifest, Store, CONFIG_V1, MANIFEST_V1};
 
 pub const SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
-const PAYLOAD_LIMIT: u64 = 1 << 20;
+/// A simple-signing payload is a few hundred bytes; a larger one is not read.
+const PAYLOAD_LIMIT: u64 = 64 << 10;
+/// Signature layers considered per `.sig` manifest, as cosign caps them (CVE-2023-46737): the
+/// manifest is unsigned, so its size must not decide how much we fetch.
+pub const MAX_SIGNATURES: usize = 1000;
 
 /// The simple-signing payload, byte for byte as cosign writes it.
 pub fn payload(docker_reference: &str, manifest_digest: &str) -> Vec<u8> {
@@ -124,7 +128,7 @@ pub fn sign(
 }
 
 /// The layers of the `.sig` manifest under `tag` (none when there is none) and its digest.
-fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, String)> {
+pub fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, String)> {
     match store.get_manifest(tag)? {
         Some((bytes, _)) => {
             let m: Manifest = serde_json::from_slice(&bytes)
@@ -135,7 +139,7 @@ fn read_layers(store: &mut dyn Store, tag: &str) -> Result<(Vec<Descriptor>, Str
     }
 }
 
-fn write_layers(store: &mut dyn Store, tag: &str, layers: &[Descriptor]) -> Result<()> {
+pub fn write_layers(store: &mut dyn Store, tag: &str, layers: &[Descriptor]) -> Result<()> {
     // An image config listing the layers, as cosign (go-containerregistry) writes it.
     let diff_ids: Vec<&str> = layers.iter().map(|l| l.digest.as_str()).collect();
     let config = serde_json::to_vec(&json!({
@@ -174,6 +178,12 @@ pub fn verify(
     };
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .with_context(|| format!("{shown}: signature manifest {tag} is not valid"))?;
+    if manifest.layers.len() > MAX_SIGNATURES {
+        bail!(
+            "{shown}: signature manifest {tag} has {} layers, over cosign's limit of {MAX_SIGNATURES}",
+            manifest.layers.len()
+        );
+    }
     let mut tampered = None;
     let mut other_digest = None;
     let mut verified = Vec::new();
@@ -185,7 +195,12 @@ pub fn verify(
         let Some(sig) = layer.annotations.get(SIGNATURE_ANNOTATION) else {
             continue;
         };
-        let body = store.get_blob(&layer.digest, PAYLOAD_LIMIT)?;
+        // The digest goes into a URL or a path: only `sha256:` and 64 hex digits.
+        if !oci::reference::is_digest(&layer.digest) || layer.size > PAYLOAD_LIMIT {
+            tampered = Some(crate::oci::net::sanitize(&layer.digest));
+            continue;
+        }
+        let body = store.get_blob(&layer.digest, layer.size)?;
         if oci::sha256_digest(&body) != layer.digest || body.len() as u64 != layer.size {
             tampered = Some(layer.digest.clone());
             continue;
@@ -200,7 +215,7 @@ pub fn verify(
             .as_str()
             .unwrap_or("");
         if claimed != digest {
-            other_digest = Some(claimed.to_string());
+            other_digest = Some(crate::oci::net::sanitize(claimed));
             continue;
         }
         verified.push(

@@ -2,6 +2,7 @@
 //! signing and verifying give the same guarantees in both.
 
 pub mod layout;
+pub mod net;
 pub mod reference;
 pub mod registry;
 
@@ -86,12 +87,28 @@ pub trait Store {
     fn get_manifest(&mut self, reference: &str) -> Result<Option<(Vec<u8>, String)>>;
     /// How many blob bodies this store has uploaded (the re-push benchmark counts them).
     fn blobs_uploaded(&self) -> usize;
+    /// Links a blob from another repository of the same registry without uploading it.
+    /// `false` when this store cannot (the caller then uploads).
+    fn mount_blob(&mut self, _digest: &str, _from: &Location) -> Result<bool> {
+        Ok(false)
+    }
+    /// The registry and repository, for stores that are one.
+    fn location(&self) -> Option<Location> {
+        None
+    }
+}
+
+/// A repository on a registry host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub host: String,
+    pub repository: String,
 }
 
 /// Opens the store a target names.
-pub fn open(target: &Target, plain_http: bool) -> Result<Box<dyn Store>> {
+pub fn open(target: &Target, net: &net::Options) -> Result<Box<dyn Store>> {
     Ok(match target {
-        Target::Registry(r) => Box::new(registry::Registry::new(r, plain_http)?),
+        Target::Registry(r) => Box::new(registry::Registry::new(r, net)?),
         Target::Layout { path, .. } => Box::new(layout::Layout::new(path)),
     })
 }
@@ -120,19 +137,44 @@ pub fn signature_tag(digest: &str) -> String {
 }
 
 /// Copies the manifest `reference` and its blobs from one store to another, uploading only the
-/// blobs the destination lacks; tags it `tag` there. Returns the manifest digest.
+/// blobs the destination lacks (mounting them when both are repositories of one registry);
+/// tags it `tag` there. A blob over `max_blob` bytes is refused (for unsigned manifests, whose
+/// sizes nobody vouches for). Returns the manifest digest.
 pub fn copy(
     from: &mut dyn Store,
     reference: &str,
     to: &mut dyn Store,
     tag: &str,
+    max_blob: u64,
 ) -> Result<String> {
     let (bytes, media_type) = from
         .get_manifest(reference)?
         .ok_or_else(|| anyhow::anyhow!("{reference}: not found"))?;
-    let manifest: Manifest = serde_json::from_slice(&bytes)?;
+    let manifest: Manifest = serde_json::from_slice(&bytes)
+        .map_err(|_| anyhow::anyhow!("{reference}: not an OCI image manifest"))?;
+    let source = from.location();
     for d in std::iter::once(&manifest.config).chain(&manifest.layers) {
-        if !to.has_blob(&d.digest)? {
+        if !reference::is_digest(&d.digest) {
+            anyhow::bail!(
+                "{reference}: blob digest {:?} is not sha256: and 64 hex digits",
+                net::sanitize(&d.digest)
+            );
+        }
+        if d.size > max_blob {
+            anyhow::bail!(
+                "{reference}: blob {} is {} bytes, over the {max_blob}-byte limit",
+                d.digest,
+                d.size
+            );
+        }
+        if to.has_blob(&d.digest)? {
+            continue;
+        }
+        let mounted = match &source {
+            Some(s) => to.mount_blob(&d.digest, s)?,
+            None => false,
+        };
+        if !mounted {
             let blob = from.get_blob(&d.digest, d.size)?;
             if sha256_digest(&blob) != d.digest {
                 anyhow::bail!("blob {} does not match its digest", d.digest);

@@ -135,16 +135,8 @@ impl RegistryRef {
         })
     }
 
-    /// The host the API is served from (Docker Hub's differs from its name).
-    pub fn api_host(&self) -> &str {
-        if self.registry == "docker.io" {
-            "registry-1.docker.io"
-        } else {
-            &self.registry
-        }
-    }
-
-    /// Loopback registries are spoken to over plain HTTP, as docker, oras and cosign do.
+    /// Loopback registries may fall back to plain HTTP when they do not speak TLS, as Docker's
+    /// do.
     pub fn is_loopback(&self) -> bool {
         let host = match self.registry.strip_prefix('[') {
             Some(v6) => v6.split(']').next().unwrap_or(""),
@@ -271,7 +263,6 @@ mod tests {
             (r.registry.as_str(), r.repository.as_str()),
             ("docker.io", "library/nginx")
         );
-        assert_eq!(r.api_host(), "registry-1.docker.io");
     }
 
     #[test]

@@ -1,378 +1,826 @@
-//! The `Store` over a registry speaking the OCI distribution API: Basic or Bearer-token auth
-//! from the registry's challenge, credentials from `REGISTRY_USERNAME`/`REGISTRY_PASSWORD` or the
-//! Docker config file (`auths`, credential helpers) as oras and cosign read them. Plain HTTP for
-//! loopback hosts or when asked.
+//! The `Store` over a registry, on `oci-client` (the ORAS project's Rust client): pushes, pulls,
+//! HEADs and cross-repository mounts, with our credentials (`REGISTRY_USERNAME`/`PASSWORD`, the
+//! Docker config's `auths` and credential helpers), TLS from the system store plus `--ca-file`,
+//! proxies from the environment, and every call retried, bounded in time and reported in one
+//! sanitized line.
+//!
+//! oci-client is async; a current-thread tokio runtime owned here drives it, so the commands
+//! stay synchronous. Where oci-client falls short it is wrapped, not patched: a deadline around
+//! every call (its timeouts are per read only), a size cap on blob streams, a guard that turns
+//! a panic on a hostile answer (it unwraps a few header values) into an error, and one narrow
+//! bypass: manifests are fetched with our own bounded GET (oci-client reads a manifest body
+//! whole, however large), authenticated with oci-client's token.
+//!
+//! Known limit of oci-client we live with: its errors drop the `Retry-After` header (our
+//! backoff starts at 1 s). It would send credentials to whatever token realm the registry
+//! names, so we check the realm first (`check_realm`).
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::pin::Pin;
 use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
+use futures_util::StreamExt;
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
+use oci_client::errors::OciDistributionError;
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
 use zeroize::Zeroizing;
 
+use super::net::{self, Options};
 use super::reference::RegistryRef;
 use super::{Store, ACCEPT};
 
+/// How long the first HTTPS try to a loopback registry may take before plain HTTP is tried.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OciDistributionError>> + 'a>>;
+
 pub struct Registry {
-    agent: ureq::Agent,
-    base: String,
+    rt: tokio::runtime::Runtime,
+    client: Client,
+    /// For manifest reads only: oci-client reads a manifest body whole, without a limit.
+    http: reqwest::Client,
     /// `host[:port]` as the user wrote it, for messages and credential lookup.
     host: String,
     repository: String,
-    creds: Option<(String, Zeroizing<String>)>,
-    /// The `Authorization` header value once a challenge has been answered.
-    auth: Option<Zeroizing<String>>,
+    auth: RegistryAuth,
+    net: Options,
+    /// Loopback without `--plain-http`: HTTPS first; plain HTTP if the host does not speak TLS.
+    may_fall_back: bool,
+    plain: bool,
     uploaded: usize,
+    /// Whether `GET /v2/` was asked (once per scheme): it says whether the registry wants
+    /// credentials, and where its token service is.
+    probed: bool,
+    /// The registry wants no credentials at all: oci-client is then told none, which spares a
+    /// `GET /v2/` before each request (it caches tokens, not "no token needed").
+    open: bool,
 }
 
-enum Body<'a> {
-    None,
-    Bytes(&'a [u8], &'a dyn Fn(u64)),
+/// What an operation needs besides the clients: the scheme, and whether the registry is open
+/// (no authentication).
+#[derive(Clone, Copy)]
+struct Ctx {
+    scheme: &'static str,
+    open: bool,
+}
+
+/// Why a try failed, and whether another may succeed.
+struct Failure {
+    /// `HTTP 503`, `connection error`, ...: set when the failure is worth another try.
+    retry: Option<String>,
+    status: Option<u16>,
+    /// One sanitized line.
+    message: String,
+    /// The host did not speak TLS (or refused it): a loopback host may fall back to HTTP.
+    connect: bool,
 }
 
 impl Registry {
-    pub fn new(r: &RegistryRef, plain_http: bool) -> Result<Registry> {
-        let scheme = if plain_http || r.is_loopback() {
-            "http"
-        } else {
-            "https"
+    pub fn new(r: &RegistryRef, net: &Options) -> Result<Registry> {
+        // reqwest is built without a bundled crypto provider; ring is already in the tree.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        if net.insecure {
+            eprintln!(
+                "warning: --insecure: the TLS certificate of {} is not checked; anyone on the \
+                 path can read and change what is sent and received",
+                net::sanitize(&r.registry)
+            );
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("start the network runtime")?;
+        let auth = match credentials(&r.registry)? {
+            Some((u, p)) => RegistryAuth::Basic(u, p.to_string()),
+            None => RegistryAuth::Anonymous,
         };
-        let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(10))
-            .timeout_read(Duration::from_secs(120))
-            .timeout_write(Duration::from_secs(120))
-            .user_agent(concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")))
-            .build();
+        let plain = net.plain_http;
         Ok(Registry {
-            agent,
-            base: format!("{scheme}://{}", r.api_host()),
+            client: build_client(net, plain)?,
+            http: build_http(net)?,
+            rt,
             host: r.registry.clone(),
             repository: r.repository.clone(),
-            creds: credentials(&r.registry)?,
-            auth: None,
+            auth,
+            net: net.clone(),
+            may_fall_back: !plain && r.is_loopback(),
+            plain,
             uploaded: 0,
+            probed: false,
+            open: false,
         })
     }
 
-    fn url(&self, tail: &str) -> String {
-        format!("{}/v2/{}/{tail}", self.base, self.repository)
+    /// oci-client looks credentials up by registry for the calls that do not take them.
+    fn store_auth(&mut self) {
+        let registry = self.reference("latest").resolve_registry().to_string();
+        let (client, auth) = (&self.client, &self.auth);
+        self.rt
+            .block_on(client.store_auth_if_needed(&registry, auth));
     }
 
-    /// One request, answering up to two auth challenges. Any HTTP status comes back as a
-    /// response; only transport failures are errors.
-    fn send(
-        &mut self,
-        method: &str,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Body,
-    ) -> Result<ureq::Response> {
-        for attempt in 0..3 {
-            let mut req = self.agent.request(method, url);
-            for (k, v) in headers {
-                req = req.set(k, v);
-            }
-            if let Some(a) = &self.auth {
-                req = req.set("Authorization", a);
-            }
-            let result = match &body {
-                Body::None => req.call(),
-                Body::Bytes(bytes, progress) => req
-                    .set("Content-Length", &bytes.len().to_string())
-                    .send(Progress {
-                        rest: bytes,
-                        progress: *progress,
-                    }),
-            };
-            let resp = match result {
-                Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-                Err(ureq::Error::Transport(t)) => {
-                    bail!(
-                        "cannot reach registry {}: {}",
-                        self.host,
-                        transport_reason(&t)
-                    )
-                }
-            };
-            if resp.status() != 401 {
-                return Ok(resp);
-            }
-            if attempt == 2 {
-                break;
-            }
-            let challenge = resp.header("WWW-Authenticate").unwrap_or("").to_string();
-            self.answer(&challenge)?;
-        }
-        bail!(
-            "authentication to registry {} failed (HTTP 401): check the credentials \
-             (REGISTRY_USERNAME/REGISTRY_PASSWORD or `docker login {}`)",
-            self.host,
-            self.host
-        )
-    }
-
-    /// Answers a `WWW-Authenticate` challenge: Basic with the credentials, or a Bearer token
-    /// fetched from the realm (with the credentials, when there are any).
-    fn answer(&mut self, challenge: &str) -> Result<()> {
-        let (scheme, params) = challenge.split_once(' ').unwrap_or((challenge, ""));
-        match scheme.to_ascii_lowercase().as_str() {
-            "basic" => {
-                let Some((user, pass)) = &self.creds else {
-                    bail!(
-                        "registry {} requires credentials: set REGISTRY_USERNAME and \
-                         REGISTRY_PASSWORD, or run `docker login {}`",
-                        self.host,
-                        self.host
-                    );
-                };
-                let token = B64.encode(format!("{user}:{}", pass.as_str()));
-                self.auth = Some(Zeroizing::new(format!("Basic {token}")));
-                Ok(())
-            }
-            "bearer" => {
-                let p = parse_challenge(params);
-                let realm = p
-                    .iter()
-                    .find(|(k, _)| k == "realm")
-                    .map(|(_, v)| v.clone())
-                    .ok_or_else(|| {
-                        anyhow!("registry {}: Bearer challenge without realm", self.host)
-                    })?;
-                let mut req = self.agent.get(&realm);
-                if let Some((_, service)) = p.iter().find(|(k, _)| k == "service") {
-                    req = req.query("service", service);
-                }
-                let scope = p
-                    .iter()
-                    .find(|(k, _)| k == "scope")
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_else(|| format!("repository:{}:pull,push", self.repository));
-                req = req.query("scope", &scope);
-                if let Some((user, pass)) = &self.creds {
-                    let basic = B64.encode(format!("{user}:{}", pass.as_str()));
-                    req = req.set("Authorization", &format!("Basic {basic}"));
-                }
-                let resp = match req.call() {
-                    Ok(r) => r,
-                    Err(ureq::Error::Status(code, _)) => bail!(
-                        "authentication to registry {} failed: its token service answered HTTP {code}; \
-                         check the credentials",
-                        self.host
-                    ),
-                    Err(ureq::Error::Transport(t)) => bail!(
-                        "cannot reach the token service of registry {}: {}",
-                        self.host,
-                        transport_reason(&t)
-                    ),
-                };
-                let json: serde_json::Value = serde_json::from_reader(
-                    resp.into_reader().take(1 << 20),
-                )
-                .with_context(|| format!("registry {}: token answer is not JSON", self.host))?;
-                let token = json["token"]
-                    .as_str()
-                    .or(json["access_token"].as_str())
-                    .ok_or_else(|| anyhow!("registry {}: token answer has no token", self.host))?;
-                self.auth = Some(Zeroizing::new(format!("Bearer {token}")));
-                Ok(())
-            }
-            _ => bail!(
-                "registry {} answered 401 without a usable challenge",
-                self.host
-            ),
-        }
-    }
-
-    fn fail(&self, what: &str, resp: ureq::Response) -> anyhow::Error {
-        let status = resp.status();
-        let mut body = String::new();
-        let _ = resp.into_reader().take(64 << 10).read_to_string(&mut body);
-        let detail = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|j| {
-                let e = &j["errors"][0];
-                Some(format!(
-                    "{}: {}",
-                    e["code"].as_str()?,
-                    e["message"].as_str().unwrap_or("")
-                ))
-            })
-            .unwrap_or_else(|| body.split_whitespace().collect::<Vec<_>>().join(" "));
-        let hint = if status == 403 {
-            " (the credentials lack access)"
+    /// Our name for the registry's repository at `tag_or_digest`.
+    fn reference(&self, tag_or_digest: &str) -> Reference {
+        if tag_or_digest.starts_with("sha256:") {
+            Reference::with_digest(
+                self.host.clone(),
+                self.repository.clone(),
+                tag_or_digest.to_string(),
+            )
         } else {
-            ""
-        };
-        anyhow!(
-            "registry {}: {what}: HTTP {status}{hint} {detail}",
-            self.host
-        )
+            Reference::with_tag(
+                self.host.clone(),
+                self.repository.clone(),
+                tag_or_digest.to_string(),
+            )
+        }
     }
+
+    /// Runs one registry operation with retries: `what` names it in messages (`PUT blob
+    /// sha256:…`), `size` is the bytes it moves (the deadlines grow with it).
+    fn call<T>(
+        &mut self,
+        what: &str,
+        size: u64,
+        op: impl for<'a> Fn(&'a Client, &'a reqwest::Client, Ctx) -> Fut<'a, T>,
+    ) -> Result<T, Failure> {
+        let started = Instant::now();
+        let mut tries = 0;
+        loop {
+            if !self.probed {
+                self.probe()?;
+            }
+            tries += 1;
+            let mut limit = net::request_deadline(size);
+            if self.may_fall_back {
+                // A loopback server that neither speaks TLS nor answers the handshake would
+                // otherwise hold the first request for the whole read timeout.
+                limit = limit.min(PROBE_TIMEOUT);
+            }
+            let mut by_command = false;
+            if let Some(left) = self.net.remaining() {
+                if left <= limit {
+                    limit = left;
+                    by_command = true;
+                }
+            }
+            let ctx = Ctx {
+                scheme: if self.plain { "http" } else { "https" },
+                open: self.open,
+            };
+            let failure = match net::run(&self.rt, limit, op(&self.client, &self.http, ctx)) {
+                Ok(Ok(v)) => {
+                    self.may_fall_back = false;
+                    return Ok(v);
+                }
+                Ok(Err(e)) => classify(&e),
+                Err(None) if by_command => {
+                    return Err(Failure {
+                        retry: None,
+                        status: None,
+                        message: format!(
+                            "{what}: stopped by --timeout {}",
+                            self.net.timeout_text.as_deref().unwrap_or("")
+                        ),
+                        connect: false,
+                    })
+                }
+                Err(None) if self.may_fall_back => Failure {
+                    retry: None,
+                    status: None,
+                    message: format!("{what}: no TLS handshake within {}s", limit.as_secs()),
+                    connect: true,
+                },
+                Err(None) => Failure {
+                    retry: Some(format!("no complete answer within {}s", limit.as_secs())),
+                    status: None,
+                    message: format!(
+                        "{what}: no complete answer within {}s (server too slow or silent)",
+                        limit.as_secs()
+                    ),
+                    connect: false,
+                },
+                Err(Some(panic)) => Failure {
+                    retry: None,
+                    status: None,
+                    message: format!(
+                        "{what}: the registry's answer could not be handled ({panic})"
+                    ),
+                    connect: false,
+                },
+            };
+            if failure.connect && self.may_fall_back {
+                // As Docker does for loopback: no TLS there, so try plain HTTP once.
+                self.may_fall_back = false;
+                self.plain = true;
+                self.client = build_client(&self.net, true).map_err(|e| Failure {
+                    retry: None,
+                    status: None,
+                    message: format!("{e:#}"),
+                    connect: false,
+                })?;
+                self.probed = false;
+                tries -= 1;
+                continue;
+            }
+            let Some(reason) = &failure.retry else {
+                return Err(failure);
+            };
+            let wait = net::backoff(tries + 1);
+            let over_budget = started.elapsed() + wait > net::retry_budget(size);
+            let over_command = self.net.remaining().is_some_and(|left| left <= wait);
+            if tries >= net::MAX_TRIES || over_budget || over_command {
+                return Err(Failure {
+                    message: format!("{} (gave up after {tries} tries)", failure.message),
+                    ..failure
+                });
+            }
+            eprintln!(
+                "retrying {what} after {reason} ({}/{})",
+                tries + 1,
+                net::MAX_TRIES
+            );
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// `GET /v2/`, once: an open registry needs no credentials (and oci-client is told none);
+    /// otherwise the credentials are handed to oci-client, after checking where they would go:
+    /// the token service (the Bearer challenge's `realm`) on another host must be HTTPS, unless
+    /// the registry itself is plain HTTP on loopback. Network trouble is left to the operation.
+    fn probe(&mut self) -> Result<(), Failure> {
+        let scheme = if self.plain { "http" } else { "https" };
+        let url = format!("{scheme}://{}/v2/", self.host);
+        let http = self.http.clone();
+        // Short: a silent server must not cost a full request deadline before the first try.
+        let mut limit = if self.may_fall_back {
+            PROBE_TIMEOUT
+        } else {
+            PROBE_TIMEOUT * 2
+        };
+        if let Some(left) = self.net.remaining() {
+            limit = limit.min(left);
+        }
+        let fetched = net::run(&self.rt, limit, async move {
+            let resp = http.get(&url).send().await.ok()?;
+            let challenge = resp
+                .headers()
+                .get("WWW-Authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            Some((resp.status().as_u16(), challenge))
+        });
+        let Ok(Some((status, challenge))) = fetched else {
+            if !self.may_fall_back {
+                // Not reached: offer the credentials as usual, do not ask again, and let the
+                // operation report.
+                self.probed = true;
+                self.store_auth();
+            }
+            return Ok(());
+        };
+        self.probed = true;
+        // It answered over this scheme: if that was HTTPS, TLS works and there is no fallback.
+        self.may_fall_back = false;
+        if status == 200 && matches!(self.auth, RegistryAuth::Anonymous) {
+            self.open = true;
+            return Ok(());
+        }
+        self.open = false;
+        if matches!(self.auth, RegistryAuth::Basic(..)) {
+            if let Some(challenge) = challenge {
+                self.check_realm(&challenge)?;
+            }
+        }
+        self.store_auth();
+        Ok(())
+    }
+
+    fn check_realm(&self, challenge: &str) -> Result<(), Failure> {
+        let Some(realm) = bearer_realm(challenge) else {
+            return Ok(());
+        };
+        let bad = |why: &str| Failure {
+            retry: None,
+            status: None,
+            message: format!(
+                "its token service {} {why}: credentials not sent",
+                net::sanitize(&realm)
+            ),
+            connect: false,
+        };
+        let Ok(url) = reqwest::Url::parse(&realm) else {
+            return Err(bad("is not a URL"));
+        };
+        let host = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(bad("has no host")),
+        };
+        let same_host = host == self.host;
+        let loopback_plain = self.plain && self.on_loopback();
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if same_host || loopback_plain => Ok(()),
+            "http" => Err(bad("is plain HTTP on another host (HTTPS required)")),
+            _ => Err(bad("is not HTTP(S)")),
+        }
+    }
+
+    /// Whether the registry is on loopback (where plain HTTP is tolerated).
+    fn on_loopback(&self) -> bool {
+        super::reference::RegistryRef::parse(&format!("{}/x", self.host))
+            .map(|r| r.is_loopback())
+            .unwrap_or(false)
+    }
+
+    /// A failure as the user sees it: the registry, what was being done, why, and the fix.
+    fn error(&self, f: Failure) -> anyhow::Error {
+        let host = net::sanitize(&self.host);
+        match f.status {
+            Some(401) => match self.auth {
+                RegistryAuth::Anonymous => anyhow!(
+                    "registry {host} requires credentials: set REGISTRY_USERNAME and \
+                     REGISTRY_PASSWORD, or run `docker login {host}`"
+                ),
+                _ => anyhow!(
+                    "authentication to registry {host} failed (HTTP 401): check the credentials \
+                     (REGISTRY_USERNAME/REGISTRY_PASSWORD or `docker login {host}`)"
+                ),
+            },
+            Some(403) => anyhow!(
+                "registry {host}: {} (the credentials lack access)",
+                f.message
+            ),
+            _ if f.message.contains("certificate") => anyhow!(
+                "registry {host}: TLS certificate not trusted ({}): add the registry's CA with \
+                 --ca-file FILE (or to the system trust store), or use --insecure to skip the check",
+                f.message
+            ),
+            _ if f.connect => anyhow!("cannot reach registry {host}: {}", f.message),
+            _ => anyhow!("registry {host}: {}", f.message),
+        }
+    }
+
+    fn fail<T>(&self, r: Result<T, Failure>) -> Result<T> {
+        r.map_err(|f| self.error(f))
+    }
+}
+
+fn build_client(net: &Options, plain: bool) -> Result<Client> {
+    let mut extra = Vec::new();
+    if let Some(path) = &net.ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("--ca-file {}: cannot read", path.display()))?;
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            bail!("--ca-file {}: no PEM certificate in it", path.display());
+        }
+        extra.push(Certificate {
+            encoding: CertificateEncoding::Pem,
+            data: pem,
+        });
+    }
+    let config = ClientConfig {
+        protocol: if plain {
+            ClientProtocol::Http
+        } else {
+            ClientProtocol::Https
+        },
+        accept_invalid_certificates: net.insecure,
+        // One POST and one PUT per blob, as before; and a failed try restarts from the POST.
+        use_monolithic_push: true,
+        extra_root_certificates: extra,
+        // Our store asks for one thing at a time; nothing to parallelize here.
+        max_concurrent_upload: 1,
+        max_concurrent_download: 1,
+        read_timeout: Some(net::READ_TIMEOUT),
+        connect_timeout: Some(net::CONNECT_TIMEOUT),
+        user_agent: concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")),
+        // Proxies: reqwest reads HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY (either case)
+        // from the environment itself, as curl does, when none is set here.
+        ..ClientConfig::default()
+    };
+    // `Client::new` would fall back silently to a default client on a bad CA file.
+    Client::try_from(config).map_err(|e| anyhow!("TLS setup: {}", net::sanitize(&e.to_string())))
+}
+
+/// The plain reqwest client for manifest reads: the same TLS, proxy and timeout settings as
+/// oci-client's, and redirects only to `http(s)` URLs with a host (reqwest drops
+/// `Authorization` when a redirect changes host).
+fn build_http(net: &Options) -> Result<reqwest::Client> {
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(net::CONNECT_TIMEOUT)
+        .read_timeout(net::READ_TIMEOUT)
+        .user_agent(concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(net.insecure)
+        .redirect(reqwest::redirect::Policy::custom(|a| {
+            let ok = matches!(a.url().scheme(), "http" | "https") && a.url().host_str().is_some();
+            if a.previous().len() >= 5 {
+                a.error("too many redirects")
+            } else if !ok {
+                a.error("redirect to a URL that is not http(s) with a host")
+            } else {
+                a.follow()
+            }
+        }));
+    if let Some(path) = &net.ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("--ca-file {}: cannot read", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|_| anyhow!("--ca-file {}: not a PEM certificate file", path.display()))?;
+        b = b.tls_certs_merge(certs);
+    }
+    b.build()
+        .map_err(|e| anyhow!("TLS setup: {}", net::sanitize(&e.to_string())))
+}
+
+/// GET a manifest, reading at most `limit` bytes of it; `None` on 404. Authentication is
+/// oci-client's (it fetches the pull token); only the request and the read are ours.
+async fn get_manifest_capped(
+    client: &Client,
+    http: &reqwest::Client,
+    ctx: Ctx,
+    image: &Reference,
+    auth: &RegistryAuth,
+    accept: &str,
+    limit: u64,
+) -> Result<Option<(Vec<u8>, Option<String>)>, OciDistributionError> {
+    let reference = image
+        .digest()
+        .or(image.tag())
+        .unwrap_or("latest")
+        .to_string();
+    let url = format!(
+        "{}://{}/v2/{}/manifests/{reference}",
+        ctx.scheme,
+        image.resolve_registry(),
+        image.repository()
+    );
+    let mut req = http.get(&url).header("Accept", accept);
+    if !ctx.open {
+        match client
+            .auth(image, auth, oci_client::RegistryOperation::Pull)
+            .await?
+        {
+            Some(token) => req = req.bearer_auth(token),
+            None => {
+                if let RegistryAuth::Basic(u, p) = auth {
+                    req = req.basic_auth(u, Some(p));
+                }
+            }
+        }
+    }
+    let mut resp = req.send().await?;
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    // An error body is only shown, cut to a line: 4 KiB of it is plenty.
+    let cap = if status == 200 { limit } else { 4 << 10 };
+    if let Some(len) = resp.content_length() {
+        if status == 200 && len > cap {
+            return Err(OciDistributionError::GenericError(Some(format!(
+                "manifest {reference} is {len} bytes, over the {cap}-byte limit"
+            ))));
+        }
+    }
+    while let Some(chunk) = resp.chunk().await? {
+        if (body.len() + chunk.len()) as u64 > cap {
+            if status == 200 {
+                return Err(OciDistributionError::GenericError(Some(format!(
+                    "manifest {reference} is over the {cap}-byte limit"
+                ))));
+            }
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    match status {
+        200 => {
+            let media_type = resp
+                .headers()
+                .get("Content-Type")
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or(v).trim().to_string());
+            Ok(Some((body, media_type)))
+        }
+        404 => Ok(None),
+        401 => Err(OciDistributionError::UnauthorizedError { url: String::new() }),
+        code => Err(OciDistributionError::ServerError {
+            code,
+            url: String::new(),
+            message: String::from_utf8_lossy(&body).into_owned(),
+        }),
+    }
+}
+
+/// Sorts an oci-client error into retryable or not, in one sanitized line without URLs (upload
+/// URLs carry state).
+fn classify(e: &OciDistributionError) -> Failure {
+    let status = |code: u16, detail: &str| Failure {
+        retry: net::retryable_status(code).then(|| format!("HTTP {code}")),
+        status: Some(code),
+        message: if detail.trim().is_empty() {
+            format!("HTTP {code}")
+        } else {
+            format!("HTTP {code} {}", net::sanitize(detail))
+        },
+        connect: false,
+    };
+    match e {
+        OciDistributionError::ServerError { code, message, .. } => {
+            status(*code, &envelope_text(message))
+        }
+        OciDistributionError::RegistryError { envelope, .. } => {
+            // oci-client keeps the error codes of a 4xx answer, not its status.
+            let code = |x: &oci_client::errors::OciError| {
+                serde_json::to_value(&x.code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            };
+            let detail = envelope
+                .errors
+                .first()
+                .map(|x| format!("{}: {}", code(x), x.message))
+                .unwrap_or_default();
+            let codes: Vec<String> = envelope.errors.iter().map(code).collect();
+            let has = |c: &str| codes.iter().any(|x| x == c);
+            let status = if has("TOOMANYREQUESTS") {
+                Some(429)
+            } else if has("UNAUTHORIZED") {
+                Some(401)
+            } else if has("DENIED") {
+                Some(403)
+            } else if has("MANIFEST_UNKNOWN") || has("NAME_UNKNOWN") || has("BLOB_UNKNOWN") {
+                Some(404)
+            } else {
+                None
+            };
+            Failure {
+                retry: (status == Some(429)).then(|| "HTTP 429".to_string()),
+                status,
+                message: net::sanitize(&detail),
+                connect: false,
+            }
+        }
+        OciDistributionError::UnauthorizedError { .. } => status(401, ""),
+        OciDistributionError::AuthenticationFailure(m) => Failure {
+            retry: None,
+            status: Some(401),
+            message: net::sanitize(m),
+            connect: false,
+        },
+        OciDistributionError::RequestError(r) => {
+            if let Some(code) = r.status() {
+                return status(code.as_u16(), "");
+            }
+            let chain = error_chain(r);
+            // A TLS server whose certificate we refuse: no retry, and no plain-HTTP fallback.
+            let untrusted = chain.contains("certificate");
+            let retry = if r.is_builder() || r.is_redirect() || untrusted {
+                None
+            } else if r.is_timeout() {
+                Some("a timeout".to_string())
+            } else {
+                Some("a connection error".to_string())
+            };
+            Failure {
+                retry,
+                status: None,
+                message: chain,
+                connect: r.is_connect() && !untrusted,
+            }
+        }
+        OciDistributionError::IoError(io) => Failure {
+            retry: Some("a connection error".into()),
+            status: None,
+            message: net::sanitize(&io.to_string()),
+            connect: false,
+        },
+        other => Failure {
+            retry: None,
+            status: None,
+            message: net::sanitize(&strip_urls(&other.to_string())),
+            connect: false,
+        },
+    }
+}
+
+/// The `realm` of a `Bearer` challenge.
+fn bearer_realm(challenge: &str) -> Option<String> {
+    let (scheme, params) = challenge.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    params.split(',').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("realm")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// A registry's JSON error body as `CODE: message`, or the body itself.
+fn envelope_text(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|j| {
+            let e = &j["errors"][0];
+            Some(format!(
+                "{}: {}",
+                e["code"].as_str()?,
+                e["message"].as_str().unwrap_or("")
+            ))
+        })
+        .unwrap_or_else(|| body.to_string())
+}
+
+/// A reqwest error and its causes, without the URL (reqwest prints it; ours carry upload state).
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(u) = e.url() {
+        text = text.replace(&format!(" for url ({u})"), "");
+    }
+    let mut parts = vec![strip_urls(&text)];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    net::sanitize(&parts.join(": "))
+}
+
+fn strip_urls(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            if w.contains("://") {
+                match w.split_once('?') {
+                    Some((base, _)) => base,
+                    None => w,
+                }
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads a blob stream up to `limit` bytes, refusing more (the size in the signed manifest, not
+/// a generous cap: a registry serving more is lying).
+async fn read_capped(
+    client: &Client,
+    image: &Reference,
+    digest: &str,
+    limit: u64,
+) -> Result<Vec<u8>, OciDistributionError> {
+    let too_big = |n: u64| {
+        OciDistributionError::GenericError(Some(format!(
+            "blob {digest} is over its {limit}-byte size ({n} bytes sent)"
+        )))
+    };
+    let mut s = client.pull_blob_stream(image, digest).await?;
+    if let Some(len) = s.content_length {
+        if len > limit {
+            return Err(too_big(len));
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = s.stream.next().await {
+        let chunk = chunk?;
+        if (out.len() + chunk.len()) as u64 > limit {
+            return Err(too_big((out.len() + chunk.len()) as u64));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+fn not_found(f: &Failure) -> bool {
+    f.status == Some(404)
 }
 
 impl Store for Registry {
     fn has_blob(&mut self, digest: &str) -> Result<bool> {
-        let resp = self.send(
-            "HEAD",
-            &self.url(&format!("blobs/{digest}")),
-            &[],
-            Body::None,
-        )?;
-        match resp.status() {
-            200 => Ok(true),
-            404 => Ok(false),
-            _ => Err(self.fail(&format!("check blob {digest}"), resp)),
-        }
+        let image = self.reference(digest);
+        let d = digest.to_string();
+        let r = self.call(&format!("HEAD blob {digest}"), 0, |c, _, _| {
+            let (image, d) = (image.clone(), d.clone());
+            Box::pin(async move { c.blob_exists(&image, &d).await })
+        });
+        self.fail(r)
     }
 
     fn put_blob(&mut self, digest: &str, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<()> {
-        let start = self.url("blobs/uploads/");
-        let resp = self.send("POST", &start, &[("Content-Length", "0")], Body::None)?;
-        if resp.status() != 202 {
-            return Err(self.fail("start blob upload", resp));
-        }
-        let location = resp
-            .header("Location")
-            .ok_or_else(|| anyhow!("registry {}: upload started without a Location", self.host))?;
-        let location = if location.starts_with('/') {
-            format!("{}{location}", self.base)
-        } else {
-            location.to_string()
-        };
-        let sep = if location.contains('?') { '&' } else { '?' };
-        let url = format!("{location}{sep}digest={}", digest.replace(':', "%3A"));
-        let resp = self.send(
-            "PUT",
-            &url,
-            &[("Content-Type", "application/octet-stream")],
-            Body::Bytes(bytes, progress),
-        )?;
-        if resp.status() != 201 {
-            return Err(self.fail(&format!("upload blob {digest}"), resp));
-        }
+        let image = self.reference("latest");
+        let data = bytes::Bytes::copy_from_slice(bytes);
+        let d = digest.to_string();
+        let r = self.call(
+            &format!("PUT blob {digest}"),
+            bytes.len() as u64,
+            |c, _, _| {
+                let (image, d, data) = (image.clone(), d.clone(), data.clone());
+                Box::pin(async move { c.push_blob(&image, data, &d).await })
+            },
+        );
+        self.fail(r)?;
+        progress(bytes.len() as u64);
         self.uploaded += 1;
         Ok(())
     }
 
     fn get_blob(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>> {
-        let resp = self.send(
-            "GET",
-            &self.url(&format!("blobs/{digest}")),
-            &[],
-            Body::None,
-        )?;
-        if resp.status() != 200 {
-            return Err(self.fail(&format!("fetch blob {digest}"), resp));
-        }
-        read_limited(resp, limit, digest)
+        let image = self.reference(digest);
+        let d = digest.to_string();
+        let r = self.call(&format!("GET blob {digest}"), limit, |c, _, _| {
+            let (image, d) = (image.clone(), d.clone());
+            Box::pin(async move { read_capped(c, &image, &d, limit).await })
+        });
+        self.fail(r)
     }
 
     fn put_manifest(&mut self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
-        let url = self.url(&format!("manifests/{reference}"));
-        let resp = self.send(
-            "PUT",
-            &url,
-            &[("Content-Type", media_type)],
-            Body::Bytes(bytes, &|_| {}),
-        )?;
-        if resp.status() != 201 {
-            return Err(self.fail(&format!("push manifest {reference}"), resp));
-        }
-        Ok(())
+        let image = self.reference(reference);
+        let data = bytes::Bytes::copy_from_slice(bytes);
+        let content_type = reqwest::header::HeaderValue::from_str(media_type)
+            .map_err(|_| anyhow!("manifest media type {media_type:?} is not a header value"))?;
+        let r = self.call(
+            &format!("PUT manifest {reference}"),
+            bytes.len() as u64,
+            |c, _, _| {
+                let (image, data, ct) = (image.clone(), data.clone(), content_type.clone());
+                Box::pin(async move { c.push_manifest_raw(&image, data, ct).await })
+            },
+        );
+        self.fail(r).map(drop)
     }
 
     fn get_manifest(&mut self, reference: &str) -> Result<Option<(Vec<u8>, String)>> {
-        let url = self.url(&format!("manifests/{reference}"));
+        const LIMIT: u64 = 4 << 20;
+        let image = self.reference(reference);
+        let auth = self.auth.clone();
         let accept = ACCEPT.join(", ");
-        let resp = self.send("GET", &url, &[("Accept", &accept)], Body::None)?;
-        match resp.status() {
-            200 => {
-                let media_type = resp.content_type().to_string();
-                Ok(Some((read_limited(resp, 4 << 20, reference)?, media_type)))
+        let r = self.call(
+            &format!("GET manifest {reference}"),
+            LIMIT,
+            |c, http, ctx| {
+                let (image, auth, accept) = (image.clone(), auth.clone(), accept.clone());
+                Box::pin(async move {
+                    get_manifest_capped(c, http, ctx, &image, &auth, &accept, LIMIT).await
+                })
+            },
+        );
+        match r {
+            Ok(Some((bytes, media_type))) => {
+                // A registry may omit the type; OCI manifests name their own.
+                let media_type = media_type
+                    .filter(|t| super::ACCEPT.contains(&t.as_str()))
+                    .or_else(|| {
+                        serde_json::from_slice::<serde_json::Value>(&bytes)
+                            .ok()
+                            .and_then(|v| v["mediaType"].as_str().map(str::to_string))
+                    })
+                    .unwrap_or_else(|| super::MANIFEST_V1.to_string());
+                Ok(Some((bytes, media_type)))
             }
-            404 => Ok(None),
-            _ => Err(self.fail(&format!("fetch manifest {reference}"), resp)),
+            Ok(None) => Ok(None),
+            Err(f) if not_found(&f) => Ok(None),
+            Err(f) => Err(self.error(f)),
         }
     }
 
     fn blobs_uploaded(&self) -> usize {
         self.uploaded
     }
-}
 
-fn read_limited(resp: ureq::Response, limit: u64, what: &str) -> Result<Vec<u8>> {
-    if let Some(len) = resp
-        .header("Content-Length")
-        .and_then(|l| l.parse::<u64>().ok())
-    {
-        if len > limit {
-            bail!("{what} is {len} bytes, over the {limit}-byte limit");
+    fn mount_blob(&mut self, digest: &str, from: &super::Location) -> Result<bool> {
+        if from.host != self.host || from.repository == self.repository {
+            return Ok(false);
         }
+        let image = self.reference("latest");
+        let source =
+            Reference::with_tag(from.host.clone(), from.repository.clone(), "latest".into());
+        let d = digest.to_string();
+        let r = self.call(&format!("mount blob {digest}"), 0, |c, _, _| {
+            let (image, source, d) = (image.clone(), source.clone(), d.clone());
+            Box::pin(async move { c.mount_blob(&image, &source, &d).await })
+        });
+        // A registry that will not mount starts an upload instead; we then upload as usual.
+        Ok(r.is_ok())
     }
-    let mut out = Vec::new();
-    resp.into_reader()
-        .take(limit + 1)
-        .read_to_end(&mut out)
-        .with_context(|| format!("read {what}"))?;
-    if out.len() as u64 > limit {
-        bail!("{what} is over the {limit}-byte limit");
-    }
-    Ok(out)
-}
 
-/// A transport error in a few words, without the URL's query (which may carry upload state).
-fn transport_reason(t: &ureq::Transport) -> String {
-    let mut s = t.kind().to_string();
-    if let Some(m) = t.message() {
-        s = format!("{s}: {m}");
-    }
-    if let Some(src) = std::error::Error::source(t) {
-        s = format!("{s}: {src}");
-    }
-    s
-}
-
-/// `k="v", k2="v2"` → pairs.
-fn parse_challenge(params: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = params.trim();
-    while !rest.is_empty() {
-        let Some((key, after)) = rest.split_once('=') else {
-            break;
-        };
-        let key = key
-            .trim()
-            .trim_start_matches(',')
-            .trim()
-            .to_ascii_lowercase();
-        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
-            let end = q.find('"').unwrap_or(q.len());
-            (q[..end].to_string(), q.get(end + 1..).unwrap_or(""))
-        } else {
-            let end = after.find(',').unwrap_or(after.len());
-            (after[..end].trim().to_string(), &after[end..])
-        };
-        out.push((key, value));
-        rest = tail.trim_start_matches([',', ' ']);
-    }
-    out
-}
-
-/// Reads the body from a slice, reporting progress.
-struct Progress<'a> {
-    rest: &'a [u8],
-    progress: &'a dyn Fn(u64),
-}
-
-impl Read for Progress<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.rest.len().min(buf.len()).min(256 << 10);
-        buf[..n].copy_from_slice(&self.rest[..n]);
-        self.rest = &self.rest[n..];
-        (self.progress)(n as u64);
-        Ok(n)
+    fn location(&self) -> Option<super::Location> {
+        Some(super::Location {
+            host: self.host.clone(),
+            repository: self.repository.clone(),
+        })
     }
 }
 
@@ -520,18 +968,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bearer_challenges_parse() {
-        let p = parse_challenge(
-            r#"realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
+    fn failures_sort_into_retry_or_not() {
+        let server = |code: u16, body: &str| {
+            classify(&OciDistributionError::ServerError {
+                code,
+                url: "http://h/v2/x/blobs/uploads/u?_state=secret".into(),
+                message: body.into(),
+            })
+        };
+        for code in [408, 429, 500, 502, 503, 504] {
+            assert_eq!(server(code, "").retry, Some(format!("HTTP {code}")));
+        }
+        for code in [400, 403, 404, 405, 501] {
+            assert!(server(code, "").retry.is_none(), "{code}");
+        }
+        let f = server(
+            503,
+            r#"{"errors":[{"code":"UNAVAILABLE","message":"\u001b[2Jbusy"}]}"#,
         );
+        assert_eq!(f.message, "HTTP 503 UNAVAILABLE: \\u{1b}[2Jbusy");
+        assert!(!f.message.contains("_state"));
+        let envelope: oci_client::errors::OciEnvelope = serde_json::from_str(
+            r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#,
+        )
+        .unwrap();
+        let f = classify(&OciDistributionError::RegistryError {
+            envelope,
+            url: String::new(),
+        });
         assert_eq!(
-            p,
-            [
-                ("realm".into(), "https://auth.example/token".into()),
-                ("service".into(), "registry.example".into()),
-                ("scope".into(), "repository:a/b:pull,push".into())
-            ]
+            (f.status, f.retry.as_deref()),
+            (Some(429), Some("HTTP 429"))
         );
+        let envelope: oci_client::errors::OciEnvelope =
+            serde_json::from_str(r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no"}]}"#)
+                .unwrap();
+        let f = classify(&OciDistributionError::RegistryError {
+            envelope,
+            url: String::new(),
+        });
+        assert!(not_found(&f) && f.retry.is_none());
+    }
+
+    #[test]
+    fn bearer_realms_parse() {
+        assert_eq!(
+            bearer_realm(r#"Bearer realm="https://auth.example/token",service="r.example",scope="repository:a/b:pull""#)
+                .as_deref(),
+            Some("https://auth.example/token")
+        );
+        assert_eq!(bearer_realm(r#"Basic realm="test""#), None);
+        assert_eq!(bearer_realm("Bearer"), None);
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub struct Options {
     /// A bundle file, or an OCI reference (`host/repo:tag`, `oci:PATH[:TAG]`).
     pub target: String,
     pub key: PathBuf,
-    pub plain_http: bool,
+    pub net: crate::oci::net::Options,
     pub json: bool,
 }
 
@@ -143,7 +143,7 @@ pub fn policy_inspect(o: &Options) -> Result<()> {
     let (contents, oci) = if local.is_file() {
         (read_bundle_file(local)?, None)
     } else {
-        let pulled = crate::release::verify::pull(&o.target, &o.key, o.plain_http)?;
+        let pulled = crate::release::verify::pull(&o.target, &o.key, &o.net)?;
         let shown = PathBuf::from(&pulled.reference);
         (read_bundle(&pulled.bundle, &shown)?, Some(pulled))
     };

@@ -1,6 +1,7 @@
 //! The release path: publish a bundle (`policy-bundle`) and verify it as the Runner does
-//! (`policy-verify`).
+//! (`policy-verify`), and promote a verified bundle elsewhere (`policy-promote`).
 
+pub mod promote;
 pub mod publish;
 pub mod untar;
 pub mod verify;

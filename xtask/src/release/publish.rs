@@ -26,10 +26,12 @@ pub struct Options {
     pub json: bool,
     pub keys: PathBuf,
     pub out: PathBuf,
-    pub plain_http: bool,
+    pub net: oci::net::Options,
     pub allow_unshipped_data: bool,
     /// `--check-cluster`: (context, namespace) whose `policy-pub-key` must be our key.
     pub check_cluster: Option<(Option<String>, String)>,
+    /// Push without a signature (CI without keys).
+    pub unsigned: bool,
 }
 
 pub fn policy_bundle(o: &Options) -> Result<()> {
@@ -66,29 +68,33 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
 
     // 3. Keys: created on first run, as the Makefile did; the password is checked here,
     //    before the push, so a wrong one leaves the registry untouched.
-    let keydir = KeyDir::new(&o.keys);
-    let created = match keydir.exists() {
-        true => None,
-        false => keydir.ensure(None, false)?.1,
+    let secret = if o.unsigned {
+        None
+    } else {
+        let keydir = KeyDir::new(&o.keys);
+        let created = match keydir.exists() {
+            true => None,
+            false => keydir.ensure(None, false)?.1,
+        };
+        Some(match created {
+            Some(key) => {
+                eprintln!("created a new keypair in {}", o.keys.display());
+                key
+            }
+            None => keydir.secret()?,
+        })
     };
-    let secret = match created {
-        Some(key) => {
-            eprintln!("created a new keypair in {}", o.keys.display());
-            key
-        }
-        None => keydir.secret()?,
-    };
-    if let Some((context, namespace)) = &o.check_cluster {
+    if let (Some((context, namespace)), Some(secret)) = (&o.check_cluster, &secret) {
         crate::cluster::policy_pub_deploy::require_cluster_key(
             context.clone(),
             namespace,
             &secret.public_key(),
-            &keydir.pub_path(),
+            &KeyDir::new(&o.keys).pub_path(),
         )?;
     }
 
     // 4. Push: blobs first, then the manifest under each tag.
-    let mut store = oci::open(&target, o.plain_http)?;
+    let mut store = oci::open(&target, &o.net)?;
     let config = serde_json::to_vec(&json!({
         "architecture": "",
         "os": "",
@@ -101,7 +107,7 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     );
     let mut manifest = Manifest::new(Descriptor::of(CONFIG_V1, &config), vec![layer]);
     manifest.artifact_type = Some(ARTIFACT_TYPE.into());
-    manifest.annotations = annotations(&o.dir, &revision, &tags, extra);
+    manifest.annotations = annotations(&o.dir, &revision, extra);
     let manifest_bytes = serde_json::to_vec(&manifest)?;
     let digest = oci::sha256_digest(&manifest_bytes);
 
@@ -116,7 +122,22 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     let uploaded_bundle_blobs = store.blobs_uploaded();
 
     // 5. Sign the pushed digest.
-    let signed = signature::sign(store.as_mut(), &target.repository_name(), &digest, &secret)?;
+    let signed = match &secret {
+        Some(key) => Some(signature::sign(
+            store.as_mut(),
+            &target.repository_name(),
+            &digest,
+            key,
+        )?),
+        None => {
+            eprintln!(
+                "WARNING: NOT SIGNED (--unsigned): {} carries no signature; a Runner that \
+                 verifies (policyBundle.verify=true) will refuse it",
+                target.with(&digest)
+            );
+            None
+        }
+    };
 
     let pinned = target.with(&digest);
     if o.json {
@@ -132,12 +153,13 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
                 "file": o.out,
             },
             "tests": {"passed": summary.passed, "failed": summary.failed},
-            "signature": {
+            "signed": signed.is_some(),
+            "signature": signed.as_ref().map(|signed| json!({
                 "tag": target.with(&signed.tag),
                 "manifest_digest": signed.manifest_digest,
                 "signatures": signed.signatures,
                 "appended": signed.appended,
-            },
+            })),
             "uploaded_blobs": uploaded_bundle_blobs,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -146,12 +168,17 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
         for t in &tags {
             println!("tagged  {}", target.with(t));
         }
-        let note = if signed.appended {
-            ""
-        } else {
-            " (already signed with this key)"
-        };
-        println!("signed  {}{note}", target.with(&signed.tag));
+        match &signed {
+            Some(signed) => {
+                let note = if signed.appended {
+                    ""
+                } else {
+                    " (already signed with this key)"
+                };
+                println!("signed  {}{note}", target.with(&signed.tag));
+            }
+            None => println!("UNSIGNED {}", target.with(&digest)),
+        }
         eprintln!(
             "bundle sha256:{} ({} bytes, {} rules, revision {}); {} new blobs",
             built.sha256,
@@ -168,12 +195,12 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     Ok(())
 }
 
-/// `org.opencontainers.image.*` from git and the tags, then `--annotation` on top. `created` is
-/// the commit time, not the clock, so the same sources give the same manifest digest.
+/// `org.opencontainers.image.*` from git, then `--annotation` on top. `created` is the commit
+/// time, not the clock, and no tag is written (a version annotation only when asked), so the
+/// same sources give the same manifest digest under any tags.
 fn annotations(
     dir: &Path,
     revision: &str,
-    tags: &[String],
     extra: BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut a = BTreeMap::new();
@@ -184,9 +211,6 @@ fn annotations(
     }
     if let Some(source) = crate::git::origin_url(dir) {
         a.insert(format!("{ns}.source"), source);
-    }
-    if let Some(version) = tags.iter().find(|t| *t != "latest").or(tags.first()) {
-        a.insert(format!("{ns}.version"), version.clone());
     }
     a.insert(
         format!("{ns}.description"),

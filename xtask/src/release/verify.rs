@@ -23,14 +23,14 @@ pub struct Options {
     pub key: PathBuf,
     pub extract: Option<PathBuf>,
     pub json: bool,
-    pub plain_http: bool,
+    pub net: oci::net::Options,
 }
 
 pub fn policy_verify(o: &Options) -> Result<()> {
     let target = Target::parse(&o.reference)?;
     let key = keydir::read_public(&o.key)?;
     let key_name = o.key.display().to_string();
-    let mut store = oci::open(&target, o.plain_http)?;
+    let mut store = oci::open(&target, &o.net)?;
 
     let (digest, manifest) = resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
@@ -47,7 +47,11 @@ pub fn policy_verify(o: &Options) -> Result<()> {
             layer.size
         );
     }
-    let bytes = store.get_blob(&layer.digest, MAX_LAYER)?;
+    if !oci::reference::is_digest(&layer.digest) {
+        bail!("{shown}: the bundle layer's digest is not sha256: and 64 hex digits");
+    }
+    // Read no more than the signed manifest says the layer holds.
+    let bytes = store.get_blob(&layer.digest, layer.size)?;
     let actual = oci::sha256_digest(&bytes);
     if actual != layer.digest || bytes.len() as u64 != layer.size {
         bail!(
@@ -100,9 +104,9 @@ pub struct Pulled {
     pub signature: serde_json::Value,
 }
 
-pub fn pull(reference: &str, key: &Path, plain_http: bool) -> Result<Pulled> {
+pub fn pull(reference: &str, key: &Path, net: &oci::net::Options) -> Result<Pulled> {
     let target = Target::parse(reference)?;
-    let mut store = oci::open(&target, plain_http)?;
+    let mut store = oci::open(&target, net)?;
     let (digest, manifest) = resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
     let key_name = key.display().to_string();
