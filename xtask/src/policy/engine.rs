@@ -95,6 +95,8 @@ impl Policy {
         let mut packages = Vec::new();
         let mut shifts = HashMap::new();
         let mut errors = Vec::new();
+        // Per package, the extension-only builtins that a `with` of it replaces (see `with.rs`).
+        let mut mocked: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let metadata = super::builtins::metadata::Metadata::collect(tree);
         let functions = guarded(
             || tree.root.display().to_string(),
@@ -128,7 +130,10 @@ impl Policy {
             collect_rules(&module, &file.rel, &mut decls);
             let pkg = module.package.refr.span().text().to_string();
             let fns = functions.get(&pkg).cloned().unwrap_or_default();
-            let (text, file_shifts) = guarded(at, || rewrite_module(&src, &module, &fns))?;
+            let (text, file_shifts, targets) = guarded(at, || rewrite_module(&src, &module, &fns))?;
+            if !targets.is_empty() {
+                mocked.entry(pkg.clone()).or_default().extend(targets);
+            }
             let text = match instrument {
                 Some(f) => guarded(at, || f(&module, text))?,
                 None => text,
@@ -138,6 +143,18 @@ impl Policy {
                 continue;
             }
             shifts.insert(shown, file_shifts);
+        }
+        // A rule of the package named like the builtin's first part claims the name (OPA's too).
+        for (pkg, names) in &mut mocked {
+            names.retain(|n| {
+                let first = n.split('.').next().unwrap_or(n);
+                !decls.iter().any(|d| &d.package == pkg && d.name == first)
+            });
+        }
+        for (name, text) in with::extension_modules(&mocked) {
+            if let Err(e) = guarded(|| name.clone(), || engine.add_policy(name.clone(), text)) {
+                errors.push(one_line(&e, None));
+            }
         }
         if !errors.is_empty() {
             bail!(errors.join("\n"));
@@ -282,16 +299,18 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// and not a name being declared (`some x`, `x := ...`), which shadows the alias locally.
 /// Rewrites a lone module (a module without its tree: explanations, coverage, unit tests).
 pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
-    rewrite_module(src, module, &BTreeSet::new())
+    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new())?;
+    Ok((text, shifts))
 }
 
 /// [`resolve_aliases`], plus the `with` rewrites of `with.rs`, given the function heads of the
-/// module's package (`functions`).
+/// module's package (`functions`). Also returns the extension-only builtins the module's `with`s
+/// replace, for which `with.rs` generates functions.
 fn rewrite_module(
     src: &Source,
     module: &Module,
     functions: &BTreeSet<String>,
-) -> Result<(String, ColumnShifts)> {
+) -> Result<(String, ColumnShifts, BTreeSet<String>)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
     for import in &module.imports {
@@ -323,7 +342,7 @@ fn rewrite_module(
         && !text.contains("with")
         && !text.contains("default")
     {
-        return Ok((text.clone(), ColumnShifts::new()));
+        return Ok((text.clone(), ColumnShifts::new(), BTreeSet::new()));
     }
 
     let mut tokens = Vec::new();
@@ -370,6 +389,9 @@ fn rewrite_module(
         decls.into_iter().map(|d| d.name).collect()
     };
     let (with_edits, mut wrappers) = with::builtin_replacements(&tokens, &skip, &rules);
+    let targets = with::extension_targets(&tokens, &skip, |first| {
+        rules.contains(first) || aliases.contains_key(first)
+    });
     wrappers.push_str(&with::default_function_bodies(module));
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
@@ -398,7 +420,7 @@ fn rewrite_module(
         out.push('\n');
         out.push_str(&wrappers);
     }
-    Ok((out, shifts))
+    Ok((out, shifts, targets))
 }
 
 /// A value as text for a report. Unlike `format!("{v}")`, which panics when regorus's `Display`
@@ -443,6 +465,11 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
         .rev()
         .find_map(|l| l.strip_prefix("error: "))
         .unwrap_or_else(|| text.lines().last().unwrap_or(""));
+    if with::is_generated(file) {
+        // A line of a module we generated means nothing to the user; the caller names the
+        // expression being evaluated.
+        return msg.trim().to_string();
+    }
     format!("{file}:{line}:{col}: {}", msg.trim())
 }
 

@@ -8,12 +8,15 @@
 //! accepts as a replacement. Likewise a function declared only by `default` gets a body that never
 //! succeeds, so `with` finds it, and calls of a package's own functions are spelled in full so a
 //! `with` on either spelling reaches them. Replacing by a value, by a user function, and replacing a builtin
-//! (`with count as mock`, `with time.now_ns as 123`) already work.
+//! (`with count as mock`, `with time.now_ns as 123`) already work. A builtin only our extensions
+//! provide (`with crypto.sha256 as "x"`) gets a generated function of its name in the mocking
+//! package, so regorus accepts it as a target (`extension_targets`, `extension_modules`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use regorus::unstable::{Module, Rule, RuleHead, Token, TokenKind, BUILTINS};
 
+use super::builtins::extension_only;
 use super::tree::PolicyTree;
 
 /// One text replacement: byte range, new text, and the line/column where it starts.
@@ -67,8 +70,12 @@ pub fn builtin_replacements(
         }
         let name: Vec<&str> = parts.iter().map(|t| t.1.text()).collect();
         let name = name.join(".");
-        let Some(&(_, arity)) = BUILTINS.get(name.as_str()) else {
-            continue;
+        let arity = match BUILTINS.get(name.as_str()) {
+            Some(&(_, arity)) => arity,
+            None => match extension_only().get(name.as_str()) {
+                Some(&arity) => arity,
+                None => continue,
+            },
         };
         if arity == 0 || rules.contains(first.1.text()) {
             continue;
@@ -89,6 +96,97 @@ pub fn builtin_replacements(
     }
     let appended: String = wrappers.into_values().collect();
     (edits, appended)
+}
+
+/// Package of the generated functions that forward to extension-only builtins.
+const FORWARDS: &str = "__xtask_with_builtins";
+
+/// The targets of `with <builtin> as ...` in `tokens` that only our extensions provide
+/// (`crypto.sha256`), skipping `skip` byte ranges and names whose first part `shadowed` says a
+/// rule or an import alias of the module claims.
+///
+/// Why: regorus accepts a `with` target that is one of its own builtins or a function of the
+/// current package, and says `undefined rule` for anything else, so an extension-only builtin
+/// cannot be mocked. A function of the same name in the package (see [`extension_modules`])
+/// makes the target resolve; the replacement is then keyed by the name as written, which is the
+/// name every call of the builtin is looked up by, in every package.
+pub fn extension_targets(
+    tokens: &[Token],
+    skip: &[(u32, u32)],
+    shadowed: impl Fn(&str) -> bool,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, tok) in tokens.iter().enumerate() {
+        if tok.0 != TokenKind::Ident || tok.1.text() != "with" {
+            continue;
+        }
+        if skip
+            .iter()
+            .any(|&(s, e)| tok.1.start >= s && tok.1.end <= e)
+        {
+            continue;
+        }
+        let mut j = i + 1;
+        let mut parts = Vec::new();
+        while let Some(t) = tokens.get(j).filter(|t| t.0 == TokenKind::Ident) {
+            parts.push(t.1.text());
+            match tokens.get(j + 1) {
+                Some(dot) if dot.1.text() == "." && dot.1.start == t.1.end => j += 2,
+                _ => break,
+            }
+        }
+        if tokens.get(j + 1).map(|t| t.1.text()) != Some("as") {
+            continue;
+        }
+        let name = parts.join(".");
+        let known = extension_only().get(name.as_str()).is_some_and(|&n| n > 0);
+        if known && !parts.first().is_some_and(|first| shadowed(first)) {
+            out.insert(name);
+        }
+    }
+    out
+}
+
+/// The generated modules (file name, text) behind [`extension_targets`]: per package (as
+/// written) that mocks extension-only builtins, a function of each builtin's own name
+/// (`crypto.sha256(a0) := data.__xtask_with_builtins.crypto__sha256(a0)`), and one package of
+/// forwards to the builtins themselves.
+///
+/// Why the forward: a call of the builtin inside the mocking package, when no `with` is active,
+/// reaches the package's function of that name; calling the builtin from there would call the
+/// function again, so it calls through a package that has no such function.
+pub fn extension_modules(targets: &BTreeMap<String, BTreeSet<String>>) -> Vec<(String, String)> {
+    let mut modules = Vec::new();
+    let mut forwards = BTreeMap::new();
+    for (package, names) in targets {
+        let mut text = format!("package {package}\n");
+        for name in names {
+            let Some(&arity) = extension_only().get(name.as_str()) else {
+                continue;
+            };
+            let args: Vec<String> = (0..arity).map(|a| format!("a{a}")).collect();
+            let args = args.join(", ");
+            let forward = name.replace('.', "__");
+            text.push_str(&format!(
+                "{name}({args}) := data.{FORWARDS}.{forward}({args})\n"
+            ));
+            forwards
+                .entry(forward.clone())
+                .or_insert_with(|| format!("{forward}({args}) := {name}({args})\n"));
+        }
+        modules.push((format!("<{FORWARDS} {package}>.rego"), text));
+    }
+    if !forwards.is_empty() {
+        let mut text = format!("package {FORWARDS}\n");
+        text.extend(forwards.into_values());
+        modules.push((format!("<{FORWARDS}>.rego"), text));
+    }
+    modules
+}
+
+/// Whether `file` names a module of [`extension_modules`].
+pub fn is_generated(file: &str) -> bool {
+    file.starts_with(&format!("<{FORWARDS}")) && file.ends_with(">.rego")
 }
 
 /// A never-succeeding definition for every `default` function of the module
@@ -260,5 +358,64 @@ mod tests {
         for t in ["t1", "t2", "t3"] {
             assert_eq!(eval(src, t), Value::from(true), "{t}");
         }
+    }
+
+    #[test]
+    fn extension_only_builtins_are_listed_with_their_arity() {
+        let names = crate::policy::builtins::extension_only();
+        assert_eq!(names.get("crypto.sha256"), Some(&1));
+        assert_eq!(names.get("crypto.hmac.sha256"), Some(&2));
+        // Overrides of the engine's own builtins are not extension-only.
+        assert_eq!(names.get("strings.count"), None);
+    }
+
+    #[test]
+    fn an_extension_only_builtin_can_be_replaced() {
+        let p = "package p\nd := crypto.sha256(input.s)\n";
+        let t = "package p_test\nmock(_) := \"m\"\n\
+                 t1 if data.p.d == \"x\" with crypto.sha256 as \"x\" with input.s as \"a\"\n\
+                 t2 if crypto.sha256(\"a\") == \"m\" with crypto.sha256 as mock\n\
+                 t3 if crypto.sha256(\"a\") == \"A\" with crypto.sha256 as upper\n\
+                 t4 if crypto.sha256(\"a\") == \"0cc175b9c0f1b6a831c399e269772661\" \
+                 with crypto.sha256 as crypto.md5\n\
+                 t5 if startswith(crypto.sha256(\"a\"), \"ca9781\")\n\
+                 t6 if count(io.jwt.decode(\"t\")) == 3 with io.jwt.decode as [{}, {}, \"\"]\n\
+                 t7 if strings.count(\"aaa\", \"a\") == 9 with strings.count as 9\n\
+                 e if crypto.sha256(input.n) with input.n as 1\n";
+        let tree = PolicyTree::of(&[("p.rego", p), ("p_test.rego", t)]);
+        let mut pol = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        for r in ["t1", "t2", "t3", "t4", "t5", "t6", "t7"] {
+            assert_eq!(pol.eval("p_test", r).unwrap(), Value::from(true), "{r}");
+        }
+        // An error inside the generated forward names no generated file.
+        let err = pol.eval("p_test", "e").unwrap_err().to_string();
+        assert!(err.contains("operand 1 must be string"), "{err}");
+        assert!(!err.contains("__xtask"), "{err}");
+    }
+
+    #[test]
+    fn a_rule_or_alias_named_like_the_builtin_is_left_alone() {
+        let src = "package p_test\nimport data.q as crypto\nf(_) := 1\n\
+                   t if f(1) == 1 with crypto.sha256 as 2\n";
+        let s = crate::policy::engine::source("p_test.rego".into(), src.into()).unwrap();
+        let m = crate::policy::engine::parse(&s).unwrap();
+        let mut lexer = regorus::unstable::Lexer::new(&s);
+        let mut tokens = Vec::new();
+        loop {
+            let tok = lexer.next_token().unwrap();
+            if tok.0 == super::TokenKind::Eof {
+                break;
+            }
+            tokens.push(tok);
+        }
+        let skip: Vec<(u32, u32)> = m
+            .imports
+            .iter()
+            .map(|i| (i.span.start, i.span.end))
+            .collect();
+        let found = super::extension_targets(&tokens, &skip, |f| f == "crypto");
+        assert!(found.is_empty(), "{found:?}");
+        let found = super::extension_targets(&tokens, &skip, |_| false);
+        assert_eq!(found.into_iter().collect::<Vec<_>>(), ["crypto.sha256"]);
     }
 }

@@ -2,7 +2,12 @@
 //! builtins that regorus 0.14 lacks, one file per family, and Go-exact replacements for regorus
 //! builtins whose results differ from OPA's.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
 use anyhow::{anyhow, Result};
+use regorus::unstable::BUILTINS;
 use regorus::{Engine, Value};
 
 pub mod crypto;
@@ -39,12 +44,39 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// While [`extension_only`] lists the extensions, the names and arities `add` registers.
+    static RECORDING: RefCell<Option<BTreeMap<&'static str, u8>>> = const { RefCell::new(None) };
+}
+
+/// The builtins only our extensions provide (regorus has no builtin of that name), with their
+/// arities: what `with` needs to know to make them replaceable (see `with.rs`).
+pub fn extension_only() -> &'static BTreeMap<&'static str, u8> {
+    static NAMES: OnceLock<BTreeMap<&'static str, u8>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        RECORDING.with(|r| *r.borrow_mut() = Some(BTreeMap::new()));
+        // Registering on a scratch engine is the one list of what `register` adds.
+        let _ = register(&mut Engine::new());
+        let all = RECORDING
+            .with(|r| r.borrow_mut().take())
+            .unwrap_or_default();
+        all.into_iter()
+            .filter(|(name, _)| !BUILTINS.contains_key(name))
+            .collect()
+    })
+}
+
 /// A builtin body: the arguments in, a value (or `Value::Undefined`) out.
 pub(crate) type Body = fn(&[Value]) -> Result<Value>;
 
 /// Registers `name` with `nargs` arguments. An error carries the builtin's name as OPA's
 /// `eval_builtin_error: <name>: ...` does.
 pub(crate) fn add(engine: &mut Engine, name: &'static str, nargs: u8, f: Body) -> Result<()> {
+    RECORDING.with(|r| {
+        if let Some(names) = r.borrow_mut().as_mut() {
+            names.insert(name, nargs);
+        }
+    });
     engine
         .add_extension(
             name.to_string(),
