@@ -15,7 +15,8 @@ use super::tree::PolicyTree;
 pub enum Explain {
     /// The expression that failed, with the values it saw
     Fails,
-    /// Every expression of the test body in order, with its result (ok, fail, error)
+    /// Every test: each expression of its body with its result, then the trace of every rule
+    /// body it evaluated (see `trace`)
     Full,
 }
 

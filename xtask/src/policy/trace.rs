@@ -362,7 +362,7 @@ fn instrument(
         }
     }
     // Later edits first, so earlier offsets stay valid; at one offset, keep their order.
-    edits.sort_by(|a, b| b.0.cmp(&a.0));
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = text;
     for (at, s) in edits {
         if at > out.len() || !out.is_char_boundary(at) {
@@ -400,5 +400,71 @@ fn show(v: &serde_json::Value) -> String {
         format!("{cut}…")
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traces_the_bodies_a_test_enters_nested_with_bindings() {
+        let t = PolicyTree::of(&[
+            (
+                "p.rego",
+                "package p\nimport rego.v1\nxs := [1, 2, 3]\nok if {\n\tsome x in xs\n\tx > 2\n}\n\
+                 f(a) := b if {\n\tb := a + 1\n}\n",
+            ),
+            (
+                "p_test.rego",
+                "package p_test\nimport rego.v1\nimport data.p\n\
+                 test_a if {\n\tp.ok\n\tp.f(1) == 3\n}\ntest_b if p.f(1) == \"2\"\n",
+            ),
+        ]);
+        let mut tr = Tracer::load(&t, &serde_json::json!({})).unwrap();
+        let l = tr.trace("p_test", "test_a");
+        let want = [
+            "enter t/p_test.rego:4: test_a if {",
+            "  enter t/p.rego:4: ok if {",
+            "    enter t/p.rego:3: xs := [1, 2, 3]",
+            "    exit t/p.rego:3",
+            "    t/p.rego:5: ok: some x in xs",
+            "      x = 1",
+            "    t/p.rego:6: fail: x > 2",
+            "    redo",
+        ];
+        assert_eq!(l[..want.len()], want, "{l:#?}");
+        assert!(l.contains(&"  exit t/p.rego:4".to_string()), "{l:#?}");
+        assert!(
+            l.contains(&"  t/p_test.rego:5: ok: p.ok".to_string()),
+            "{l:#?}"
+        );
+        assert!(
+            l.contains(&"  enter t/p.rego:8: f(a) := b if {".to_string()),
+            "{l:#?}"
+        );
+        assert!(l.contains(&"      b = 2".to_string()), "{l:#?}");
+        assert_eq!(l.last().unwrap(), "  t/p_test.rego:6: fail: p.f(1) == 3");
+
+        // A body without braces and a string at its end are probed without changing them.
+        let l = tr.trace("p_test", "test_b");
+        assert_eq!(
+            l.last().unwrap(),
+            "  t/p_test.rego:8: fail: p.f(1) == \"2\""
+        );
+    }
+
+    #[test]
+    fn a_long_trace_is_cut_and_says_so() {
+        let t = PolicyTree::of(&[(
+            "p_test.rego",
+            "package p_test\nimport rego.v1\ntest_many if {\n\tsome i in numbers.range(1, 1000)\n\ti < 0\n}\n",
+        )]);
+        let mut tr = Tracer::load(&t, &serde_json::json!({})).unwrap();
+        let l = tr.trace("p_test", "test_many");
+        assert_eq!(l.len(), MAX_LINES + 1);
+        assert!(
+            l[MAX_LINES].starts_with("... ") && l[MAX_LINES].ends_with(" more trace lines cut")
+        );
     }
 }
