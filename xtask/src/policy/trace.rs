@@ -261,8 +261,6 @@ fn instrument(
     let module = parse(&src)?;
     let bytes = text.as_bytes();
     let mut edits: Vec<(usize, String)> = Vec::new();
-    // The texts shown are as written (before aliases were resolved) when the two parses agree.
-    let same = written.policy.len() == module.policy.len();
     for (i, r) in module.policy.iter().enumerate() {
         let Rule::Spec {
             span,
@@ -272,19 +270,23 @@ fn instrument(
         else {
             continue;
         };
-        let rule = format!(
-            "{}.{}",
-            module.package.refr.span().text(),
-            super::explain::head_name(rule_head)
-        );
-        let written_bodies = match written.policy.get(i).map(|w| &**w) {
-            Some(Rule::Spec { bodies, .. }) if same && bodies.len() == bs.len() => Some(bodies),
+        let name = super::explain::head_name(rule_head);
+        if name.starts_with("__rego_") {
+            continue; // added by our rewrites (rego.metadata), never written by the user
+        }
+        let rule = format!("{}.{name}", module.package.refr.span().text());
+        // The texts shown are as written (before aliases were resolved) when the two parses
+        // agree on the rule (our rewrites only append rules after the user's).
+        let as_written = written
+            .policy
+            .get(i)
+            .map(|w| &**w)
+            .filter(|w| w.span().line == span.line);
+        let written_bodies = match as_written {
+            Some(Rule::Spec { bodies, .. }) if bodies.len() == bs.len() => Some(bodies),
             _ => None,
         };
-        let head_span = match written.policy.get(i) {
-            Some(w) if same => w.span(),
-            _ => span,
-        };
+        let head_span = as_written.map_or(span, |w| w.span());
         let head = super::explain::text_of(head_span)
             .lines()
             .next()
@@ -310,7 +312,30 @@ fn instrument(
         }
         for (j, b) in bs.iter().enumerate() {
             let stmts = &b.query.stmts;
-            let Some(first) = stmts.first() else { continue };
+            let line = if j == 0 { span.line } else { b.span.line };
+            // An `else` is shown by its own line.
+            let head = match j {
+                0 => head.clone(),
+                _ => line_of(written, line).unwrap_or_else(|| head.clone()),
+            };
+            let Some(first) = stmts.first() else {
+                // `else := value` without a condition: entered when the bodies before it fail.
+                if let Some(a) = &b.assign {
+                    let id = bodies.len();
+                    bodies.push(Body {
+                        at: format!("{file}:{line}"),
+                        head: head.clone(),
+                        stmts: Vec::new(),
+                        file: file.clone(),
+                        rule: rule.clone(),
+                    });
+                    edits.push((
+                        end_of(a.value.span(), bytes),
+                        format!(" if {{ print(\"{MARK}{id} E\") }}"),
+                    ));
+                }
+                continue;
+            };
             let written_stmts = written_bodies
                 .and_then(|wb| wb.get(j))
                 .map(|wb| &wb.query.stmts)
@@ -322,7 +347,6 @@ fn instrument(
                 .find(|c| !c.is_ascii_whitespace())
                 == Some(&b'{');
             let id = bodies.len();
-            let line = if j == 0 { span.line } else { b.span.line };
             let mut vars = Vec::new();
             let mut shown = Vec::new();
             let open = if braced { "" } else { "{ " };
@@ -373,6 +397,13 @@ fn instrument(
     Ok(out)
 }
 
+/// Line `line` of the module as written, trimmed and cut like a head.
+fn line_of(written: &regorus::unstable::Module, line: u32) -> Option<String> {
+    let text = written.package.span.source.contents();
+    let l = text.lines().nth(line.checked_sub(1)? as usize)?;
+    Some(l.trim().chars().take(100).collect())
+}
+
 /// Where a node starts, widened back over a string literal's opening quote.
 fn start_of(span: &regorus::unstable::Span, text: &[u8]) -> usize {
     let start = span.start as usize;
@@ -413,12 +444,14 @@ mod tests {
             (
                 "p.rego",
                 "package p\nimport rego.v1\nxs := [1, 2, 3]\nok if {\n\tsome x in xs\n\tx > 2\n}\n\
-                 f(a) := b if {\n\tb := a + 1\n}\n",
+                 f(a) := b if {\n\tb := a + 1\n}\n\
+                 g(a) := 1 if a > 0\nelse := 2\n",
             ),
             (
                 "p_test.rego",
                 "package p_test\nimport rego.v1\nimport data.p\n\
-                 test_a if {\n\tp.ok\n\tp.f(1) == 3\n}\ntest_b if p.f(1) == \"2\"\n",
+                 test_a if {\n\tp.ok\n\tp.f(1) == 3\n}\ntest_b if p.f(1) == \"2\"\n\
+                 test_c if p.g(0) == 2\n",
             ),
         ]);
         let mut tr = Tracer::load(&t, &serde_json::json!({})).unwrap();
