@@ -6,6 +6,8 @@
     author.py coverage DIR              OPA's coverage of every test of DIR, as the union over
         the tests of the rows each report marks: {"file": {"covered": [rows], "not_covered": [rows]}}
     author.py junit FILE                what junitparser reads from a JUnit XML file
+    author.py enters DIR                the rule bodies OPA's trace enters, per test:
+        {"data.pkg.test_x": ["file:line", ...]}
 """
 
 import json
@@ -59,6 +61,22 @@ def coverage(root):
     }
 
 
+def enters(root):
+    e, modules = judge.engine_for(root)
+    out = {}
+    for test in judge.tests_of(modules):
+        try:
+            e.eval_document(test[len("data."):], trace=True)
+        except Exception:
+            pass
+        # Enter events of rule bodies (their node is the rule, `... if { ... }`), not of
+        # queries or comprehensions.
+        out[test] = sorted({ev["location"] for ev in (e.last_trace or [])
+                            if ev.get("op") == "Enter" and " if {" in str(ev.get("node"))
+                            and ":" in str(ev.get("location"))})
+    return out
+
+
 def junit(path):
     from junitparser import Error, Failure, JUnitXml, Skipped
 
@@ -89,6 +107,8 @@ def main():
         result = evaluate(args[0], args[1])
     elif cmd == "coverage":
         result = coverage(args[0])
+    elif cmd == "enters":
+        result = enters(args[0])
     elif cmd == "junit":
         result = junit(args[0])
     else:

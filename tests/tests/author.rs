@@ -823,3 +823,63 @@ fn inventory_of_a_package_split_over_files() {
         ]
     );
 }
+
+/// Every rule body OPA's trace enters while a test runs is entered in our `--explain full`
+/// trace of that test (`enter file:line`), test by test. Returns how many were checked.
+fn full_trace_covers_opas_enters(tree: &Path) -> usize {
+    let opa = author_py(&["enters", &tree.to_string_lossy()]);
+    let r = run(
+        &workspace(),
+        &[
+            "policy-test",
+            "--explain",
+            "full",
+            "--format",
+            "json",
+            "--dir",
+            &tree.to_string_lossy(),
+        ],
+    );
+    let ours: Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r}"));
+    let prefix = format!("{}/", tree.display());
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for t in ours.as_array().expect("a JSON array of tests") {
+        let name = format!(
+            "{}.{}",
+            t["package"].as_str().unwrap(),
+            t["name"].as_str().unwrap()
+        );
+        let entered: std::collections::BTreeSet<String> = t["explanation"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str()?.trim_start().strip_prefix("enter "))
+            .filter_map(|l| l.split(": ").next())
+            .map(|at| at.strip_prefix(&prefix).unwrap_or(at).to_string())
+            .collect();
+        for at in opa[&name].as_array().into_iter().flatten() {
+            let at = at.as_str().unwrap();
+            checked += 1;
+            if !entered.contains(at) {
+                missing.push(format!("{name}: OPA enters {at}; ours: {entered:?}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{}: rule bodies missing from the trace:\n{}",
+        tree.display(),
+        missing.join("\n")
+    );
+    checked
+}
+
+#[test]
+fn explain_full_traces_every_body_opa_enters() {
+    assert!(full_trace_covers_opas_enters(&sample()) > 100);
+    assert!(full_trace_covers_opas_enters(&multi_file()) > 20);
+    // `else := value` without a condition, and rules our rewrites add (rego.metadata).
+    let edges = workspace().join("tests/opa/trees/builtins/metadata-edges");
+    assert!(full_trace_covers_opas_enters(&edges) > 5);
+}

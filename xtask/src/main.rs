@@ -52,7 +52,7 @@ enum Command {
         /// Print every test, not only failures
         #[arg(short, long)]
         verbose: bool,
-        /// Explain failures (the failing expression and its values), or trace every expression
+        /// Explain failures (the failing expression and its values), or trace every rule body
         #[arg(long, value_enum, default_value = "fails")]
         explain: policy::explain::Explain,
         /// Report format: lines for people, `opa test`'s JSON, or JUnit XML for CI

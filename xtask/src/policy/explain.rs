@@ -15,7 +15,8 @@ use super::tree::PolicyTree;
 pub enum Explain {
     /// The expression that failed, with the values it saw
     Fails,
-    /// Every expression of the test body in order, with its result (ok, fail, error)
+    /// Every test: each expression of its body with its result, then the trace of every rule
+    /// body it evaluated (see `trace`)
     Full,
 }
 
@@ -272,7 +273,7 @@ fn push_bindings(bound: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn head_name(head: &RuleHead) -> &str {
+pub(super) fn head_name(head: &RuleHead) -> &str {
     let refr = match head {
         RuleHead::Compr { refr, .. } | RuleHead::Set { refr, .. } | RuleHead::Func { refr, .. } => {
             refr
@@ -286,7 +287,7 @@ fn head_name(head: &RuleHead) -> &str {
 }
 
 /// The variables a statement binds for the statements after it.
-fn declared(stmt: &LiteralStmt, vars: &mut Vec<String>) {
+pub(super) fn declared(stmt: &LiteralStmt, vars: &mut Vec<String>) {
     let add = |e: &Expr, vars: &mut Vec<String>| vars_in_pattern(e, vars);
     match &stmt.literal {
         Literal::SomeVars { vars: v, .. } => {
@@ -355,7 +356,7 @@ fn is_constant(e: &Expr) -> bool {
 
 /// A node's source text. regorus's string tokens exclude their quotes, so a span that starts or
 /// ends with a string literal is widened to take the quote back.
-fn text_of(span: &regorus::unstable::Span) -> String {
+pub(super) fn text_of(span: &regorus::unstable::Span) -> String {
     let text = span.source.contents().as_bytes();
     let (mut start, mut end) = (span.start as usize, span.end as usize);
     if end > text.len() || start > end {

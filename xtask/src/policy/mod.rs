@@ -13,5 +13,6 @@ pub mod inspect;
 pub mod inventory;
 pub mod report;
 pub mod test;
+pub mod trace;
 pub mod tree;
 pub mod with;

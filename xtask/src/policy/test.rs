@@ -95,6 +95,12 @@ pub fn run_tests_with(
         })
         .collect();
     let mut results = Vec::new();
+    // `--explain full` traces each test on a second copy of the tree, loaded once.
+    let mut tracer = (explain == Some(Explain::Full)).then(|| {
+        tree.merged_data(false)
+            .and_then(|data| super::trace::Tracer::load(tree, &data))
+            .map_err(|e| format!("{e:#}"))
+    });
     for (package, rule, location, (rel, line, col)) in tests {
         let name = format!("data.{package}.{rule}");
         if filter.is_some_and(|re| !re.is_match(&name)) {
@@ -126,7 +132,7 @@ pub fn run_tests_with(
             Err(e) => (Outcome::Error, e.to_string()),
         };
         let duration = started.elapsed();
-        let explanation = match explain {
+        let mut explanation = match explain {
             Some(mode) if outcome != Outcome::Pass || mode == Explain::Full => {
                 // Explanations evaluate on a copy of the engine: inside the panic boundary too.
                 super::guard::guarded(
@@ -141,6 +147,17 @@ pub fn run_tests_with(
             }
             _ => Vec::new(),
         };
+        match &mut tracer {
+            Some(Ok(t)) => {
+                let lines =
+                    super::guard::guarded(|| location.clone(), || Ok(t.trace(&package, &rule)))
+                        .unwrap_or_else(|e| vec![format!("(no trace: {e})")]);
+                explanation.push("trace:".into());
+                explanation.extend(lines.into_iter().map(|l| format!("  {l}")));
+            }
+            Some(Err(e)) => explanation.push(format!("(no trace: {e})")),
+            None => {}
+        }
         results.push(TestResult {
             name,
             location,
