@@ -259,7 +259,7 @@ fn kinds(
     }
 }
 
-/// Variables of a one-body rule assigned once, at the body's top, a value of known kind
+/// Variables of a rule assigned once, at the top of one of its bodies, a value of known kind
 /// (`n := 5`): OPA's type checker carries that kind to their uses (`count(n)` is refused).
 /// A name declared anywhere else in the rule (an argument, `some`, a comprehension) is left out.
 fn constant_vars<'a>(
@@ -272,11 +272,12 @@ fn constant_vars<'a>(
     let Rule::Spec { bodies, .. } = rule else {
         return out;
     };
-    let [body] = bodies.as_slice() else {
-        return out;
-    };
     let counts = declaration_counts(rule);
-    for stmt in &body.query.stmts {
+    // With several bodies (`else`), a name declared once in the whole rule belongs to one body;
+    // a rule of the package with that name could be what another body means, so leave those out.
+    let globals = prog.rule_names.get(&m.package);
+    let is_global = |name: &str| bodies.len() > 1 && globals.is_some_and(|g| g.contains(name));
+    for stmt in bodies.iter().flat_map(|b| &b.query.stmts) {
         let Literal::Expr { expr, .. } = &stmt.literal else {
             continue;
         };
@@ -287,7 +288,11 @@ fn constant_vars<'a>(
             continue;
         };
         let name = span.text();
-        if !is_colon_eq(op) || !stmt.with_mods.is_empty() || counts.get(name) != Some(&1) {
+        if !is_colon_eq(op)
+            || !stmt.with_mods.is_empty()
+            || counts.get(name) != Some(&1)
+            || is_global(name)
+        {
             continue;
         }
         if let Some(k) = kinds(prog, m, rhs, is_local, &|_| None) {

@@ -12,6 +12,7 @@ use super::{static_path, walk_expr, walk_rule, Pos, Program, Refusal};
 pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
     // Nodes are full static rule paths; a ref depends on the longest rule path it lies under.
     let paths: HashSet<&str> = prog.decls.iter().map(|d| d.path.as_str()).collect();
+    let packages: HashSet<&str> = prog.mods.iter().map(|m| m.package.as_str()).collect();
     let mut edges: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     let mut first_decl: HashMap<&str, usize> = HashMap::new();
     for (i, d) in prog.decls.iter().enumerate() {
@@ -36,7 +37,14 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
         }
         let rules = prog.rule_names.get(&m.package);
         let out = edges.entry(d.path.as_str()).or_default();
+        // The walk is pre-order: a ref's own prefix (`data.q` of `data.q.g0.c8`) is visited after
+        // it and must not count as a read of the whole document above.
+        let mut inner: HashSet<(usize, usize)> = HashSet::new();
         walk_rule(rule, &mut |e, _| {
+            let outermost = !inner.contains(&(e.span().start as usize, e.span().end as usize));
+            if let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = e {
+                inner.insert((refr.span().start as usize, refr.span().end as usize));
+            }
             if !matches!(
                 e,
                 Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
@@ -79,8 +87,14 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
                 }
                 match cut.rfind('.') {
                     Some(i) => cut = &cut[..i],
-                    None => return,
+                    None => break,
                 }
+            }
+            // A ref to the document above ref-head rules (`data.q.g0` over `g0.c8 contains ...`)
+            // reads each of them; a whole package (`data.q`) is left alone, as said above.
+            if outermost && full != "data" && !packages.contains(full.as_str()) {
+                let under = format!("{full}.");
+                out.extend(paths.iter().filter(|p| p.starts_with(&under)));
             }
         });
     }
