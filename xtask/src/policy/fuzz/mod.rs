@@ -50,6 +50,9 @@ pub const KNOWN: &[Known] = &[
             "could not parse",
             "conflicts with rule",
             "multiple outputs",
+            // Our Go-exact overrides word their errors as OPA does.
+            "invalid syntax",
+            "non-string value found",
         ],
         reason: "OPA evaluates references to absent documents (`input.x`, `data.x`, in the \
                  head or the body) and its rule index before a body's builtin calls and other \
