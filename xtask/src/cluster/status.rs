@@ -16,11 +16,8 @@ use crate::cluster::kube::{Kubectl, NamespaceMissing};
 use crate::cluster::policy_pub_deploy::{cluster_key, ClusterKey};
 use crate::cluster::secrets::{PUB_KEY_CONFIGMAP, PUB_KEY_ENTRY, SECRET_NAME};
 use crate::cosign::{keydir, signature};
-use crate::oci::{self, Target, LAYER_TAR_GZIP};
+use crate::oci::{self, Target};
 use crate::release::{publish, verify};
-
-/// A bundle layer larger than this is not fetched (as `policy-verify`).
-const MAX_LAYER: u64 = 256 << 20;
 
 pub struct Options {
     pub context: Option<String>,
@@ -334,21 +331,7 @@ pub fn check_bundle(
         &format!("the key in configmap/{PUB_KEY_CONFIGMAP}"),
         &shown,
     )?;
-    let layer = manifest
-        .layers
-        .iter()
-        .find(|l| l.media_type == LAYER_TAR_GZIP)
-        .ok_or_else(|| anyhow!("{shown}: no {LAYER_TAR_GZIP} layer: not an OPA bundle"))?;
-    if layer.size > MAX_LAYER {
-        bail!(
-            "{shown}: bundle layer is {} bytes, over the limit",
-            layer.size
-        );
-    }
-    let bytes = store.get_blob(&layer.digest, MAX_LAYER)?;
-    if oci::sha256_digest(&bytes) != layer.digest || bytes.len() as u64 != layer.size {
-        bail!("{shown}: tampered bundle layer");
-    }
+    let (_, bytes) = verify::fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
     let tmp = tempfile::tempdir().context("temp dir")?;
     let dir = tmp.path().join("bundle");
     verify::extract(&bytes, &dir).with_context(|| format!("{shown}: not extractable"))?;

@@ -36,31 +36,7 @@ pub fn policy_verify(o: &Options) -> Result<()> {
     let shown = target.with(&digest);
     let verified = signature::verify(store.as_mut(), &digest, &key, &key_name, &shown)?;
 
-    let layer = manifest
-        .layers
-        .iter()
-        .find(|l| l.media_type == LAYER_TAR_GZIP)
-        .ok_or_else(|| anyhow!("{shown}: no {LAYER_TAR_GZIP} layer: not an OPA bundle"))?;
-    if layer.size > MAX_LAYER {
-        bail!(
-            "{shown}: bundle layer is {} bytes, over the {MAX_LAYER}-byte limit",
-            layer.size
-        );
-    }
-    if !oci::reference::is_digest(&layer.digest) {
-        bail!("{shown}: the bundle layer's digest is not sha256: and 64 hex digits");
-    }
-    // Read no more than the signed manifest says the layer holds.
-    let bytes = store.get_blob(&layer.digest, layer.size)?;
-    let actual = oci::sha256_digest(&bytes);
-    if actual != layer.digest || bytes.len() as u64 != layer.size {
-        bail!(
-            "{shown}: tampered bundle layer: got {actual} ({} bytes), the signed manifest says {} ({} bytes)",
-            bytes.len(),
-            layer.digest,
-            layer.size
-        );
-    }
+    let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
     if let Some(dir) = &o.extract {
         extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
     }
@@ -118,6 +94,25 @@ pub fn pull(reference: &str, key: &Path, net: &oci::net::Options) -> Result<Pull
             Err(e) => json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")}),
         },
     };
+    let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
+    Ok(Pulled {
+        reference: shown,
+        digest,
+        layer_digest: layer.digest.clone(),
+        bundle: bytes,
+        annotations: manifest.annotations.clone(),
+        signature,
+    })
+}
+
+/// The bundle layer of a verified manifest, fetched and checked: one OPA bundle layer, within
+/// the size limit, a well-formed digest, read no further than the signed size, and matching both
+/// the signed digest and size. Every reader of a pushed bundle goes through here.
+pub fn fetch_bundle_layer<'m>(
+    store: &mut dyn Store,
+    manifest: &'m Manifest,
+    shown: &str,
+) -> Result<(&'m oci::Descriptor, Vec<u8>)> {
     let layer = manifest
         .layers
         .iter()
@@ -129,21 +124,21 @@ pub fn pull(reference: &str, key: &Path, net: &oci::net::Options) -> Result<Pull
             layer.size
         );
     }
-    let bytes = store.get_blob(&layer.digest, MAX_LAYER)?;
-    if oci::sha256_digest(&bytes) != layer.digest {
+    if !oci::reference::is_digest(&layer.digest) {
+        bail!("{shown}: the bundle layer's digest is not sha256: and 64 hex digits");
+    }
+    // Read no more than the signed manifest says the layer holds.
+    let bytes = store.get_blob(&layer.digest, layer.size)?;
+    let actual = oci::sha256_digest(&bytes);
+    if actual != layer.digest || bytes.len() as u64 != layer.size {
         bail!(
-            "{shown}: tampered bundle layer: its digest is not {}",
-            layer.digest
+            "{shown}: tampered bundle layer: got {actual} ({} bytes), the signed manifest says {} ({} bytes)",
+            bytes.len(),
+            layer.digest,
+            layer.size
         );
     }
-    Ok(Pulled {
-        reference: shown,
-        digest,
-        layer_digest: layer.digest.clone(),
-        bundle: bytes,
-        annotations: manifest.annotations.clone(),
-        signature,
-    })
+    Ok((layer, bytes))
 }
 
 /// The manifest a reference names, and its digest (computed, never taken from the registry).
