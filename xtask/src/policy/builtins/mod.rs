@@ -22,6 +22,8 @@ mod odd_args;
 pub mod panics;
 pub mod semver;
 pub mod sprintf;
+pub mod strict;
+mod strict_table;
 pub mod strings;
 pub mod template;
 pub mod uri;
@@ -41,6 +43,8 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     panics::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
+    // Last: it wraps only the builtins no family above replaces.
+    strict::register(engine)?;
     Ok(())
 }
 

@@ -1,0 +1,169 @@
+//! OPA's operand type errors for the builtins regorus evaluates: every builtin of
+//! `strict_table.rs` that regorus provides, and no other extension of ours replaces, is
+//! registered under its own name; it checks its operands' kinds as OPA does (`eval_type_error:
+//! NAME: operand N must be T but got U`), then calls regorus's own builtin.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+
+use anyhow::{anyhow, bail, Result};
+use regorus::unstable::{Expr, Parser, BUILTINS};
+use regorus::{Engine, Source, Value};
+
+use super::strict_table::OPERANDS;
+use super::strings::type_name;
+
+/// Builtins regorus caches per query (`rand.intn` must repeat its answer): a wrapper would
+/// bypass that cache, so these keep regorus's own words.
+const SKIP: &[&str] = &["rand.intn", "uuid.rfc4122", "time.now_ns", "opa.runtime"];
+
+pub fn register(engine: &mut Engine) -> Result<()> {
+    for &(name, operands) in OPERANDS {
+        if SKIP.contains(&name) {
+            continue;
+        }
+        let Some(&(_, arity)) = BUILTINS.get(name) else {
+            continue;
+        };
+        // Refused only when a family module already replaces the builtin: that one words its
+        // own errors.
+        let _ = engine.add_extension(
+            name.into(),
+            arity,
+            Box::new(move |args: Vec<Value>| checked(name, operands, &args)),
+        );
+    }
+    Ok(())
+}
+
+/// The one-letter kind of `strict_table.rs`.
+fn kind(v: &Value) -> char {
+    match v {
+        Value::Null => 'z',
+        Value::Bool(_) => 'b',
+        Value::Number(_) => 'n',
+        Value::String(_) => 's',
+        Value::Array(_) => 'a',
+        Value::Object(_) => 'o',
+        Value::Set(_) => 'S',
+        Value::Undefined => 'u',
+    }
+}
+
+/// Checks the operands in order, as OPA does, then evaluates with regorus.
+fn checked(name: &str, operands: &[(usize, &str, &str)], args: &[Value]) -> Result<Value> {
+    for &(i, kinds, want) in operands {
+        let Some(v) = args.get(i) else { continue };
+        if !kinds.contains(kind(v)) {
+            bail!(
+                "eval_type_error: {name}: operand {} must be {want} but got {}",
+                i + 1,
+                type_name(v)
+            );
+        }
+        // OPA's integer operands (`bits.*`) tell a fraction apart from a non-number.
+        if want == "integer" {
+            if let Value::Number(n) = v {
+                if !n.is_integer() {
+                    bail!(
+                        "eval_type_error: {name}: operand {} must be integer number but got floating-point number",
+                        i + 1
+                    );
+                }
+            }
+        }
+    }
+    call(name, args)
+}
+
+thread_local! {
+    /// One parsed call expression per builtin: regorus's builtins take the argument
+    /// expressions (for error spans), which an extension does not get.
+    static CALLS: RefCell<HashMap<&'static str, Rc<Expr>>> = RefCell::new(HashMap::new());
+}
+
+fn call_expr(name: &'static str, arity: usize) -> Result<Rc<Expr>> {
+    if let Some(e) = CALLS.with(|c| c.borrow().get(name).cloned()) {
+        return Ok(e);
+    }
+    let vars: Vec<String> = (0..arity).map(|i| format!("a{i}")).collect();
+    let src = Source::from_contents(name.into(), format!("{name}({})", vars.join(", ")))?;
+    let expr = Rc::new(Parser::new(&src)?.parse_expr()?);
+    CALLS.with(|c| c.borrow_mut().insert(name, expr.clone()));
+    Ok(expr)
+}
+
+/// regorus's builtin `name` on `args` (strict errors); its error keeps its last line, with
+/// OPA's `eval_builtin_error: NAME:` in front, and a panic is that call's builtin error.
+fn call(name: &str, args: &[Value]) -> Result<Value> {
+    let Some((&key, &(f, _))) = BUILTINS.get_key_value(name) else {
+        bail!("eval_builtin_error: {name}: no such builtin");
+    };
+    let expr = call_expr(key, args.len())?;
+    let Expr::Call { span, params, .. } = expr.as_ref() else {
+        bail!("eval_builtin_error: {name}: not a call");
+    };
+    match panic::catch_unwind(AssertUnwindSafe(|| f(span, params, args, true))) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => {
+            let text = e.to_string();
+            let msg = text
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("error: "))
+                .unwrap_or_else(|| text.lines().last().unwrap_or(""));
+            Err(anyhow!("eval_builtin_error: {name}: {}", msg.trim()))
+        }
+        Err(_) => bail!("eval_builtin_error: {name}: cannot handle these arguments"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(name: &'static str, args: serde_json::Value) -> Result<Value> {
+        let ops = OPERANDS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, o)| *o)
+            .unwrap_or(&[]);
+        let args: Vec<Value> = match Value::from(args) {
+            Value::Array(a) => a.to_vec(),
+            _ => vec![],
+        };
+        checked(name, ops, &args)
+    }
+
+    #[test]
+    fn wrong_kinds_are_worded_as_opa() {
+        let e = run("count", json!([1])).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "eval_type_error: count: operand 1 must be one of {array, object, set, string} but got number"
+        );
+        let e = run("bits.or", json!([1, 1.5])).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "eval_type_error: bits.or: operand 2 must be integer number but got floating-point number"
+        );
+        let e = run("split", json!(["a", 1])).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "eval_type_error: split: operand 2 must be string but got number"
+        );
+    }
+
+    #[test]
+    fn well_typed_calls_reach_regorus() {
+        assert_eq!(run("count", json!(["héllo"])).unwrap(), Value::from(5u64));
+        assert_eq!(
+            run("split", json!(["a,b", ","])).unwrap(),
+            Value::from(json!(["a", "b"]))
+        );
+        assert_eq!(run("bits.and", json!([6, 3])).unwrap(), Value::from(2u64));
+    }
+}
