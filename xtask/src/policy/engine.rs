@@ -465,6 +465,9 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
         .rev()
         .find_map(|l| l.strip_prefix("error: "))
         .unwrap_or_else(|| text.lines().last().unwrap_or(""));
+    // Operator errors in OPA's words (`eval_type_error: and: operand 1 must be set ...`).
+    let opa = super::builtins::operators::opa_words(&text);
+    let msg = opa.as_deref().unwrap_or(msg);
     if with::is_generated(file) {
         // A line of a module we generated means nothing to the user; the caller names the
         // expression being evaluated.

@@ -19,6 +19,7 @@ pub mod misc;
 pub mod net;
 #[cfg(test)]
 mod odd_args;
+pub mod operators;
 pub mod panics;
 pub mod semver;
 pub mod sprintf;
