@@ -64,8 +64,11 @@ def main():
     print("//! (0-based), the kinds it accepts (`z` null, `b` boolean, `n` number, `s` string, `a` array,")
     print("//! `o` object, `S` set) and the `T` of `operand N must be T but got U`.")
     print()
+    print("/// An operand: its index, the kinds it accepts, OPA's `T`.")
+    print("pub type Operand = (usize, &'static str, &'static str);")
+    print()
     print(f"/// Sorted by name. {len(table)} builtins.")
-    print("pub const OPERANDS: &[(&str, &[(usize, &str, &str)])] = &[")
+    print("pub const OPERANDS: &[(&str, &[Operand])] = &[")
     for name, ops in table.items():
         items = ", ".join(f"({i}, {json.dumps(k)}, {json.dumps(t)})" for i, k, t in ops)
         print(f"    ({json.dumps(name)}, &[{items}]),")

@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use regorus::unstable::{Expr, Parser, BUILTINS};
 use regorus::{Engine, Source, Value};
 
-use super::strict_table::OPERANDS;
+use super::strict_table::{Operand, OPERANDS};
 use super::strings::type_name;
 
 /// Builtins regorus caches per query (`rand.intn` must repeat its answer): a wrapper would
@@ -53,7 +53,7 @@ fn kind(v: &Value) -> char {
 }
 
 /// Checks the operands in order, as OPA does, then evaluates with regorus.
-fn checked(name: &str, operands: &[(usize, &str, &str)], args: &[Value]) -> Result<Value> {
+fn checked(name: &str, operands: &[Operand], args: &[Value]) -> Result<Value> {
     for &(i, kinds, want) in operands {
         let Some(v) = args.get(i) else { continue };
         if !kinds.contains(kind(v)) {

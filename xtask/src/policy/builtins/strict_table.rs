@@ -3,8 +3,11 @@
 //! (0-based), the kinds it accepts (`z` null, `b` boolean, `n` number, `s` string, `a` array,
 //! `o` object, `S` set) and the `T` of `operand N must be T but got U`.
 
+/// An operand: its index, the kinds it accepts, OPA's `T`.
+pub type Operand = (usize, &'static str, &'static str);
+
 /// Sorted by name. 141 builtins.
-pub const OPERANDS: &[(&str, &[(usize, &str, &str)])] = &[
+pub const OPERANDS: &[(&str, &[Operand])] = &[
     ("abs", &[(0, "n", "number")]),
     ("array.concat", &[(0, "a", "array"), (1, "a", "array")]),
     ("array.flatten", &[(0, "a", "array")]),
