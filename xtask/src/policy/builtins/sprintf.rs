@@ -178,12 +178,10 @@ fn digits(chars: &mut std::iter::Peekable<std::str::Chars>) -> Option<usize> {
     n
 }
 
-fn bad_verb(a: &Arg, verb: char) -> String {
-    format!(
-        "%!{verb}({}={})",
-        a.type_name(),
-        format_arg(a, 'v', Spec::default())
-    )
+/// Go's `badVerb`: the argument printed with `%v` under the directive's own flags, width and
+/// precision (`%.2f` of "abc" is `%!f(string=ab)`).
+fn bad_verb(a: &Arg, verb: char, spec: Spec) -> String {
+    format!("%!{verb}({}={})", a.type_name(), format_arg(a, 'v', spec))
 }
 
 fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
@@ -224,7 +222,7 @@ fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
                 spec,
             ),
             'U' => pad(&format!("U+{:04X}", i), spec),
-            _ => bad_verb(a, verb),
+            _ => bad_verb(a, verb, spec),
         },
         Arg::Big(s) => {
             let (neg, mag) = match s.strip_prefix('-') {
@@ -237,14 +235,19 @@ fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
             }
         }
         Arg::Float(f) => match verb {
-            'v' => float(*f, 'g', None, spec),
+            'v' => float(*f, 'g', spec.prec, spec),
             // Go's default precision is 6 for %e and %f, shortest for %g.
             'e' | 'E' | 'f' | 'F' => float(*f, verb, spec.prec.or(Some(6)), spec),
             'g' | 'G' => float(*f, verb, spec.prec, spec),
-            _ => bad_verb(a, verb),
+            _ => bad_verb(a, verb, spec),
         },
         Arg::Str(s) => match verb {
+            // `%#v` is Go syntax: the string quoted.
+            'v' if spec.sharp => pad(&quote(&truncate(s, spec.prec)), spec),
             'v' | 's' => pad(&truncate(s, spec.prec), spec),
+            'q' if spec.sharp && can_backquote(&truncate(s, spec.prec)) => {
+                pad(&format!("`{}`", truncate(s, spec.prec)), spec)
+            }
             'q' => pad(&quote(&truncate(s, spec.prec)), spec),
             'x' | 'X' => {
                 let bytes = truncate(s, spec.prec);
@@ -260,7 +263,7 @@ fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
                     .collect();
                 pad(&hex, spec)
             }
-            _ => bad_verb(a, verb),
+            _ => bad_verb(a, verb, spec),
         },
     }
 }
@@ -272,13 +275,14 @@ fn truncate(s: &str, prec: Option<usize>) -> String {
     }
 }
 
-/// Pads to the width with spaces (left, or right with `-`), counting runes as Go does.
+/// Pads to the width (left, or right with `-`), counting runes as Go does; with `0` (and no
+/// `-`) Go pads on the left with zeros, strings too (`%08s`).
 fn pad(s: &str, spec: Spec) -> String {
     let n = s.chars().count();
     let Some(w) = spec.width.filter(|&w| w > n) else {
         return s.to_string();
     };
-    let fill = " ".repeat(w - n);
+    let fill = if spec.zero && !spec.minus { "0" } else { " " }.repeat(w - n);
     if spec.minus {
         format!("{s}{fill}")
     } else {
@@ -321,7 +325,13 @@ fn zero_pad(head: String, body: String, spec: Spec, zeros_allowed: bool) -> Stri
             }
         }
     }
-    pad(&format!("{head}{body}"), spec)
+    pad(
+        &format!("{head}{body}"),
+        Spec {
+            zero: false,
+            ..spec
+        },
+    )
 }
 
 /// Go's `%e %f %g` (and `%v` = shortest `%g`) for a float64.
@@ -452,6 +462,12 @@ fn fmt_f(d: &str, dp: i32, frac: usize) -> String {
 }
 
 /// Go's `strconv.Quote`.
+/// Go's `strconv.CanBackquote`: no backquote, no control character below space but tab, no BOM.
+fn can_backquote(s: &str) -> bool {
+    s.chars()
+        .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || c >= ' '))
+}
+
 pub fn quote(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {

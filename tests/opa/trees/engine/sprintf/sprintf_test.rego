@@ -159,3 +159,57 @@ test_051 if { x := sprintf(input.f, input.a) with input as {"f": "% d|% d", "a":
 
 # sprintf(input.f, input.a) = "+1.50|-003.142|2.50    |"
 test_052 if { x := sprintf(input.f, input.a) with input as {"f": "%+.2f|%08.3f|%-8.2f|", "a": [1.5, -3.14159, 2.5]}; x == "+1.50|-003.142|2.50    |" }
+
+# sprintf("%.2f", ["a,b,c"]) = "%!f(string=a,)"
+test_053 if { x := sprintf("%.2f", ["a,b,c"]); x == "%!f(string=a,)" }
+
+# sprintf("%5.1f", [set()]) = "%!f(string=    s)"
+test_054 if { x := sprintf("%5.1f", [set()]); x == "%!f(string=    s)" }
+
+# sprintf("%.2f", [{"b": -1}]) = "%!f(string={\")"
+test_055 if { x := sprintf("%.2f", [{"b": -1}]); x == "%!f(string={\")" }
+
+# sprintf("%5.1d", [3.5]) = "%!d(float64=    4)"
+test_056 if { x := sprintf("%5.1d", [3.5]); x == "%!d(float64=    4)" }
+
+# sprintf("%08.3d", ["abcdef"]) = "%!d(string=00000abc)"
+test_057 if { x := sprintf("%08.3d", ["abcdef"]); x == "%!d(string=00000abc)" }
+
+# sprintf("%6.2e", [{"a": 1}]) = "%!e(string=    {\")"
+test_058 if { x := sprintf("%6.2e", [{"a": 1}]); x == "%!e(string=    {\")" }
+
+# sprintf("%5t", [1]) = "%!t(int64=    1)"
+test_059 if { x := sprintf("%5t", [1]); x == "%!t(int64=    1)" }
+
+# sprintf("%08s", ["abc"]) = "00000abc"
+test_060 if { x := sprintf("%08s", ["abc"]); x == "00000abc" }
+
+# sprintf("%-08s", ["abc"]) = "abc     "
+test_061 if { x := sprintf("%-08s", ["abc"]); x == "abc     " }
+
+# sprintf("%08q", ["abc"]) = "000\"abc\""
+test_062 if { x := sprintf("%08q", ["abc"]); x == "000\"abc\"" }
+
+# sprintf("%#v", ["a\"b"]) = "\"a\\\"b\""
+test_063 if { x := sprintf("%#v", ["a\"b"]); x == "\"a\\\"b\"" }
+
+# sprintf("%#8v", ["ab"]) = "    \"ab\""
+test_064 if { x := sprintf("%#8v", ["ab"]); x == "    \"ab\"" }
+
+# sprintf("%#v", [[1, "a"]]) = "\"[1, \\\"a\\\"]\""
+test_065 if { x := sprintf("%#v", [[1, "a"]]); x == "\"[1, \\\"a\\\"]\"" }
+
+# sprintf("%.1v", [3.5]) = "4"
+test_066 if { x := sprintf("%.1v", [3.5]); x == "4" }
+
+# sprintf("%8.3v", [3.14159]) = "    3.14"
+test_067 if { x := sprintf("%8.3v", [3.14159]); x == "    3.14" }
+
+# sprintf("%08v", ["ab"]) = "000000ab"
+test_068 if { x := sprintf("%08v", ["ab"]); x == "000000ab" }
+
+# sprintf("%#q", ["ab"]) = "`ab`"
+test_069 if { x := sprintf("%#q", ["ab"]); x == "`ab`" }
+
+# sprintf("%#q", ["a`b"]) = "\"a`b\""
+test_070 if { x := sprintf("%#q", ["a`b"]); x == "\"a`b\"" }
