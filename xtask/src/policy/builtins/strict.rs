@@ -19,6 +19,35 @@ use super::strings::type_name;
 /// bypass that cache, so these keep regorus's own words.
 const SKIP: &[&str] = &["rand.intn", "uuid.rfc4122", "time.now_ns", "opa.runtime"];
 
+/// Operands whose elements OPA checks too: builtin, operand, element kind, elements' plural
+/// (`operand 1 must be array of numbers but got array containing string`).
+const ELEMENTS: &[(&str, usize, char, &str)] = &[
+    ("sum", 0, 'n', "numbers"),
+    ("product", 0, 'n', "numbers"),
+    ("object.union_n", 0, 'o', "objects"),
+    ("strings.any_prefix_match", 0, 's', "strings"),
+    ("strings.any_prefix_match", 1, 's', "strings"),
+    ("strings.any_suffix_match", 0, 's', "strings"),
+    ("strings.any_suffix_match", 1, 's', "strings"),
+];
+
+/// OPA's error for a collection operand with an element of the wrong kind, if any.
+pub fn element_error(name: &str, i: usize, v: &Value, want: char, plural: &str) -> Result<()> {
+    let (outer, bad) = match v {
+        Value::Array(a) => ("array", a.iter().find(|x| kind(x) != want).cloned()),
+        Value::Set(s) => ("set", s.iter().find(|x| kind(x) != want).cloned()),
+        _ => return Ok(()),
+    };
+    match bad {
+        Some(x) => bail!(
+            "eval_type_error: {name}: operand {} must be {outer} of {plural} but got {outer} containing {}",
+            i + 1,
+            type_name(&x)
+        ),
+        None => Ok(()),
+    }
+}
+
 pub fn register(engine: &mut Engine) -> Result<()> {
     for &(name, operands) in OPERANDS {
         if SKIP.contains(&name) {
@@ -72,6 +101,13 @@ fn checked(name: &str, operands: &[Operand], args: &[Value]) -> Result<Value> {
                         i + 1
                     );
                 }
+            }
+        }
+    }
+    for &(n, i, want, plural) in ELEMENTS {
+        if n == name {
+            if let Some(v) = args.get(i) {
+                element_error(name, i, v, want, plural)?;
             }
         }
     }
@@ -150,6 +186,11 @@ mod tests {
             e,
             "eval_type_error: bits.or: operand 2 must be integer number but got floating-point number"
         );
+        let e = run("sum", json!([[1, "a"]])).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "eval_type_error: sum: operand 1 must be array of numbers but got array containing string"
+        );
         let e = run("split", json!(["a", 1])).unwrap_err().to_string();
         assert_eq!(
             e,
@@ -165,5 +206,6 @@ mod tests {
             Value::from(json!(["a", "b"]))
         );
         assert_eq!(run("bits.and", json!([6, 3])).unwrap(), Value::from(2u64));
+        assert_eq!(run("sum", json!([[1, 2.5]])).unwrap(), Value::from(3.5));
     }
 }

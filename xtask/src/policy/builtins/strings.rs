@@ -117,11 +117,11 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     })?;
     add(engine, "concat", 2, |n, a| {
         let sep = str_arg(n, a, 0)?;
-        let items: Vec<Value> = match a.get(1) {
-            Some(Value::Array(arr)) => arr.to_vec(),
-            Some(Value::Set(set)) => set.iter().cloned().collect(),
+        let (items, outer): (Vec<Value>, &str) = match a.get(1) {
+            Some(Value::Array(arr)) => (arr.to_vec(), "array"),
+            Some(Value::Set(set)) => (set.iter().cloned().collect(), "set"),
             Some(v) => bail!(
-                "eval_type_error: {n}: operand 2 must be one of {{array, set}} but got {}",
+                "eval_type_error: {n}: operand 2 must be one of {{set, array}} but got {}",
                 type_name(v)
             ),
             None => bail!("eval_type_error: {n}: missing operand 2"),
@@ -131,7 +131,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
             match item {
                 Value::String(s) => parts.push(s.to_string()),
                 other => bail!(
-                    "eval_type_error: {n}: operand 2 must be array of strings but got array containing {}",
+                    "eval_type_error: {n}: operand 2 must be {outer} of strings but got {outer} containing {}",
                     type_name(other)
                 ),
             }

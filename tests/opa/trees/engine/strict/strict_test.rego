@@ -138,3 +138,30 @@ test_044 if { x := input.a * input.b with input as {"a": null, "b": 2}; x == x }
 
 # input.a / input.b errors: eval_builtin_error: div: divide by zero
 test_045 if { x := input.a / input.b with input as {"a": 1, "b": 0}; x == x }
+
+# sum(input.a) errors: eval_type_error: sum: operand 1 must be array of numbers but got array containing string
+test_046 if { x := sum(input.a) with input as {"a": ["a"]}; x == x }
+
+# sum({v | some v in input.a}) errors: eval_type_error: sum: operand 1 must be set of numbers but got set containing string
+test_047 if { x := sum({v | some v in input.a}) with input as {"a": ["a"]}; x == x }
+
+# sum(input.a) = 3.5
+test_048 if { x := sum(input.a) with input as {"a": [1, 2.5]}; x == 3.5 }
+
+# product(input.a) errors: eval_type_error: product: operand 1 must be array of numbers but got array containing boolean
+test_049 if { x := product(input.a) with input as {"a": [true]}; x == x }
+
+# object.union_n(input.a) errors: eval_type_error: object.union_n: operand 1 must be array of objects but got array containing number
+test_050 if { x := object.union_n(input.a) with input as {"a": [{}, 1]}; x == x }
+
+# strings.any_prefix_match(input.a, input.b) errors: eval_type_error: strings.any_prefix_match: operand 1 must be array of strings but got array containing number
+test_051 if { x := strings.any_prefix_match(input.a, input.b) with input as {"a": ["a", 1], "b": "a"}; x == x }
+
+# strings.any_suffix_match(input.a, {v | some v in input.b}) errors: eval_type_error: strings.any_suffix_match: operand 2 must be set of strings but got set containing number
+test_052 if { x := strings.any_suffix_match(input.a, {v | some v in input.b}) with input as {"a": "a", "b": [1]}; x == x }
+
+# concat(",", {v | some v in input.a}) errors: eval_type_error: concat: operand 2 must be set of strings but got set containing number
+test_053 if { x := concat(",", {v | some v in input.a}) with input as {"a": [1]}; x == x }
+
+# concat(",", input.a) errors: eval_type_error: concat: operand 2 must be one of {set, array} but got string
+test_054 if { x := concat(",", input.a) with input as {"a": "ab"}; x == x }
