@@ -3,7 +3,10 @@
 //! cannot yet rule out (`time.parse_ns` slices Unicode text at byte offsets) delegated to
 //! regorus behind a per-call panic boundary, so a panic is that call's builtin error.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 
 use anyhow::{anyhow, bail, Result};
 use regorus::unstable::{Expr, Parser, BUILTINS};
@@ -33,17 +36,29 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     Ok(())
 }
 
+thread_local! {
+    /// One parsed call expression per builtin (`strict.rs` sends every call of 141 builtins
+    /// through here): regorus's builtins take the argument expressions, for error spans.
+    static CALLS: RefCell<HashMap<&'static str, Rc<Expr>>> = RefCell::new(HashMap::new());
+}
+
 /// Calls regorus's own builtin `name`, as the interpreter would (strict errors), on a synthetic
 /// call expression for its argument spans; a panic becomes `eval_builtin_error: name: ...`.
 pub fn call_regorus(name: &str, args: &[Value]) -> Result<Value> {
-    let (f, _) = BUILTINS
-        .get(name)
+    let (&key, &(f, _)) = BUILTINS
+        .get_key_value(name)
         .ok_or_else(|| anyhow!("{name}: no such builtin"))?;
-    let vars: Vec<String> = (0..args.len()).map(|i| format!("a{i}")).collect();
-    let src = Source::from_contents(name.into(), format!("{name}({})", vars.join(", ")))?;
-    let mut parser = Parser::new(&src)?;
-    let expr = parser.parse_expr()?;
-    let Expr::Call { span, params, .. } = &expr else {
+    let expr = match CALLS.with(|c| c.borrow().get(key).cloned()) {
+        Some(e) => e,
+        None => {
+            let vars: Vec<String> = (0..args.len()).map(|i| format!("a{i}")).collect();
+            let src = Source::from_contents(name.into(), format!("{name}({})", vars.join(", ")))?;
+            let e = Rc::new(Parser::new(&src)?.parse_expr()?);
+            CALLS.with(|c| c.borrow_mut().insert(key, e.clone()));
+            e
+        }
+    };
+    let Expr::Call { span, params, .. } = expr.as_ref() else {
         bail!("{name}: not a call");
     };
     match panic::catch_unwind(AssertUnwindSafe(|| f(span, params, args, true))) {

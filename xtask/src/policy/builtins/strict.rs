@@ -3,15 +3,11 @@
 //! registered under its own name; it checks its operands' kinds as OPA does (`eval_type_error:
 //! NAME: operand N must be T but got U`), then calls regorus's own builtin.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::panic::{self, AssertUnwindSafe};
-use std::rc::Rc;
+use anyhow::{bail, Result};
+use regorus::unstable::BUILTINS;
+use regorus::{Engine, Value};
 
-use anyhow::{anyhow, bail, Result};
-use regorus::unstable::{Expr, Parser, BUILTINS};
-use regorus::{Engine, Source, Value};
-
+use super::panics::call_regorus;
 use super::strict_table::{Operand, OPERANDS};
 use super::strings::type_name;
 
@@ -111,49 +107,7 @@ fn checked(name: &str, operands: &[Operand], args: &[Value]) -> Result<Value> {
             }
         }
     }
-    call(name, args)
-}
-
-thread_local! {
-    /// One parsed call expression per builtin: regorus's builtins take the argument
-    /// expressions (for error spans), which an extension does not get.
-    static CALLS: RefCell<HashMap<&'static str, Rc<Expr>>> = RefCell::new(HashMap::new());
-}
-
-fn call_expr(name: &'static str, arity: usize) -> Result<Rc<Expr>> {
-    if let Some(e) = CALLS.with(|c| c.borrow().get(name).cloned()) {
-        return Ok(e);
-    }
-    let vars: Vec<String> = (0..arity).map(|i| format!("a{i}")).collect();
-    let src = Source::from_contents(name.into(), format!("{name}({})", vars.join(", ")))?;
-    let expr = Rc::new(Parser::new(&src)?.parse_expr()?);
-    CALLS.with(|c| c.borrow_mut().insert(name, expr.clone()));
-    Ok(expr)
-}
-
-/// regorus's builtin `name` on `args` (strict errors); its error keeps its last line, with
-/// OPA's `eval_builtin_error: NAME:` in front, and a panic is that call's builtin error.
-fn call(name: &str, args: &[Value]) -> Result<Value> {
-    let Some((&key, &(f, _))) = BUILTINS.get_key_value(name) else {
-        bail!("eval_builtin_error: {name}: no such builtin");
-    };
-    let expr = call_expr(key, args.len())?;
-    let Expr::Call { span, params, .. } = expr.as_ref() else {
-        bail!("eval_builtin_error: {name}: not a call");
-    };
-    match panic::catch_unwind(AssertUnwindSafe(|| f(span, params, args, true))) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => {
-            let text = e.to_string();
-            let msg = text
-                .lines()
-                .rev()
-                .find_map(|l| l.strip_prefix("error: "))
-                .unwrap_or_else(|| text.lines().last().unwrap_or(""));
-            Err(anyhow!("eval_builtin_error: {name}: {}", msg.trim()))
-        }
-        Err(_) => bail!("eval_builtin_error: {name}: cannot handle these arguments"),
-    }
+    call_regorus(name, args)
 }
 
 #[cfg(test)]
