@@ -465,8 +465,8 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
         .rev()
         .find_map(|l| l.strip_prefix("error: "))
         .unwrap_or_else(|| text.lines().last().unwrap_or(""));
-    // Operator errors in OPA's words (`eval_type_error: and: operand 1 must be set ...`).
-    let opa = super::builtins::operators::opa_words(&text);
+    // Operator errors and conflicts in OPA's words (`eval_type_error: and: operand 1 ...`).
+    let opa = super::builtins::words::opa_words(&text);
     let msg = opa.as_deref().unwrap_or(msg);
     if with::is_generated(file) {
         // A line of a module we generated means nothing to the user; the caller names the

@@ -19,7 +19,6 @@ pub mod misc;
 pub mod net;
 #[cfg(test)]
 mod odd_args;
-pub mod operators;
 pub mod panics;
 pub mod semver;
 pub mod sprintf;
@@ -28,6 +27,7 @@ mod strict_table;
 pub mod strings;
 pub mod template;
 pub mod uri;
+pub mod words;
 pub mod x509;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.

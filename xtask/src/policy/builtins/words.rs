@@ -1,16 +1,30 @@
-//! OPA's words for the errors of Rego's infix operators, which regorus evaluates itself (no
-//! extension can replace them): `&` is `and`, `|` is `or`, `-` is `minus`, `+` `plus`, `*`
-//! `mul`, `/` `div`, `%` `rem`, as in `eval_type_error: and: operand 1 must be set but got
-//! number`.
+//! OPA's words for the errors regorus raises itself, which no extension can replace: Rego's
+//! infix operators (`&` is `and`, `|` is `or`, `-` is `minus`, `+` `plus`, `*` `mul`, `/` `div`,
+//! `%` `rem`, as in `eval_type_error: and: operand 1 must be set but got number`) and conflicts
+//! (`eval_conflict_error: complete rules must not produce multiple outputs`).
 
-/// regorus's operator error (the whole multi-line text: location, source line, caret, message)
-/// in OPA's words; `None` when it is not an operator error.
+/// regorus's error (the whole multi-line text: location, source line, caret, message) in OPA's
+/// words; `None` when it is not an operator error or a conflict.
 pub fn opa_words(text: &str) -> Option<String> {
     let msg = text
         .lines()
         .rev()
         .find_map(|l| l.strip_prefix("error: "))?
         .trim();
+    if let Some(other) = msg.strip_prefix("rule conflicts with rule at ") {
+        return Some(format!("{COMPLETE} (the other rule at {other})"));
+    }
+    if msg.starts_with("function produced multiple outputs")
+        || msg == "functions must not produce multiple outputs for same inputs"
+    {
+        return Some(FUNCTIONS.into());
+    }
+    if msg.ends_with("rules should not produce multiple outputs")
+        || msg.ends_with("rules should not produce multiple outputs.")
+        || msg == "rules must not produce multiple outputs"
+    {
+        return Some(COMPLETE.into());
+    }
     match msg {
         "modulo on floating-point number" | "modulo by zero" => {
             return Some(format!("eval_builtin_error: rem: {msg}"))
@@ -50,6 +64,10 @@ pub fn opa_words(text: &str) -> Option<String> {
         "eval_type_error: {name}: operand {n} must be {want} but got {t}"
     ))
 }
+
+const COMPLETE: &str = "eval_conflict_error: complete rules must not produce multiple outputs";
+const FUNCTIONS: &str =
+    "eval_conflict_error: functions must not produce multiple outputs for same inputs";
 
 /// OPA's type name of a value as regorus shows it (JSON; a set shows as an array).
 fn type_of(shown: &str) -> &'static str {
@@ -177,5 +195,19 @@ mod tests {
             "eval_builtin_error: rem: modulo on floating-point number"
         );
         assert_eq!(opa_words(&err(l, 23, "something else")), None);
+        assert_eq!(
+            opa_words(&err(l, 1, "rule conflicts with rule at p.rego:2:1")).unwrap(),
+            "eval_conflict_error: complete rules must not produce multiple outputs \
+             (the other rule at p.rego:2:1)"
+        );
+        assert_eq!(
+            opa_words(&err(
+                l,
+                1,
+                "functions must not produce multiple outputs for same inputs"
+            ))
+            .unwrap(),
+            FUNCTIONS
+        );
     }
 }
