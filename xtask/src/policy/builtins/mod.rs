@@ -10,9 +10,12 @@ use anyhow::{anyhow, Result};
 use regorus::unstable::BUILTINS;
 use regorus::{Engine, Value};
 
+pub mod certs;
 pub mod crypto;
+pub mod der;
 pub mod duration;
 pub mod encoding;
+pub mod gourl;
 pub mod jwt;
 pub mod metadata;
 pub mod misc;
@@ -25,6 +28,7 @@ pub mod sprintf;
 pub mod strings;
 pub mod template;
 pub mod uri;
+pub mod verify;
 pub mod x509;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.

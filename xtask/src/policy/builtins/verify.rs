@@ -1,0 +1,399 @@
+//! Certificate chain verification as OPA's `crypto.x509.parse_and_verify_certificates(_with_options)`
+//! does it: Go's `x509.Certificate.Verify` with the first certificate as the only root, the last as
+//! the leaf and the others as intermediates (signatures, validity periods, CA and path-length
+//! constraints, unhandled critical extensions, host name, extended key usages).
+
+use anyhow::{anyhow, Result};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+
+use super::certs::{Cert, Curve, PublicKey};
+
+/// What `Verify` is told: host name to match, the time (ns since the epoch), the extended key
+/// usages a chain must allow (Go's numbers; empty means server authentication).
+#[derive(Default)]
+pub struct Options {
+    pub dns_name: String,
+    pub current_time_ns: Option<i128>,
+    pub key_usages: Vec<i64>,
+}
+
+/// The verified chain, leaf first and root last (Go's `chains[0]`), or why there is none.
+pub fn verify_chain<'a>(certs: &'a [Cert], opts: &Options) -> Result<Vec<&'a Cert>> {
+    if certs.len() < 2 {
+        return Err(anyhow!(
+            "must supply at least two certificates to be able to verify"
+        ));
+    }
+    let root = &certs[0];
+    let intermediates: Vec<&Cert> = certs[1..certs.len() - 1].iter().collect();
+    let leaf = &certs[certs.len() - 1];
+    let now = opts.current_time_ns.unwrap_or_else(now_ns);
+
+    is_valid(leaf, Kind::Leaf, &[], now)?;
+    if !opts.dns_name.is_empty() {
+        verify_hostname(leaf, &opts.dns_name)?;
+    }
+    let candidates = if root.raw == leaf.raw {
+        vec![vec![leaf]]
+    } else {
+        let mut checks = 0;
+        build_chains(vec![leaf], root, &intermediates, now, &mut checks)?
+    };
+    let mut usages = opts.key_usages.clone();
+    if usages.is_empty() {
+        usages.push(1); // ExtKeyUsageServerAuth
+    }
+    if usages.contains(&0) {
+        return candidates
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("x509: no chain"));
+    }
+    candidates
+        .into_iter()
+        .find(|c| chain_allows(c, &usages))
+        .ok_or_else(|| anyhow!("x509: certificate specifies an incompatible key usage"))
+}
+
+fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Leaf,
+    Intermediate,
+    Root,
+}
+
+/// Go's `isValid` (name constraints aside: see the README).
+fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], now: i128) -> Result<()> {
+    if !c.unhandled_critical.is_empty() {
+        return Err(anyhow!("x509: unhandled critical extension"));
+    }
+    if let Some(child) = chain.last() {
+        if child.raw_issuer != c.raw_subject {
+            return Err(anyhow!(
+                "x509: issuer name does not match subject from issuing certificate"
+            ));
+        }
+    }
+    let nb = i128::from(c.not_before.unix) * 1_000_000_000;
+    let na = i128::from(c.not_after.unix) * 1_000_000_000;
+    if now < nb || now > na {
+        return Err(anyhow!("x509: certificate has expired or is not yet valid"));
+    }
+    if kind == Kind::Intermediate && (!c.basic_constraints_valid || !c.is_ca) {
+        return Err(anyhow!(
+            "x509: certificate is not authorized to sign other certificates"
+        ));
+    }
+    if c.basic_constraints_valid && c.max_path_len >= 0 {
+        let intermediates = chain.len() as i64 - 1;
+        if intermediates > c.max_path_len {
+            return Err(anyhow!(
+                "x509: too many intermediates for path length constraint"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Go's `buildChains` over one root and the intermediates: every chain from `chain`'s last
+/// certificate up to the root, roots tried before intermediates, key identifiers matching first.
+fn build_chains<'a>(
+    chain: Vec<&'a Cert>,
+    root: &'a Cert,
+    intermediates: &[&'a Cert],
+    now: i128,
+    checks: &mut usize,
+) -> Result<Vec<Vec<&'a Cert>>> {
+    let Some(c) = chain.last().copied() else {
+        return Ok(Vec::new());
+    };
+    let mut chains = Vec::new();
+    let mut hint: Option<anyhow::Error> = None;
+    let candidates = std::iter::once((Kind::Root, root))
+        .filter(|(_, r)| r.raw_subject == c.raw_issuer)
+        .chain(parents(c, intermediates).map(|p| (Kind::Intermediate, p)));
+    for (kind, p) in candidates {
+        if matches!(p.public_key, PublicKey::None)
+            || chain
+                .iter()
+                .any(|x| x.raw_subject == p.raw_subject && x.spki == p.spki)
+        {
+            continue;
+        }
+        *checks += 1;
+        if *checks > 100 {
+            return Err(anyhow!(
+                "x509: signature check attempts limit reached while verifying certificate chain"
+            ));
+        }
+        if let Err(e) = check_signature_from(c, p).and_then(|_| is_valid(p, kind, &chain, now)) {
+            hint.get_or_insert(e);
+            continue;
+        }
+        let mut next = chain.clone();
+        next.push(p);
+        match kind {
+            Kind::Root => chains.push(next),
+            _ => match build_chains(next, root, intermediates, now, checks) {
+                Ok(more) => chains.extend(more),
+                Err(e) => {
+                    hint.get_or_insert(e);
+                }
+            },
+        }
+    }
+    if chains.is_empty() {
+        return Err(
+            hint.unwrap_or_else(|| anyhow!("x509: certificate signed by unknown authority"))
+        );
+    }
+    Ok(chains)
+}
+
+/// Intermediates whose subject is `c`'s issuer, those whose key identifier matches `c`'s
+/// authority key identifier first, then those without one, then mismatches (Go's order).
+fn parents<'a>(c: &Cert, pool: &[&'a Cert]) -> impl Iterator<Item = &'a Cert> {
+    let mut matched: Vec<(u8, &'a Cert)> = pool
+        .iter()
+        .filter(|p| p.raw_subject == c.raw_issuer)
+        .map(|p| {
+            let rank = match (&c.authority_key_id, &p.subject_key_id) {
+                (Some(a), Some(s)) if a == s => 0,
+                (Some(_), Some(_)) => 2,
+                _ => 1,
+            };
+            (rank, *p)
+        })
+        .collect();
+    matched.sort_by_key(|(r, _)| *r);
+    matched.into_iter().map(|(_, p)| p)
+}
+
+/// Go's `CheckSignatureFrom`: the parent may sign certificates, and its key verifies `c`.
+fn check_signature_from(c: &Cert, parent: &Cert) -> Result<()> {
+    if parent.version == 3 && !parent.basic_constraints_valid
+        || parent.basic_constraints_valid && !parent.is_ca
+    {
+        return Err(anyhow!(
+            "x509: invalid signature: parent certificate cannot sign this kind of certificate"
+        ));
+    }
+    if parent.key_usage != 0 && parent.key_usage & 32 == 0 {
+        return Err(anyhow!(
+            "x509: invalid signature: parent certificate cannot sign this kind of certificate"
+        ));
+    }
+    if signature_ok(c.sig_alg, &c.tbs, &c.signature, &parent.public_key) {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "x509: ECDSA/RSA/Ed25519 verification failure or unsupported algorithm"
+        ))
+    }
+}
+
+/// Go's `checkSignature` without SHA-1 (refused as insecure since Go 1.24) or MD5/MD2, and
+/// without DSA (unsupported in Go).
+fn signature_ok(alg: u8, msg: &[u8], sig: &[u8], key: &PublicKey) -> bool {
+    match (alg, key) {
+        (4..=6 | 13..=15, PublicKey::Rsa { n, e }) => {
+            let (Ok(e), n) = (u64::try_from(*e), rsa::BigUint::from_bytes_be(n)) else {
+                return false;
+            };
+            let Ok(k) = rsa::RsaPublicKey::new(n, rsa::BigUint::from(e)) else {
+                return false;
+            };
+            if rsa::traits::PublicKeyParts::size(&k) < 128 {
+                return false; // Go 1.24 refuses RSA keys under 1024 bits
+            }
+            let r = match alg {
+                4 => k.verify(
+                    rsa::Pkcs1v15Sign::new::<Sha256>(),
+                    &Sha256::digest(msg),
+                    sig,
+                ),
+                5 => k.verify(
+                    rsa::Pkcs1v15Sign::new::<Sha384>(),
+                    &Sha384::digest(msg),
+                    sig,
+                ),
+                6 => k.verify(
+                    rsa::Pkcs1v15Sign::new::<Sha512>(),
+                    &Sha512::digest(msg),
+                    sig,
+                ),
+                13 => k.verify(rsa::Pss::new::<Sha256>(), &Sha256::digest(msg), sig),
+                14 => k.verify(rsa::Pss::new::<Sha384>(), &Sha384::digest(msg), sig),
+                _ => k.verify(rsa::Pss::new::<Sha512>(), &Sha512::digest(msg), sig),
+            };
+            r.is_ok()
+        }
+        (10..=12, PublicKey::Ecdsa { curve, point }) => {
+            let digest = match alg {
+                10 => Sha256::digest(msg).to_vec(),
+                11 => Sha384::digest(msg).to_vec(),
+                _ => Sha512::digest(msg).to_vec(),
+            };
+            ecdsa_ok(*curve, point, &digest, sig)
+        }
+        (16, PublicKey::Ed25519(k)) => {
+            let (Ok(k), Ok(s)) = (
+                <[u8; 32]>::try_from(k.as_slice()),
+                ed25519_dalek::Signature::from_slice(sig),
+            ) else {
+                return false;
+            };
+            ed25519_dalek::VerifyingKey::from_bytes(&k)
+                .is_ok_and(|vk| vk.verify_strict(msg, &s).is_ok())
+        }
+        _ => false,
+    }
+}
+
+fn ecdsa_ok(curve: Curve, point: &[u8], digest: &[u8], sig: &[u8]) -> bool {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    match curve {
+        Curve::P256 => {
+            let (Ok(k), Ok(s)) = (
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                p256::ecdsa::Signature::from_der(sig),
+            ) else {
+                return false;
+            };
+            k.verify_prehash(digest, &s).is_ok()
+        }
+        Curve::P384 => {
+            let (Ok(k), Ok(s)) = (
+                p384::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                p384::ecdsa::Signature::from_der(sig),
+            ) else {
+                return false;
+            };
+            k.verify_prehash(digest, &s).is_ok()
+        }
+        Curve::P521 => {
+            let (Ok(k), Ok(s)) = (
+                p521::ecdsa::VerifyingKey::from_sec1_bytes(point),
+                p521::ecdsa::Signature::from_der(sig),
+            ) else {
+                return false;
+            };
+            k.verify_prehash(digest, &s).is_ok()
+        }
+        Curve::P224 => false,
+    }
+}
+
+/// Go's `VerifyHostname`: an IP literal against the IP SANs, else the DNS SANs with a
+/// left-most `*` label (no fallback to the common name).
+fn verify_hostname(c: &Cert, host: &str) -> Result<()> {
+    let err = || anyhow!("x509: certificate is not valid for {host}");
+    let ip_text = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .filter(|_| host.len() >= 3)
+        .unwrap_or(host);
+    if let Ok(ip) = ip_text.parse::<std::net::IpAddr>() {
+        let want = match ip {
+            std::net::IpAddr::V4(v) => v.to_ipv6_mapped().octets(),
+            std::net::IpAddr::V6(v) => v.octets(),
+        };
+        let found = c.ip_addresses.iter().any(|b| {
+            let got = match b.len() {
+                4 => std::net::Ipv4Addr::new(b[0], b[1], b[2], b[3])
+                    .to_ipv6_mapped()
+                    .octets(),
+                _ => <[u8; 16]>::try_from(b.as_slice()).unwrap_or_default(),
+            };
+            got == want
+        });
+        return if found { Ok(()) } else { Err(err()) };
+    }
+    let name = host.to_ascii_lowercase();
+    let valid = valid_hostname(&name, false);
+    for pattern in &c.dns_names {
+        let ok = if valid && valid_hostname(pattern, true) {
+            match_hostnames(&pattern.to_ascii_lowercase(), &name)
+        } else {
+            match_exactly(pattern, &name)
+        };
+        if ok {
+            return Ok(());
+        }
+    }
+    Err(err())
+}
+
+fn valid_hostname(h: &str, pattern: bool) -> bool {
+    let h = h.strip_suffix('.').unwrap_or(h);
+    if h.is_empty() {
+        return false;
+    }
+    h.split('.').enumerate().all(|(i, part)| {
+        if part.is_empty() {
+            return false;
+        }
+        if pattern && i == 0 && part == "*" {
+            return true;
+        }
+        part.bytes().enumerate().all(|(j, b)| {
+            b.is_ascii_alphanumeric()
+                || (b == b'-' && j != 0)
+                || b == b'_'
+                || (b == b':' && !pattern)
+        })
+    })
+}
+
+fn match_exactly(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && a.to_ascii_lowercase() == b
+}
+
+fn match_hostnames(pattern: &str, host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
+    if pattern.is_empty() || host.is_empty() {
+        return false;
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let h: Vec<&str> = host.split('.').collect();
+    p.len() == h.len()
+        && p.iter()
+            .zip(&h)
+            .enumerate()
+            .all(|(i, (pp, hp))| (i == 0 && *pp == "*") || pp == hp)
+}
+
+/// Go's `checkChainForKeyUsage`: every requested usage crossed out by some certificate that
+/// restricts its usages makes the chain unacceptable once none is left.
+fn chain_allows(chain: &[&Cert], wanted: &[i64]) -> bool {
+    let mut usages: Vec<Option<i64>> = wanted.iter().map(|&u| Some(u)).collect();
+    let mut remaining = usages.len();
+    for c in chain.iter().rev() {
+        if c.ext_key_usage.is_empty() && c.unknown_ext_key_usage.is_empty() {
+            continue;
+        }
+        if c.ext_key_usage.contains(&0) {
+            continue;
+        }
+        for u in usages.iter_mut() {
+            let Some(want) = *u else { continue };
+            if c.ext_key_usage.contains(&want) {
+                continue;
+            }
+            *u = None;
+            remaining -= 1;
+            if remaining == 0 {
+                return false;
+            }
+        }
+    }
+    true
+}
