@@ -157,6 +157,35 @@ def main(opa_python):
         "key_block": leaf_k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                           serialization.NoEncryption()).decode(),
     }
+    # A CSR, private keys in every PEM form, key pairs.
+    csr_k = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder().subject_name(name("csr.example.com", ORGANIZATION_NAME="Acme"))
+           .add_extension(x509.SubjectAlternativeName([
+               x509.DNSName("csr.example.com"), x509.IPAddress(ipaddress.ip_address("10.0.0.2")),
+               x509.UniformResourceIdentifier("spiffe://acme.org/x"), x509.RFC822Name("c@example.com")]), False)
+           .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), True)
+           .add_attribute(ObjectIdentifier("1.2.840.113549.1.9.7"), b"secret")
+           .sign(csr_k, hashes.SHA256()))
+    csr_pem = csr.public_bytes(serialization.Encoding.PEM).decode()
+    small_rsa = rsa.generate_private_key(65537, 1024)
+
+    def key_pem(k, fmt):
+        return k.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()).decode()
+
+    P8, TRAD = serialization.PrivateFormat.PKCS8, serialization.PrivateFormat.TraditionalOpenSSL
+    certs.update({
+        "csr": csr_pem,
+        "csr_b64": base64.b64encode(csr.public_bytes(serialization.Encoding.DER)).decode(),
+        "csr_pem_b64": base64.b64encode(csr_pem.encode()).decode(),
+        "leaf_key_p8": key_pem(leaf_k, P8), "leaf_key_sec1": key_pem(leaf_k, TRAD),
+        "inter_key_sec1": key_pem(inter_k, TRAD), "ed_key": key_pem(ed_k, P8),
+        "root_key_p1": key_pem(root_k, TRAD), "root_key_p8": key_pem(root_k, P8),
+        "rsa1024_p1": key_pem(small_rsa, TRAD),
+        "all_keys": key_pem(leaf_k, P8) + "junk\n" + key_pem(inter_k, TRAD) + pem(leaf) + key_pem(ed_k, P8),
+        "bad_key": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
+        "leaf_key_der_b64": base64.b64encode(leaf_k.private_bytes(serialization.Encoding.DER, P8,
+                                                                   serialization.NoEncryption())).decode(),
+    })
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "data.json"), "w") as f:
         json.dump({"certs": certs}, f, indent=1, sort_keys=True)
@@ -209,6 +238,27 @@ def main(opa_python):
     calls.append(("verify_opts_full", 'crypto.x509.parse_and_verify_certificates_with_options(data.certs.chain, {"DNSName": "svc.example.com"})', full))
     calls.append(("verify_opts_code_any", 'crypto.x509.parse_and_verify_certificates_with_options(data.certs.code_chain, {"KeyUsages": ["KeyUsageAny"]})', verdict))
     calls.append(("verify_opts_old_time", 'crypto.x509.parse_and_verify_certificates_with_options(data.certs.old_chain, {"CurrentTime": 1009843200000000000})', verdict))
+
+    anyv = 'object.get({"v": x}, "v", 0)'
+    for k in ["csr", "csr_b64", "csr_pem_b64", "leaf", "truncated"]:
+        calls.append((f"csr_{k}", f"crypto.x509.parse_certificate_request(data.certs.{k})", "x"))
+    calls.append(("csr_junk", 'crypto.x509.parse_certificate_request("not base64!")', "x"))
+    for k in ["leaf_key_p8", "leaf_key_sec1", "inter_key_sec1", "ed_key", "all_keys", "bad_key", "leaf",
+              "leaf_key_der_b64"]:
+        # OPA's type checker knows the result as array[object]: an Ed25519 key (a string) or null
+        # compared literally would be a type error, so the value goes through `object.get` (any).
+        calls.append((f"keys_{k}", f"crypto.parse_private_keys(data.certs.{k})", anyv))
+    for k in ["root_key_p1", "root_key_p8", "rsa1024_p1"]:
+        calls.append((f"keys_{k}", f"crypto.parse_private_keys(data.certs.{k})",
+                      "[[sort(object.keys(k)), k.E, count(k.Primes), sort(object.keys(k.Precomputed))] | some k in x]"))
+    for expr in ['""', '"junk"', '"aGVsbG8="']:
+        calls.append((f"keys_odd_{len(calls)}", f"crypto.parse_private_keys({expr})", anyv))
+    for c, k in [("leaf", "leaf_key_p8"), ("leaf", "leaf_key_sec1"), ("chain", "leaf_key_p8"),
+                 ("leaf", "inter_key_sec1"), ("ed", "ed_key"), ("leaf", "bad_key"), ("leaf", "leaf_key_der_b64"),
+                 ("chain_der_b64", "leaf_key_p8"), ("csr", "leaf_key_p8")]:
+        calls.append((f"keypair_{c}_{k}", f"crypto.x509.parse_keypair(data.certs.{c}, data.certs.{k})", "x"))
+    calls.append(("keypair_rsa", "crypto.x509.parse_keypair(data.certs.root, data.certs.root_key_p1)",
+                  "[count(x.Certificate), x.Leaf.Subject, sort(object.keys(x.PrivateKey)), x.OCSPStaple]"))
 
     script = r'''
 import json, sys

@@ -1383,3 +1383,184 @@ impl Cert {
         obj(f)
     }
 }
+
+/// `x509.ParseCertificateRequest` as Go's `encoding/json` writes the `CertificateRequest`
+/// (the signature is not checked, as in Go; only the SAN extension fills fields).
+pub fn parse_csr(der_bytes: &[u8]) -> Result<Value> {
+    let bad = || anyhow!("asn1: structure error: tags don't match");
+    let mut d = Der(der_bytes);
+    let csr = d.read(der::SEQUENCE).ok_or_else(bad)?;
+    if !d.is_empty() {
+        bail!("asn1: syntax error: trailing data");
+    }
+    let mut c = Der(csr.body);
+    let tbs_t = c.read(der::SEQUENCE).ok_or_else(bad)?;
+    let ai = c.read(der::SEQUENCE).ok_or_else(bad)?;
+    let sig = c
+        .read(der::BIT_STRING)
+        .and_then(|s| bit_string(s.body))
+        .ok_or_else(bad)?;
+    let mut tbs = Der(tbs_t.body);
+    let version = tbs
+        .read(der::INTEGER)
+        .and_then(|i| der::int_i64(i.body))
+        .ok_or_else(bad)?;
+    let subject = tbs.read(der::SEQUENCE).ok_or_else(bad)?;
+    let spki = tbs.read(der::SEQUENCE).ok_or_else(bad)?;
+    let attrs = tbs.read(0xa0).ok_or_else(bad)?;
+    let (pk_alg, public_key) = parse_spki(spki.body)?;
+    if pk_alg == 0 {
+        bail!("x509: unknown public key algorithm");
+    }
+    let mut out = Cert {
+        raw: csr.full.to_vec(),
+        tbs: tbs_t.full.to_vec(),
+        spki: spki.full.to_vec(),
+        raw_subject: subject.full.to_vec(),
+        raw_issuer: Vec::new(),
+        signature: sig,
+        sig_alg: signature_algorithm(ai.body),
+        pk_alg,
+        public_key,
+        version,
+        serial: String::new(),
+        issuer: Name::default(),
+        subject: parse_name(subject.body)?,
+        not_before: GoTime { unix: 0, offset: 0 },
+        not_after: GoTime { unix: 0, offset: 0 },
+        key_usage: 0,
+        extensions: Vec::new(),
+        unhandled_critical: Vec::new(),
+        ext_key_usage: Vec::new(),
+        unknown_ext_key_usage: Vec::new(),
+        basic_constraints_valid: false,
+        is_ca: false,
+        max_path_len: 0,
+        subject_key_id: None,
+        authority_key_id: None,
+        ocsp_server: Vec::new(),
+        issuing_certificate_url: Vec::new(),
+        dns_names: Vec::new(),
+        email_addresses: Vec::new(),
+        ip_addresses: Vec::new(),
+        uris: Vec::new(),
+        permitted_dns_critical: false,
+        permitted_dns: Vec::new(),
+        excluded_dns: Vec::new(),
+        permitted_ips: Vec::new(),
+        excluded_ips: Vec::new(),
+        permitted_emails: Vec::new(),
+        excluded_emails: Vec::new(),
+        permitted_uris: Vec::new(),
+        excluded_uris: Vec::new(),
+        crl_distribution_points: Vec::new(),
+        policy_identifiers: Vec::new(),
+        policies: Vec::new(),
+        inhibit_any_policy: 0,
+        inhibit_any_policy_zero: false,
+        inhibit_policy_mapping: 0,
+        inhibit_policy_mapping_zero: false,
+        require_explicit_policy: 0,
+        require_explicit_policy_zero: false,
+        policy_mappings: Vec::new(),
+    };
+    // Attributes: Go's deprecated `Attributes` keeps those that read as a SET of SEQUENCEs of
+    // (OID, simple value); the extensionRequest attribute gives `Extensions`.
+    let mut attributes = Vec::new();
+    let mut a = Der(attrs.body);
+    while !a.is_empty() {
+        let attr = a.any().ok_or_else(bad)?;
+        if let Some((ty, values, exts)) = csr_attribute(attr) {
+            attributes.push(obj(vec![("Type", arcs(&ty)), ("Value", values)]));
+            out.extensions.extend(exts);
+        }
+    }
+    let sans: Vec<Vec<u8>> = out
+        .extensions
+        .iter()
+        .filter(|e| e.id == [2, 5, 29, 17])
+        .map(|e| e.value.clone())
+        .collect();
+    for v in sans {
+        parse_san(&v, &mut out)?;
+    }
+    Ok(obj(vec![
+        ("Raw", b64(&out.raw)),
+        ("RawTBSCertificateRequest", b64(&out.tbs)),
+        ("RawSubjectPublicKeyInfo", b64(&out.spki)),
+        ("RawSubject", b64(&out.raw_subject)),
+        ("Version", Value::from(out.version)),
+        ("Signature", b64(&out.signature)),
+        ("SignatureAlgorithm", Value::from(u64::from(out.sig_alg))),
+        ("PublicKeyAlgorithm", Value::from(u64::from(out.pk_alg))),
+        ("PublicKey", out.public_key.to_value()),
+        ("Subject", out.subject.to_value()),
+        ("Attributes", list(&attributes, Clone::clone)),
+        (
+            "Extensions",
+            list(&out.extensions, |e| {
+                obj(vec![
+                    ("Id", arcs(&e.id)),
+                    ("Critical", Value::from(e.critical)),
+                    ("Value", b64(&e.value)),
+                ])
+            }),
+        ),
+        ("ExtraExtensions", Value::Null),
+        ("DNSNames", strs(&out.dns_names)),
+        ("EmailAddresses", strs(&out.email_addresses)),
+        (
+            "IPAddresses",
+            list(&out.ip_addresses, |ip| Value::from(ip_text(ip))),
+        ),
+        (
+            "URIs",
+            list(&out.uris, |u| {
+                super::gourl::parse(u)
+                    .map(|u| u.to_value())
+                    .unwrap_or(Value::Null)
+            }),
+        ),
+    ]))
+}
+
+/// One CSR attribute as Go's `pkix.AttributeTypeAndValueSET`, and the extensions it requests.
+fn csr_attribute(attr: Tlv) -> Option<(Vec<u64>, Value, Vec<Extension>)> {
+    if attr.tag != der::SEQUENCE {
+        return None;
+    }
+    let mut a = Der(attr.body);
+    let ty = oid_arcs(a.read(der::OID)?.body)?;
+    let set = a.read(der::SET)?;
+    let is_ext_request = ty == [1, 2, 840, 113549, 1, 9, 14];
+    let mut values = Vec::new();
+    let mut exts = Vec::new();
+    let mut s = Der(set.body);
+    while !s.is_empty() {
+        let seq = s.read(der::SEQUENCE)?;
+        let mut items = Vec::new();
+        let mut q = Der(seq.body);
+        while !q.is_empty() {
+            let atv = q.read(der::SEQUENCE)?;
+            let mut t = Der(atv.body);
+            let id = oid_arcs(t.read(der::OID)?.body)?;
+            let v = t.any()?;
+            let value = match v.tag {
+                der::OCTET_STRING => b64(v.body),
+                der::BOOLEAN => Value::from(v.body == [0xff]),
+                der::INTEGER => {
+                    Value::from_numeric_string(&int_decimal(v.body)).unwrap_or(Value::Null)
+                }
+                der::OID => arcs(&oid_arcs(v.body)?),
+                tag => Value::from(asn1_string(tag, v.body).ok()?),
+            };
+            if is_ext_request {
+                let mut e = Der(atv.full);
+                exts.push(parse_extension(&mut e).ok()?);
+            }
+            items.push(obj(vec![("Type", arcs(&id)), ("Value", value)]));
+        }
+        values.push(Value::from(items));
+    }
+    Some((ty, Value::from(values), exts))
+}

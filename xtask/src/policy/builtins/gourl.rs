@@ -27,7 +27,6 @@ enum Mode {
     Path,
     Host,
     Fragment,
-    UserPassword,
 }
 
 fn should_escape(c: u8, mode: Mode) -> bool {
@@ -44,7 +43,6 @@ fn should_escape(c: u8, mode: Mode) -> bool {
         b'$' | b'&' | b'+' | b',' | b'/' | b':' | b';' | b'=' | b'?' | b'@' => {
             return match mode {
                 Mode::Path => c == b'?',
-                Mode::UserPassword => c == b'@' || c == b'/' || c == b'?' || c == b':',
                 Mode::Fragment => false,
                 Mode::Host => true,
             };

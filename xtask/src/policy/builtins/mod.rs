@@ -17,6 +17,7 @@ pub mod duration;
 pub mod encoding;
 pub mod gourl;
 pub mod jwt;
+pub mod keys;
 pub mod metadata;
 pub mod misc;
 pub mod net;

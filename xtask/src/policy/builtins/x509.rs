@@ -13,6 +13,7 @@ use serde_json::{json, Value as Json};
 use super::certs::{self, Cert};
 use super::der::{go_base64, pem_decode};
 use super::jwt::pem_blocks;
+use super::keys;
 use super::verify::{verify_chain, Options};
 use super::{add, from_json, object, string};
 
@@ -39,6 +40,34 @@ pub fn register(engine: &mut Engine) -> Result<()> {
             verified(input, Some(opts), false)
         },
     )?;
+    add(engine, "crypto.x509.parse_certificate_request", 1, |a| {
+        let input = string(a, 0)?;
+        let mut bytes = if input.starts_with("-----BEGIN CERTIFICATE REQUEST-----") {
+            input.as_bytes().to_vec()
+        } else {
+            go_base64(input)?
+        };
+        if let Some((ty, der, _)) = pem_decode(&bytes) {
+            if ty != "CERTIFICATE REQUEST" {
+                anyhow::bail!("invalid PEM-encoded certificate signing request");
+            }
+            bytes = der;
+        }
+        certs::parse_csr(&bytes)
+    })?;
+    add(engine, "crypto.parse_private_keys", 1, |a| {
+        let input = string(a, 0)?;
+        if input.is_empty() {
+            return Ok(Value::Null);
+        }
+        let keys = private_keys(input)?;
+        Ok(Value::from(
+            keys.into_iter().map(|k| k.value).collect::<Vec<_>>(),
+        ))
+    })?;
+    add(engine, "crypto.x509.parse_keypair", 2, |a| {
+        keypair(string(a, 0)?, string(a, 1)?)
+    })?;
     add(engine, "crypto.x509.parse_rsa_private_key", 1, |a| {
         let pem = string(a, 0)?;
         if pem.is_empty() {
@@ -266,4 +295,99 @@ fn verify_options(o: &Value) -> Result<Options> {
         }
     }
     Ok(opts)
+}
+
+/// OPA's `getPrivateKeysFromPEMData`: the input (or its base64) as PEM blocks; RSA, PKCS#8 and
+/// EC private key blocks must parse, other blocks are skipped.
+fn private_keys(input: &str) -> Result<Vec<keys::PrivateKey>> {
+    let decoded = go_base64(input).ok();
+    let mut bs: &[u8] = decoded.as_deref().unwrap_or(input.as_bytes());
+    let mut out = Vec::new();
+    while let Some((ty, der, rest)) = pem_decode(bs) {
+        bs = rest;
+        match ty.as_str() {
+            "RSA PRIVATE KEY" => out.push(keys::pkcs1(&der)?),
+            "PRIVATE KEY" => out.push(keys::pkcs8(&der)?),
+            "EC PRIVATE KEY" => out.push(keys::sec1(&der)?),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// OPA's `getTLSx509KeyPairFromString` and Go's `tls.X509KeyPair`: Go's `tls.Certificate`.
+fn keypair(cert: &str, key: &str) -> Result<Value> {
+    const BEGIN: &str = "-----BEGIN ";
+    let cert_bytes = if cert.starts_with(BEGIN) {
+        cert.as_bytes().to_vec()
+    } else {
+        go_base64(cert)?
+    };
+    let key_bytes = if key.starts_with(BEGIN) {
+        key.as_bytes().to_vec()
+    } else {
+        go_base64(key)?
+    };
+    // Bytes that are not PEM are taken as one DER certificate / PKCS#8 key.
+    let mut ders = Vec::new();
+    if cert_bytes.starts_with(BEGIN.as_bytes()) {
+        let mut rest = cert_bytes.as_slice();
+        while let Some((ty, der, r)) = pem_decode(rest) {
+            if ty == "CERTIFICATE" {
+                ders.push(der);
+            }
+            rest = r;
+        }
+    } else {
+        ders.push(cert_bytes);
+    }
+    if ders.is_empty() {
+        anyhow::bail!("tls: failed to find any PEM data in certificate input");
+    }
+    let (ty, key_der) = if key_bytes.starts_with(b"-----BEGIN") {
+        let mut rest = key_bytes.as_slice();
+        loop {
+            let Some((ty, der, r)) = pem_decode(rest) else {
+                anyhow::bail!("tls: failed to find any PEM data in key input");
+            };
+            if ty == "PRIVATE KEY" || ty.ends_with(" PRIVATE KEY") {
+                break (ty, der);
+            }
+            rest = r;
+        }
+    } else {
+        ("PRIVATE KEY".to_string(), key_bytes)
+    };
+    let _ = ty;
+    let leaf = certs::parse_one(&ders[0])?;
+    // Go's tls.parsePrivateKey: PKCS#1, then PKCS#8, then SEC 1.
+    let private = keys::pkcs1(&key_der)
+        .or_else(|_| keys::pkcs8(&key_der))
+        .or_else(|_| keys::sec1(&key_der))
+        .map_err(|_| anyhow::anyhow!("tls: failed to parse private key"))?;
+    let public = match &leaf.public_key {
+        certs::PublicKey::Rsa { n, .. } => n.clone(),
+        certs::PublicKey::Ecdsa { point, .. } => point.clone(),
+        certs::PublicKey::Ed25519(k) => k.clone(),
+        _ => anyhow::bail!("tls: unknown public key algorithm"),
+    };
+    if public != private.public {
+        anyhow::bail!("tls: private key does not match public key");
+    }
+    let mut m = std::collections::BTreeMap::new();
+    let b64 = |d: &Vec<u8>| Value::from(base64::engine::general_purpose::STANDARD.encode(d));
+    m.insert(
+        Value::from("Certificate"),
+        Value::from(ders.iter().map(b64).collect::<Vec<_>>()),
+    );
+    m.insert(Value::from("PrivateKey"), private.value);
+    m.insert(Value::from("Leaf"), leaf.to_value(false));
+    for k in [
+        "SupportedSignatureAlgorithms",
+        "OCSPStaple",
+        "SignedCertificateTimestamps",
+    ] {
+        m.insert(Value::from(k), Value::Null);
+    }
+    Ok(Value::from(m))
 }
