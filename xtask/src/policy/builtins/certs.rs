@@ -306,7 +306,7 @@ fn bit_string_bits(body: &[u8]) -> Option<(Vec<u8>, usize)> {
 
 fn parse_time(d: &mut Der) -> Option<GoTime> {
     let t = d.any()?;
-    let s = std::str::from_utf8(t.body).ok()?;
+    let s = std::str::from_utf8(t.body).ok().filter(|s| s.is_ascii())?;
     match t.tag {
         der::UTC_TIME => {
             // "YYMMDDHHMM[SS]Z" or with "+hhmm"/"-hhmm"; years 50..99 are 19xx.
@@ -1563,4 +1563,69 @@ fn csr_attribute(attr: Tlv) -> Option<(Vec<u64>, Value, Vec<Extension>)> {
         values.push(Value::from(items));
     }
     Some((ty, Value::from(values), exts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::builtins::der::pem_decode;
+
+    const DATA: &str = include_str!("../../../../tests/opa/trees/builtins/x509-certs/data.json");
+
+    /// Every DER structure of the side-by-side tree, truncated at every length and with every
+    /// byte flipped: parsing, writing and verifying never panic.
+    #[test]
+    fn mangled_certificates_never_panic() {
+        let data: serde_json::Value = serde_json::from_str(DATA).unwrap();
+        let mut ders = Vec::new();
+        for v in data["certs"].as_object().unwrap().values() {
+            let mut rest = v.as_str().unwrap().as_bytes();
+            while let Some((_, der, r)) = pem_decode(rest) {
+                ders.push(der);
+                rest = r;
+            }
+        }
+        assert!(ders.len() > 10);
+        let opts = crate::policy::builtins::verify::Options::default();
+        for der in &ders {
+            let mut variants: Vec<Vec<u8>> = (0..der.len()).map(|n| der[..n].to_vec()).collect();
+            for i in 0..der.len() {
+                let mut d = der.clone();
+                d[i] ^= 0xff;
+                variants.push(d);
+            }
+            for v in variants {
+                if let Ok(certs) = parse_all(&v) {
+                    for c in &certs {
+                        let _ = c.to_value(true);
+                    }
+                    let mut chain: Vec<Cert> = parse_all(der).unwrap_or_default();
+                    chain.extend(certs);
+                    let _ = crate::policy::builtins::verify::verify_chain(&chain, &opts);
+                }
+                let _ = parse_csr(&v);
+                let _ = crate::policy::builtins::keys::pkcs8(&v);
+                let _ = crate::policy::builtins::keys::sec1(&v);
+            }
+        }
+    }
+
+    #[test]
+    fn go_time_text() {
+        let t = GoTime {
+            unix: 0,
+            offset: 3600,
+        };
+        assert_eq!(t.rfc3339(), "1970-01-01T01:00:00+01:00");
+        let mut d = Der(b"\x17\x0d491231235959Z");
+        assert_eq!(
+            parse_time(&mut d).unwrap().rfc3339(),
+            "2049-12-31T23:59:59Z"
+        );
+        let mut d = Der(b"\x17\x0d501231235959Z");
+        assert_eq!(
+            parse_time(&mut d).unwrap().rfc3339(),
+            "1950-12-31T23:59:59Z"
+        );
+    }
 }
