@@ -25,6 +25,16 @@ impl Arg {
                 other => Arg::Str(rego_text(other)),
             };
         };
+        // An integer beyond int64 with more than 17 significant digits (a certificate's serial
+        // number) is OPA's `*big.Int`: its JSON form would be a rounded float. regorus also holds
+        // exponent literals (`1e+20`, a float in OPA) as such integers; their few significant
+        // digits tell them apart.
+        if let (None, Some(b)) = (n.as_i64(), n.as_big()) {
+            let digits = b.to_string();
+            if digits.trim_start_matches('-').trim_end_matches('0').len() > 17 {
+                return Arg::Big(digits);
+            }
+        }
         // regorus does not keep a number's text; its JSON form tells floats from integers.
         let text = v.to_json_str().unwrap_or_default();
         if !text.contains(['.', 'e', 'E']) {
@@ -231,8 +241,18 @@ fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
                 Some(m) => (true, m),
                 None => (false, s.as_str()),
             };
+            // Go's `big.Int` formats in any base.
+            let radix = |r: u32| {
+                rsa::BigUint::parse_bytes(mag.as_bytes(), 10)
+                    .map(|n| n.to_str_radix(r))
+                    .unwrap_or_default()
+            };
             match verb {
                 'v' | 'd' => int(neg, mag, "", spec),
+                'b' => int(neg, &radix(2), "0b", spec),
+                'o' => int(neg, &radix(8), "0", spec),
+                'x' => int(neg, &radix(16), "0x", spec),
+                'X' => int(neg, &radix(16).to_ascii_uppercase(), "0X", spec),
                 _ => format!("%!{verb}(big.Int={s})"),
             }
         }
