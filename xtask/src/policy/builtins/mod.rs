@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod der;
 pub mod duration;
 pub mod encoding;
+pub mod glob;
 pub mod gourl;
 pub mod jwt;
 pub mod keys;
@@ -46,6 +47,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     panics::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
+    glob::register(engine)?;
     Ok(())
 }
 
