@@ -16,6 +16,7 @@ pub mod der;
 pub mod duration;
 pub mod encoding;
 pub mod glob;
+pub mod globs_match;
 pub mod gourl;
 pub mod jwt;
 pub mod keys;
@@ -48,6 +49,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     uri::register(engine)?;
     x509::register(engine)?;
     glob::register(engine)?;
+    globs_match::register(engine)?;
     Ok(())
 }
 
