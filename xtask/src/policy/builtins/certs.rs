@@ -596,7 +596,7 @@ fn asn1_string(tag: u8, b: &[u8]) -> Result<String> {
         }
         0x0c => String::from_utf8(b.to_vec()).map_err(|_| anyhow!("invalid UTF-8 string")),
         0x1e => {
-            if b.len() % 2 != 0 {
+            if !b.len().is_multiple_of(2) {
                 bail!("invalid BMPString");
             }
             let mut u: Vec<u16> = b
@@ -1370,9 +1370,7 @@ impl Cert {
                         .iter()
                         .map(|u| {
                             Value::from(
-                                super::gourl::parse(u)
-                                    .map(|p| p.to_string())
-                                    .unwrap_or_default(),
+                                super::gourl::parse(u).map(|p| p.text()).unwrap_or_default(),
                             )
                         })
                         .collect::<Vec<_>>(),

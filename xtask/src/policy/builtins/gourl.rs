@@ -33,10 +33,8 @@ fn should_escape(c: u8, mode: Mode) -> bool {
     if c.is_ascii_alphanumeric() {
         return false;
     }
-    if mode == Mode::Host {
-        if b"!$&'()*+,;=:[]<>\"".contains(&c) {
-            return false;
-        }
+    if mode == Mode::Host && b"!$&'()*+,;=:[]<>\"".contains(&c) {
+        return false;
     }
     match c {
         b'-' | b'_' | b'.' | b'~' => return false,
@@ -242,7 +240,7 @@ fn valid_port(p: &str) -> bool {
 
 impl Url {
     /// Go's `URL.String()` (the common shapes; the user part is written as parsed).
-    pub fn to_string(&self) -> String {
+    pub fn text(&self) -> String {
         let mut s = String::new();
         if !self.scheme.is_empty() {
             s.push_str(&self.scheme);
@@ -352,7 +350,7 @@ mod tests {
             "mailto:a@b.c",
             "file:///etc/x",
         ] {
-            assert_eq!(parse(s).unwrap().to_string(), s, "{s}");
+            assert_eq!(parse(s).unwrap().text(), s, "{s}");
         }
         let u = parse("https://h/a%2Fb").unwrap();
         assert_eq!((u.path.as_str(), u.raw_path.as_str()), ("/a/b", "/a%2Fb"));
