@@ -139,10 +139,32 @@ def main(opa_python):
     dsa_k = dsa.generate_private_key(2048)
     dsa_c = cert(name("dsa"), dsa_k, name("dsa"), dsa_k, [])
 
+    # A name-constrained intermediate and leaves inside and outside its constraints.
+    nc_k = ec.generate_private_key(ec.SECP256R1())
+    nc_n = name("Constrained", ORGANIZATION_NAME="Acme")
+    nc = cert(nc_n, nc_k, root_n, root_k, ca(0) + [ski(nc_k), aki(root_k), (x509.NameConstraints(
+        permitted_subtrees=[x509.DNSName("example.com"), x509.IPAddress(ipaddress.ip_network("10.0.0.0/8")),
+                            x509.UniformResourceIdentifier(".example.com"), x509.RFC822Name("example.com")],
+        excluded_subtrees=[x509.DNSName("bad.example.com")]), True)])
+    nc_leaves = {}
+    for label, sans in {
+        "ok": [x509.DNSName("svc.example.com"), x509.IPAddress(ipaddress.ip_address("10.9.9.9")),
+               x509.UniformResourceIdentifier("https://api.example.com/x"), x509.RFC822Name("a@example.com")],
+        "excluded": [x509.DNSName("x.bad.example.com")],
+        "outside": [x509.DNSName("svc.example.org")],
+        "ip_outside": [x509.DNSName("svc.example.com"), x509.IPAddress(ipaddress.ip_address("192.168.1.1"))],
+        "uri_outside": [x509.UniformResourceIdentifier("https://example.com/x")],
+        "email_outside": [x509.RFC822Name("a@example.net")],
+    }.items():
+        k = ec.generate_private_key(ec.SECP256R1())
+        leaf_c = cert(name("svc"), k, nc_n, nc_k, [(x509.SubjectAlternativeName(sans), False), aki(nc_k)])
+        nc_leaves[f"nc_{label}"] = pem(root) + pem(nc) + pem(leaf_c)
+
     chain = pem(root) + pem(inter) + pem(leaf)
     certs = {
         "root": pem(root), "inter": pem(inter), "leaf": pem(leaf), "code": pem(code), "old": pem(old),
         "ed": pem(ed), "pss": pem(pss), "p521": pem(p521), "dsa": pem(dsa_c),
+        **nc_leaves,
         "chain": chain,
         "chain_b64": base64.b64encode(chain.encode()).decode(),
         "chain_der_b64": der64(root, inter, leaf),
@@ -215,6 +237,8 @@ def main(opa_python):
         calls.append((f"parse_{k}", f"crypto.x509.parse_certificates(data.certs.{k})", raws))
     for expr in ['""', '"not base64!"', '"aGVsbG8="', '"-----BEGIN nothing"', '"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"']:
         calls.append((f"parse_odd_{len(calls)}", f"crypto.x509.parse_certificates({expr})", "x"))
+    for k in ["nc_ok", "nc_excluded", "nc_outside", "nc_ip_outside", "nc_uri_outside", "nc_email_outside"]:
+        calls.append((f"verify_{k}", f"crypto.x509.parse_and_verify_certificates(data.certs.{k})", verdict))
     full = '[x[0], [object.remove(c, {"PublicKey"}) | some c in x[1]]]'
     calls.append(("verify_chain_full", "crypto.x509.parse_and_verify_certificates(data.certs.chain)", full))
     for k in ["chain", "chain_b64", "chain_der_b64", "leaf_first", "code_chain", "old_chain", "no_inter", "leaf",

@@ -69,7 +69,7 @@ enum Kind {
     Root,
 }
 
-/// Go's `isValid` (name constraints aside: see the README).
+/// Go's `isValid`.
 fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], now: i128) -> Result<()> {
     if !c.unhandled_critical.is_empty() {
         return Err(anyhow!("x509: unhandled critical extension"));
@@ -85,6 +85,14 @@ fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], now: i128) -> Result<()> {
     let na = i128::from(c.not_after.unix) * 1_000_000_000;
     if now < nb || now > na {
         return Err(anyhow!("x509: certificate has expired or is not yet valid"));
+    }
+    if kind != Kind::Leaf && has_name_constraints(c) {
+        for below in chain
+            .iter()
+            .filter(|b| b.extensions.iter().any(|e| e.id == [2, 5, 29, 17]))
+        {
+            check_names(c, below)?;
+        }
     }
     if kind == Kind::Intermediate && (!c.basic_constraints_valid || !c.is_ca) {
         return Err(anyhow!(
@@ -396,4 +404,153 @@ fn chain_allows(chain: &[&Cert], wanted: &[i64]) -> bool {
         }
     }
     true
+}
+
+fn has_name_constraints(c: &Cert) -> bool {
+    !(c.permitted_dns.is_empty()
+        && c.excluded_dns.is_empty()
+        && c.permitted_emails.is_empty()
+        && c.excluded_emails.is_empty()
+        && c.permitted_ips.is_empty()
+        && c.excluded_ips.is_empty()
+        && c.permitted_uris.is_empty()
+        && c.excluded_uris.is_empty())
+}
+
+/// Go's `checkNameConstraints` over every name of `below`'s SAN extension: none excluded by
+/// `ca`, and each permitted when `ca` permits anything of its kind.
+fn check_names(ca: &Cert, below: &Cert) -> Result<()> {
+    fn check<T: ?Sized, C>(
+        name: &T,
+        permitted: &[C],
+        excluded: &[C],
+        m: impl Fn(&T, &C) -> Result<bool>,
+    ) -> Result<()> {
+        for x in excluded {
+            if m(name, x)? {
+                return Err(anyhow!("x509: a name is excluded by a constraint"));
+            }
+        }
+        if permitted.is_empty() {
+            return Ok(());
+        }
+        for p in permitted {
+            if m(name, p)? {
+                return Ok(());
+            }
+        }
+        Err(anyhow!("x509: a name is not permitted by any constraint"))
+    }
+    for email in &below.email_addresses {
+        let (local, domain) =
+            mailbox(email).ok_or_else(|| anyhow!("x509: cannot parse rfc822Name {email:?}"))?;
+        check(
+            &(local, domain),
+            &ca.permitted_emails,
+            &ca.excluded_emails,
+            |(l, d), c| match c.contains('@') {
+                true => {
+                    let (cl, cd) = mailbox(c)
+                        .ok_or_else(|| anyhow!("x509: internal error: cannot parse constraint"))?;
+                    Ok(*l == cl && d.eq_ignore_ascii_case(cd))
+                }
+                false => match_domain(d, c),
+            },
+        )?;
+    }
+    for dns in &below.dns_names {
+        if reverse_labels(dns).is_none() {
+            return Err(anyhow!("x509: cannot parse dnsName {dns:?}"));
+        }
+        check(dns.as_str(), &ca.permitted_dns, &ca.excluded_dns, |d, c| {
+            match_domain(d, c)
+        })?;
+    }
+    for uri in &below.uris {
+        check(
+            uri.as_str(),
+            &ca.permitted_uris,
+            &ca.excluded_uris,
+            |u, c| {
+                let parsed = super::gourl::parse(u)?;
+                let mut host = parsed.host.as_str();
+                if host.is_empty() {
+                    return Err(anyhow!(
+                        "URI with empty host cannot be matched against constraints"
+                    ));
+                }
+                if host.contains(':') && !host.ends_with(']') {
+                    host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+                }
+                if host.parse::<std::net::IpAddr>().is_ok()
+                    || (host.starts_with('[') && host.ends_with(']'))
+                {
+                    return Err(anyhow!("URI with IP cannot be matched against constraints"));
+                }
+                match_domain(host, c)
+            },
+        )?;
+    }
+    for ip in &below.ip_addresses {
+        check(
+            ip.as_slice(),
+            &ca.permitted_ips,
+            &ca.excluded_ips,
+            |ip, (net, mask)| {
+                Ok(ip.len() == net.len()
+                    && ip
+                        .iter()
+                        .zip(net)
+                        .zip(mask)
+                        .all(|((a, n), m)| a & m == n & m))
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A mailbox's local part and domain (the common dot-atom form of Go's RFC 2821 parser).
+fn mailbox(s: &str) -> Option<(&str, &str)> {
+    let (local, domain) = s.rsplit_once('@')?;
+    let ok_local = !local.is_empty()
+        && local
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b));
+    (ok_local && reverse_labels(domain).is_some()).then_some((local, domain))
+}
+
+/// Go's `domainToReverseLabels`: the labels right to left, `None` for an empty label or a
+/// character outside printable ASCII.
+fn reverse_labels(d: &str) -> Option<Vec<&str>> {
+    if d.is_empty() {
+        return Some(Vec::new());
+    }
+    let labels: Vec<&str> = d.rsplit('.').collect();
+    labels
+        .iter()
+        .all(|l| !l.is_empty() && l.bytes().all(|b| (33..=126).contains(&b)))
+        .then_some(labels)
+}
+
+/// Go's `matchDomainConstraint`: an empty constraint matches all; a leading `.` needs at least
+/// one more label; labels compare case-insensitively from the right.
+fn match_domain(domain: &str, constraint: &str) -> Result<bool> {
+    if constraint.is_empty() {
+        return Ok(true);
+    }
+    let labels = reverse_labels(domain)
+        .ok_or_else(|| anyhow!("x509: internal error: cannot parse domain {domain:?}"))?;
+    let (must_sub, constraint) = match constraint.strip_prefix('.') {
+        Some(c) => (true, c),
+        None => (false, constraint),
+    };
+    let want = reverse_labels(constraint)
+        .ok_or_else(|| anyhow!("x509: internal error: cannot parse domain {constraint:?}"))?;
+    if labels.len() < want.len() || (must_sub && labels.len() == want.len()) {
+        return Ok(false);
+    }
+    Ok(want
+        .iter()
+        .zip(&labels)
+        .all(|(w, l)| w.eq_ignore_ascii_case(l)))
 }
