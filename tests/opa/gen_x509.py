@@ -226,10 +226,11 @@ def main(opa_python):
     for k in ["root", "pss"]:
         calls.append((f"parse_{k}_key", f"crypto.x509.parse_certificates(data.certs.{k})",
                       "[[c.PublicKey.E, c.PublicKey.N > 1e300, sort(object.keys(c.PublicKey))] | some c in x]"))
-    # Serial numbers beyond int64 keep every digit through sprintf and format_int.
+    # Serial numbers beyond int64 keep every digit through sprintf, format_int and json.marshal.
     calls.append(("parse_serial_text", "crypto.x509.parse_certificates(data.certs.chain)",
                   '[[sprintf("%d %x %v", [c.SerialNumber, c.SerialNumber, c.SerialNumber]), '
-                  'format_int(c.SerialNumber, 16), c.SerialNumber > 9223372036854775807] | some c in x]'))
+                  'format_int(c.SerialNumber, 16), c.SerialNumber > 9223372036854775807, '
+                  'json.marshal({"s": [c.SerialNumber, 1, 2.5]})] | some c in x]'))
     calls.append(("parse_dsa_key", "crypto.x509.parse_certificates(data.certs.dsa)",
                   "[[sort(object.keys(c.PublicKey)), c.PublicKey.Q > 1e70] | some c in x]"))
     for k in ["chain_b64", "chain_der_b64", "chain_crlf", "chain_junk_between", "truncated", "der_truncated",

@@ -10,6 +10,7 @@ use anyhow::{anyhow, Result};
 use regorus::unstable::BUILTINS;
 use regorus::{Engine, Value};
 
+pub mod bigjson;
 pub mod certs;
 pub mod crypto;
 pub mod der;

@@ -25,15 +25,10 @@ impl Arg {
                 other => Arg::Str(rego_text(other)),
             };
         };
-        // An integer beyond int64 with more than 17 significant digits (a certificate's serial
-        // number) is OPA's `*big.Int`: its JSON form would be a rounded float. regorus also holds
-        // exponent literals (`1e+20`, a float in OPA) as such integers; their few significant
-        // digits tell them apart.
-        if let (None, Some(b)) = (n.as_i64(), n.as_big()) {
-            let digits = b.to_string();
-            if digits.trim_start_matches('-').trim_end_matches('0').len() > 17 {
-                return Arg::Big(digits);
-            }
+        // An integer beyond 64 bits (a certificate's serial number) is OPA's `*big.Int`: its
+        // JSON form would be a rounded float.
+        if let Some(digits) = super::bigjson::big_digits(v) {
+            return Arg::Big(digits);
         }
         // regorus does not keep a number's text; its JSON form tells floats from integers.
         let text = v.to_json_str().unwrap_or_default();
