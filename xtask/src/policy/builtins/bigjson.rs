@@ -83,3 +83,105 @@ fn list<'a>(items: impl Iterator<Item = &'a Value>, out: &mut String) -> Result<
     out.push(']');
     Ok(())
 }
+
+/// Marks a big integer in text output: `\u{1}` + digits + `\u{1}`, a string no value holds.
+const MARK: char = '\u{1}';
+
+fn has_mark(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains(MARK),
+        Value::Array(a) => a.iter().any(has_mark),
+        Value::Set(s) => s.iter().any(has_mark),
+        Value::Object(o) => o.iter().any(|(k, v)| has_mark(k) || has_mark(v)),
+        _ => false,
+    }
+}
+
+fn mark(v: &Value) -> Value {
+    if let Some(d) = big_digits(v) {
+        return Value::from(format!("{MARK}{d}{MARK}"));
+    }
+    match v {
+        Value::Array(a) => Value::from(a.iter().map(mark).collect::<Vec<_>>()),
+        Value::Set(s) => Value::from(
+            s.iter()
+                .map(mark)
+                .collect::<std::collections::BTreeSet<_>>(),
+        ),
+        Value::Object(o) => Value::from(
+            o.iter()
+                .map(|(k, v)| (mark(k), mark(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The results with every big integer replaced by a marked string, or `None` when there is
+/// none (or a value already holds the mark): render them, then [`unmark`] the text.
+pub fn mark_results(r: &regorus::QueryResults) -> Option<regorus::QueryResults> {
+    let values = || {
+        r.result
+            .iter()
+            .flat_map(|q| q.expressions.iter().map(|e| &e.value).chain([&q.bindings]))
+    };
+    if !values().any(has_big) || values().any(has_mark) {
+        return None;
+    }
+    let mut out = r.clone();
+    for q in out.result.iter_mut() {
+        q.bindings = mark(&q.bindings);
+        for e in q.expressions.iter_mut() {
+            e.value = mark(&e.value);
+        }
+    }
+    Some(out)
+}
+
+/// Rendered text with each marked string (JSON-quoted or bare) turned back into its digits.
+pub fn unmark(text: &str) -> String {
+    let quoted = "\"\\u0001";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let q = rest.find(quoted);
+        let b = rest.find(MARK);
+        let (start, open, close) = match (q, b) {
+            (Some(q), b) if b.is_none_or(|b| q < b) => (q, quoted.len(), "\\u0001\""),
+            (_, Some(b)) => (b, MARK.len_utf8(), "\u{1}"),
+            _ => break,
+        };
+        let body = &rest[start + open..];
+        let Some(end) = body.find(close) else { break };
+        out.push_str(&rest[..start]);
+        out.push_str(&body[..end]);
+        rest = &body[end + close.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_integers_keep_their_digits() {
+        let big =
+            Value::from_numeric_string("698288171419062915029055636685880010421842335828").unwrap();
+        let v = Value::from(vec![big.clone(), Value::from(1.5), Value::from("x")]);
+        assert_eq!(
+            to_json(&v).unwrap(),
+            "[698288171419062915029055636685880010421842335828,1.5,\"x\"]"
+        );
+        let marked = mark(&v);
+        let text = serde_json::to_string_pretty(&marked).unwrap();
+        assert!(unmark(&text).contains("\n  698288171419062915029055636685880010421842335828,"));
+        assert_eq!(unmark("\u{1}12\u{1} and \"\\u000134\\u0001\""), "12 and 34");
+        // An exponent literal stays a float.
+        assert_eq!(
+            big_digits(&Value::from_numeric_string("1e20").unwrap()),
+            None
+        );
+    }
+}
