@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Dev-time generator of the `crypto.x509.*` side-by-side tree (tests/opa/trees/builtins/x509-certs):
-certificates, a CSR and keys made with Python's `cryptography` (data.json), and one test per call
+certificates, a CSR and keys made with Python's `cryptography` and openssl (data.json), and one test per call
 asserting OPA v1.20's own answer (value, undefined, or error). Run once; the output is committed.
 
     python3 tests/opa/gen_x509.py target/opa-venv/bin/python
@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -160,11 +161,43 @@ def main(opa_python):
         leaf_c = cert(name("svc"), k, nc_n, nc_k, [(x509.SubjectAlternativeName(sans), False), aki(nc_k)])
         nc_leaves[f"nc_{label}"] = pem(root) + pem(nc) + pem(leaf_c)
 
+    # Chains signed with each algorithm: Ed25519, RSA-PSS, ECDSA P-521 with SHA-512.
+    algo_chains = {}
+    for label, key, alg, pad in [
+        ("ed", ed25519.Ed25519PrivateKey.generate(), None, None),
+        ("pss", rsa.generate_private_key(65537, 2048), hashes.SHA256(),
+         padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)),
+        ("pss512", rsa.generate_private_key(65537, 2048), hashes.SHA512(),
+         padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=64)),
+        ("p521", ec.generate_private_key(ec.SECP521R1()), hashes.SHA512(), None),
+        ("p256_sha512", ec.generate_private_key(ec.SECP256R1()), hashes.SHA512(), None),
+    ]:
+        rn = name(f"{label} root")
+        r = cert(rn, key, rn, key, ca(), alg=alg, pad=pad)
+        lk = ec.generate_private_key(ec.SECP256R1())
+        lc = cert(name(f"{label}.example.com"), lk, rn, key,
+                  [(x509.SubjectAlternativeName([x509.DNSName(f"{label}.example.com")]), False)], alg=alg, pad=pad)
+        algo_chains[f"alg_{label}"] = pem(r) + pem(lc)
+
+    # SHA-1 (refused by Go since 1.24, and here): cryptography no longer signs it, openssl does.
+    with tempfile.TemporaryDirectory() as d:
+        sh = lambda *a: subprocess.run(a, cwd=d, check=True, capture_output=True)
+        sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "r.key", "-out", "r.pem",
+           "-days", "36500", "-sha1", "-subj", "/CN=sha1 root", "-addext", "basicConstraints=critical,CA:TRUE")
+        sh("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "l.key",
+           "-out", "l.csr", "-subj", "/CN=sha1.example.com")
+        with open(os.path.join(d, "ext"), "w") as f:
+            f.write("subjectAltName=DNS:sha1.example.com\n")
+        sh("openssl", "x509", "-req", "-in", "l.csr", "-CA", "r.pem", "-CAkey", "r.key", "-CAcreateserial",
+           "-sha1", "-days", "36500", "-out", "l.pem", "-extfile", "ext")
+        algo_chains["alg_rsa_sha1"] = open(os.path.join(d, "r.pem")).read() + open(os.path.join(d, "l.pem")).read()
+
     chain = pem(root) + pem(inter) + pem(leaf)
     certs = {
         "root": pem(root), "inter": pem(inter), "leaf": pem(leaf), "code": pem(code), "old": pem(old),
         "ed": pem(ed), "pss": pem(pss), "p521": pem(p521), "dsa": pem(dsa_c),
         **nc_leaves,
+        **algo_chains,
         "chain": chain,
         "chain_b64": base64.b64encode(chain.encode()).decode(),
         "chain_der_b64": der64(root, inter, leaf),
@@ -238,6 +271,8 @@ def main(opa_python):
         calls.append((f"parse_{k}", f"crypto.x509.parse_certificates(data.certs.{k})", raws))
     for expr in ['""', '"not base64!"', '"aGVsbG8="', '"-----BEGIN nothing"', '"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"']:
         calls.append((f"parse_odd_{len(calls)}", f"crypto.x509.parse_certificates({expr})", "x"))
+    for k in ["alg_ed", "alg_pss", "alg_pss512", "alg_p521", "alg_p256_sha512", "alg_rsa_sha1"]:
+        calls.append((f"verify_{k}", f"crypto.x509.parse_and_verify_certificates(data.certs.{k})", verdict))
     for k in ["nc_ok", "nc_excluded", "nc_outside", "nc_ip_outside", "nc_uri_outside", "nc_email_outside"]:
         calls.append((f"verify_{k}", f"crypto.x509.parse_and_verify_certificates(data.certs.{k})", verdict))
     full = '[x[0], [object.remove(c, {"PublicKey"}) | some c in x[1]]]'
