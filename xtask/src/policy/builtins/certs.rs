@@ -1583,6 +1583,8 @@ mod tests {
                 rest = r;
             }
         }
+        ders.sort();
+        ders.dedup();
         assert!(ders.len() > 10);
         let opts = crate::policy::builtins::verify::Options::default();
         for der in &ders {
@@ -1592,14 +1594,17 @@ mod tests {
                 d[i] ^= 0xff;
                 variants.push(d);
             }
-            for v in variants {
+            for (n, v) in variants.into_iter().enumerate() {
                 if let Ok(certs) = parse_all(&v) {
                     for c in &certs {
                         let _ = c.to_value(true);
                     }
-                    let mut chain: Vec<Cert> = parse_all(der).unwrap_or_default();
-                    chain.extend(certs);
-                    let _ = crate::policy::builtins::verify::verify_chain(&chain, &opts);
+                    // Signature checks are slow in a debug build: a sample of them.
+                    if n % 16 == 0 {
+                        let mut chain: Vec<Cert> = parse_all(der).unwrap_or_default();
+                        chain.extend(certs);
+                        let _ = crate::policy::builtins::verify::verify_chain(&chain, &opts);
+                    }
                 }
                 let _ = parse_csr(&v);
                 let _ = crate::policy::builtins::keys::pkcs8(&v);
