@@ -165,3 +165,39 @@ test_053 if { x := glob.quote_meta(input.p) with input as {"p": ""}; x == "" }
 
 # glob.quote_meta(input.p) errors: eval_type_error: glob.quote_meta: operand 1 must be string but got number
 test_054 if { x := glob.quote_meta(input.p) with input as {"p": 1}; x == x }
+
+# glob.match(input.p, input.d, input.s) = true
+test_055 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "a/**/b", "d": ["/"], "s": "a/b"}; x == true }
+
+# glob.match(input.p, input.d, input.s) = false
+test_056 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "?a", "d": [], "s": "éa"}; x == false }
+
+# glob.match(input.p, input.d, input.s) = true
+test_057 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "a?", "d": [], "s": "aé"}; x == true }
+
+# glob.match(input.p, input.d, input.s) = false
+test_058 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "[é]x", "d": [], "s": "éx"}; x == false }
+
+# glob.match(input.p, input.d, input.s) = true
+test_059 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "*?", "d": [".", ","], "s": "a.b"}; x == true }
+
+# glob.match(input.p, input.d, input.s) = false
+test_060 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "*,b", "d": [".", "b"], "s": "xb,b"}; x == false }
+
+# glob.match(input.p, input.d, input.s) = false
+test_061 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "a{}b", "d": [], "s": "ab"}; x == false }
+
+# glob.match(input.p, input.d, input.s) = false
+test_062 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "{}b", "d": [], "s": "b"}; x == false }
+
+# glob.match(input.p, input.d, input.s) errors: runtime error: slice bounds out of range [:2] with length 1
+test_063 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "a{}", "d": [], "s": "a"}; x == x }
+
+# glob.match(input.p, input.d, input.s) = false
+test_064 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "a{,}b", "d": [], "s": "ab"}; x == false }
+
+# glob.match(input.p, input.d, input.s) = true
+test_065 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "{a,ab}{b,c}", "d": [], "s": "abc"}; x == true }
+
+# glob.match(input.p, input.d, input.s) = true
+test_066 if { x := glob.match(input.p, input.d, input.s) with input as {"p": "x{ab,ac}y", "d": [], "s": "xacy"}; x == true }
