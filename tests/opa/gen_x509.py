@@ -17,7 +17,7 @@ import tempfile
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa, x25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 OUT = os.path.join(os.path.dirname(__file__), "trees/builtins/x509-certs")
@@ -238,6 +238,8 @@ def main(opa_python):
         "rsa1024_p1": key_pem(small_rsa, TRAD),
         "all_keys": key_pem(leaf_k, P8) + "junk\n" + key_pem(inter_k, TRAD) + pem(leaf) + key_pem(ed_k, P8),
         "bad_key": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
+        "x25519_key": key_pem(x25519.X25519PrivateKey.generate(), P8),
+        "ed448_key": key_pem(ed448.Ed448PrivateKey.generate(), P8),
         "leaf_key_der_b64": base64.b64encode(leaf_k.private_bytes(serialization.Encoding.DER, P8,
                                                                    serialization.NoEncryption())).decode(),
     })
@@ -308,7 +310,7 @@ def main(opa_python):
         calls.append((f"csr_{k}", f"crypto.x509.parse_certificate_request(data.certs.{k})", "x"))
     calls.append(("csr_junk", 'crypto.x509.parse_certificate_request("not base64!")', "x"))
     for k in ["leaf_key_p8", "leaf_key_sec1", "inter_key_sec1", "ed_key", "all_keys", "bad_key", "leaf",
-              "leaf_key_der_b64"]:
+              "leaf_key_der_b64", "x25519_key", "ed448_key"]:
         # OPA's type checker knows the result as array[object]: an Ed25519 key (a string) or null
         # compared literally would be a type error, so the value goes through `object.get` (any).
         calls.append((f"keys_{k}", f"crypto.parse_private_keys(data.certs.{k})", anyv))

@@ -115,7 +115,7 @@ pub fn sec1(der: &[u8]) -> Result<PrivateKey> {
     ec_sec1(der).ok_or_else(|| anyhow!("x509: failed to parse EC private key"))
 }
 
-/// `x509.ParsePKCS8PrivateKey` (RSA, ECDSA on P-256/384/521, Ed25519).
+/// `x509.ParsePKCS8PrivateKey` (RSA, ECDSA on P-256/384/521, Ed25519, X25519).
 pub fn pkcs8(der: &[u8]) -> Result<PrivateKey> {
     use p256::elliptic_curve::sec1::ToEncodedPoint;
     use p256::pkcs8::DecodePrivateKey;
@@ -140,7 +140,14 @@ pub fn pkcs8(der: &[u8]) -> Result<PrivateKey> {
             &k.to_bytes(),
         ));
     }
-    if let Some(seed) = ed25519_seed(der) {
+    // X25519 (Go's `*ecdh.PrivateKey`, only unexported fields): `{}`.
+    if pkcs8_seed(der, &[0x2b, 0x65, 0x6e]).is_some() {
+        return Ok(PrivateKey {
+            value: Value::new_object(),
+            public: Vec::new(),
+        });
+    }
+    if let Some(seed) = pkcs8_seed(der, &[0x2b, 0x65, 0x70]) {
         let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
         let public = sk.verifying_key().to_bytes();
         let mut full = seed.to_vec();
@@ -153,13 +160,14 @@ pub fn pkcs8(der: &[u8]) -> Result<PrivateKey> {
     bail!("x509: failed to parse private key")
 }
 
-/// The 32-byte seed of an Ed25519 PKCS#8 key (RFC 8410: OCTET STRING inside the key OCTET STRING).
-fn ed25519_seed(der: &[u8]) -> Option<[u8; 32]> {
+/// The 32-byte private key of an RFC 8410 PKCS#8 key (Ed25519, X25519) whose algorithm OID
+/// has this content: an OCTET STRING inside the key OCTET STRING.
+fn pkcs8_seed(der: &[u8], oid: &[u8]) -> Option<[u8; 32]> {
     use super::der::{Der, INTEGER, OCTET_STRING, OID, SEQUENCE};
     let mut d = Der(Der(der).read(SEQUENCE)?.body);
     d.read(INTEGER)?;
     let alg = Der(d.read(SEQUENCE)?.body).read(OID)?;
-    if alg.body != [0x2b, 0x65, 0x70] {
+    if alg.body != oid {
         return None;
     }
     let inner = d.read(OCTET_STRING)?;
