@@ -192,11 +192,23 @@ def main(opa_python):
            "-sha1", "-days", "36500", "-out", "l.pem", "-extfile", "ext")
         algo_chains["alg_rsa_sha1"] = open(os.path.join(d, "r.pem")).read() + open(os.path.join(d, "l.pem")).read()
 
+    # URIs as Go's url.Parse and URL.String see them.
+    uri_names = ["https://h.example/a b", "HTTP://H.EXAMPLE:80/", "mailto:a@b.c", "https://user:pw@h.example/p",
+                 "https://[::1]:8080/p", "file:///etc/passwd", "https://h.example/?q", "https://h.example#frag!()*",
+                 "scheme:/path/only", "https://h.example/a?b#", "a:b:c", "https://h.example/a;b,c=d$e&f+g@h:i",
+                 "https://h.example/%7e", "https://h.example/a%20b?x=1#y%20z"]
+    uris_cert = cert(name("uris"), leaf_k, inter_n, inter_k, [(x509.SubjectAlternativeName(
+        [x509.UniformResourceIdentifier(u) for u in uri_names]), False)])
+    bad_uri = cert(name("bad uri"), leaf_k, inter_n, inter_k, [(x509.SubjectAlternativeName(
+        [x509.UniformResourceIdentifier("https://h.example/%zz")]), False)])
+
     chain = pem(root) + pem(inter) + pem(leaf)
     certs = {
         "root": pem(root), "inter": pem(inter), "leaf": pem(leaf), "code": pem(code), "old": pem(old),
         "ed": pem(ed), "pss": pem(pss), "p521": pem(p521), "dsa": pem(dsa_c),
         **nc_leaves,
+        "uris": pem(uris_cert),
+        "bad_uri": pem(bad_uri),
         **algo_chains,
         "chain": chain,
         "chain_b64": base64.b64encode(chain.encode()).decode(),
@@ -258,6 +270,9 @@ def main(opa_python):
         calls.append((f"parse_{k}", f"crypto.x509.parse_certificates(data.certs.{k})", "x"))
     for k in ["root", "pss", "dsa", "chain"]:
         calls.append((f"parse_{k}", f"crypto.x509.parse_certificates(data.certs.{k})", nopk))
+    for k in ["uris", "bad_uri"]:
+        calls.append((f"parse_{k}", f"crypto.x509.parse_certificates(data.certs.{k})",
+                      "[[c.URIs, c.URIStrings] | some c in x]"))
     for k in ["root", "pss"]:
         calls.append((f"parse_{k}_key", f"crypto.x509.parse_certificates(data.certs.{k})",
                       "[[c.PublicKey.E, c.PublicKey.N > 1e300, sort(object.keys(c.PublicKey))] | some c in x]"))

@@ -263,11 +263,7 @@ impl Url {
                     s.push_str(&escape_host(&self.host));
                 }
             }
-            let path = if !self.raw_path.is_empty() {
-                self.raw_path.clone()
-            } else {
-                escape(&self.path, Mode::Path)
-            };
+            let path = escaped(&self.raw_path, &self.path, Mode::Path);
             if !path.is_empty() && !path.starts_with('/') && !self.host.is_empty() {
                 s.push('/');
             }
@@ -286,11 +282,7 @@ impl Url {
         }
         if !self.fragment.is_empty() {
             s.push('#');
-            if !self.raw_fragment.is_empty() {
-                s.push_str(&self.raw_fragment);
-            } else {
-                s.push_str(&escape(&self.fragment, Mode::Fragment));
-            }
+            s.push_str(&escaped(&self.raw_fragment, &self.fragment, Mode::Fragment));
         }
         s
     }
@@ -325,6 +317,25 @@ impl Url {
     }
 }
 
+/// Go's `EscapedPath`/`EscapedFragment`: the raw form when it is validly encoded and decodes to
+/// the value, else the value escaped.
+fn escaped(raw: &str, value: &str, mode: Mode) -> String {
+    if !raw.is_empty() && valid_encoded(raw, mode) && unescape(raw, mode).is_ok_and(|v| v == value)
+    {
+        return raw.to_string();
+    }
+    if mode == Mode::Path && value == "*" {
+        return "*".to_string();
+    }
+    escape(value, mode)
+}
+
+/// Go's `validEncoded`.
+fn valid_encoded(s: &str, mode: Mode) -> bool {
+    s.bytes()
+        .all(|c| b"!$&'()*+,;=:@[]%".contains(&c) || !should_escape(c, mode))
+}
+
 fn escape_host(h: &str) -> String {
     let mut out = String::new();
     for &c in h.as_bytes() {
@@ -352,6 +363,7 @@ mod tests {
         ] {
             assert_eq!(parse(s).unwrap().text(), s, "{s}");
         }
+        assert_eq!(parse("https://h/a b").unwrap().text(), "https://h/a%20b");
         let u = parse("https://h/a%2Fb").unwrap();
         assert_eq!((u.path.as_str(), u.raw_path.as_str()), ("/a/b", "/a%2Fb"));
         assert!(parse("h\x01").is_err());
