@@ -202,11 +202,38 @@ def main(opa_python):
     bad_uri = cert(name("bad uri"), leaf_k, inter_n, inter_k, [(x509.SubjectAlternativeName(
         [x509.UniformResourceIdentifier("https://h.example/%zz")]), False)])
 
+    # Certificate policies: an intermediate requiring an explicit policy, leaves with and
+    # without one, a mapping, and inhibitAnyPolicy.
+    pol_chains = {}
+    def pol(label, inter_exts, leaf_policies):
+        k = ec.generate_private_key(ec.SECP256R1())
+        n_ = name(f"{label} CA")
+        ic = cert(n_, k, root_n, root_k, ca() + inter_exts)
+        lk = ec.generate_private_key(ec.SECP256R1())
+        exts = [(x509.SubjectAlternativeName([x509.DNSName("pol.example.com")]), False)]
+        if leaf_policies:
+            exts.append((x509.CertificatePolicies([x509.PolicyInformation(ObjectIdentifier(p), None)
+                                                   for p in leaf_policies]), False))
+        lc = cert(name("pol"), lk, n_, k, exts)
+        pol_chains[f"pol_{label}"] = pem(root) + pem(ic) + pem(lc)
+    explicit = (x509.PolicyConstraints(require_explicit_policy=0, inhibit_policy_mapping=None), True)
+    cp = lambda *ps: (x509.CertificatePolicies([x509.PolicyInformation(ObjectIdentifier(p), None) for p in ps]), False)
+    pol("explicit_none", [explicit, cp("1.2.3.4")], [])
+    pol("explicit_match", [explicit, cp("1.2.3.4")], ["1.2.3.4"])
+    pol("explicit_other", [explicit, cp("1.2.3.4")], ["1.2.3.5"])
+    pol("explicit_any", [explicit, cp("2.5.29.32.0")], ["1.2.3.5"])
+    pol("explicit_inhibit_any", [explicit, cp("2.5.29.32.0"), (x509.InhibitAnyPolicy(0), True)], ["1.2.3.5"])
+    pol("explicit_leaf_any", [explicit, cp("1.2.3.4")], ["2.5.29.32.0"])
+    pol("mapping", [explicit, cp("1.2.3.4"), (x509.UnrecognizedExtension(ObjectIdentifier("2.5.29.33"), bytes.fromhex("300c300a06032a030406032a0309")), False)], ["1.2.3.9"])
+    pol("mapping_other", [explicit, cp("1.2.3.4"), (x509.UnrecognizedExtension(ObjectIdentifier("2.5.29.33"), bytes.fromhex("300c300a06032a030406032a0309")), False)], ["1.2.3.4"])
+    pol("no_constraint", [cp("1.2.3.4")], ["1.2.3.5"])
+
     chain = pem(root) + pem(inter) + pem(leaf)
     certs = {
         "root": pem(root), "inter": pem(inter), "leaf": pem(leaf), "code": pem(code), "old": pem(old),
         "ed": pem(ed), "pss": pem(pss), "p521": pem(p521), "dsa": pem(dsa_c),
         **nc_leaves,
+        **pol_chains,
         "uris": pem(uris_cert),
         "bad_uri": pem(bad_uri),
         **algo_chains,
@@ -289,6 +316,9 @@ def main(opa_python):
     for expr in ['""', '"not base64!"', '"aGVsbG8="', '"-----BEGIN nothing"', '"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n"']:
         calls.append((f"parse_odd_{len(calls)}", f"crypto.x509.parse_certificates({expr})", "x"))
     for k in ["alg_ed", "alg_pss", "alg_pss512", "alg_p521", "alg_p256_sha512", "alg_rsa_sha1"]:
+        calls.append((f"verify_{k}", f"crypto.x509.parse_and_verify_certificates(data.certs.{k})", verdict))
+    for k in ["pol_explicit_none", "pol_explicit_match", "pol_explicit_other", "pol_explicit_any",
+              "pol_explicit_inhibit_any", "pol_explicit_leaf_any", "pol_mapping", "pol_mapping_other", "pol_no_constraint"]:
         calls.append((f"verify_{k}", f"crypto.x509.parse_and_verify_certificates(data.certs.{k})", verdict))
     for k in ["nc_ok", "nc_excluded", "nc_outside", "nc_ip_outside", "nc_uri_outside", "nc_email_outside"]:
         calls.append((f"verify_{k}", f"crypto.x509.parse_and_verify_certificates(data.certs.{k})", verdict))

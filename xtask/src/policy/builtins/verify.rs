@@ -43,6 +43,15 @@ pub fn verify_chain<'a>(certs: &'a [Cert], opts: &Options) -> Result<Vec<&'a Cer
     if usages.is_empty() {
         usages.push(1); // ExtKeyUsageServerAuth
     }
+    // Chains with invalid certificate policies go first; then, unless any usage is
+    // accepted, those whose extended key usages do not allow the requested ones.
+    let candidates: Vec<Vec<&Cert>> = candidates
+        .into_iter()
+        .filter(|c| policies_valid(c))
+        .collect();
+    if candidates.is_empty() {
+        return Err(anyhow!("x509: all candidate chains have invalid policies"));
+    }
     if usages.contains(&0) {
         return candidates
             .into_iter()
@@ -553,4 +562,251 @@ fn match_domain(domain: &str, constraint: &str) -> Result<bool> {
         .iter()
         .zip(&labels)
         .all(|(w, l)| w.eq_ignore_ascii_case(l)))
+}
+
+/// One node of RFC 9618's valid-policy graph.
+struct PolicyNode {
+    valid: String,
+    expected: Vec<String>,
+    parents: std::collections::BTreeSet<usize>,
+    children: std::collections::BTreeSet<usize>,
+}
+
+/// RFC 9618's valid-policy graph as Go keeps it: strata of nodes keyed by policy.
+struct PolicyGraph {
+    nodes: Vec<PolicyNode>,
+    strata: Vec<std::collections::BTreeMap<String, usize>>,
+    parent_index: std::collections::BTreeMap<String, Vec<usize>>,
+    depth: usize,
+}
+
+const ANY_POLICY: &str = "2.5.29.32.0";
+
+impl PolicyGraph {
+    fn new() -> PolicyGraph {
+        let root = PolicyNode {
+            valid: ANY_POLICY.into(),
+            expected: vec![ANY_POLICY.into()],
+            parents: Default::default(),
+            children: Default::default(),
+        };
+        PolicyGraph {
+            nodes: vec![root],
+            strata: vec![[(ANY_POLICY.to_string(), 0)].into_iter().collect()],
+            parent_index: Default::default(),
+            depth: 0,
+        }
+    }
+
+    fn add(&mut self, valid: &str, parents: &[usize]) -> usize {
+        let id = self.nodes.len();
+        self.nodes.push(PolicyNode {
+            valid: valid.into(),
+            expected: vec![valid.into()],
+            parents: parents.iter().copied().collect(),
+            children: Default::default(),
+        });
+        for &p in parents {
+            self.nodes[p].children.insert(id);
+        }
+        id
+    }
+
+    fn insert(&mut self, id: usize) {
+        let key = self.nodes[id].valid.clone();
+        self.strata[self.depth].insert(key, id);
+    }
+
+    fn incr_depth(&mut self) {
+        self.parent_index.clear();
+        for &n in self.strata[self.depth].values() {
+            for e in &self.nodes[n].expected {
+                self.parent_index.entry(e.clone()).or_default().push(n);
+            }
+        }
+        self.depth += 1;
+        self.strata.push(Default::default());
+    }
+
+    fn parent_with_any(&self) -> Option<usize> {
+        if self.depth == 0 {
+            return None;
+        }
+        self.strata[self.depth - 1].get(ANY_POLICY).copied()
+    }
+
+    fn leaf(&self, policy: &str) -> Option<usize> {
+        self.strata[self.depth].get(policy).copied()
+    }
+
+    fn delete_leaf(&mut self, policy: &str) {
+        let Some(n) = self.strata[self.depth].remove(policy) else {
+            return;
+        };
+        for p in std::mem::take(&mut self.nodes[n].parents) {
+            self.nodes[p].children.remove(&n);
+        }
+        for c in std::mem::take(&mut self.nodes[n].children) {
+            self.nodes[c].parents.remove(&n);
+        }
+    }
+
+    fn prune(&mut self) {
+        for i in (1..self.depth).rev() {
+            let dead: Vec<(String, usize)> = self.strata[i]
+                .iter()
+                .filter(|(_, &n)| self.nodes[n].children.is_empty())
+                .map(|(k, &n)| (k.clone(), n))
+                .collect();
+            for (k, n) in dead {
+                for p in std::mem::take(&mut self.nodes[n].parents) {
+                    self.nodes[p].children.remove(&n);
+                }
+                self.strata[i].remove(&k);
+            }
+        }
+    }
+
+    fn valid_policies(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for i in (0..=self.depth).rev() {
+            for &n in self.strata[i].values() {
+                let node = &self.nodes[n];
+                if node.valid == ANY_POLICY || node.parents.len() != 1 {
+                    continue;
+                }
+                if node
+                    .parents
+                    .iter()
+                    .all(|&p| self.nodes[p].valid == ANY_POLICY)
+                {
+                    out.push(node.valid.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Go's `policiesValid` (RFC 5280 section 6.1 as updated by RFC 9618) with Go's defaults: any
+/// policy acceptable, nothing required by the caller. `chain` is leaf first.
+fn policies_valid(chain: &[&Cert]) -> bool {
+    if chain.len() == 1 {
+        return true;
+    }
+    let n = chain.len() - 1;
+    let mut pg = Some(PolicyGraph::new());
+    let (mut inhibit_any, mut explicit, mut mapping) = (n + 1, n + 1, n + 1);
+    for i in (0..n).rev() {
+        let cert = chain[i];
+        let self_signed = cert.raw_issuer == cert.raw_subject;
+        if cert.policies.is_empty() {
+            pg = None;
+        }
+        if explicit == 0 && pg.is_none() {
+            return false;
+        }
+        if let Some(g) = pg.as_mut() {
+            g.incr_depth();
+            for policy in &cert.policies {
+                if policy == ANY_POLICY {
+                    continue;
+                }
+                let mut parents = g.parent_index.get(policy).cloned().unwrap_or_default();
+                if parents.is_empty() {
+                    if let Some(a) = g.parent_with_any() {
+                        parents = vec![a];
+                    }
+                }
+                if !parents.is_empty() {
+                    let id = g.add(policy, &parents);
+                    g.insert(id);
+                }
+            }
+            if cert.policies.iter().any(|p| p == ANY_POLICY)
+                && (inhibit_any > 0 || (n - i < n && self_signed))
+            {
+                let mut missing: std::collections::BTreeMap<String, Vec<usize>> =
+                    Default::default();
+                for &p in g.strata[g.depth - 1].values() {
+                    for e in &g.nodes[p].expected {
+                        if !g.strata[g.depth].contains_key(e) {
+                            missing.entry(e.clone()).or_default().push(p);
+                        }
+                    }
+                }
+                for (policy, parents) in missing {
+                    let id = g.add(&policy, &parents);
+                    g.insert(id);
+                }
+            }
+            g.prune();
+            if i != 0 && !cert.policy_mappings.is_empty() {
+                let mut mappings: std::collections::BTreeMap<String, Vec<String>> =
+                    Default::default();
+                for (issuer, subject) in &cert.policy_mappings {
+                    if mapping > 0 {
+                        if issuer == ANY_POLICY || subject == ANY_POLICY {
+                            return false;
+                        }
+                        mappings
+                            .entry(issuer.clone())
+                            .or_default()
+                            .push(subject.clone());
+                    } else {
+                        g.delete_leaf(issuer);
+                        g.prune();
+                    }
+                }
+                for (issuer, subjects) in mappings {
+                    if let Some(m) = g.leaf(&issuer) {
+                        g.nodes[m].expected = subjects;
+                    } else if let Some(m) = g.leaf(ANY_POLICY) {
+                        let id = g.add(&issuer, &[m]);
+                        g.nodes[id].expected = subjects;
+                        g.insert(id);
+                    }
+                }
+            }
+        }
+        if i != 0 {
+            if !self_signed {
+                explicit = explicit.saturating_sub(1);
+                mapping = mapping.saturating_sub(1);
+                inhibit_any = inhibit_any.saturating_sub(1);
+            }
+            let set = |v: i64, zero: bool, cur: &mut usize| {
+                if (v > 0 || zero) && (v as usize) < *cur {
+                    *cur = v as usize;
+                }
+            };
+            set(
+                cert.require_explicit_policy,
+                cert.require_explicit_policy_zero,
+                &mut explicit,
+            );
+            set(
+                cert.inhibit_policy_mapping,
+                cert.inhibit_policy_mapping_zero,
+                &mut mapping,
+            );
+            set(
+                cert.inhibit_any_policy,
+                cert.inhibit_any_policy_zero,
+                &mut inhibit_any,
+            );
+        }
+    }
+    explicit = explicit.saturating_sub(1);
+    if chain[0].require_explicit_policy_zero {
+        explicit = 0;
+    }
+    let mut valid = Vec::new();
+    if let Some(g) = &pg {
+        valid = g.valid_policies();
+        if g.leaf(ANY_POLICY).is_some() {
+            valid.push(ANY_POLICY.into());
+        }
+    }
+    !(explicit == 0 && valid.is_empty())
 }
