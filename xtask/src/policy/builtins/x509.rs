@@ -341,25 +341,25 @@ fn keypair(cert: &str, key: &str) -> Result<Value> {
     } else {
         ders.push(cert_bytes);
     }
-    if ders.is_empty() {
+    let Some(first) = ders.first() else {
         anyhow::bail!("tls: failed to find any PEM data in certificate input");
-    }
-    let (ty, key_der) = if key_bytes.starts_with(b"-----BEGIN") {
+    };
+    // The first `PRIVATE KEY` or `... PRIVATE KEY` block; Go tries every key format on it.
+    let key_der = if key_bytes.starts_with(b"-----BEGIN") {
         let mut rest = key_bytes.as_slice();
         loop {
             let Some((ty, der, r)) = pem_decode(rest) else {
                 anyhow::bail!("tls: failed to find any PEM data in key input");
             };
             if ty == "PRIVATE KEY" || ty.ends_with(" PRIVATE KEY") {
-                break (ty, der);
+                break der;
             }
             rest = r;
         }
     } else {
-        ("PRIVATE KEY".to_string(), key_bytes)
+        key_bytes
     };
-    let _ = ty;
-    let leaf = certs::parse_one(&ders[0])?;
+    let leaf = certs::parse_one(first)?;
     // Go's tls.parsePrivateKey: PKCS#1, then PKCS#8, then SEC 1.
     let private = keys::pkcs1(&key_der)
         .or_else(|_| keys::pkcs8(&key_der))
