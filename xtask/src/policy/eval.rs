@@ -159,6 +159,12 @@ pub fn policy_eval(o: &Options) -> Result<u8> {
 
 /// The text `opa eval --format F` prints for these results.
 pub fn render(results: &QueryResults, format: Format) -> Result<String> {
+    // Integers beyond 64 bits (certificate serial numbers, RSA moduli) print every digit.
+    if let Some(marked) = crate::policy::builtins::bigjson::mark_results(results) {
+        return Ok(crate::policy::builtins::bigjson::unmark(&render(
+            &marked, format,
+        )?));
+    }
     let mut s = String::new();
     match format {
         Format::Json => {

@@ -54,7 +54,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         1,
         Box::new(|args: Vec<Value>| {
             let v = args.first().cloned().unwrap_or(Value::Null);
-            Ok(Value::from(go_json(&serde_json::to_string(&v)?)))
+            Ok(Value::from(go_json(&super::bigjson::to_json(&v)?)))
         }),
     )?;
     Ok(())

@@ -10,10 +10,17 @@ use anyhow::{anyhow, Result};
 use regorus::unstable::BUILTINS;
 use regorus::{Engine, Value};
 
+pub mod bigjson;
+pub mod certs;
 pub mod crypto;
+pub mod der;
 pub mod duration;
 pub mod encoding;
+pub mod glob;
+pub mod globs_match;
+pub mod gourl;
 pub mod jwt;
+pub mod keys;
 pub mod metadata;
 pub mod misc;
 pub mod net;
@@ -28,6 +35,7 @@ pub mod strings;
 pub mod template;
 pub mod uri;
 pub mod words;
+pub mod verify;
 pub mod x509;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.
@@ -44,6 +52,8 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     panics::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
+    glob::register(engine)?;
+    globs_match::register(engine)?;
     // Last: it wraps only the builtins no family above replaces.
     strict::register(engine)?;
     Ok(())

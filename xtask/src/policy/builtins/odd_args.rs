@@ -114,6 +114,12 @@ fn no_builtin_panics_on_odd_arguments() {
     let mut names: Vec<(&str, usize)> = regorus::unstable::BUILTINS
         .iter()
         .map(|(n, (_, arity))| (*n, usize::from(*arity)))
+        // Our extensions too (those under a regorus name are already listed).
+        .chain(
+            super::extension_only()
+                .iter()
+                .map(|(n, arity)| (*n, usize::from(*arity))),
+        )
         .filter(|(n, _)| !SKIP.contains(n))
         .collect();
     names.sort();

@@ -25,6 +25,11 @@ impl Arg {
                 other => Arg::Str(rego_text(other)),
             };
         };
+        // An integer beyond 64 bits (a certificate's serial number) is OPA's `*big.Int`: its
+        // JSON form would be a rounded float.
+        if let Some(digits) = super::bigjson::big_digits(v) {
+            return Arg::Big(digits);
+        }
         // regorus does not keep a number's text; its JSON form tells floats from integers.
         let text = v.to_json_str().unwrap_or_default();
         if !text.contains(['.', 'e', 'E']) {
@@ -229,8 +234,18 @@ fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
                 Some(m) => (true, m),
                 None => (false, s.as_str()),
             };
+            // Go's `big.Int` formats in any base.
+            let radix = |r: u32| {
+                rsa::BigUint::parse_bytes(mag.as_bytes(), 10)
+                    .map(|n| n.to_str_radix(r))
+                    .unwrap_or_default()
+            };
             match verb {
                 'v' | 'd' => int(neg, mag, "", spec),
+                'b' => int(neg, &radix(2), "0b", spec),
+                'o' => int(neg, &radix(8), "0", spec),
+                'x' => int(neg, &radix(16), "0x", spec),
+                'X' => int(neg, &radix(16).to_ascii_uppercase(), "0X", spec),
                 _ => format!("%!{verb}(big.Int={s})"),
             }
         }
