@@ -5,6 +5,7 @@
 //! process panic; a `.sig` manifest cannot make us fetch more than cosign's 1000 layers.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use e2e::front::{hostile, modes, Fault, Front, Reply, Response};
@@ -58,7 +59,7 @@ fn transient_faults_are_retried_and_the_push_verifies() {
             r.stderr
                 .lines()
                 .filter(|l| l.starts_with("retrying "))
-                .all(|l| l.ends_with("/5)")),
+                .all(|l| l.contains("/5), waiting ")),
             "{r}"
         );
         // Verified straight at the registry, past the front.
@@ -72,6 +73,96 @@ fn transient_faults_are_retried_and_the_push_verifies() {
         )
         .ok();
     }
+}
+
+/// A front that answers the first blob `PUT` with 429 and `Retry-After: <retry_after()>`.
+fn refuse_first_upload_put(
+    reg: &TestRegistry,
+    retry_after: impl Fn() -> String + Send + Sync + 'static,
+) -> Front {
+    let refused = AtomicBool::new(false);
+    Front::start(&reg.addr, move |req, up| {
+        if req.is("PUT", "/blobs/uploads/") && !refused.swap(true, Ordering::SeqCst) {
+            Fault::TooManyAfter(retry_after()).reply()
+        } else {
+            Reply::Send(up.forward(req))
+        }
+    })
+}
+
+/// How long the client waited after the 429 before its next request (the retry's `POST`).
+fn wait_after_429(front: &Front) -> Duration {
+    let log = front.log();
+    let i = log.iter().position(|l| l.reply == "429").expect("a 429");
+    let next = log.get(i + 1).expect("a request after the 429");
+    next.at.duration_since(log[i].at)
+}
+
+#[test]
+fn retry_after_is_honoured_in_seconds_and_as_an_http_date() {
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+
+    let front = refuse_first_upload_put(&reg, || "3".into());
+    let r = bundle(d.path(), &format!("{}/p/seconds:dev", front.addr), &[]);
+    r.ok();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("retrying PUT blob sha256:"))
+        .unwrap_or_else(|| panic!("a retry line: {r}"));
+    assert!(
+        line.ends_with(" after HTTP 429 (2/5), waiting 3 s (Retry-After)"),
+        "{line}"
+    );
+    let waited = wait_after_429(&front);
+    assert!(waited >= Duration::from_millis(2900), "{waited:?}");
+
+    // The date form: four seconds ahead at whole-second precision, so at least three.
+    let front = refuse_first_upload_put(&reg, || {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 4;
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{at}"), "+%a, %d %b %Y %H:%M:%S GMT"])
+            .env("LC_ALL", "C")
+            .output()
+            .expect("date");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    });
+    let r = bundle(d.path(), &format!("{}/p/date:dev", front.addr), &[]);
+    r.ok();
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.starts_with("retrying PUT blob sha256:")
+                && l.contains("after HTTP 429 (2/5), waiting ")
+                && l.ends_with(" s (Retry-After)")),
+        "{r}"
+    );
+    let waited = wait_after_429(&front);
+    assert!(waited >= Duration::from_millis(2900), "{waited:?}");
+}
+
+#[test]
+fn a_retry_after_past_the_budget_fails_at_once_in_one_line() {
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+    let front = refuse_first_upload_put(&reg, || "120".into());
+    let t = Instant::now();
+    let r = bundle(d.path(), &format!("{}/p/c:dev", front.addr), &[]);
+    clean_failure(&r);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    let e = r.error_line();
+    assert!(
+        e.contains("HTTP 429") && e.contains("asks to wait 120 s (Retry-After)"),
+        "{r}"
+    );
+    assert_eq!(reg.status("/v2/p/c/manifests/dev"), Some(404));
 }
 
 #[test]
