@@ -46,7 +46,9 @@ type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OpError>> +
 
 pub struct Registry {
     rt: tokio::runtime::Runtime,
-    client: Client,
+    /// Built on first use: a push to an open registry never needs it, and each client loads
+    /// the system's CA certificates (about 15 ms).
+    client: Option<Client>,
     /// For our own requests (`wire`): the same TLS, proxy and timeout settings as oci-client's.
     http: reqwest::Client,
     /// `host[:port]` as the user wrote it, for messages and credential lookup.
@@ -114,7 +116,7 @@ impl Registry {
         };
         let plain = net.plain_http;
         Ok(Registry {
-            client: build_client(net, plain)?,
+            client: None,
             http: build_http(net)?,
             rt,
             host: r.registry.clone(),
@@ -130,12 +132,31 @@ impl Registry {
         })
     }
 
-    /// oci-client looks credentials up by registry for the calls that do not take them.
+    /// oci-client looks credentials up by registry for the calls that do not take them. A
+    /// client built later gets them when it is built.
     fn store_auth(&mut self) {
         let registry = self.reference("latest").resolve_registry().to_string();
-        let (client, auth) = (&self.client, &self.auth);
-        self.rt
-            .block_on(client.store_auth_if_needed(&registry, auth));
+        if let Some(client) = &self.client {
+            self.rt
+                .block_on(client.store_auth_if_needed(&registry, &self.auth));
+        }
+    }
+
+    /// oci-client's client, built on first use.
+    fn client(&mut self) -> Result<&Client, OpError> {
+        if self.client.is_none() {
+            let c = build_client(&self.net, self.plain)
+                .map_err(|e| OpError::Client(generic(format!("{e:#}"))))?;
+            if self.probed && !self.open {
+                let registry = self.reference("latest").resolve_registry().to_string();
+                self.rt
+                    .block_on(c.store_auth_if_needed(&registry, &self.auth));
+            }
+            self.client = Some(c);
+        }
+        self.client
+            .as_ref()
+            .ok_or_else(|| OpError::Client(generic("no registry client".into())))
     }
 
     /// Our name for the registry's repository at `tag_or_digest`.
@@ -164,7 +185,7 @@ impl Registry {
         what: &str,
         size: u64,
         scope: Option<RegistryOperation>,
-        op: impl for<'a> Fn(&'a Client, Endpoint) -> Fut<'a, T>,
+        op: impl for<'a> Fn(Option<&'a Client>, Endpoint) -> Fut<'a, T>,
     ) -> Result<T, Failure> {
         let started = Instant::now();
         let mut tries = 0;
@@ -188,7 +209,12 @@ impl Registry {
                 }
             }
             let cached = scope.is_some_and(|s| self.cached_token(s).is_some());
-            let result = match self.authorization(scope, limit) {
+            // Only oci-client's own operations (no scope) need its client here.
+            let authz = match scope {
+                None => self.client().map(|_| None).map_err(|e| Ok(Err(e))),
+                Some(_) => self.authorization(scope, limit),
+            };
+            let result = match authz {
                 Ok(authz) => {
                     let ep = Endpoint {
                         http: self.http.clone(),
@@ -200,7 +226,7 @@ impl Registry {
                         repository: self.repository.clone(),
                         authz,
                     };
-                    net::run(&self.rt, limit, op(&self.client, ep))
+                    net::run(&self.rt, limit, op(self.client.as_ref(), ep))
                 }
                 Err(e) => e,
             };
@@ -238,8 +264,7 @@ impl Registry {
                 // As Docker does for loopback: no TLS there, so try plain HTTP once.
                 self.may_fall_back = false;
                 self.plain = true;
-                self.client =
-                    build_client(&self.net, true).map_err(|e| Failure::new(format!("{e:#}")))?;
+                self.client = None;
                 self.probed = false;
                 self.tokens.clear();
                 tries -= 1;
@@ -327,7 +352,15 @@ impl Registry {
             return Ok(h.clone());
         }
         let image = self.reference("latest");
+        if let Err(e) = self.client() {
+            return Err(Ok(Err(e)));
+        }
         let (client, auth) = (&self.client, &self.auth);
+        let Some(client) = client else {
+            return Err(Ok(Err(OpError::Client(generic(
+                "no registry client".into(),
+            )))));
+        };
         let token = match net::run(&self.rt, limit, client.auth(&image, auth, scope)) {
             Ok(Ok(t)) => t,
             Ok(Err(e)) => return Err(Ok(Err(OpError::Client(e)))),
@@ -761,6 +794,15 @@ async fn read_capped(
     Ok(out)
 }
 
+/// oci-client's client inside an operation that uses it (`call` built it first).
+fn need(c: Option<&Client>) -> Result<&Client, OpError> {
+    c.ok_or_else(|| OpError::Client(generic("no registry client".into())))
+}
+
+fn generic(message: String) -> OciDistributionError {
+    OciDistributionError::GenericError(Some(message))
+}
+
 fn not_found(f: &Failure) -> bool {
     f.status == Some(404)
 }
@@ -804,7 +846,7 @@ impl Store for Registry {
         let d = digest.to_string();
         let r = self.call(&format!("GET blob {digest}"), limit, None, |c, _| {
             let (image, d) = (image.clone(), d.clone());
-            Box::pin(async move { Ok(read_capped(c, &image, &d, limit).await?) })
+            Box::pin(async move { Ok(read_capped(need(c)?, &image, &d, limit).await?) })
         });
         self.fail(r)
     }
@@ -872,7 +914,7 @@ impl Store for Registry {
         let d = digest.to_string();
         let r = self.call(&format!("mount blob {digest}"), 0, None, |c, _| {
             let (image, source, d) = (image.clone(), source.clone(), d.clone());
-            Box::pin(async move { Ok(c.mount_blob(&image, &source, &d).await?) })
+            Box::pin(async move { Ok(need(c)?.mount_blob(&image, &source, &d).await?) })
         });
         // A registry that will not mount starts an upload instead; we then upload as usual.
         Ok(r.is_ok())
