@@ -426,3 +426,111 @@ fn credentials_go_only_to_a_token_service_over_http_s() {
         );
     }
 }
+
+#[test]
+fn a_token_service_is_asked_once_per_scope_and_its_token_goes_only_to_the_registry() {
+    use std::sync::{Arc, OnceLock};
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+    // The front plays a registry with a token service at /token on its own host: Basic
+    // credentials buy a Bearer token there; everything else wants that token.
+    let me: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let m = me.clone();
+    let basic = format!("Basic {}", b64("ci-bot:registry-pass-123"));
+    let front = Front::start(&reg.addr, move |req, up| {
+        let challenge = format!(
+            "Bearer realm=\"http://{}/token\",service=\"test\"",
+            m.get().map(String::as_str).unwrap_or("")
+        );
+        if req.path.starts_with("/token") {
+            return Reply::Send(if req.header("authorization") == Some(basic.as_str()) {
+                Response::new(200, r#"{"token":"tok-1","expires_in":300}"#)
+                    .with_header("Content-Type", "application/json")
+            } else {
+                Response::new(401, "")
+            });
+        }
+        if req.header("authorization") != Some("Bearer tok-1") {
+            return Reply::Send(
+                Response::oci_error(401, "UNAUTHORIZED", "token needed")
+                    .with_header("WWW-Authenticate", &challenge),
+            );
+        }
+        Reply::Send(up.forward(req))
+    });
+    me.set(front.addr.clone()).unwrap();
+    let to = format!("{}/p/c:dev", front.addr);
+    let r: Run = xtask(d.path(), &["policy-bundle", "--to", &to, "--plain-http"])
+        .env("COSIGN_PASSWORD", PW)
+        .env("REGISTRY_USERNAME", "ci-bot")
+        .env("REGISTRY_PASSWORD", "registry-pass-123")
+        .output()
+        .unwrap()
+        .into();
+    r.ok();
+    let log = front.log();
+    let token_asks: Vec<_> = log
+        .iter()
+        .filter(|l| l.path.starts_with("/token"))
+        .collect();
+    assert_eq!(
+        token_asks.len(),
+        1,
+        "one token for the push: {token_asks:?}"
+    );
+    assert!(
+        token_asks[0].path.contains("pull%2Cpush") || token_asks[0].path.contains("pull,push"),
+        "{token_asks:?}"
+    );
+    // Past the probe and the token dance, every registry request carried the token.
+    let refused: Vec<_> = log
+        .iter()
+        .filter(|l| l.reply == "401" && l.path != "/v2/" && !l.path.starts_with("/token"))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "no request went without the token: {refused:?}"
+    );
+    assert!(!r.stderr.contains("registry-pass-123") && !r.stderr.contains("tok-1"));
+    // A read-only command asks for pull scope only.
+    let before = log.len();
+    let r: Run = xtask(d.path(), &["policy-verify", &to, "--plain-http"])
+        .env("REGISTRY_USERNAME", "ci-bot")
+        .env("REGISTRY_PASSWORD", "registry-pass-123")
+        .output()
+        .unwrap()
+        .into();
+    r.ok();
+    let log = front.log();
+    assert!(
+        log[before..]
+            .iter()
+            .filter(|l| l.path.starts_with("/token"))
+            .all(|l| l.path.contains("%3Apull&")
+                || l.path.ends_with("%3Apull")
+                || l.path.contains(":pull&")
+                || l.path.ends_with(":pull")),
+        "{:?}",
+        &log[before..]
+    );
+}
+
+fn b64(s: &str) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
