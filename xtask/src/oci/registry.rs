@@ -43,6 +43,9 @@ const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const TOKEN_REUSE: std::time::Duration = std::time::Duration::from_secs(50);
 
 type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OpError>> + 'a>>;
+/// What one try gave, as `net::run` returns it: the operation's result, or `Err(None)` for its
+/// deadline and `Err(Some(..))` for a panic in the client.
+type Tried<T> = std::result::Result<Result<T, OpError>, Option<String>>;
 
 pub struct Registry {
     rt: tokio::runtime::Runtime,
@@ -226,6 +229,8 @@ impl Registry {
                         repository: self.repository.clone(),
                         authz,
                     };
+                    // A token fetch took some of the time --timeout leaves.
+                    let limit = self.net.remaining().map_or(limit, |left| limit.min(left));
                     net::run(&self.rt, limit, op(self.client.as_ref(), ep))
                 }
                 Err(e) => e,
@@ -334,14 +339,13 @@ impl Registry {
 
     /// The `Authorization` our own requests send for `scope`: oci-client's Bearer token (it
     /// runs the token dance), the Basic pair when the registry wants that, or nothing for an
-    /// open registry or anonymous access. Reused for `TOKEN_REUSE`. `Err` holds what
-    /// `net::run` gave, for the caller to sort as any other try.
-    #[allow(clippy::type_complexity)]
+    /// open registry or anonymous access. Reused for `TOKEN_REUSE`. `Err` is the failed try,
+    /// for the caller to sort as any other.
     fn authorization<T>(
         &mut self,
         scope: Option<RegistryOperation>,
         limit: std::time::Duration,
-    ) -> Result<Option<HeaderValue>, std::result::Result<Result<T, OpError>, Option<String>>> {
+    ) -> Result<Option<HeaderValue>, Tried<T>> {
         let Some(scope) = scope else {
             return Ok(None);
         };
