@@ -322,4 +322,46 @@ mod tests {
         assert_eq!(h("soon"), None);
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
     }
+
+    #[test]
+    fn retry_after_values_parse_or_are_ignored() {
+        use crate::proptests::{check, CASES};
+        use proptest::prelude::*;
+        // Near-valid dates in the three forms (fields out of range included), and anything.
+        let input = || {
+            let date = (
+                0u32..40,
+                prop::sample::select(vec!["Jan", "Feb", "Nov", "Dec", "Foo", ""]),
+                prop_oneof![1900u64..2200, any::<u64>()],
+                (0u32..30, 0u32..70, 0u32..70),
+                0u8..3,
+            )
+                .prop_map(|(d, m, y, (h, mi, s), form)| match form {
+                    0 => format!("Sun, {d:02} {m} {y} {h:02}:{mi:02}:{s:02} GMT"),
+                    1 => format!(
+                        "Sunday, {d:02}-{m}-{:02} {h:02}:{mi:02}:{s:02} GMT",
+                        y % 100
+                    ),
+                    _ => format!("Sun {m} {d:>2} {h:02}:{mi:02}:{s:02} {y}"),
+                });
+            prop_oneof![date, any::<String>(), "[0-9]{1,30}"]
+        };
+        check("Retry-After values", CASES, input, |text| {
+            let Ok(v) = HeaderValue::from_str(&text) else {
+                return Ok(());
+            };
+            let mut m = HeaderMap::new();
+            m.insert(reqwest::header::RETRY_AFTER, v);
+            let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+            let wait = retry_after(&m, now);
+            if let Some(t) = http_date(&text) {
+                // A date parses to within years 1970..=9999.
+                prop_assert!(t < 253_402_300_800, "{text}: {t}");
+            }
+            if text.trim().bytes().all(|b| b.is_ascii_digit()) && !text.trim().is_empty() {
+                prop_assert!(wait.is_some(), "{text}");
+            }
+            Ok(())
+        });
+    }
 }
