@@ -415,22 +415,38 @@ impl Registry {
             limit = limit.min(left);
         }
         let fetched = net::run(&self.rt, limit, async move {
-            let resp = http.get(&url).send().await.ok()?;
+            let resp = http.get(&url).send().await?;
             let challenge = resp
                 .headers()
                 .get("WWW-Authenticate")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            Some((resp.status().as_u16(), challenge))
+            Ok::<_, reqwest::Error>((resp.status().as_u16(), challenge))
         });
-        let Ok(Some((status, challenge))) = fetched else {
-            if !self.may_fall_back {
-                // Not reached: offer the credentials as usual, do not ask again, and let the
-                // operation report.
-                self.probed = true;
-                self.store_auth();
+        let no_tls = |e: &reqwest::Error| {
+            let chain = error_chain(e);
+            e.is_connect() && !chain.contains("certificate")
+        };
+        let (status, challenge) = match fetched {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) if self.may_fall_back && no_tls(&e) => {
+                // A loopback host that does not speak TLS: plain HTTP now, as Docker does,
+                // rather than after a second HTTPS try by the operation.
+                self.may_fall_back = false;
+                self.plain = true;
+                self.client = None;
+                self.tokens.clear();
+                return self.probe();
             }
-            return Ok(());
+            _ => {
+                if !self.may_fall_back {
+                    // Not reached: offer the credentials as usual, do not ask again, and let
+                    // the operation report.
+                    self.probed = true;
+                    self.store_auth();
+                }
+                return Ok(());
+            }
         };
         self.probed = true;
         // It answered over this scheme: if that was HTTPS, TLS works and there is no fallback.
