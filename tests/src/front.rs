@@ -215,6 +215,8 @@ pub struct Logged {
     pub authorization: bool,
     /// The status sent (`"201"`), or `"drop"`, `"hang"`, `"drip 200"`.
     pub reply: String,
+    /// When the request had been read in full (the reply follows at once).
+    pub at: Instant,
 }
 
 impl Logged {
@@ -342,6 +344,7 @@ fn serve(stream: TcpStream, sh: &Shared) {
             Ok(Some(req)) => req,
             _ => return,
         };
+        let at = Instant::now();
         let n = sh.count.fetch_add(1, Ordering::SeqCst) + 1;
         let req = Request { n, ..req };
         let reply = (sh.handler)(&req, &sh.upstream);
@@ -359,6 +362,7 @@ fn serve(stream: TcpStream, sh: &Shared) {
             headers: req.headers.clone(),
             authorization: req.has_authorization(),
             reply: what,
+            at,
         });
         match reply {
             Reply::Send(resp) => {
@@ -570,6 +574,8 @@ pub enum Fault {
     Status(u16),
     /// 429 with `Retry-After: 1`.
     TooMany,
+    /// 429 with this `Retry-After` value (seconds or an HTTP-date).
+    TooManyAfter(String),
     /// Close the connection without answering.
     Drop,
 }
@@ -583,6 +589,10 @@ impl Fault {
             Fault::TooMany => Reply::Send(
                 Response::oci_error(429, "TOOMANYREQUESTS", "slow down")
                     .with_header("Retry-After", "1"),
+            ),
+            Fault::TooManyAfter(value) => Reply::Send(
+                Response::oci_error(429, "TOOMANYREQUESTS", "slow down")
+                    .with_header("Retry-After", value),
             ),
             Fault::Drop => Reply::Drop,
         }

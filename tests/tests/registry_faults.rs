@@ -5,6 +5,7 @@
 //! process panic; a `.sig` manifest cannot make us fetch more than cosign's 1000 layers.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use e2e::front::{hostile, modes, Fault, Front, Reply, Response};
@@ -58,7 +59,7 @@ fn transient_faults_are_retried_and_the_push_verifies() {
             r.stderr
                 .lines()
                 .filter(|l| l.starts_with("retrying "))
-                .all(|l| l.ends_with("/5)")),
+                .all(|l| l.contains("/5), waiting ")),
             "{r}"
         );
         // Verified straight at the registry, past the front.
@@ -72,6 +73,96 @@ fn transient_faults_are_retried_and_the_push_verifies() {
         )
         .ok();
     }
+}
+
+/// A front that answers the first blob `PUT` with 429 and `Retry-After: <retry_after()>`.
+fn refuse_first_upload_put(
+    reg: &TestRegistry,
+    retry_after: impl Fn() -> String + Send + Sync + 'static,
+) -> Front {
+    let refused = AtomicBool::new(false);
+    Front::start(&reg.addr, move |req, up| {
+        if req.is("PUT", "/blobs/uploads/") && !refused.swap(true, Ordering::SeqCst) {
+            Fault::TooManyAfter(retry_after()).reply()
+        } else {
+            Reply::Send(up.forward(req))
+        }
+    })
+}
+
+/// How long the client waited after the 429 before its next request (the retry's `POST`).
+fn wait_after_429(front: &Front) -> Duration {
+    let log = front.log();
+    let i = log.iter().position(|l| l.reply == "429").expect("a 429");
+    let next = log.get(i + 1).expect("a request after the 429");
+    next.at.duration_since(log[i].at)
+}
+
+#[test]
+fn retry_after_is_honoured_in_seconds_and_as_an_http_date() {
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+
+    let front = refuse_first_upload_put(&reg, || "3".into());
+    let r = bundle(d.path(), &format!("{}/p/seconds:dev", front.addr), &[]);
+    r.ok();
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("retrying PUT blob sha256:"))
+        .unwrap_or_else(|| panic!("a retry line: {r}"));
+    assert!(
+        line.ends_with(" after HTTP 429 (2/5), waiting 3 s (Retry-After)"),
+        "{line}"
+    );
+    let waited = wait_after_429(&front);
+    assert!(waited >= Duration::from_millis(2900), "{waited:?}");
+
+    // The date form: four seconds ahead at whole-second precision, so at least three.
+    let front = refuse_first_upload_put(&reg, || {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 4;
+        let out = std::process::Command::new("date")
+            .args(["-u", "-d", &format!("@{at}"), "+%a, %d %b %Y %H:%M:%S GMT"])
+            .env("LC_ALL", "C")
+            .output()
+            .expect("date");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    });
+    let r = bundle(d.path(), &format!("{}/p/date:dev", front.addr), &[]);
+    r.ok();
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.starts_with("retrying PUT blob sha256:")
+                && l.contains("after HTTP 429 (2/5), waiting ")
+                && l.ends_with(" s (Retry-After)")),
+        "{r}"
+    );
+    let waited = wait_after_429(&front);
+    assert!(waited >= Duration::from_millis(2900), "{waited:?}");
+}
+
+#[test]
+fn a_retry_after_past_the_budget_fails_at_once_in_one_line() {
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+    let front = refuse_first_upload_put(&reg, || "120".into());
+    let t = Instant::now();
+    let r = bundle(d.path(), &format!("{}/p/c:dev", front.addr), &[]);
+    clean_failure(&r);
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+    let e = r.error_line();
+    assert!(
+        e.contains("HTTP 429") && e.contains("asks to wait 120 s (Retry-After)"),
+        "{r}"
+    );
+    assert_eq!(reg.status("/v2/p/c/manifests/dev"), Some(404));
 }
 
 #[test]
@@ -334,4 +425,112 @@ fn credentials_go_only_to_a_token_service_over_http_s() {
             front.log()
         );
     }
+}
+
+#[test]
+fn a_token_service_is_asked_once_per_scope_and_its_token_goes_only_to_the_registry() {
+    use std::sync::{Arc, OnceLock};
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    with_keys(d.path());
+    // The front plays a registry with a token service at /token on its own host: Basic
+    // credentials buy a Bearer token there; everything else wants that token.
+    let me: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let m = me.clone();
+    let basic = format!("Basic {}", b64("ci-bot:registry-pass-123"));
+    let front = Front::start(&reg.addr, move |req, up| {
+        let challenge = format!(
+            "Bearer realm=\"http://{}/token\",service=\"test\"",
+            m.get().map(String::as_str).unwrap_or("")
+        );
+        if req.path.starts_with("/token") {
+            return Reply::Send(if req.header("authorization") == Some(basic.as_str()) {
+                Response::new(200, r#"{"token":"tok-1","expires_in":300}"#)
+                    .with_header("Content-Type", "application/json")
+            } else {
+                Response::new(401, "")
+            });
+        }
+        if req.header("authorization") != Some("Bearer tok-1") {
+            return Reply::Send(
+                Response::oci_error(401, "UNAUTHORIZED", "token needed")
+                    .with_header("WWW-Authenticate", &challenge),
+            );
+        }
+        Reply::Send(up.forward(req))
+    });
+    me.set(front.addr.clone()).unwrap();
+    let to = format!("{}/p/c:dev", front.addr);
+    let r: Run = xtask(d.path(), &["policy-bundle", "--to", &to, "--plain-http"])
+        .env("COSIGN_PASSWORD", PW)
+        .env("REGISTRY_USERNAME", "ci-bot")
+        .env("REGISTRY_PASSWORD", "registry-pass-123")
+        .output()
+        .unwrap()
+        .into();
+    r.ok();
+    let log = front.log();
+    let token_asks: Vec<_> = log
+        .iter()
+        .filter(|l| l.path.starts_with("/token"))
+        .collect();
+    assert_eq!(
+        token_asks.len(),
+        1,
+        "one token for the push: {token_asks:?}"
+    );
+    assert!(
+        token_asks[0].path.contains("pull%2Cpush") || token_asks[0].path.contains("pull,push"),
+        "{token_asks:?}"
+    );
+    // Past the probe and the token dance, every registry request carried the token.
+    let refused: Vec<_> = log
+        .iter()
+        .filter(|l| l.reply == "401" && l.path != "/v2/" && !l.path.starts_with("/token"))
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "no request went without the token: {refused:?}"
+    );
+    assert!(!r.stderr.contains("registry-pass-123") && !r.stderr.contains("tok-1"));
+    // A read-only command asks for pull scope only.
+    let before = log.len();
+    let r: Run = xtask(d.path(), &["policy-verify", &to, "--plain-http"])
+        .env("REGISTRY_USERNAME", "ci-bot")
+        .env("REGISTRY_PASSWORD", "registry-pass-123")
+        .output()
+        .unwrap()
+        .into();
+    r.ok();
+    let log = front.log();
+    assert!(
+        log[before..]
+            .iter()
+            .filter(|l| l.path.starts_with("/token"))
+            .all(|l| l.path.contains("%3Apull&")
+                || l.path.ends_with("%3Apull")
+                || l.path.contains(":pull&")
+                || l.path.ends_with(":pull")),
+        "{:?}",
+        &log[before..]
+    );
+}
+
+fn b64(s: &str) -> String {
+    const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }

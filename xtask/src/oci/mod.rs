@@ -5,6 +5,7 @@ pub mod layout;
 pub mod net;
 pub mod reference;
 pub mod registry;
+mod wire;
 
 use std::collections::BTreeMap;
 

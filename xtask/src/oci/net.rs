@@ -112,6 +112,15 @@ pub fn backoff(next: u32) -> Duration {
     base + Duration::from_millis(jitter)
 }
 
+/// A wait as the retry line shows it: `3 s`, `1.4 s`.
+pub fn seconds(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
 /// HTTP statuses worth another try: the server or something in front of it is busy or failing.
 pub fn retryable_status(code: u16) -> bool {
     matches!(code, 408 | 429 | 500 | 502 | 503 | 504)

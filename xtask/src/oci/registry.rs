@@ -7,13 +7,13 @@
 //! oci-client is async; a current-thread tokio runtime owned here drives it, so the commands
 //! stay synchronous. Where oci-client falls short it is wrapped, not patched: a deadline around
 //! every call (its timeouts are per read only), a size cap on blob streams, a guard that turns
-//! a panic on a hostile answer (it unwraps a few header values) into an error, and one narrow
-//! bypass: manifests are fetched with our own bounded GET (oci-client reads a manifest body
-//! whole, however large), authenticated with oci-client's token.
+//! a panic on a hostile answer (it unwraps a few header values) into an error, and a narrow
+//! bypass (`wire`): blob HEAD, blob upload, manifest PUT and a bounded manifest GET are our own
+//! requests, authenticated with oci-client's token, because its errors drop the answer's
+//! headers (`Retry-After`) and it reads a manifest body whole, however large.
 //!
-//! Known limit of oci-client we live with: its errors drop the `Retry-After` header (our
-//! backoff starts at 1 s). It would send credentials to whatever token realm the registry
-//! names, so we check the realm first (`check_realm`).
+//! oci-client would send credentials to whatever token realm the registry names, so we check
+//! the realm first (`check_realm`).
 
 use std::io::Write;
 use std::pin::Pin;
@@ -27,22 +27,32 @@ use futures_util::StreamExt;
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
+use oci_client::{Client, Reference, RegistryOperation};
+use reqwest::header::HeaderValue;
 use zeroize::Zeroizing;
 
 use super::net::{self, Options};
 use super::reference::RegistryRef;
+use super::wire::{Endpoint, OpError};
 use super::{Store, ACCEPT};
 
 /// How long the first HTTPS try to a loopback registry may take before plain HTTP is tried.
 const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a token (or the knowledge that Basic credentials are wanted) is reused. Tokens live
+/// at least 60 s (the Distribution token spec's default); an early 401 fetches a new one.
+const TOKEN_REUSE: std::time::Duration = std::time::Duration::from_secs(50);
 
-type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OciDistributionError>> + 'a>>;
+type Fut<'a, T> = Pin<Box<dyn std::future::Future<Output = Result<T, OpError>> + 'a>>;
+/// What one try gave, as `net::run` returns it: the operation's result, or `Err(None)` for its
+/// deadline and `Err(Some(..))` for a panic in the client.
+type Tried<T> = std::result::Result<Result<T, OpError>, Option<String>>;
 
 pub struct Registry {
     rt: tokio::runtime::Runtime,
-    client: Client,
-    /// For manifest reads only: oci-client reads a manifest body whole, without a limit.
+    /// Built on first use: a push to an open registry never needs it, and each client loads
+    /// the system's CA certificates (about 15 ms).
+    client: Option<Client>,
+    /// For our own requests (`wire`): the same TLS, proxy and timeout settings as oci-client's.
     http: reqwest::Client,
     /// `host[:port]` as the user wrote it, for messages and credential lookup.
     host: String,
@@ -59,14 +69,8 @@ pub struct Registry {
     /// The registry wants no credentials at all: oci-client is then told none, which spares a
     /// `GET /v2/` before each request (it caches tokens, not "no token needed").
     open: bool,
-}
-
-/// What an operation needs besides the clients: the scheme, and whether the registry is open
-/// (no authentication).
-#[derive(Clone, Copy)]
-struct Ctx {
-    scheme: &'static str,
-    open: bool,
+    /// `Authorization` values by scope, with when they were fetched (`None`: send nothing).
+    tokens: Vec<(RegistryOperation, Option<HeaderValue>, Instant)>,
 }
 
 /// Why a try failed, and whether another may succeed.
@@ -78,6 +82,20 @@ struct Failure {
     message: String,
     /// The host did not speak TLS (or refused it): a loopback host may fall back to HTTP.
     connect: bool,
+    /// The registry's `Retry-After`, when it sent one.
+    retry_after: Option<std::time::Duration>,
+}
+
+impl Failure {
+    fn new(message: String) -> Failure {
+        Failure {
+            retry: None,
+            status: None,
+            message,
+            connect: false,
+            retry_after: None,
+        }
+    }
 }
 
 impl Registry {
@@ -101,7 +119,7 @@ impl Registry {
         };
         let plain = net.plain_http;
         Ok(Registry {
-            client: build_client(net, plain)?,
+            client: None,
             http: build_http(net)?,
             rt,
             host: r.registry.clone(),
@@ -113,15 +131,35 @@ impl Registry {
             uploaded: 0,
             probed: false,
             open: false,
+            tokens: Vec::new(),
         })
     }
 
-    /// oci-client looks credentials up by registry for the calls that do not take them.
+    /// oci-client looks credentials up by registry for the calls that do not take them. A
+    /// client built later gets them when it is built.
     fn store_auth(&mut self) {
         let registry = self.reference("latest").resolve_registry().to_string();
-        let (client, auth) = (&self.client, &self.auth);
-        self.rt
-            .block_on(client.store_auth_if_needed(&registry, auth));
+        if let Some(client) = &self.client {
+            self.rt
+                .block_on(client.store_auth_if_needed(&registry, &self.auth));
+        }
+    }
+
+    /// oci-client's client, built on first use.
+    fn client(&mut self) -> Result<&Client, OpError> {
+        if self.client.is_none() {
+            let c = build_client(&self.net, self.plain)
+                .map_err(|e| OpError::Client(generic(format!("{e:#}"))))?;
+            if self.probed && !self.open {
+                let registry = self.reference("latest").resolve_registry().to_string();
+                self.rt
+                    .block_on(c.store_auth_if_needed(&registry, &self.auth));
+            }
+            self.client = Some(c);
+        }
+        self.client
+            .as_ref()
+            .ok_or_else(|| OpError::Client(generic("no registry client".into())))
     }
 
     /// Our name for the registry's repository at `tag_or_digest`.
@@ -142,15 +180,19 @@ impl Registry {
     }
 
     /// Runs one registry operation with retries: `what` names it in messages (`PUT blob
-    /// sha256:…`), `size` is the bytes it moves (the deadlines grow with it).
+    /// sha256:…`), `size` is the bytes it moves (the deadlines grow with it), `scope` the
+    /// credentials our own requests need (`None`: the operation is oci-client's, which
+    /// authenticates itself).
     fn call<T>(
         &mut self,
         what: &str,
         size: u64,
-        op: impl for<'a> Fn(&'a Client, &'a reqwest::Client, Ctx) -> Fut<'a, T>,
+        scope: Option<RegistryOperation>,
+        op: impl for<'a> Fn(Option<&'a Client>, Endpoint) -> Fut<'a, T>,
     ) -> Result<T, Failure> {
         let started = Instant::now();
         let mut tries = 0;
+        let mut fresh_token = false;
         loop {
             if !self.probed {
                 self.probe()?;
@@ -169,84 +211,190 @@ impl Registry {
                     by_command = true;
                 }
             }
-            let ctx = Ctx {
-                scheme: if self.plain { "http" } else { "https" },
-                open: self.open,
+            let cached = scope.is_some_and(|s| self.cached_token(s).is_some());
+            // Only oci-client's own operations (no scope) need its client here.
+            let authz = match scope {
+                None => self.client().map(|_| None).map_err(|e| Ok(Err(e))),
+                Some(_) => self.authorization(scope, limit),
             };
-            let failure = match net::run(&self.rt, limit, op(&self.client, &self.http, ctx)) {
+            let result = match authz {
+                Ok(authz) => {
+                    let ep = Endpoint {
+                        http: self.http.clone(),
+                        base: format!(
+                            "{}://{}",
+                            if self.plain { "http" } else { "https" },
+                            self.host
+                        ),
+                        repository: self.repository.clone(),
+                        authz,
+                    };
+                    // A token fetch took some of the time --timeout leaves.
+                    let limit = self.net.remaining().map_or(limit, |left| limit.min(left));
+                    net::run(&self.rt, limit, op(self.client.as_ref(), ep))
+                }
+                Err(e) => e,
+            };
+            let failure = match result {
                 Ok(Ok(v)) => {
                     self.may_fall_back = false;
                     return Ok(v);
                 }
                 Ok(Err(e)) => classify(&e),
                 Err(None) if by_command => {
-                    return Err(Failure {
-                        retry: None,
-                        status: None,
-                        message: format!(
-                            "{what}: stopped by --timeout {}",
-                            self.net.timeout_text.as_deref().unwrap_or("")
-                        ),
-                        connect: false,
-                    })
+                    return Err(Failure::new(format!(
+                        "{what}: stopped by --timeout {}",
+                        self.net.timeout_text.as_deref().unwrap_or("")
+                    )))
                 }
                 Err(None) if self.may_fall_back => Failure {
-                    retry: None,
-                    status: None,
-                    message: format!("{what}: no TLS handshake within {}s", limit.as_secs()),
                     connect: true,
+                    ..Failure::new(format!(
+                        "{what}: no TLS handshake within {}s",
+                        limit.as_secs()
+                    ))
                 },
                 Err(None) => Failure {
                     retry: Some(format!("no complete answer within {}s", limit.as_secs())),
-                    status: None,
-                    message: format!(
+                    ..Failure::new(format!(
                         "{what}: no complete answer within {}s (server too slow or silent)",
                         limit.as_secs()
-                    ),
-                    connect: false,
+                    ))
                 },
-                Err(Some(panic)) => Failure {
-                    retry: None,
-                    status: None,
-                    message: format!(
-                        "{what}: the registry's answer could not be handled ({panic})"
-                    ),
-                    connect: false,
-                },
+                Err(Some(panic)) => Failure::new(format!(
+                    "{what}: the registry's answer could not be handled ({panic})"
+                )),
             };
             if failure.connect && self.may_fall_back {
                 // As Docker does for loopback: no TLS there, so try plain HTTP once.
                 self.may_fall_back = false;
                 self.plain = true;
-                self.client = build_client(&self.net, true).map_err(|e| Failure {
-                    retry: None,
-                    status: None,
-                    message: format!("{e:#}"),
-                    connect: false,
-                })?;
+                self.client = None;
                 self.probed = false;
+                self.tokens.clear();
+                tries -= 1;
+                continue;
+            }
+            if failure.status == Some(401) && cached && !fresh_token {
+                // The token we reused may have expired: fetch a new one, once, at no try's cost.
+                self.tokens.clear();
+                fresh_token = true;
                 tries -= 1;
                 continue;
             }
             let Some(reason) = &failure.retry else {
                 return Err(failure);
             };
-            let wait = net::backoff(tries + 1);
-            let over_budget = started.elapsed() + wait > net::retry_budget(size);
-            let over_command = self.net.remaining().is_some_and(|left| left <= wait);
-            if tries >= net::MAX_TRIES || over_budget || over_command {
+            if tries >= net::MAX_TRIES {
                 return Err(Failure {
                     message: format!("{} (gave up after {tries} tries)", failure.message),
                     ..failure
                 });
             }
+            let (wait, asked) = match failure.retry_after {
+                Some(w) => (w, " (Retry-After)"),
+                None => (net::backoff(tries + 1), ""),
+            };
+            let budget_left = net::retry_budget(size).saturating_sub(started.elapsed());
+            let command_left = self.net.remaining();
+            if wait >= budget_left || command_left.is_some_and(|left| left <= wait) {
+                // Retrying before the registry said would only earn another refusal, and a
+                // wait past the budget or --timeout is not ours to take: give up now.
+                let over = if command_left.is_some_and(|left| left < budget_left) {
+                    "--timeout"
+                } else {
+                    "this operation's time"
+                };
+                let message = if failure.retry_after.is_some() {
+                    format!(
+                        "{} (the registry asks to wait {} (Retry-After), past {over}; gave up \
+                         after {tries} tries)",
+                        failure.message,
+                        net::seconds(wait)
+                    )
+                } else {
+                    format!("{} (gave up after {tries} tries)", failure.message)
+                };
+                return Err(Failure { message, ..failure });
+            }
             eprintln!(
-                "retrying {what} after {reason} ({}/{})",
+                "retrying {what} after {reason} ({}/{}), waiting {}{asked}",
                 tries + 1,
-                net::MAX_TRIES
+                net::MAX_TRIES,
+                net::seconds(wait)
             );
             std::thread::sleep(wait);
         }
+    }
+
+    /// A fresh `Authorization` already fetched for `scope` (a push token covers pulls too).
+    fn cached_token(&self, scope: RegistryOperation) -> Option<&Option<HeaderValue>> {
+        self.tokens
+            .iter()
+            .find(|(s, _, at)| {
+                (*s == scope || *s == RegistryOperation::Push) && at.elapsed() < TOKEN_REUSE
+            })
+            .map(|(_, h, _)| h)
+    }
+
+    /// The `Authorization` our own requests send for `scope`: oci-client's Bearer token (it
+    /// runs the token dance), the Basic pair when the registry wants that, or nothing for an
+    /// open registry or anonymous access. Reused for `TOKEN_REUSE`. `Err` is the failed try,
+    /// for the caller to sort as any other.
+    fn authorization<T>(
+        &mut self,
+        scope: Option<RegistryOperation>,
+        limit: std::time::Duration,
+    ) -> Result<Option<HeaderValue>, Tried<T>> {
+        let Some(scope) = scope else {
+            return Ok(None);
+        };
+        if self.open {
+            return Ok(None);
+        }
+        if let Some(h) = self.cached_token(scope) {
+            return Ok(h.clone());
+        }
+        let image = self.reference("latest");
+        if let Err(e) = self.client() {
+            return Err(Ok(Err(e)));
+        }
+        let (client, auth) = (&self.client, &self.auth);
+        let Some(client) = client else {
+            return Err(Ok(Err(OpError::Client(generic(
+                "no registry client".into(),
+            )))));
+        };
+        let token = match net::run(&self.rt, limit, client.auth(&image, auth, scope)) {
+            Ok(Ok(t)) => t,
+            Ok(Err(e)) => return Err(Ok(Err(OpError::Client(e)))),
+            Err(e) => return Err(Err(e)),
+        };
+        let value = match (token, &self.auth) {
+            (Some(t), _) => Some(format!("Bearer {t}")),
+            (None, RegistryAuth::Basic(u, p)) => {
+                let pair = Zeroizing::new(format!("{u}:{p}"));
+                Some(format!("Basic {}", B64.encode(pair.as_bytes())))
+            }
+            _ => None,
+        };
+        let header = match value.map(|v| HeaderValue::from_str(&Zeroizing::new(v))) {
+            Some(Ok(mut h)) => {
+                h.set_sensitive(true);
+                Some(h)
+            }
+            Some(Err(_)) => {
+                return Err(Ok(Err(OpError::Client(
+                    OciDistributionError::GenericError(Some(
+                        "the credentials or token are not a valid header value".into(),
+                    )),
+                ))))
+            }
+            None => None,
+        };
+        self.tokens.retain(|(s, _, _)| *s != scope);
+        self.tokens.push((scope, header.clone(), Instant::now()));
+        Ok(header)
     }
 
     /// `GET /v2/`, once: an open registry needs no credentials (and oci-client is told none);
@@ -267,22 +415,38 @@ impl Registry {
             limit = limit.min(left);
         }
         let fetched = net::run(&self.rt, limit, async move {
-            let resp = http.get(&url).send().await.ok()?;
+            let resp = http.get(&url).send().await?;
             let challenge = resp
                 .headers()
                 .get("WWW-Authenticate")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            Some((resp.status().as_u16(), challenge))
+            Ok::<_, reqwest::Error>((resp.status().as_u16(), challenge))
         });
-        let Ok(Some((status, challenge))) = fetched else {
-            if !self.may_fall_back {
-                // Not reached: offer the credentials as usual, do not ask again, and let the
-                // operation report.
-                self.probed = true;
-                self.store_auth();
+        let no_tls = |e: &reqwest::Error| {
+            let chain = error_chain(e);
+            e.is_connect() && !chain.contains("certificate")
+        };
+        let (status, challenge) = match fetched {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(e)) if self.may_fall_back && no_tls(&e) => {
+                // A loopback host that does not speak TLS: plain HTTP now, as Docker does,
+                // rather than after a second HTTPS try by the operation.
+                self.may_fall_back = false;
+                self.plain = true;
+                self.client = None;
+                self.tokens.clear();
+                return self.probe();
             }
-            return Ok(());
+            _ => {
+                if !self.may_fall_back {
+                    // Not reached: offer the credentials as usual, do not ask again, and let
+                    // the operation report.
+                    self.probed = true;
+                    self.store_auth();
+                }
+                return Ok(());
+            }
         };
         self.probed = true;
         // It answered over this scheme: if that was HTTPS, TLS works and there is no fallback.
@@ -305,14 +469,11 @@ impl Registry {
         let Some(realm) = bearer_realm(challenge) else {
             return Ok(());
         };
-        let bad = |why: &str| Failure {
-            retry: None,
-            status: None,
-            message: format!(
+        let bad = |why: &str| {
+            Failure::new(format!(
                 "its token service {} {why}: credentials not sent",
                 net::sanitize(&realm)
-            ),
-            connect: false,
+            ))
         };
         let Ok(url) = reqwest::Url::parse(&realm) else {
             return Err(bad("is not a URL"));
@@ -439,96 +600,32 @@ fn build_http(net: &Options) -> Result<reqwest::Client> {
         .map_err(|e| anyhow!("TLS setup: {}", net::sanitize(&e.to_string())))
 }
 
-/// GET a manifest, reading at most `limit` bytes of it; `None` on 404. Authentication is
-/// oci-client's (it fetches the pull token); only the request and the read are ours.
-async fn get_manifest_capped(
-    client: &Client,
-    http: &reqwest::Client,
-    ctx: Ctx,
-    image: &Reference,
-    auth: &RegistryAuth,
-    accept: &str,
-    limit: u64,
-) -> Result<Option<(Vec<u8>, Option<String>)>, OciDistributionError> {
-    let reference = image
-        .digest()
-        .or(image.tag())
-        .unwrap_or("latest")
-        .to_string();
-    let url = format!(
-        "{}://{}/v2/{}/manifests/{reference}",
-        ctx.scheme,
-        image.resolve_registry(),
-        image.repository()
-    );
-    let mut req = http.get(&url).header("Accept", accept);
-    if !ctx.open {
-        match client
-            .auth(image, auth, oci_client::RegistryOperation::Pull)
-            .await?
-        {
-            Some(token) => req = req.bearer_auth(token),
-            None => {
-                if let RegistryAuth::Basic(u, p) = auth {
-                    req = req.basic_auth(u, Some(p));
-                }
-            }
-        }
-    }
-    let mut resp = req.send().await?;
-    let status = resp.status().as_u16();
-    let mut body = Vec::new();
-    // An error body is only shown, cut to a line: 4 KiB of it is plenty.
-    let cap = if status == 200 { limit } else { 4 << 10 };
-    if let Some(len) = resp.content_length() {
-        if status == 200 && len > cap {
-            return Err(OciDistributionError::GenericError(Some(format!(
-                "manifest {reference} is {len} bytes, over the {cap}-byte limit"
-            ))));
-        }
-    }
-    while let Some(chunk) = resp.chunk().await? {
-        if (body.len() + chunk.len()) as u64 > cap {
-            if status == 200 {
-                return Err(OciDistributionError::GenericError(Some(format!(
-                    "manifest {reference} is over the {cap}-byte limit"
-                ))));
-            }
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    match status {
-        200 => {
-            let media_type = resp
-                .headers()
-                .get("Content-Type")
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.split(';').next().unwrap_or(v).trim().to_string());
-            Ok(Some((body, media_type)))
-        }
-        404 => Ok(None),
-        401 => Err(OciDistributionError::UnauthorizedError { url: String::new() }),
-        code => Err(OciDistributionError::ServerError {
+/// Sorts a failed try into retryable or not, in one sanitized line without URLs (upload URLs
+/// carry state).
+fn classify(e: &OpError) -> Failure {
+    let e = match e {
+        OpError::Client(e) => e,
+        OpError::Http {
             code,
-            url: String::new(),
-            message: String::from_utf8_lossy(&body).into_owned(),
-        }),
-    }
-}
-
-/// Sorts an oci-client error into retryable or not, in one sanitized line without URLs (upload
-/// URLs carry state).
-fn classify(e: &OciDistributionError) -> Failure {
+            body,
+            retry_after,
+        } => {
+            let code = *code;
+            return Failure {
+                retry: net::retryable_status(code).then(|| format!("HTTP {code}")),
+                status: Some(code),
+                message: status_line(code, &envelope_text(body)),
+                connect: false,
+                retry_after: *retry_after,
+            };
+        }
+    };
     let status = |code: u16, detail: &str| Failure {
         retry: net::retryable_status(code).then(|| format!("HTTP {code}")),
         status: Some(code),
-        message: if detail.trim().is_empty() {
-            format!("HTTP {code}")
-        } else {
-            format!("HTTP {code} {}", net::sanitize(detail))
-        },
+        message: status_line(code, detail),
         connect: false,
+        retry_after: None,
     };
     match e {
         OciDistributionError::ServerError { code, message, .. } => {
@@ -565,6 +662,7 @@ fn classify(e: &OciDistributionError) -> Failure {
                 status,
                 message: net::sanitize(&detail),
                 connect: false,
+                retry_after: None,
             }
         }
         OciDistributionError::UnauthorizedError { .. } => status(401, ""),
@@ -573,6 +671,7 @@ fn classify(e: &OciDistributionError) -> Failure {
             status: Some(401),
             message: net::sanitize(m),
             connect: false,
+            retry_after: None,
         },
         OciDistributionError::RequestError(r) => {
             if let Some(code) = r.status() {
@@ -593,6 +692,7 @@ fn classify(e: &OciDistributionError) -> Failure {
                 status: None,
                 message: chain,
                 connect: r.is_connect() && !untrusted,
+                retry_after: None,
             }
         }
         OciDistributionError::IoError(io) => Failure {
@@ -600,13 +700,24 @@ fn classify(e: &OciDistributionError) -> Failure {
             status: None,
             message: net::sanitize(&io.to_string()),
             connect: false,
+            retry_after: None,
         },
         other => Failure {
             retry: None,
             status: None,
             message: net::sanitize(&strip_urls(&other.to_string())),
             connect: false,
+            retry_after: None,
         },
+    }
+}
+
+/// `HTTP 503 UNAVAILABLE: busy`, sanitized.
+fn status_line(code: u16, detail: &str) -> String {
+    if detail.trim().is_empty() {
+        format!("HTTP {code}")
+    } else {
+        format!("HTTP {code} {}", net::sanitize(detail))
     }
 }
 
@@ -703,31 +814,45 @@ async fn read_capped(
     Ok(out)
 }
 
+/// oci-client's client inside an operation that uses it (`call` built it first).
+fn need(c: Option<&Client>) -> Result<&Client, OpError> {
+    c.ok_or_else(|| OpError::Client(generic("no registry client".into())))
+}
+
+fn generic(message: String) -> OciDistributionError {
+    OciDistributionError::GenericError(Some(message))
+}
+
 fn not_found(f: &Failure) -> bool {
     f.status == Some(404)
 }
 
 impl Store for Registry {
     fn has_blob(&mut self, digest: &str) -> Result<bool> {
-        let image = self.reference(digest);
         let d = digest.to_string();
-        let r = self.call(&format!("HEAD blob {digest}"), 0, |c, _, _| {
-            let (image, d) = (image.clone(), d.clone());
-            Box::pin(async move { c.blob_exists(&image, &d).await })
-        });
+        // Only destinations are asked: the push scope, which the upload needs next anyway.
+        let r = self.call(
+            &format!("HEAD blob {digest}"),
+            0,
+            Some(RegistryOperation::Push),
+            |_, ep| {
+                let d = d.clone();
+                Box::pin(async move { ep.has_blob(&d).await })
+            },
+        );
         self.fail(r)
     }
 
     fn put_blob(&mut self, digest: &str, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<()> {
-        let image = self.reference("latest");
         let data = bytes::Bytes::copy_from_slice(bytes);
         let d = digest.to_string();
         let r = self.call(
             &format!("PUT blob {digest}"),
             bytes.len() as u64,
-            |c, _, _| {
-                let (image, d, data) = (image.clone(), d.clone(), data.clone());
-                Box::pin(async move { c.push_blob(&image, data, &d).await })
+            Some(RegistryOperation::Push),
+            |_, ep| {
+                let (d, data) = (d.clone(), data.clone());
+                Box::pin(async move { ep.put_blob(&d, data).await })
             },
         );
         self.fail(r)?;
@@ -739,42 +864,41 @@ impl Store for Registry {
     fn get_blob(&mut self, digest: &str, limit: u64) -> Result<Vec<u8>> {
         let image = self.reference(digest);
         let d = digest.to_string();
-        let r = self.call(&format!("GET blob {digest}"), limit, |c, _, _| {
+        let r = self.call(&format!("GET blob {digest}"), limit, None, |c, _| {
             let (image, d) = (image.clone(), d.clone());
-            Box::pin(async move { read_capped(c, &image, &d, limit).await })
+            Box::pin(async move { Ok(read_capped(need(c)?, &image, &d, limit).await?) })
         });
         self.fail(r)
     }
 
     fn put_manifest(&mut self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<()> {
-        let image = self.reference(reference);
         let data = bytes::Bytes::copy_from_slice(bytes);
-        let content_type = reqwest::header::HeaderValue::from_str(media_type)
+        let content_type = HeaderValue::from_str(media_type)
             .map_err(|_| anyhow!("manifest media type {media_type:?} is not a header value"))?;
+        let reference_owned = reference.to_string();
         let r = self.call(
             &format!("PUT manifest {reference}"),
             bytes.len() as u64,
-            |c, _, _| {
-                let (image, data, ct) = (image.clone(), data.clone(), content_type.clone());
-                Box::pin(async move { c.push_manifest_raw(&image, data, ct).await })
+            Some(RegistryOperation::Push),
+            |_, ep| {
+                let (r, data, ct) = (reference_owned.clone(), data.clone(), content_type.clone());
+                Box::pin(async move { ep.put_manifest(&r, ct, data).await })
             },
         );
-        self.fail(r).map(drop)
+        self.fail(r)
     }
 
     fn get_manifest(&mut self, reference: &str) -> Result<Option<(Vec<u8>, String)>> {
         const LIMIT: u64 = 4 << 20;
-        let image = self.reference(reference);
-        let auth = self.auth.clone();
         let accept = ACCEPT.join(", ");
+        let reference_owned = reference.to_string();
         let r = self.call(
             &format!("GET manifest {reference}"),
             LIMIT,
-            |c, http, ctx| {
-                let (image, auth, accept) = (image.clone(), auth.clone(), accept.clone());
-                Box::pin(async move {
-                    get_manifest_capped(c, http, ctx, &image, &auth, &accept, LIMIT).await
-                })
+            Some(RegistryOperation::Pull),
+            |_, ep| {
+                let (r, accept) = (reference_owned.clone(), accept.clone());
+                Box::pin(async move { ep.get_manifest(&r, &accept, LIMIT).await })
             },
         );
         match r {
@@ -808,9 +932,9 @@ impl Store for Registry {
         let source =
             Reference::with_tag(from.host.clone(), from.repository.clone(), "latest".into());
         let d = digest.to_string();
-        let r = self.call(&format!("mount blob {digest}"), 0, |c, _, _| {
+        let r = self.call(&format!("mount blob {digest}"), 0, None, |c, _| {
             let (image, source, d) = (image.clone(), source.clone(), d.clone());
-            Box::pin(async move { c.mount_blob(&image, &source, &d).await })
+            Box::pin(async move { Ok(need(c)?.mount_blob(&image, &source, &d).await?) })
         });
         // A registry that will not mount starts an upload instead; we then upload as usual.
         Ok(r.is_ok())
@@ -970,11 +1094,11 @@ mod tests {
     #[test]
     fn failures_sort_into_retry_or_not() {
         let server = |code: u16, body: &str| {
-            classify(&OciDistributionError::ServerError {
+            classify(&OpError::Client(OciDistributionError::ServerError {
                 code,
                 url: "http://h/v2/x/blobs/uploads/u?_state=secret".into(),
                 message: body.into(),
-            })
+            }))
         };
         for code in [408, 429, 500, 502, 503, 504] {
             assert_eq!(server(code, "").retry, Some(format!("HTTP {code}")));
@@ -992,10 +1116,10 @@ mod tests {
             r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#,
         )
         .unwrap();
-        let f = classify(&OciDistributionError::RegistryError {
+        let f = classify(&OpError::Client(OciDistributionError::RegistryError {
             envelope,
             url: String::new(),
-        });
+        }));
         assert_eq!(
             (f.status, f.retry.as_deref()),
             (Some(429), Some("HTTP 429"))
@@ -1003,11 +1127,20 @@ mod tests {
         let envelope: oci_client::errors::OciEnvelope =
             serde_json::from_str(r#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no"}]}"#)
                 .unwrap();
-        let f = classify(&OciDistributionError::RegistryError {
+        let f = classify(&OpError::Client(OciDistributionError::RegistryError {
             envelope,
             url: String::new(),
-        });
+        }));
         assert!(not_found(&f) && f.retry.is_none());
+        // Our own requests keep the status and the registry's Retry-After.
+        let f = classify(&OpError::Http {
+            code: 429,
+            body: r#"{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}"#.into(),
+            retry_after: Some(std::time::Duration::from_secs(3)),
+        });
+        assert_eq!(f.retry.as_deref(), Some("HTTP 429"));
+        assert_eq!(f.message, "HTTP 429 TOOMANYREQUESTS: slow down");
+        assert_eq!(f.retry_after, Some(std::time::Duration::from_secs(3)));
     }
 
     #[test]
