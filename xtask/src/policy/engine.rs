@@ -33,6 +33,7 @@ pub fn new_engine() -> Result<Engine> {
     // OPA's builtins raise errors (e.g. a bad regex) rather than quietly being undefined.
     engine.set_strict_builtin_errors(true);
     super::builtins::register(&mut engine)?;
+    super::lang::register(&mut engine)?;
     Ok(engine)
 }
 
@@ -249,6 +250,7 @@ impl Policy {
 /// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
 pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
+    let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 
@@ -341,6 +343,7 @@ fn rewrite_module(
         && functions.is_empty()
         && !text.contains("with")
         && !text.contains("default")
+        && !super::lang::may_rewrite(text)
     {
         return Ok((text.clone(), ColumnShifts::new(), BTreeSet::new()));
     }
@@ -395,7 +398,10 @@ fn rewrite_module(
     wrappers.push_str(&with::default_function_bodies(module));
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
-    edits.sort_by_key(|e| e.start);
+    // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
+    let lang = super::lang::edits(module, text, &edits, &rules);
+    edits.splice(0..0, lang);
+    edits.sort_by_key(|e| (e.start, e.end));
 
     let mut out = String::with_capacity(text.len() + wrappers.len() + 64);
     let mut shifts = ColumnShifts::new();

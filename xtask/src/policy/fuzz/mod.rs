@@ -27,40 +27,30 @@ use gen::Program;
 /// belongs here only when matching OPA is out of reach of this tool (regorus's evaluation
 /// order), or while its fix is open; anything else is a bug to fix and gets a regression tree.
 /// The README lists the same entries.
-pub const KNOWN: &[Known] = &[
-    Known {
-        name: "some-in-scalar",
-        kind: "error",
-        opa_errors: false,
-        ours_has: &["`some .. in collection` expects"],
-        reason: "open (engine): regorus raises an error for `some x in s` when s is a number, \
-                 string, boolean or null; OPA iterates nothing (undefined)",
-    },
-    Known {
-        name: "evaluation-order",
-        kind: "error",
-        opa_errors: false,
-        ours_has: &[
-            "expects",
-            "requires",
-            "modulo",
-            "must be",
-            "divide by zero",
-            "negative offset",
-            "could not parse",
-            "conflicts with rule",
-            "multiple outputs",
-            // Our Go-exact overrides word their errors as OPA does.
-            "invalid syntax",
-            "non-string value found",
-        ],
-        reason: "OPA evaluates references to absent documents (`input.x`, `data.x`, in the \
+pub const KNOWN: &[Known] = &[Known {
+    name: "evaluation-order",
+    kind: "error",
+    opa_errors: false,
+    ours_has: &[
+        "expects",
+        "requires",
+        "modulo",
+        "must be",
+        "divide by zero",
+        "negative offset",
+        "could not parse",
+        "conflicts with rule",
+        "multiple outputs",
+        // Our Go-exact overrides word their errors as OPA does.
+        "invalid syntax",
+        "non-string value found",
+    ],
+    reason: "OPA evaluates references to absent documents (`input.x`, `data.x`, in the \
                  head or the body) and its rule index before a body's builtin calls and other \
                  rules, so the rule is undefined before a call on a wrongly typed value, or a \
                  conflicting rule, can fail; regorus evaluates literals in order and reports \
                  the error",
-    },
-];
+}];
 
 /// A known difference: a divergence of `kind` where OPA's side is (or is not) an error and
 /// ours contains one of `ours_has`.

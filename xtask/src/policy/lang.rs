@@ -1,0 +1,522 @@
+//! Where regorus reads or evaluates the Rego language differently from OPA (not its builtins):
+//! source rewrites before regorus parses a module, and the one extension they call.
+//!
+//! - A body line that starts with `(` is a new literal in OPA (a call needs its `(` right after
+//!   the name); regorus reads it as a call of the previous line's last term. A `;` after that
+//!   term ends the literal (done for every reader of a module, in `engine::source`).
+//! - `some x in c` iterates nothing in OPA when `c` is a scalar; regorus raises an error. The
+//!   collection goes through [`ITER`], which turns a scalar into `[]`.
+//! - `not E`: OPA's compiler moves the references and calls nested in `E` (an operand of a call
+//!   or operator, an element of a composite, an index of a reference) out of the negation into
+//!   literals of their own before it, so an undefined one makes the body fail where `not` alone
+//!   would succeed (`not startswith(input.x, "a")` with no `input.x` is undefined in OPA). The
+//!   same literals are written before the `not` (`_ = input.x; not startswith(input.x, "a")`).
+//!
+//! Insertions only: what the user wrote keeps its line, and the loader maps columns back.
+
+use std::collections::BTreeSet;
+use std::num::{NonZeroU32, NonZeroUsize};
+
+use anyhow::Result;
+use regorus::unstable::Lexer;
+use regorus::unstable::{
+    AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead, Span, Token,
+    TokenKind,
+};
+use regorus::{Engine, Source, Value};
+
+use super::with::Edit;
+
+/// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
+pub const ITER: &str = "__xtask_iter";
+
+pub fn register(engine: &mut Engine) -> Result<()> {
+    engine.add_extension(
+        ITER.into(),
+        1,
+        Box::new(|mut args: Vec<Value>| {
+            Ok(match args.pop() {
+                Some(v @ (Value::Array(_) | Value::Set(_) | Value::Object(_))) => v,
+                _ => Value::new_array(),
+            })
+        }),
+    )
+}
+
+/// Whether `text` may need an edit of this module (a cheap test before lexing).
+pub fn may_rewrite(text: &str) -> bool {
+    text.contains("not") || text.contains(" in ")
+}
+
+/// The edits for `module` (its text `text`). `others` are the edits already
+/// decided for it (aliases, `with`), applied to any text copied here. Put the returned edits
+/// before `others`, so that an insertion here comes first where both insert at one place.
+pub fn edits(module: &Module, text: &str, others: &[Edit], rules: &BTreeSet<String>) -> Vec<Edit> {
+    let mut out = Vec::new();
+    let mut walk = Walk {
+        text,
+        others,
+        rules,
+        out: &mut out,
+    };
+    for rule in &module.policy {
+        match &**rule {
+            Rule::Spec { head, bodies, .. } => {
+                match head {
+                    RuleHead::Compr { refr, assign, .. } => {
+                        walk.expr(refr);
+                        if let Some(a) = assign {
+                            walk.expr(&a.value);
+                        }
+                    }
+                    RuleHead::Set { refr, key, .. } => {
+                        walk.expr(refr);
+                        if let Some(k) = key {
+                            walk.expr(k);
+                        }
+                    }
+                    RuleHead::Func {
+                        refr, args, assign, ..
+                    } => {
+                        walk.expr(refr);
+                        args.iter().for_each(|a| walk.expr(a));
+                        if let Some(a) = assign {
+                            walk.expr(&a.value);
+                        }
+                    }
+                }
+                for b in bodies {
+                    if let Some(a) = &b.assign {
+                        walk.expr(&a.value);
+                    }
+                    walk.query(&b.query);
+                }
+            }
+            Rule::Default { value, .. } => walk.expr(value),
+        }
+    }
+    out
+}
+
+/// `text` with a `;` after a body's term that ends a line when the next line starts with `(`.
+/// The term is the last on its line, so every token keeps its line and column. `None`: nothing
+/// to do.
+pub fn separate_paren_lines(name: &str, text: &str) -> Option<String> {
+    // Cheap test first: a line whose first non-blank character is `(`.
+    let candidate = text
+        .lines()
+        .any(|l| l.trim_start_matches([' ', '\t']).starts_with('('));
+    if !candidate {
+        return None;
+    }
+    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
+    let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
+    let mut lexer = Lexer::new(&src);
+    lexer.set_max_col(NonZeroU32::MAX);
+    let mut tokens = Vec::new();
+    loop {
+        let tok = lexer.next_token().ok()?;
+        if tok.0 == TokenKind::Eof {
+            break;
+        }
+        tokens.push(tok);
+    }
+    // Byte offsets just after the terms that a `(` on a later line would call.
+    let mut ends: Vec<usize> = Vec::new();
+    // Open brackets; for each, whether a `|` made it a comprehension's body.
+    let mut open: Vec<(char, bool)> = Vec::new();
+    for (i, tok) in tokens.iter().enumerate() {
+        if tok.0 != TokenKind::Symbol {
+            continue;
+        }
+        match tok.1.text() {
+            "|" => {
+                if let Some(top) = open.last_mut() {
+                    top.1 = true;
+                }
+            }
+            ")" | "]" | "}" => {
+                open.pop();
+            }
+            t @ ("{" | "[" | "(") => {
+                let in_body = matches!(open.last(), Some(('{', _)) | Some((_, true)));
+                if t == "(" && in_body {
+                    let prev = i.checked_sub(1).map(|p| &tokens[p]);
+                    if let Some(p) = prev.filter(|p| p.1.line < tok.1.line && ends_term(p)) {
+                        ends.push(p.1.end as usize);
+                    }
+                }
+                open.push((if t == "{" { '{' } else { '(' }, false));
+            }
+            _ => {}
+        }
+    }
+    if ends.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + ends.len());
+    let mut copied = 0;
+    for at in ends {
+        out.push_str(text.get(copied..at)?);
+        out.push(';');
+        copied = at;
+    }
+    out.push_str(text.get(copied..)?);
+    Some(out)
+}
+
+/// Whether `tok` can end a term (so a `(` after it would be read as a call of it).
+fn ends_term(tok: &Token) -> bool {
+    match tok.0 {
+        TokenKind::Number | TokenKind::String | TokenKind::RawString => true,
+        TokenKind::Ident => !matches!(
+            tok.1.text(),
+            "not" | "in" | "if" | "else" | "some" | "every" | "with" | "as" | "contains"
+        ),
+        TokenKind::Symbol => matches!(tok.1.text(), ")" | "]" | "}"),
+        _ => false,
+    }
+}
+
+struct Walk<'a> {
+    text: &'a str,
+    others: &'a [Edit],
+    rules: &'a BTreeSet<String>,
+    out: &'a mut Vec<Edit>,
+}
+
+impl Walk<'_> {
+    fn query(&mut self, q: &Query) {
+        for stmt in &q.stmts {
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &LiteralStmt) {
+        for w in &stmt.with_mods {
+            self.expr(&w.refr);
+            self.expr(&w.r#as);
+        }
+        match &stmt.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn {
+                key,
+                value,
+                collection,
+                ..
+            } => {
+                if let Some(k) = key {
+                    self.expr(k);
+                }
+                self.expr(value);
+                self.expr(collection);
+                // A collection written as one needs no check.
+                let literal = matches!(
+                    &**collection,
+                    Expr::Array { .. }
+                        | Expr::Set { .. }
+                        | Expr::Object { .. }
+                        | Expr::ArrayCompr { .. }
+                        | Expr::SetCompr { .. }
+                        | Expr::ObjectCompr { .. }
+                );
+                if !literal {
+                    let span = collection.span();
+                    self.insert(span.start as usize, format!("{ITER}("));
+                    self.insert(self.end(span) as usize, ")".into());
+                }
+            }
+            Literal::Expr { expr, .. } => self.expr(expr),
+            Literal::NotExpr { expr, .. } => {
+                self.expr(expr);
+                self.hoist_not(stmt, expr);
+            }
+            Literal::Every { domain, query, .. } => {
+                self.expr(domain);
+                self.query(query);
+            }
+        }
+    }
+
+    /// Finds the comprehensions (their bodies are queries) inside `e`.
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+                self.expr(term);
+                self.query(query);
+            }
+            Expr::ObjectCompr {
+                key, value, query, ..
+            } => {
+                self.expr(key);
+                self.expr(value);
+                self.query(query);
+            }
+            _ => children(e).into_iter().for_each(|c| self.expr(c)),
+        }
+    }
+
+    /// Writes before a `not` the literals OPA's compiler moves out of it.
+    fn hoist_not(&mut self, stmt: &LiteralStmt, e: &Expr) {
+        let mut terms = Vec::new();
+        top(e, self.rules, &mut terms);
+        if terms.is_empty() {
+            return;
+        }
+        // The literal's `with`s apply to what moves out of it (as in OPA).
+        let with = match stmt.with_mods.first() {
+            Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
+            None => String::new(),
+        };
+        let mut lits = String::new();
+        for t in terms {
+            let span = t.span();
+            lits.push_str(&format!(
+                "_ = {}{with}; ",
+                self.render(span.start, self.end(span))
+            ));
+        }
+        let start = stmt.span.start as usize;
+        // A `not` right after `if` (`p if not q`) is a body without braces: give it some.
+        let before = self.text[..start].trim_end_matches([' ', '\t', '\r']);
+        let fresh = before.ends_with(['\n', '{', ';', '|']) || before.is_empty();
+        if fresh {
+            self.insert(start, lits);
+        } else {
+            self.insert(start, format!("{{ {lits}"));
+            self.insert(self.end(&stmt.span) as usize, " }".into());
+        }
+    }
+
+    /// Where `span` ends in the text: regorus ends a span that ends in a string literal before
+    /// the closing quote.
+    fn end(&self, span: &Span) -> u32 {
+        let text = self
+            .text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("");
+        // Inside a string when an opening quote is still open at the end.
+        let mut open: Option<char> = None;
+        let mut escaped = false;
+        for c in text.chars() {
+            match open {
+                Some('"') if escaped => escaped = false,
+                Some('"') if c == '\\' => escaped = true,
+                Some(q) if c == q => open = None,
+                Some(_) => {}
+                None if c == '"' || c == '`' => open = Some(c),
+                None => {}
+            }
+        }
+        match open {
+            Some(_) => span.end + 1,
+            None => span.end,
+        }
+    }
+
+    /// The text of `start..end` with the `others` edits inside it applied.
+    fn render(&self, start: u32, end: u32) -> String {
+        let (start, end) = (start as usize, end as usize);
+        let mut out = String::new();
+        let mut copied = start;
+        for e in self
+            .others
+            .iter()
+            .filter(|e| e.start >= start && e.end <= end)
+        {
+            if e.start < copied {
+                continue;
+            }
+            out.push_str(self.text.get(copied..e.start).unwrap_or(""));
+            out.push_str(&e.text);
+            copied = e.end;
+        }
+        out.push_str(self.text.get(copied..end).unwrap_or(""));
+        out
+    }
+
+    fn insert(&mut self, at: usize, text: String) {
+        let head = self.text.get(..at).unwrap_or("");
+        let line = head.matches('\n').count() as u32 + 1;
+        let col = head.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+        self.out.push(Edit {
+            start: at,
+            end: at,
+            text,
+            line,
+            col,
+        });
+    }
+}
+
+/// The direct sub-expressions of `e`, comprehension bodies aside.
+fn children(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| &**i).collect(),
+        Expr::Object { fields, .. } => fields.iter().flat_map(|(_, k, v)| [&**k, &**v]).collect(),
+        Expr::ArrayCompr { term, .. } | Expr::SetCompr { term, .. } => vec![term],
+        Expr::ObjectCompr { key, value, .. } => vec![key, value],
+        Expr::Call { fcn, params, .. } => {
+            let mut v: Vec<&Expr> = vec![fcn];
+            v.extend(params.iter().map(|p| &**p));
+            v
+        }
+        Expr::UnaryExpr { expr, .. } => vec![expr],
+        Expr::RefDot { refr, .. } => vec![refr],
+        Expr::RefBrack { refr, index, .. } => vec![refr, index],
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => vec![lhs, rhs],
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            let mut v: Vec<&Expr> = key.iter().map(|k| &**k).collect();
+            v.push(value);
+            v.push(collection);
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The terms OPA moves out of `not e` (see the module's notes), outermost first.
+fn top<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_inner(e, rules, out),
+        // `=` and `==` unify: a reference on either side stays inside (`not input.x == 1`).
+        Expr::AssignExpr {
+            op: AssignOp::Eq,
+            lhs,
+            rhs,
+            ..
+        }
+        | Expr::BoolExpr {
+            op: BoolOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            for side in [lhs, rhs] {
+                match &**side {
+                    Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+                        ref_inner(side, rules, out)
+                    }
+                    s => operand(s, rules, out),
+                }
+            }
+        }
+        Expr::Call { params, .. } => params.iter().for_each(|p| operand(p, rules, out)),
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        _ => children(e).into_iter().for_each(|c| operand(c, rules, out)),
+    }
+}
+
+/// An operand or element: a reference or call is moved out whole; a composite, element-wise.
+fn operand<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        // A rule of the package can be undefined; a local variable is bound.
+        Expr::Var { span, .. } if rules.contains(span.text()) => out.push(e),
+        Expr::RefDot { .. }
+        | Expr::RefBrack { .. }
+        | Expr::Call { .. }
+        | Expr::UnaryExpr { .. }
+        | Expr::BinExpr { .. }
+        | Expr::BoolExpr { .. }
+        | Expr::ArithExpr { .. }
+        | Expr::Membership { .. }
+            if !has_wildcard(e) =>
+        {
+            out.push(e)
+        }
+        Expr::Array { .. } | Expr::Set { .. } | Expr::Object { .. } => {
+            children(e).into_iter().for_each(|c| operand(c, rules, out))
+        }
+        _ => {}
+    }
+}
+
+/// Inside a reference that stays: its indices are operands; a base that is not a name too.
+fn ref_inner<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::RefDot { refr, .. } => ref_inner(refr, rules, out),
+        Expr::RefBrack { refr, index, .. } => {
+            ref_inner(refr, rules, out);
+            operand(index, rules, out);
+        }
+        Expr::Var { .. } => {}
+        other => operand(other, rules, out),
+    }
+}
+
+/// Whether `e` holds `_` (unsafe outside the negation; OPA refuses such a `not`).
+fn has_wildcard(e: &Expr) -> bool {
+    match e {
+        Expr::Var { span, .. } => span.text() == "_",
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+        _ => children(e).into_iter().any(has_wildcard),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::engine::{show, Policy};
+    use crate::policy::tree::PolicyTree;
+
+    /// `data.p` as text, or the error, with `input` the JSON text `input`.
+    fn eval(src: &str, input: &str) -> String {
+        let test = format!("package t\n\nv := x if {{ x := data.p with input as {input} }}\n");
+        let t = PolicyTree::of(&[("p.rego", src), ("t.rego", &test)]);
+        let mut p = match Policy::load(&t, &serde_json::json!({})) {
+            Ok(p) => p,
+            Err(e) => return format!("error: {e}"),
+        };
+        match p.eval("t", "v") {
+            Ok(v) => show(&v),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn not_fails_on_an_undefined_operand_as_in_opa() {
+        let src = "package p\n\na if not startswith(input.x, \"a\")\nb if { not input.x }\n\
+                   c if { not input.x == 1 }\nd if { not count([input.x]) == 1 }\n";
+        assert_eq!(eval(src, "{}"), r#"{"b":true,"c":true}"#);
+        assert_eq!(eval(src, r#"{"x": "b"}"#), r#"{"a":true,"c":true}"#);
+    }
+
+    #[test]
+    fn what_moves_out_of_a_not_keeps_its_with() {
+        let src = "package p\n\na if { not startswith(input.x, \"a\") with input.x as \"\" }\n";
+        assert_eq!(eval(src, "{}"), r#"{"a":true}"#);
+    }
+
+    #[test]
+    fn some_in_a_scalar_iterates_nothing() {
+        let src =
+            "package p\n\ns contains x if { some x in input.n }\nk := [i | some i, _ in input.n]\n";
+        assert_eq!(eval(src, r#"{"n": 1}"#), r#"{"k":[],"s":[]}"#);
+        assert_eq!(eval(src, r#"{"n": "ab"}"#), r#"{"k":[],"s":[]}"#);
+        assert_eq!(eval(src, r#"{"n": [7]}"#), r#"{"k":[0],"s":[7]}"#);
+    }
+
+    #[test]
+    fn a_line_starting_with_a_paren_is_a_new_literal() {
+        let src = "package p\n\na if {\n\tx := input.x\n(x == 2)\n}\n";
+        assert_eq!(eval(src, r#"{"x": 2}"#), r#"{"a":true}"#);
+        assert_eq!(eval(src, r#"{"x": 3}"#), "{}");
+    }
+
+    #[test]
+    fn errors_keep_the_columns_as_written() {
+        // Same width, so the same column: with a `not` (rewritten) and without.
+        let src = "package p\n\na if { not startswith(input.x, \"a\"); x := 1 / 0 }\n";
+        let plain = "package p\n\na if { 0 < count([input.x, \"abcd\"]); x := 1 / 0 }\n";
+        let out = eval(src, r#"{"x": "b"}"#);
+        assert!(out.contains("p.rego:3:45: divide by zero"), "{out}");
+        assert!(eval(plain, r#"{"x": "b"}"#).contains("p.rego:3:45: divide by zero"));
+    }
+}
