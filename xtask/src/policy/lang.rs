@@ -5,7 +5,8 @@
 //!   the name); regorus reads it as a call of the previous line's last term. A `;` after that
 //!   term ends the literal (done for every reader of a module, in `engine::source`).
 //! - `some x in c` iterates nothing in OPA when `c` is a scalar; regorus raises an error. The
-//!   collection goes through [`ITER`], which turns a scalar into `[]`.
+//!   collection goes through [`ITER`], which turns a scalar into `[]`. And `some _ in c` names
+//!   its `_` (`__xtask_w<offset>`), which regorus's scheduler needs when `c` uses a variable.
 //! - `not E`: OPA's compiler moves the references and calls nested in `E` (an operand of a call
 //!   or operator, an element of a composite, an index of a reference) out of the negation into
 //!   literals of their own before it, so an undefined one makes the body fail where `not` alone
@@ -210,6 +211,13 @@ impl Walk<'_> {
                 }
                 self.expr(value);
                 self.expr(collection);
+                // regorus's scheduler calls a variable of the collection unsafe when every
+                // variable declared is `_` (`x := y; some _ in {x}`); a named one it accepts.
+                let wild = |e: &Expr| matches!(e, Expr::Var { span, .. } if span.text() == "_");
+                if wild(value) && key.as_ref().is_none_or(|k| wild(k)) {
+                    let end = value.span().end as usize;
+                    self.insert(end, format!("_xtask_w{end}"));
+                }
                 // A collection written as one needs no check.
                 let literal = matches!(
                     &**collection,
@@ -501,6 +509,13 @@ mod tests {
         assert_eq!(eval(src, r#"{"n": 1}"#), r#"{"k":[],"s":[]}"#);
         assert_eq!(eval(src, r#"{"n": "ab"}"#), r#"{"k":[],"s":[]}"#);
         assert_eq!(eval(src, r#"{"n": [7]}"#), r#"{"k":[0],"s":[7]}"#);
+    }
+
+    #[test]
+    fn some_wildcard_in_a_collection_of_variables() {
+        let src = "package p\n\na if { x1 := false; x2 := x1; some _, _ in {x2} }\n\
+                   b if { x := 1; some _ in [x]; some _ in [x] }\n";
+        assert_eq!(eval(src, "{}"), r#"{"a":true,"b":true}"#);
     }
 
     #[test]
