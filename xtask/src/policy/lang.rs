@@ -13,6 +13,9 @@
 //!   would succeed (`not startswith(input.x, "a")` with no `input.x` is undefined in OPA). The
 //!   same literals are written before the `not` (`_ = input.x; not startswith(input.x, "a")`).
 //!
+//! - `with x as v`: OPA evaluates `v` first, so an undefined `v` (a reference into `input`)
+//!   makes the literal undefined; regorus went on. `_ = v` is written before the literal.
+//!
 //! Insertions only: what the user wrote keeps its line, and the loader maps columns back.
 
 use std::collections::BTreeSet;
@@ -194,10 +197,17 @@ impl Walk<'_> {
     }
 
     fn stmt(&mut self, stmt: &LiteralStmt) {
+        // OPA evaluates a `with` value before the literal: an undefined one (a reference into
+        // `input`) makes the literal undefined. Other references may name functions (`with f
+        // as data.q.mock`), so only `input`'s move.
+        let mut values = Vec::new();
         for w in &stmt.with_mods {
             self.expr(&w.refr);
             self.expr(&w.r#as);
+            input_refs(&w.r#as, &mut values);
         }
+        let mut moved: Vec<(&Expr, String)> =
+            values.into_iter().map(|v| (v, String::new())).collect();
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
             Literal::SomeIn {
@@ -230,20 +240,28 @@ impl Walk<'_> {
                 );
                 if !literal {
                     let span = collection.span();
-                    self.insert(span.start as usize, format!("{ITER}("));
+                    self.insert(self.start(span) as usize, format!("{ITER}("));
                     self.insert(self.end(span) as usize, ")".into());
                 }
             }
             Literal::Expr { expr, .. } => self.expr(expr),
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
-                self.hoist_not(stmt, expr);
+                let mut terms = Vec::new();
+                top(expr, self.rules, &mut terms);
+                // The literal's `with`s apply to what moves out of it (as in OPA).
+                let with = match stmt.with_mods.first() {
+                    Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
+                    None => String::new(),
+                };
+                moved.extend(terms.into_iter().map(|t| (t, with.clone())));
             }
             Literal::Every { domain, query, .. } => {
                 self.expr(domain);
                 self.query(query);
             }
         }
+        self.hoist(stmt, &moved);
     }
 
     /// Finds the comprehensions (their bodies are queries) inside `e`.
@@ -264,28 +282,22 @@ impl Walk<'_> {
         }
     }
 
-    /// Writes before a `not` the literals OPA's compiler moves out of it.
-    fn hoist_not(&mut self, stmt: &LiteralStmt, e: &Expr) {
-        let mut terms = Vec::new();
-        top(e, self.rules, &mut terms);
+    /// Writes `_ = term with ...` before `stmt` for each of `terms` (OPA's compiler moves them
+    /// out of the literal: a `not`'s operands, `with` values).
+    fn hoist(&mut self, stmt: &LiteralStmt, terms: &[(&Expr, String)]) {
         if terms.is_empty() {
             return;
         }
-        // The literal's `with`s apply to what moves out of it (as in OPA).
-        let with = match stmt.with_mods.first() {
-            Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
-            None => String::new(),
-        };
         let mut lits = String::new();
-        for t in terms {
+        for (t, with) in terms {
             let span = t.span();
             lits.push_str(&format!(
                 "_ = {}{with}; ",
-                self.render(span.start, self.end(span))
+                self.render(self.start(span), self.end(span))
             ));
         }
-        let start = stmt.span.start as usize;
-        // A `not` right after `if` (`p if not q`) is a body without braces: give it some.
+        let start = self.start(&stmt.span) as usize;
+        // A literal right after `if` (`p if not q`) is a body without braces: give it some.
         let before = self.text[..start].trim_end_matches([' ', '\t', '\r']);
         let fresh = before.ends_with(['\n', '{', ';', '|']) || before.is_empty();
         if fresh {
@@ -296,12 +308,22 @@ impl Walk<'_> {
         }
     }
 
+    /// Where `span` starts in the text: regorus starts a span that starts with a string literal
+    /// after the opening quote.
+    fn start(&self, span: &Span) -> u32 {
+        let at = span.start as usize;
+        match at.checked_sub(1).and_then(|b| self.text.as_bytes().get(b)) {
+            Some(b'"' | b'`') => span.start - 1,
+            _ => span.start,
+        }
+    }
+
     /// Where `span` ends in the text: regorus ends a span that ends in a string literal before
     /// the closing quote.
     fn end(&self, span: &Span) -> u32 {
         let text = self
             .text
-            .get(span.start as usize..span.end as usize)
+            .get(self.start(span) as usize..span.end as usize)
             .unwrap_or("");
         // Inside a string when an opening quote is still open at the end.
         let mut open: Option<char> = None;
@@ -460,6 +482,24 @@ fn ref_inner<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>)
     }
 }
 
+/// The references into `input` in `e`, comprehension bodies aside.
+fn input_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+            let mut base = e;
+            while let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = base {
+                base = refr;
+            }
+            match base {
+                Expr::Var { span, .. } if span.text() == "input" && !has_wildcard(e) => out.push(e),
+                _ => children(e).into_iter().for_each(|c| input_refs(c, out)),
+            }
+        }
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        _ => children(e).into_iter().for_each(|c| input_refs(c, out)),
+    }
+}
+
 /// Whether `e` holds `_` (unsafe outside the negation; OPA refuses such a `not`).
 fn has_wildcard(e: &Expr) -> bool {
     match e {
@@ -500,6 +540,18 @@ mod tests {
     fn what_moves_out_of_a_not_keeps_its_with() {
         let src = "package p\n\na if { not startswith(input.x, \"a\") with input.x as \"\" }\n";
         assert_eq!(eval(src, "{}"), r#"{"a":true}"#);
+    }
+
+    #[test]
+    fn an_undefined_with_value_makes_the_literal_undefined() {
+        let src = "package p\n\na if { true with input.c as input.e[1] }\n\
+                   b if { true with input as {\"x\": input.e} }\n\
+                   c if not false with input.c as input.e\n";
+        assert_eq!(eval(src, "{}"), "{}");
+        assert_eq!(
+            eval(src, r#"{"e": [0, 1]}"#),
+            r#"{"a":true,"b":true,"c":true}"#
+        );
     }
 
     #[test]
