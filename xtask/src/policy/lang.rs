@@ -33,8 +33,32 @@ use super::with::Edit;
 
 /// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
 pub const ITER: &str = "__xtask_iter";
+/// The check written for a term OPA evaluates before a literal: `true` once its argument is
+/// defined (`_ = x` would do, but a call tells our literals from the user's; see [`is_inserted`]).
+pub const DEFINED: &str = "__xtask_defined";
+/// A comparison OPA's rule index makes before a body runs: its argument, a boolean.
+pub const INDEX: &str = "__xtask_index";
+
+/// Whether `stmt` is a literal written by these rewrites (a trace leaves them out).
+pub fn is_inserted(stmt: &LiteralStmt) -> bool {
+    match &stmt.literal {
+        Literal::Expr { expr, .. } => matches!(&**expr, Expr::Call { fcn, .. }
+            if matches!(fcn.span().text(), DEFINED | INDEX)),
+        _ => false,
+    }
+}
 
 pub fn register(engine: &mut Engine) -> Result<()> {
+    engine.add_extension(
+        DEFINED.into(),
+        1,
+        Box::new(|_: Vec<Value>| Ok(Value::from(true))),
+    )?;
+    engine.add_extension(
+        INDEX.into(),
+        1,
+        Box::new(|mut args: Vec<Value>| Ok(args.pop().unwrap_or(Value::Undefined))),
+    )?;
     engine.add_extension(
         ITER.into(),
         1,
@@ -49,7 +73,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
 
 /// Whether `text` may need an edit of this module (a cheap test before lexing).
 pub fn may_rewrite(text: &str) -> bool {
-    text.contains("not") || text.contains(" in ")
+    text.contains("not") || text.contains(" in ") || text.contains("input")
 }
 
 /// The edits for `module` (its text `text`). `others` are the edits already
@@ -89,11 +113,24 @@ pub fn edits(module: &Module, text: &str, others: &[Edit], rules: &BTreeSet<Stri
                         }
                     }
                 }
+                // What the head reads (`a := input.x`, `s contains input.x`, `o[input.k] := 1`).
+                let (refr, value) = match head {
+                    RuleHead::Compr { refr, assign, .. } | RuleHead::Func { refr, assign, .. } => {
+                        (refr, assign.as_ref().map(|a| &*a.value))
+                    }
+                    RuleHead::Set { refr, key, .. } => (refr, key.as_deref()),
+                };
                 for b in bodies {
                     if let Some(a) = &b.assign {
                         walk.expr(&a.value);
                     }
-                    walk.query(&b.query);
+                    let value = match (&b.assign, b.is_else) {
+                        (Some(a), _) => Some(&*a.value),
+                        (None, false) => value,
+                        (None, true) => None,
+                    };
+                    let checks = walk.index_checks(&b.query, refr, value);
+                    walk.body(&b.query, checks);
                 }
             }
             Rule::Default { value, .. } => walk.expr(value),
@@ -191,12 +228,104 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn query(&mut self, q: &Query) {
+        self.body(q, Vec::new());
+    }
+
+    /// A query whose first literal gets `first` written before it.
+    fn body(&mut self, q: &Query, mut first: Vec<String>) {
         for stmt in &q.stmts {
-            self.stmt(stmt);
+            self.stmt(stmt, std::mem::take(&mut first));
         }
     }
 
-    fn stmt(&mut self, stmt: &LiteralStmt) {
+    /// What OPA's rule index checks before any literal of a rule body runs, as literals: a
+    /// reference into `input` compared with a scalar (`input.s == "y"`, `input.s in ["a"]`)
+    /// must match, and one that is a whole literal, unified with a variable, or nested in a
+    /// literal's terms (`count(input.x) > 0`), or read by the head, must be defined. Only
+    /// literals without `with`; references without variables. Each check repeats what the body
+    /// does anyway, so only the order changes: a body that fails on it never gets to raise an
+    /// error in an earlier literal, as in OPA.
+    fn index_checks(&self, q: &Query, refr: &Expr, value: Option<&Expr>) -> Vec<String> {
+        let mut refs: Vec<&Expr> = Vec::new();
+        let mut dups: Vec<&Expr> = Vec::new();
+        let mut head = Vec::new();
+        ref_indices(refr, &mut head);
+        if let Some(v) = value {
+            deep_refs(v, &mut head);
+        }
+        refs.extend(head.into_iter().filter(|t| ground_input(t)));
+        for stmt in &q.stmts {
+            let Literal::Expr { expr, .. } = &stmt.literal else {
+                continue;
+            };
+            if !stmt.with_mods.is_empty() {
+                continue;
+            }
+            match &**expr {
+                e if ground_input(e) => refs.push(e),
+                Expr::AssignExpr {
+                    op: AssignOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                }
+                | Expr::BoolExpr {
+                    op: BoolOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                } => {
+                    for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+                        if !ground_input(a) {
+                            continue;
+                        }
+                        match &**b {
+                            b if is_scalar(b) => dups.push(expr),
+                            Expr::Var { span, .. } if !self.rules.contains(span.text()) => {
+                                refs.push(a)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Expr::Membership {
+                    key: None,
+                    value,
+                    collection,
+                    ..
+                } if ground_input(value)
+                    && matches!(&**collection, Expr::Array { items, .. }
+                        if items.iter().all(|i| is_scalar(i))) =>
+                {
+                    dups.push(expr)
+                }
+                _ => {}
+            }
+            index_refs(expr, &mut refs);
+        }
+        let mut out: Vec<String> = Vec::new();
+        for r in refs {
+            let lit = format!("{DEFINED}({})", self.text_of(r));
+            if !out.contains(&lit) {
+                out.push(lit);
+            }
+        }
+        for d in dups {
+            let lit = format!("{INDEX}({})", self.text_of(d));
+            if !out.contains(&lit) {
+                out.push(lit);
+            }
+        }
+        out
+    }
+
+    /// An expression's text as regorus will read it (with the `others` edits).
+    fn text_of(&self, e: &Expr) -> String {
+        let span = e.span();
+        self.render(self.start(span), self.end(span))
+    }
+
+    fn stmt(&mut self, stmt: &LiteralStmt, first: Vec<String>) {
         // OPA evaluates a `with` value before the literal: an undefined one (a reference into
         // `input`) makes the literal undefined. Other references may name functions (`with f
         // as data.q.mock`), so only `input`'s move.
@@ -206,8 +335,10 @@ impl Walk<'_> {
             self.expr(&w.r#as);
             input_refs(&w.r#as, &mut values);
         }
-        let mut moved: Vec<(&Expr, String)> =
-            values.into_iter().map(|v| (v, String::new())).collect();
+        let mut moved: Vec<String> = first;
+        for v in values {
+            moved.push(format!("{DEFINED}({})", self.text_of(v)));
+        }
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
             Literal::SomeIn {
@@ -254,7 +385,9 @@ impl Walk<'_> {
                     Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
                     None => String::new(),
                 };
-                moved.extend(terms.into_iter().map(|t| (t, with.clone())));
+                for t in terms {
+                    moved.push(format!("{DEFINED}({}){with}", self.text_of(t)));
+                }
             }
             Literal::Every { domain, query, .. } => {
                 self.expr(domain);
@@ -284,18 +417,11 @@ impl Walk<'_> {
 
     /// Writes `_ = term with ...` before `stmt` for each of `terms` (OPA's compiler moves them
     /// out of the literal: a `not`'s operands, `with` values).
-    fn hoist(&mut self, stmt: &LiteralStmt, terms: &[(&Expr, String)]) {
-        if terms.is_empty() {
+    fn hoist(&mut self, stmt: &LiteralStmt, lits: &[String]) {
+        if lits.is_empty() {
             return;
         }
-        let mut lits = String::new();
-        for (t, with) in terms {
-            let span = t.span();
-            lits.push_str(&format!(
-                "_ = {}{with}; ",
-                self.render(self.start(span), self.end(span))
-            ));
-        }
+        let lits: String = lits.iter().map(|l| format!("{l}; ")).collect();
         let start = self.start(&stmt.span) as usize;
         // A literal right after `if` (`p if not q`) is a body without braces: give it some.
         let before = self.text[..start].trim_end_matches([' ', '\t', '\r']);
@@ -480,6 +606,84 @@ fn ref_inner<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>)
         Expr::Var { .. } => {}
         other => operand(other, rules, out),
     }
+}
+
+/// The references into `input` OPA's compiler moves out of a literal `e` into literals of their
+/// own (`count(input.x) > 0`: `input.x`), which its rule index then requires to be defined. A
+/// reference that is a side of `=`/`==` stays where it is.
+fn index_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::AssignExpr {
+            op: AssignOp::Eq,
+            lhs,
+            rhs,
+            ..
+        }
+        | Expr::BoolExpr {
+            op: BoolOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            for side in [lhs, rhs] {
+                match &**side {
+                    Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(side, out),
+                    other => deep_refs(other, out),
+                }
+            }
+        }
+        Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(e, out),
+        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, out)),
+        _ => children(e).into_iter().for_each(|c| deep_refs(c, out)),
+    }
+}
+
+/// The references into `input` in the indices of reference `e`.
+fn ref_indices<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::RefDot { refr, .. } => ref_indices(refr, out),
+        Expr::RefBrack { refr, index, .. } => {
+            ref_indices(refr, out);
+            deep_refs(index, out);
+        }
+        _ => {}
+    }
+}
+
+/// Every reference into `input` without variables in `e`, comprehension bodies aside.
+fn deep_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        e if ground_input(e) => out.push(e),
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, out)),
+        _ => children(e).into_iter().for_each(|c| deep_refs(c, out)),
+    }
+}
+
+/// Whether `e` is a reference into `input` without variables (`input.a[0]["b"]`).
+fn ground_input(e: &Expr) -> bool {
+    let mut base = e;
+    let mut parts = 0;
+    loop {
+        match base {
+            Expr::RefDot { refr, .. } => base = refr,
+            Expr::RefBrack { refr, index, .. } if is_scalar(index) => base = refr,
+            Expr::Var { span, .. } => return parts > 0 && span.text() == "input",
+            _ => return false,
+        }
+        parts += 1;
+    }
+}
+
+fn is_scalar(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::String { .. }
+            | Expr::RawString { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. }
+    )
 }
 
 /// The references into `input` in `e`, comprehension bodies aside.

@@ -11,6 +11,7 @@ use anyhow::{anyhow, Result};
 use regorus::unstable::{Literal, Rule};
 
 use super::engine::{parse, source, Policy};
+use super::lang::is_inserted;
 use super::tree::PolicyTree;
 
 /// The trace of one test is cut after this many lines.
@@ -311,7 +312,8 @@ fn instrument(
             continue;
         }
         for (j, b) in bs.iter().enumerate() {
-            let stmts = &b.query.stmts;
+            // Not the checks `lang.rs` writes before a literal: the user never wrote them.
+            let stmts: Vec<_> = b.query.stmts.iter().filter(|s| !is_inserted(s)).collect();
             let line = if j == 0 { span.line } else { b.span.line };
             // An `else` is shown by its own line.
             let head = match j {
@@ -345,7 +347,7 @@ fn instrument(
                 .iter()
                 .rev()
                 .find(|c| !c.is_ascii_whitespace())
-                == Some(&b'{');
+                .is_some_and(|c| matches!(c, b'{' | b';'));
             let id = bodies.len();
             let mut vars = Vec::new();
             let mut shown = Vec::new();
