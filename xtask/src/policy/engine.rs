@@ -104,6 +104,10 @@ impl Policy {
             || Ok(with::package_functions(tree)),
         )?;
         errors.extend(metadata.errors.iter().cloned());
+        let roots = guarded(
+            || tree.root.display().to_string(),
+            || Ok(super::lang::rule_paths(tree)),
+        )?;
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {
@@ -131,7 +135,8 @@ impl Policy {
             collect_rules(&module, &file.rel, &mut decls);
             let pkg = module.package.refr.span().text().to_string();
             let fns = functions.get(&pkg).cloned().unwrap_or_default();
-            let (text, file_shifts, targets) = guarded(at, || rewrite_module(&src, &module, &fns))?;
+            let (text, file_shifts, targets) =
+                guarded(at, || rewrite_module(&src, &module, &fns, &roots))?;
             if !targets.is_empty() {
                 mocked.entry(pkg.clone()).or_default().extend(targets);
             }
@@ -301,7 +306,8 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// and not a name being declared (`some x`, `x := ...`), which shadows the alias locally.
 /// Rewrites a lone module (a module without its tree: explanations, coverage, unit tests).
 pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
-    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new())?;
+    let roots = super::lang::module_rule_paths(module);
+    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new(), &roots)?;
     Ok((text, shifts))
 }
 
@@ -312,6 +318,7 @@ fn rewrite_module(
     src: &Source,
     module: &Module,
     functions: &BTreeSet<String>,
+    roots: &BTreeSet<String>,
 ) -> Result<(String, ColumnShifts, BTreeSet<String>)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
@@ -399,7 +406,7 @@ fn rewrite_module(
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
-    let lang = super::lang::edits(module, text, &edits, &rules);
+    let lang = super::lang::edits(module, text, &edits, &rules, roots);
     edits.splice(0..0, lang);
     edits.sort_by_key(|e| (e.start, e.end));
 

@@ -73,18 +73,27 @@ pub fn register(engine: &mut Engine) -> Result<()> {
 
 /// Whether `text` may need an edit of this module (a cheap test before lexing).
 pub fn may_rewrite(text: &str) -> bool {
-    text.contains("not") || text.contains(" in ") || text.contains("input")
+    ["not", " in ", "input", "data"]
+        .iter()
+        .any(|w| text.contains(w))
 }
 
 /// The edits for `module` (its text `text`). `others` are the edits already
 /// decided for it (aliases, `with`), applied to any text copied here. Put the returned edits
 /// before `others`, so that an insertion here comes first where both insert at one place.
-pub fn edits(module: &Module, text: &str, others: &[Edit], rules: &BTreeSet<String>) -> Vec<Edit> {
+pub fn edits(
+    module: &Module,
+    text: &str,
+    others: &[Edit],
+    rules: &BTreeSet<String>,
+    roots: &BTreeSet<String>,
+) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut walk = Walk {
         text,
         others,
         rules,
+        roots,
         out: &mut out,
     };
     for rule in &module.policy {
@@ -120,6 +129,15 @@ pub fn edits(module: &Module, text: &str, others: &[Edit], rules: &BTreeSet<Stri
                     }
                     RuleHead::Set { refr, key, .. } => (refr, key.as_deref()),
                 };
+                // A rule without a body gets one for its checks (`r := input.x if { .. }`).
+                let checks = match bodies.is_empty() {
+                    true => walk.index_checks(&[], refr, value),
+                    false => Vec::new(),
+                };
+                if !checks.is_empty() {
+                    let end = walk.end(rule.span()) as usize;
+                    walk.insert(end, format!(" if {{ {} }}", checks.join("; ")));
+                }
                 for b in bodies {
                     if let Some(a) = &b.assign {
                         walk.expr(&a.value);
@@ -129,7 +147,7 @@ pub fn edits(module: &Module, text: &str, others: &[Edit], rules: &BTreeSet<Stri
                         (None, false) => value,
                         (None, true) => None,
                     };
-                    let checks = walk.index_checks(&b.query, refr, value);
+                    let checks = walk.index_checks(&b.query.stmts, refr, value);
                     walk.body(&b.query, checks);
                 }
             }
@@ -223,6 +241,8 @@ struct Walk<'a> {
     text: &'a str,
     others: &'a [Edit],
     rules: &'a BTreeSet<String>,
+    /// `package.name` of every rule of the tree (see [`ground_doc`]).
+    roots: &'a BTreeSet<String>,
     out: &'a mut Vec<Edit>,
 }
 
@@ -245,24 +265,55 @@ impl Walk<'_> {
     /// literals without `with`; references without variables. Each check repeats what the body
     /// does anyway, so only the order changes: a body that fails on it never gets to raise an
     /// error in an earlier literal, as in OPA.
-    fn index_checks(&self, q: &Query, refr: &Expr, value: Option<&Expr>) -> Vec<String> {
+    fn index_checks(
+        &self,
+        stmts: &[LiteralStmt],
+        refr: &Expr,
+        value: Option<&Expr>,
+    ) -> Vec<String> {
         let mut refs: Vec<&Expr> = Vec::new();
         let mut dups: Vec<&Expr> = Vec::new();
         let mut head = Vec::new();
-        ref_indices(refr, &mut head);
+        ref_indices(refr, self.roots, &mut head);
         if let Some(v) = value {
-            deep_refs(v, &mut head);
+            deep_refs(v, self.roots, &mut head);
         }
-        refs.extend(head.into_iter().filter(|t| ground_input(t)));
-        for stmt in &q.stmts {
-            let Literal::Expr { expr, .. } = &stmt.literal else {
-                continue;
-            };
+        refs.extend(head.into_iter().filter(|t| ground_doc(t, self.roots)));
+        for stmt in stmts {
             if !stmt.with_mods.is_empty() {
                 continue;
             }
+            let expr = match &stmt.literal {
+                Literal::Expr { expr, .. } => expr,
+                // What `some x in c` needs from inside `c` (`some x in {"a": input.y}`).
+                Literal::SomeIn { collection, .. } => {
+                    match &**collection {
+                        Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+                            ref_indices(collection, self.roots, &mut refs)
+                        }
+                        c => deep_refs(c, self.roots, &mut refs),
+                    }
+                    continue;
+                }
+                // `every x in d`: OPA binds `d` to a variable first.
+                Literal::Every { domain, .. } => {
+                    match &**domain {
+                        d if ground_doc(d, self.roots) => refs.push(d),
+                        d => deep_refs(d, self.roots, &mut refs),
+                    }
+                    continue;
+                }
+                // What moves out of a `not` is a literal of its own, which the index sees.
+                Literal::NotExpr { expr, .. } => {
+                    let mut moved = Vec::new();
+                    top(expr, self.rules, &mut moved);
+                    refs.extend(moved.into_iter().filter(|t| ground_doc(t, self.roots)));
+                    continue;
+                }
+                _ => continue,
+            };
             match &**expr {
-                e if ground_input(e) => refs.push(e),
+                e if ground_doc(e, self.roots) => refs.push(e),
                 Expr::AssignExpr {
                     op: AssignOp::Eq,
                     lhs,
@@ -276,32 +327,41 @@ impl Walk<'_> {
                     ..
                 } => {
                     for (a, b) in [(lhs, rhs), (rhs, lhs)] {
-                        if !ground_input(a) {
+                        if !ground_doc(a, self.roots) {
                             continue;
                         }
                         match &**b {
-                            b if is_scalar(b) => dups.push(expr),
+                            b if is_ground_value(b) => dups.push(expr),
                             Expr::Var { span, .. } if !self.rules.contains(span.text()) => {
                                 refs.push(a)
                             }
+                            // A call's result is a variable to OPA's index (`input.x = __local0__`).
+                            Expr::Call { .. }
+                            | Expr::ArithExpr { .. }
+                            | Expr::BinExpr { .. }
+                            | Expr::BoolExpr { .. }
+                            | Expr::Membership { .. }
+                            | Expr::UnaryExpr { .. } => refs.push(a),
                             _ => {}
                         }
                     }
                 }
+                // `input.s in ["a", "b"]`. Not a set or object of values, and not `"a" in
+                // input.s`: OPA's index rules such a body out for some values of `input.s` only.
                 Expr::Membership {
                     key: None,
                     value,
                     collection,
                     ..
-                } if ground_input(value)
-                    && matches!(&**collection, Expr::Array { items, .. }
-                        if items.iter().all(|i| is_scalar(i))) =>
+                } if ground_doc(value, self.roots)
+                    && matches!(&**collection, Expr::Array { .. })
+                    && is_ground_value(collection) =>
                 {
                     dups.push(expr)
                 }
                 _ => {}
             }
-            index_refs(expr, &mut refs);
+            index_refs(expr, self.roots, &mut refs);
         }
         let mut out: Vec<String> = Vec::new();
         for r in refs {
@@ -611,7 +671,7 @@ fn ref_inner<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>)
 /// The references into `input` OPA's compiler moves out of a literal `e` into literals of their
 /// own (`count(input.x) > 0`: `input.x`), which its rule index then requires to be defined. A
 /// reference that is a side of `=`/`==` stays where it is.
-fn index_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+fn index_refs<'e>(e: &'e Expr, roots: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
     match e {
         Expr::AssignExpr {
             op: AssignOp::Eq,
@@ -627,51 +687,126 @@ fn index_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         } => {
             for side in [lhs, rhs] {
                 match &**side {
-                    Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(side, out),
-                    other => deep_refs(other, out),
+                    Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(side, roots, out),
+                    other => deep_refs(other, roots, out),
                 }
             }
         }
-        Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(e, out),
-        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, out)),
-        _ => children(e).into_iter().for_each(|c| deep_refs(c, out)),
+        Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(e, roots, out),
+        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, roots, out)),
+        _ => children(e)
+            .into_iter()
+            .for_each(|c| deep_refs(c, roots, out)),
     }
 }
 
 /// The references into `input` in the indices of reference `e`.
-fn ref_indices<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+fn ref_indices<'e>(e: &'e Expr, roots: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
     match e {
-        Expr::RefDot { refr, .. } => ref_indices(refr, out),
+        Expr::RefDot { refr, .. } => ref_indices(refr, roots, out),
         Expr::RefBrack { refr, index, .. } => {
-            ref_indices(refr, out);
-            deep_refs(index, out);
+            ref_indices(refr, roots, out);
+            deep_refs(index, roots, out);
         }
         _ => {}
     }
 }
 
 /// Every reference into `input` without variables in `e`, comprehension bodies aside.
-fn deep_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+fn deep_refs<'e>(e: &'e Expr, roots: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
     match e {
-        e if ground_input(e) => out.push(e),
+        e if ground_doc(e, roots) => out.push(e),
         Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
-        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, out)),
-        _ => children(e).into_iter().for_each(|c| deep_refs(c, out)),
+        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, roots, out)),
+        _ => children(e)
+            .into_iter()
+            .for_each(|c| deep_refs(c, roots, out)),
     }
 }
 
-/// Whether `e` is a reference into `input` without variables (`input.a[0]["b"]`).
-fn ground_input(e: &Expr) -> bool {
+/// Whether `e` is a reference without variables into `input` (`input.a[0]["b"]`) or into a
+/// base document of `data` (one that no rule of the tree is under or above, `rules` holding
+/// each rule's `package.name`): OPA's index does not look into rules.
+fn ground_doc(e: &Expr, rules: &BTreeSet<String>) -> bool {
     let mut base = e;
-    let mut parts = 0;
+    let mut path: Vec<&str> = Vec::new();
     loop {
         match base {
-            Expr::RefDot { refr, .. } => base = refr,
-            Expr::RefBrack { refr, index, .. } if is_scalar(index) => base = refr,
-            Expr::Var { span, .. } => return parts > 0 && span.text() == "input",
+            Expr::RefDot { refr, field, .. } => {
+                path.push(field.0.text());
+                base = refr;
+            }
+            Expr::RefBrack { refr, index, .. } if is_scalar(index) => {
+                path.push(index.span().text());
+                base = refr;
+            }
+            Expr::Var { span, .. } => {
+                path.reverse();
+                return match span.text() {
+                    "input" => !path.is_empty(),
+                    "data" => !path.is_empty() && !under_rules(&path, rules),
+                    _ => false,
+                };
+            }
             _ => return false,
         }
-        parts += 1;
+    }
+}
+
+/// Whether the `data` path `path` is above, at or under one of `rules` (`pkg.name`).
+fn under_rules(path: &[&str], rules: &BTreeSet<String>) -> bool {
+    rules.iter().any(|r| {
+        let rule: Vec<&str> = r.split('.').collect();
+        let n = rule.len().min(path.len());
+        rule[..n] == path[..n]
+    })
+}
+
+/// `package.name` of every rule of `tree` (see [`ground_doc`]).
+pub fn rule_paths(tree: &super::tree::PolicyTree) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for file in &tree.modules {
+        let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
+            continue;
+        };
+        if let Ok(module) = super::engine::parse(&src) {
+            out.extend(module_rule_paths(&module));
+        }
+    }
+    out
+}
+
+/// `package.name` of every rule of `module`.
+pub fn module_rule_paths(module: &Module) -> BTreeSet<String> {
+    let package = module.package.refr.span().text();
+    let package = package.strip_prefix("data.").unwrap_or(package);
+    module
+        .policy
+        .iter()
+        .map(|rule| {
+            let refr = match &**rule {
+                Rule::Spec { head, .. } => match head {
+                    RuleHead::Compr { refr, .. }
+                    | RuleHead::Set { refr, .. }
+                    | RuleHead::Func { refr, .. } => refr,
+                },
+                Rule::Default { refr, .. } => refr,
+            };
+            let head = refr.span().text();
+            let end = head
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(head.len());
+            format!("{package}.{}", &head[..end])
+        })
+        .collect()
+}
+
+/// A value OPA's rule index compares with: a scalar, or an array of such values (not an
+/// object or set: `input.x == {}` is evaluated in its turn).
+fn is_ground_value(e: &Expr) -> bool {
+    match e {
+        Expr::Array { items, .. } => items.iter().all(|i| is_ground_value(i)),
+        e => is_scalar(e),
     }
 }
 
@@ -755,6 +890,19 @@ mod tests {
         assert_eq!(
             eval(src, r#"{"e": [0, 1]}"#),
             r#"{"a":true,"b":true,"c":true}"#
+        );
+    }
+
+    #[test]
+    fn the_rule_index_rules_a_body_out_before_an_earlier_error() {
+        let src = "package p\n\na if { 0 < to_number(\"b\"); input.zz }\n\
+                   b if { 0 < to_number(\"b\"); input.s == \"y\" }\n\
+                   c := count(input.zz) if { 0 < to_number(\"b\") }\n";
+        assert_eq!(eval(src, r#"{"s": "x"}"#), "{}");
+        let out = eval(src, r#"{"s": "y"}"#);
+        assert!(
+            out.contains("p.rego:4:21: eval_builtin_error: to_number"),
+            "{out}"
         );
     }
 

@@ -320,7 +320,8 @@ fn instrument(
                 0 => head.clone(),
                 _ => line_of(written, line).unwrap_or_else(|| head.clone()),
             };
-            let Some(first) = stmts.first() else {
+            // Entered before `lang.rs`'s checks run, as OPA enters before its compiler's.
+            let Some(first) = b.query.stmts.first() else {
                 // `else := value` without a condition: entered when the bodies before it fail.
                 if let Some(a) = &b.assign {
                     let id = bodies.len();
@@ -353,6 +354,9 @@ fn instrument(
             let mut shown = Vec::new();
             let open = if braced { "" } else { "{ " };
             edits.push((start, format!("{open}print(\"{MARK}{id} E\"); ")));
+            if let (false, true, Some(last)) = (braced, stmts.is_empty(), b.query.stmts.last()) {
+                edits.push((end_of(&last.span, bytes), " }".into()));
+            }
             for (k, s) in stmts.iter().enumerate() {
                 if !matches!(s.literal, Literal::SomeVars { .. }) {
                     super::explain::declared(s, &mut vars);

@@ -45,11 +45,11 @@ pub const KNOWN: &[Known] = &[Known {
         "invalid syntax",
         "non-string value found",
     ],
-    reason: "OPA evaluates references to absent documents (`input.x`, `data.x`, in the \
-                 head or the body) and its rule index before a body's builtin calls and other \
-                 rules, so the rule is undefined before a call on a wrongly typed value, or a \
-                 conflicting rule, can fail; regorus evaluates literals in order and reports \
-                 the error",
+    reason: "OPA's rule index rules a body out before any literal runs; we write its \
+             checks first (lang.rs) where they are certain: references into input and base \
+             data the body needs, comparisons with a scalar or array. Left: `x in ref` on a \
+             non-collection, the order of the calls inside one expression, references under \
+             the tree's packages, a complete rule defined twice",
 }];
 
 /// A known difference: a divergence of `kind` where OPA's side is (or is not) an error and
