@@ -33,6 +33,7 @@ pub fn new_engine() -> Result<Engine> {
     // OPA's builtins raise errors (e.g. a bad regex) rather than quietly being undefined.
     engine.set_strict_builtin_errors(true);
     super::builtins::register(&mut engine)?;
+    super::lang::register(&mut engine)?;
     Ok(engine)
 }
 
@@ -103,6 +104,10 @@ impl Policy {
             || Ok(with::package_functions(tree)),
         )?;
         errors.extend(metadata.errors.iter().cloned());
+        let roots = guarded(
+            || tree.root.display().to_string(),
+            || Ok(super::lang::rule_paths(tree)),
+        )?;
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {
@@ -130,7 +135,8 @@ impl Policy {
             collect_rules(&module, &file.rel, &mut decls);
             let pkg = module.package.refr.span().text().to_string();
             let fns = functions.get(&pkg).cloned().unwrap_or_default();
-            let (text, file_shifts, targets) = guarded(at, || rewrite_module(&src, &module, &fns))?;
+            let (text, file_shifts, targets) =
+                guarded(at, || rewrite_module(&src, &module, &fns, &roots))?;
             if !targets.is_empty() {
                 mocked.entry(pkg.clone()).or_default().extend(targets);
             }
@@ -249,6 +255,7 @@ impl Policy {
 /// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
 pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
+    let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 
@@ -299,7 +306,8 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// and not a name being declared (`some x`, `x := ...`), which shadows the alias locally.
 /// Rewrites a lone module (a module without its tree: explanations, coverage, unit tests).
 pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
-    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new())?;
+    let roots = super::lang::module_rule_paths(module);
+    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new(), &roots)?;
     Ok((text, shifts))
 }
 
@@ -310,6 +318,7 @@ fn rewrite_module(
     src: &Source,
     module: &Module,
     functions: &BTreeSet<String>,
+    roots: &BTreeSet<String>,
 ) -> Result<(String, ColumnShifts, BTreeSet<String>)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
@@ -341,6 +350,7 @@ fn rewrite_module(
         && functions.is_empty()
         && !text.contains("with")
         && !text.contains("default")
+        && !super::lang::may_rewrite(text)
     {
         return Ok((text.clone(), ColumnShifts::new(), BTreeSet::new()));
     }
@@ -395,7 +405,10 @@ fn rewrite_module(
     wrappers.push_str(&with::default_function_bodies(module));
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
-    edits.sort_by_key(|e| e.start);
+    // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
+    let lang = super::lang::edits(module, text, &edits, &rules, roots);
+    edits.splice(0..0, lang);
+    edits.sort_by_key(|e| (e.start, e.end));
 
     let mut out = String::with_capacity(text.len() + wrappers.len() + 64);
     let mut shifts = ColumnShifts::new();
@@ -540,9 +553,12 @@ mod tests {
         let m = parse(&s).unwrap();
         let (out, shifts) = resolve_aliases(&s, &m).unwrap();
         assert!(out.contains("# p.allow in a comment"));
-        assert!(out.contains("r := \"p.allow\" if { input.p; data.p.allow }"));
+        // (`__xtask_defined(input.p)`: the check OPA's rule index makes first, see `lang.rs`.)
+        assert!(
+            out.contains("r := \"p.allow\" if { __xtask_defined(input.p); input.p; data.p.allow }")
+        );
         assert!(out.contains("some p in [1]"));
-        assert_eq!(shifts.get(&5).map(Vec::len), Some(1));
+        assert_eq!(shifts.get(&5).map(Vec::len), Some(2));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use anyhow::{anyhow, Result};
 use regorus::unstable::{Literal, Rule};
 
 use super::engine::{parse, source, Policy};
+use super::lang::is_inserted;
 use super::tree::PolicyTree;
 
 /// The trace of one test is cut after this many lines.
@@ -311,14 +312,16 @@ fn instrument(
             continue;
         }
         for (j, b) in bs.iter().enumerate() {
-            let stmts = &b.query.stmts;
+            // Not the checks `lang.rs` writes before a literal: the user never wrote them.
+            let stmts: Vec<_> = b.query.stmts.iter().filter(|s| !is_inserted(s)).collect();
             let line = if j == 0 { span.line } else { b.span.line };
             // An `else` is shown by its own line.
             let head = match j {
                 0 => head.clone(),
                 _ => line_of(written, line).unwrap_or_else(|| head.clone()),
             };
-            let Some(first) = stmts.first() else {
+            // Entered before `lang.rs`'s checks run, as OPA enters before its compiler's.
+            let Some(first) = b.query.stmts.first() else {
                 // `else := value` without a condition: entered when the bodies before it fail.
                 if let Some(a) = &b.assign {
                     let id = bodies.len();
@@ -345,12 +348,15 @@ fn instrument(
                 .iter()
                 .rev()
                 .find(|c| !c.is_ascii_whitespace())
-                == Some(&b'{');
+                .is_some_and(|c| matches!(c, b'{' | b';'));
             let id = bodies.len();
             let mut vars = Vec::new();
             let mut shown = Vec::new();
             let open = if braced { "" } else { "{ " };
             edits.push((start, format!("{open}print(\"{MARK}{id} E\"); ")));
+            if let (false, true, Some(last)) = (braced, stmts.is_empty(), b.query.stmts.last()) {
+                edits.push((end_of(&last.span, bytes), " }".into()));
+            }
             for (k, s) in stmts.iter().enumerate() {
                 if !matches!(s.literal, Literal::SomeVars { .. }) {
                     super::explain::declared(s, &mut vars);

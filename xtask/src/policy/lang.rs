@@ -1,0 +1,941 @@
+//! Where regorus reads or evaluates the Rego language differently from OPA (not its builtins):
+//! source rewrites before regorus parses a module, and the one extension they call.
+//!
+//! - A body line that starts with `(` is a new literal in OPA (a call needs its `(` right after
+//!   the name); regorus reads it as a call of the previous line's last term. A `;` after that
+//!   term ends the literal (done for every reader of a module, in `engine::source`).
+//! - `some x in c` iterates nothing in OPA when `c` is a scalar; regorus raises an error. The
+//!   collection goes through [`ITER`], which turns a scalar into `[]`. And `some _ in c` names
+//!   its `_` (`__xtask_w<offset>`), which regorus's scheduler needs when `c` uses a variable.
+//! - `not E`: OPA's compiler moves the references and calls nested in `E` (an operand of a call
+//!   or operator, an element of a composite, an index of a reference) out of the negation into
+//!   literals of their own before it, so an undefined one makes the body fail where `not` alone
+//!   would succeed (`not startswith(input.x, "a")` with no `input.x` is undefined in OPA). The
+//!   same literals are written before the `not` (`_ = input.x; not startswith(input.x, "a")`).
+//!
+//! - `with x as v`: OPA evaluates `v` first, so an undefined `v` (a reference into `input`)
+//!   makes the literal undefined; regorus went on. `_ = v` is written before the literal.
+//!
+//! Insertions only: what the user wrote keeps its line, and the loader maps columns back.
+
+use std::collections::BTreeSet;
+use std::num::{NonZeroU32, NonZeroUsize};
+
+use anyhow::Result;
+use regorus::unstable::Lexer;
+use regorus::unstable::{
+    AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead, Span, Token,
+    TokenKind,
+};
+use regorus::{Engine, Source, Value};
+
+use super::with::Edit;
+
+/// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
+pub const ITER: &str = "__xtask_iter";
+/// The check written for a term OPA evaluates before a literal: `true` once its argument is
+/// defined (`_ = x` would do, but a call tells our literals from the user's; see [`is_inserted`]).
+pub const DEFINED: &str = "__xtask_defined";
+/// A comparison OPA's rule index makes before a body runs: its argument, a boolean.
+pub const INDEX: &str = "__xtask_index";
+
+/// Whether `stmt` is a literal written by these rewrites (a trace leaves them out).
+pub fn is_inserted(stmt: &LiteralStmt) -> bool {
+    match &stmt.literal {
+        Literal::Expr { expr, .. } => matches!(&**expr, Expr::Call { fcn, .. }
+            if matches!(fcn.span().text(), DEFINED | INDEX)),
+        _ => false,
+    }
+}
+
+pub fn register(engine: &mut Engine) -> Result<()> {
+    engine.add_extension(
+        DEFINED.into(),
+        1,
+        Box::new(|_: Vec<Value>| Ok(Value::from(true))),
+    )?;
+    engine.add_extension(
+        INDEX.into(),
+        1,
+        Box::new(|mut args: Vec<Value>| Ok(args.pop().unwrap_or(Value::Undefined))),
+    )?;
+    engine.add_extension(
+        ITER.into(),
+        1,
+        Box::new(|mut args: Vec<Value>| {
+            Ok(match args.pop() {
+                Some(v @ (Value::Array(_) | Value::Set(_) | Value::Object(_))) => v,
+                _ => Value::new_array(),
+            })
+        }),
+    )
+}
+
+/// Whether `text` may need an edit of this module (a cheap test before lexing).
+pub fn may_rewrite(text: &str) -> bool {
+    ["not", " in ", "input", "data"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
+/// The edits for `module` (its text `text`). `others` are the edits already
+/// decided for it (aliases, `with`), applied to any text copied here. Put the returned edits
+/// before `others`, so that an insertion here comes first where both insert at one place.
+pub fn edits(
+    module: &Module,
+    text: &str,
+    others: &[Edit],
+    rules: &BTreeSet<String>,
+    roots: &BTreeSet<String>,
+) -> Vec<Edit> {
+    let mut out = Vec::new();
+    let mut walk = Walk {
+        text,
+        others,
+        rules,
+        roots,
+        out: &mut out,
+    };
+    for rule in &module.policy {
+        match &**rule {
+            Rule::Spec { head, bodies, .. } => {
+                match head {
+                    RuleHead::Compr { refr, assign, .. } => {
+                        walk.expr(refr);
+                        if let Some(a) = assign {
+                            walk.expr(&a.value);
+                        }
+                    }
+                    RuleHead::Set { refr, key, .. } => {
+                        walk.expr(refr);
+                        if let Some(k) = key {
+                            walk.expr(k);
+                        }
+                    }
+                    RuleHead::Func {
+                        refr, args, assign, ..
+                    } => {
+                        walk.expr(refr);
+                        args.iter().for_each(|a| walk.expr(a));
+                        if let Some(a) = assign {
+                            walk.expr(&a.value);
+                        }
+                    }
+                }
+                // What the head reads (`a := input.x`, `s contains input.x`, `o[input.k] := 1`).
+                let (refr, value) = match head {
+                    RuleHead::Compr { refr, assign, .. } | RuleHead::Func { refr, assign, .. } => {
+                        (refr, assign.as_ref().map(|a| &*a.value))
+                    }
+                    RuleHead::Set { refr, key, .. } => (refr, key.as_deref()),
+                };
+                // A rule without a body gets one for its checks (`r := input.x if { .. }`).
+                let checks = match bodies.is_empty() {
+                    true => walk.index_checks(&[], refr, value),
+                    false => Vec::new(),
+                };
+                if !checks.is_empty() {
+                    let end = walk.end(rule.span()) as usize;
+                    walk.insert(end, format!(" if {{ {} }}", checks.join("; ")));
+                }
+                for b in bodies {
+                    if let Some(a) = &b.assign {
+                        walk.expr(&a.value);
+                    }
+                    let value = match (&b.assign, b.is_else) {
+                        (Some(a), _) => Some(&*a.value),
+                        (None, false) => value,
+                        (None, true) => None,
+                    };
+                    let checks = walk.index_checks(&b.query.stmts, refr, value);
+                    walk.body(&b.query, checks);
+                }
+            }
+            Rule::Default { value, .. } => walk.expr(value),
+        }
+    }
+    out
+}
+
+/// `text` with a `;` after a body's term that ends a line when the next line starts with `(`.
+/// The term is the last on its line, so every token keeps its line and column. `None`: nothing
+/// to do.
+pub fn separate_paren_lines(name: &str, text: &str) -> Option<String> {
+    // Cheap test first: a line whose first non-blank character is `(`.
+    let candidate = text
+        .lines()
+        .any(|l| l.trim_start_matches([' ', '\t']).starts_with('('));
+    if !candidate {
+        return None;
+    }
+    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
+    let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
+    let mut lexer = Lexer::new(&src);
+    lexer.set_max_col(NonZeroU32::MAX);
+    let mut tokens = Vec::new();
+    loop {
+        let tok = lexer.next_token().ok()?;
+        if tok.0 == TokenKind::Eof {
+            break;
+        }
+        tokens.push(tok);
+    }
+    // Byte offsets just after the terms that a `(` on a later line would call.
+    let mut ends: Vec<usize> = Vec::new();
+    // Open brackets; for each, whether a `|` made it a comprehension's body.
+    let mut open: Vec<(char, bool)> = Vec::new();
+    for (i, tok) in tokens.iter().enumerate() {
+        if tok.0 != TokenKind::Symbol {
+            continue;
+        }
+        match tok.1.text() {
+            "|" => {
+                if let Some(top) = open.last_mut() {
+                    top.1 = true;
+                }
+            }
+            ")" | "]" | "}" => {
+                open.pop();
+            }
+            t @ ("{" | "[" | "(") => {
+                let in_body = matches!(open.last(), Some(('{', _)) | Some((_, true)));
+                if t == "(" && in_body {
+                    let prev = i.checked_sub(1).map(|p| &tokens[p]);
+                    if let Some(p) = prev.filter(|p| p.1.line < tok.1.line && ends_term(p)) {
+                        ends.push(p.1.end as usize);
+                    }
+                }
+                open.push((if t == "{" { '{' } else { '(' }, false));
+            }
+            _ => {}
+        }
+    }
+    if ends.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + ends.len());
+    let mut copied = 0;
+    for at in ends {
+        out.push_str(text.get(copied..at)?);
+        out.push(';');
+        copied = at;
+    }
+    out.push_str(text.get(copied..)?);
+    Some(out)
+}
+
+/// Whether `tok` can end a term (so a `(` after it would be read as a call of it).
+fn ends_term(tok: &Token) -> bool {
+    match tok.0 {
+        TokenKind::Number | TokenKind::String | TokenKind::RawString => true,
+        TokenKind::Ident => !matches!(
+            tok.1.text(),
+            "not" | "in" | "if" | "else" | "some" | "every" | "with" | "as" | "contains"
+        ),
+        TokenKind::Symbol => matches!(tok.1.text(), ")" | "]" | "}"),
+        _ => false,
+    }
+}
+
+struct Walk<'a> {
+    text: &'a str,
+    others: &'a [Edit],
+    rules: &'a BTreeSet<String>,
+    /// `package.name` of every rule of the tree (see [`ground_doc`]).
+    roots: &'a BTreeSet<String>,
+    out: &'a mut Vec<Edit>,
+}
+
+impl Walk<'_> {
+    fn query(&mut self, q: &Query) {
+        self.body(q, Vec::new());
+    }
+
+    /// A query whose first literal gets `first` written before it.
+    fn body(&mut self, q: &Query, mut first: Vec<String>) {
+        for stmt in &q.stmts {
+            self.stmt(stmt, std::mem::take(&mut first));
+        }
+    }
+
+    /// What OPA's rule index checks before any literal of a rule body runs, as literals: a
+    /// reference into `input` compared with a scalar (`input.s == "y"`, `input.s in ["a"]`)
+    /// must match, and one that is a whole literal, unified with a variable, or nested in a
+    /// literal's terms (`count(input.x) > 0`), or read by the head, must be defined. Only
+    /// literals without `with`; references without variables. Each check repeats what the body
+    /// does anyway, so only the order changes: a body that fails on it never gets to raise an
+    /// error in an earlier literal, as in OPA.
+    fn index_checks(
+        &self,
+        stmts: &[LiteralStmt],
+        refr: &Expr,
+        value: Option<&Expr>,
+    ) -> Vec<String> {
+        let mut refs: Vec<&Expr> = Vec::new();
+        let mut dups: Vec<&Expr> = Vec::new();
+        let mut head = Vec::new();
+        ref_indices(refr, self.roots, &mut head);
+        if let Some(v) = value {
+            deep_refs(v, self.roots, &mut head);
+        }
+        refs.extend(head.into_iter().filter(|t| ground_doc(t, self.roots)));
+        for stmt in stmts {
+            if !stmt.with_mods.is_empty() {
+                continue;
+            }
+            let expr = match &stmt.literal {
+                Literal::Expr { expr, .. } => expr,
+                // What `some x in c` needs from inside `c` (`some x in {"a": input.y}`).
+                Literal::SomeIn { collection, .. } => {
+                    match &**collection {
+                        Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+                            ref_indices(collection, self.roots, &mut refs)
+                        }
+                        c => deep_refs(c, self.roots, &mut refs),
+                    }
+                    continue;
+                }
+                // `every x in d`: OPA binds `d` to a variable first.
+                Literal::Every { domain, .. } => {
+                    match &**domain {
+                        d if ground_doc(d, self.roots) => refs.push(d),
+                        d => deep_refs(d, self.roots, &mut refs),
+                    }
+                    continue;
+                }
+                // What moves out of a `not` is a literal of its own, which the index sees.
+                Literal::NotExpr { expr, .. } => {
+                    let mut moved = Vec::new();
+                    top(expr, self.rules, &mut moved);
+                    refs.extend(moved.into_iter().filter(|t| ground_doc(t, self.roots)));
+                    continue;
+                }
+                _ => continue,
+            };
+            match &**expr {
+                e if ground_doc(e, self.roots) => refs.push(e),
+                Expr::AssignExpr {
+                    op: AssignOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                }
+                | Expr::BoolExpr {
+                    op: BoolOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                } => {
+                    for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+                        if !ground_doc(a, self.roots) {
+                            continue;
+                        }
+                        match &**b {
+                            b if is_ground_value(b) => dups.push(expr),
+                            Expr::Var { span, .. } if !self.rules.contains(span.text()) => {
+                                refs.push(a)
+                            }
+                            // A call's result is a variable to OPA's index (`input.x = __local0__`).
+                            Expr::Call { .. }
+                            | Expr::ArithExpr { .. }
+                            | Expr::BinExpr { .. }
+                            | Expr::BoolExpr { .. }
+                            | Expr::Membership { .. }
+                            | Expr::UnaryExpr { .. } => refs.push(a),
+                            _ => {}
+                        }
+                    }
+                }
+                // `input.s in ["a", "b"]`. Not a set or object of values, and not `"a" in
+                // input.s`: OPA's index rules such a body out for some values of `input.s` only.
+                Expr::Membership {
+                    key: None,
+                    value,
+                    collection,
+                    ..
+                } if ground_doc(value, self.roots)
+                    && matches!(&**collection, Expr::Array { .. })
+                    && is_ground_value(collection) =>
+                {
+                    dups.push(expr)
+                }
+                _ => {}
+            }
+            index_refs(expr, self.roots, &mut refs);
+        }
+        let mut out: Vec<String> = Vec::new();
+        for r in refs {
+            let lit = format!("{DEFINED}({})", self.text_of(r));
+            if !out.contains(&lit) {
+                out.push(lit);
+            }
+        }
+        for d in dups {
+            let lit = format!("{INDEX}({})", self.text_of(d));
+            if !out.contains(&lit) {
+                out.push(lit);
+            }
+        }
+        out
+    }
+
+    /// An expression's text as regorus will read it (with the `others` edits).
+    fn text_of(&self, e: &Expr) -> String {
+        let span = e.span();
+        self.render(self.start(span), self.end(span))
+    }
+
+    fn stmt(&mut self, stmt: &LiteralStmt, first: Vec<String>) {
+        // OPA evaluates a `with` value before the literal: an undefined one (a reference into
+        // `input`) makes the literal undefined. Other references may name functions (`with f
+        // as data.q.mock`), so only `input`'s move.
+        let mut values = Vec::new();
+        for w in &stmt.with_mods {
+            self.expr(&w.refr);
+            self.expr(&w.r#as);
+            input_refs(&w.r#as, &mut values);
+        }
+        let mut moved: Vec<String> = first;
+        for v in values {
+            moved.push(format!("{DEFINED}({})", self.text_of(v)));
+        }
+        match &stmt.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn {
+                key,
+                value,
+                collection,
+                ..
+            } => {
+                if let Some(k) = key {
+                    self.expr(k);
+                }
+                self.expr(value);
+                self.expr(collection);
+                // regorus's scheduler calls a variable of the collection unsafe when every
+                // variable declared is `_` (`x := y; some _ in {x}`); a named one it accepts.
+                let wild = |e: &Expr| matches!(e, Expr::Var { span, .. } if span.text() == "_");
+                if wild(value) && key.as_ref().is_none_or(|k| wild(k)) {
+                    let end = value.span().end as usize;
+                    self.insert(end, format!("_xtask_w{end}"));
+                }
+                // A collection written as one needs no check.
+                let literal = matches!(
+                    &**collection,
+                    Expr::Array { .. }
+                        | Expr::Set { .. }
+                        | Expr::Object { .. }
+                        | Expr::ArrayCompr { .. }
+                        | Expr::SetCompr { .. }
+                        | Expr::ObjectCompr { .. }
+                );
+                if !literal {
+                    let span = collection.span();
+                    self.insert(self.start(span) as usize, format!("{ITER}("));
+                    self.insert(self.end(span) as usize, ")".into());
+                }
+            }
+            Literal::Expr { expr, .. } => self.expr(expr),
+            Literal::NotExpr { expr, .. } => {
+                self.expr(expr);
+                let mut terms = Vec::new();
+                top(expr, self.rules, &mut terms);
+                // The literal's `with`s apply to what moves out of it (as in OPA).
+                let with = match stmt.with_mods.first() {
+                    Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
+                    None => String::new(),
+                };
+                for t in terms {
+                    moved.push(format!("{DEFINED}({}){with}", self.text_of(t)));
+                }
+            }
+            Literal::Every { domain, query, .. } => {
+                self.expr(domain);
+                self.query(query);
+            }
+        }
+        self.hoist(stmt, &moved);
+    }
+
+    /// Finds the comprehensions (their bodies are queries) inside `e`.
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+                self.expr(term);
+                self.query(query);
+            }
+            Expr::ObjectCompr {
+                key, value, query, ..
+            } => {
+                self.expr(key);
+                self.expr(value);
+                self.query(query);
+            }
+            _ => children(e).into_iter().for_each(|c| self.expr(c)),
+        }
+    }
+
+    /// Writes `_ = term with ...` before `stmt` for each of `terms` (OPA's compiler moves them
+    /// out of the literal: a `not`'s operands, `with` values).
+    fn hoist(&mut self, stmt: &LiteralStmt, lits: &[String]) {
+        if lits.is_empty() {
+            return;
+        }
+        let lits: String = lits.iter().map(|l| format!("{l}; ")).collect();
+        let start = self.start(&stmt.span) as usize;
+        // A literal right after `if` (`p if not q`) is a body without braces: give it some.
+        let before = self.text[..start].trim_end_matches([' ', '\t', '\r']);
+        let fresh = before.ends_with(['\n', '{', ';', '|']) || before.is_empty();
+        if fresh {
+            self.insert(start, lits);
+        } else {
+            self.insert(start, format!("{{ {lits}"));
+            self.insert(self.end(&stmt.span) as usize, " }".into());
+        }
+    }
+
+    /// Where `span` starts in the text: regorus starts a span that starts with a string literal
+    /// after the opening quote.
+    fn start(&self, span: &Span) -> u32 {
+        let at = span.start as usize;
+        match at.checked_sub(1).and_then(|b| self.text.as_bytes().get(b)) {
+            Some(b'"' | b'`') => span.start - 1,
+            _ => span.start,
+        }
+    }
+
+    /// Where `span` ends in the text: regorus ends a span that ends in a string literal before
+    /// the closing quote.
+    fn end(&self, span: &Span) -> u32 {
+        let text = self
+            .text
+            .get(self.start(span) as usize..span.end as usize)
+            .unwrap_or("");
+        // Inside a string when an opening quote is still open at the end.
+        let mut open: Option<char> = None;
+        let mut escaped = false;
+        for c in text.chars() {
+            match open {
+                Some('"') if escaped => escaped = false,
+                Some('"') if c == '\\' => escaped = true,
+                Some(q) if c == q => open = None,
+                Some(_) => {}
+                None if c == '"' || c == '`' => open = Some(c),
+                None => {}
+            }
+        }
+        match open {
+            Some(_) => span.end + 1,
+            None => span.end,
+        }
+    }
+
+    /// The text of `start..end` with the `others` edits inside it applied.
+    fn render(&self, start: u32, end: u32) -> String {
+        let (start, end) = (start as usize, end as usize);
+        let mut out = String::new();
+        let mut copied = start;
+        for e in self
+            .others
+            .iter()
+            .filter(|e| e.start >= start && e.end <= end)
+        {
+            if e.start < copied {
+                continue;
+            }
+            out.push_str(self.text.get(copied..e.start).unwrap_or(""));
+            out.push_str(&e.text);
+            copied = e.end;
+        }
+        out.push_str(self.text.get(copied..end).unwrap_or(""));
+        out
+    }
+
+    fn insert(&mut self, at: usize, text: String) {
+        let head = self.text.get(..at).unwrap_or("");
+        let line = head.matches('\n').count() as u32 + 1;
+        let col = head.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+        self.out.push(Edit {
+            start: at,
+            end: at,
+            text,
+            line,
+            col,
+        });
+    }
+}
+
+/// The direct sub-expressions of `e`, comprehension bodies aside.
+fn children(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| &**i).collect(),
+        Expr::Object { fields, .. } => fields.iter().flat_map(|(_, k, v)| [&**k, &**v]).collect(),
+        Expr::ArrayCompr { term, .. } | Expr::SetCompr { term, .. } => vec![term],
+        Expr::ObjectCompr { key, value, .. } => vec![key, value],
+        Expr::Call { fcn, params, .. } => {
+            let mut v: Vec<&Expr> = vec![fcn];
+            v.extend(params.iter().map(|p| &**p));
+            v
+        }
+        Expr::UnaryExpr { expr, .. } => vec![expr],
+        Expr::RefDot { refr, .. } => vec![refr],
+        Expr::RefBrack { refr, index, .. } => vec![refr, index],
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => vec![lhs, rhs],
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            let mut v: Vec<&Expr> = key.iter().map(|k| &**k).collect();
+            v.push(value);
+            v.push(collection);
+            v
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The terms OPA moves out of `not e` (see the module's notes), outermost first.
+fn top<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_inner(e, rules, out),
+        // `=` and `==` unify: a reference on either side stays inside (`not input.x == 1`).
+        Expr::AssignExpr {
+            op: AssignOp::Eq,
+            lhs,
+            rhs,
+            ..
+        }
+        | Expr::BoolExpr {
+            op: BoolOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            for side in [lhs, rhs] {
+                match &**side {
+                    Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+                        ref_inner(side, rules, out)
+                    }
+                    s => operand(s, rules, out),
+                }
+            }
+        }
+        Expr::Call { params, .. } => params.iter().for_each(|p| operand(p, rules, out)),
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        _ => children(e).into_iter().for_each(|c| operand(c, rules, out)),
+    }
+}
+
+/// An operand or element: a reference or call is moved out whole; a composite, element-wise.
+fn operand<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        // A rule of the package can be undefined; a local variable is bound.
+        Expr::Var { span, .. } if rules.contains(span.text()) => out.push(e),
+        Expr::RefDot { .. }
+        | Expr::RefBrack { .. }
+        | Expr::Call { .. }
+        | Expr::UnaryExpr { .. }
+        | Expr::BinExpr { .. }
+        | Expr::BoolExpr { .. }
+        | Expr::ArithExpr { .. }
+        | Expr::Membership { .. }
+            if !has_wildcard(e) =>
+        {
+            out.push(e)
+        }
+        Expr::Array { .. } | Expr::Set { .. } | Expr::Object { .. } => {
+            children(e).into_iter().for_each(|c| operand(c, rules, out))
+        }
+        _ => {}
+    }
+}
+
+/// Inside a reference that stays: its indices are operands; a base that is not a name too.
+fn ref_inner<'e>(e: &'e Expr, rules: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::RefDot { refr, .. } => ref_inner(refr, rules, out),
+        Expr::RefBrack { refr, index, .. } => {
+            ref_inner(refr, rules, out);
+            operand(index, rules, out);
+        }
+        Expr::Var { .. } => {}
+        other => operand(other, rules, out),
+    }
+}
+
+/// The references into `input` OPA's compiler moves out of a literal `e` into literals of their
+/// own (`count(input.x) > 0`: `input.x`), which its rule index then requires to be defined. A
+/// reference that is a side of `=`/`==` stays where it is.
+fn index_refs<'e>(e: &'e Expr, roots: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::AssignExpr {
+            op: AssignOp::Eq,
+            lhs,
+            rhs,
+            ..
+        }
+        | Expr::BoolExpr {
+            op: BoolOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            for side in [lhs, rhs] {
+                match &**side {
+                    Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(side, roots, out),
+                    other => deep_refs(other, roots, out),
+                }
+            }
+        }
+        Expr::RefDot { .. } | Expr::RefBrack { .. } => ref_indices(e, roots, out),
+        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, roots, out)),
+        _ => children(e)
+            .into_iter()
+            .for_each(|c| deep_refs(c, roots, out)),
+    }
+}
+
+/// The references into `input` in the indices of reference `e`.
+fn ref_indices<'e>(e: &'e Expr, roots: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::RefDot { refr, .. } => ref_indices(refr, roots, out),
+        Expr::RefBrack { refr, index, .. } => {
+            ref_indices(refr, roots, out);
+            deep_refs(index, roots, out);
+        }
+        _ => {}
+    }
+}
+
+/// Every reference into `input` without variables in `e`, comprehension bodies aside.
+fn deep_refs<'e>(e: &'e Expr, roots: &BTreeSet<String>, out: &mut Vec<&'e Expr>) {
+    match e {
+        e if ground_doc(e, roots) => out.push(e),
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        Expr::Call { params, .. } => params.iter().for_each(|p| deep_refs(p, roots, out)),
+        _ => children(e)
+            .into_iter()
+            .for_each(|c| deep_refs(c, roots, out)),
+    }
+}
+
+/// Whether `e` is a reference without variables into `input` (`input.a[0]["b"]`) or into a
+/// base document of `data` (one that no rule of the tree is under or above, `rules` holding
+/// each rule's `package.name`): OPA's index does not look into rules.
+fn ground_doc(e: &Expr, rules: &BTreeSet<String>) -> bool {
+    let mut base = e;
+    let mut path: Vec<&str> = Vec::new();
+    loop {
+        match base {
+            Expr::RefDot { refr, field, .. } => {
+                path.push(field.0.text());
+                base = refr;
+            }
+            Expr::RefBrack { refr, index, .. } if is_scalar(index) => {
+                path.push(index.span().text());
+                base = refr;
+            }
+            Expr::Var { span, .. } => {
+                path.reverse();
+                return match span.text() {
+                    "input" => !path.is_empty(),
+                    "data" => !path.is_empty() && !under_rules(&path, rules),
+                    _ => false,
+                };
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Whether the `data` path `path` is above, at or under one of `rules` (`pkg.name`).
+fn under_rules(path: &[&str], rules: &BTreeSet<String>) -> bool {
+    rules.iter().any(|r| {
+        let rule: Vec<&str> = r.split('.').collect();
+        let n = rule.len().min(path.len());
+        rule[..n] == path[..n]
+    })
+}
+
+/// `package.name` of every rule of `tree` (see [`ground_doc`]).
+pub fn rule_paths(tree: &super::tree::PolicyTree) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for file in &tree.modules {
+        let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
+            continue;
+        };
+        if let Ok(module) = super::engine::parse(&src) {
+            out.extend(module_rule_paths(&module));
+        }
+    }
+    out
+}
+
+/// `package.name` of every rule of `module`.
+pub fn module_rule_paths(module: &Module) -> BTreeSet<String> {
+    let package = module.package.refr.span().text();
+    let package = package.strip_prefix("data.").unwrap_or(package);
+    module
+        .policy
+        .iter()
+        .map(|rule| {
+            let refr = match &**rule {
+                Rule::Spec { head, .. } => match head {
+                    RuleHead::Compr { refr, .. }
+                    | RuleHead::Set { refr, .. }
+                    | RuleHead::Func { refr, .. } => refr,
+                },
+                Rule::Default { refr, .. } => refr,
+            };
+            let head = refr.span().text();
+            let end = head
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(head.len());
+            format!("{package}.{}", &head[..end])
+        })
+        .collect()
+}
+
+/// A value OPA's rule index compares with: a scalar, or an array of such values (not an
+/// object or set: `input.x == {}` is evaluated in its turn).
+fn is_ground_value(e: &Expr) -> bool {
+    match e {
+        Expr::Array { items, .. } => items.iter().all(|i| is_ground_value(i)),
+        e => is_scalar(e),
+    }
+}
+
+fn is_scalar(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::String { .. }
+            | Expr::RawString { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. }
+    )
+}
+
+/// The references into `input` in `e`, comprehension bodies aside.
+fn input_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+            let mut base = e;
+            while let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = base {
+                base = refr;
+            }
+            match base {
+                Expr::Var { span, .. } if span.text() == "input" && !has_wildcard(e) => out.push(e),
+                _ => children(e).into_iter().for_each(|c| input_refs(c, out)),
+            }
+        }
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        _ => children(e).into_iter().for_each(|c| input_refs(c, out)),
+    }
+}
+
+/// Whether `e` holds `_` (unsafe outside the negation; OPA refuses such a `not`).
+fn has_wildcard(e: &Expr) -> bool {
+    match e {
+        Expr::Var { span, .. } => span.text() == "_",
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+        _ => children(e).into_iter().any(has_wildcard),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::engine::{show, Policy};
+    use crate::policy::tree::PolicyTree;
+
+    /// `data.p` as text, or the error, with `input` the JSON text `input`.
+    fn eval(src: &str, input: &str) -> String {
+        let test = format!("package t\n\nv := x if {{ x := data.p with input as {input} }}\n");
+        let t = PolicyTree::of(&[("p.rego", src), ("t.rego", &test)]);
+        let mut p = match Policy::load(&t, &serde_json::json!({})) {
+            Ok(p) => p,
+            Err(e) => return format!("error: {e}"),
+        };
+        match p.eval("t", "v") {
+            Ok(v) => show(&v),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    #[test]
+    fn not_fails_on_an_undefined_operand_as_in_opa() {
+        let src = "package p\n\na if not startswith(input.x, \"a\")\nb if { not input.x }\n\
+                   c if { not input.x == 1 }\nd if { not count([input.x]) == 1 }\n";
+        assert_eq!(eval(src, "{}"), r#"{"b":true,"c":true}"#);
+        assert_eq!(eval(src, r#"{"x": "b"}"#), r#"{"a":true,"c":true}"#);
+    }
+
+    #[test]
+    fn what_moves_out_of_a_not_keeps_its_with() {
+        let src = "package p\n\na if { not startswith(input.x, \"a\") with input.x as \"\" }\n";
+        assert_eq!(eval(src, "{}"), r#"{"a":true}"#);
+    }
+
+    #[test]
+    fn an_undefined_with_value_makes_the_literal_undefined() {
+        let src = "package p\n\na if { true with input.c as input.e[1] }\n\
+                   b if { true with input as {\"x\": input.e} }\n\
+                   c if not false with input.c as input.e\n";
+        assert_eq!(eval(src, "{}"), "{}");
+        assert_eq!(
+            eval(src, r#"{"e": [0, 1]}"#),
+            r#"{"a":true,"b":true,"c":true}"#
+        );
+    }
+
+    #[test]
+    fn the_rule_index_rules_a_body_out_before_an_earlier_error() {
+        let src = "package p\n\na if { 0 < to_number(\"b\"); input.zz }\n\
+                   b if { 0 < to_number(\"b\"); input.s == \"y\" }\n\
+                   c := count(input.zz) if { 0 < to_number(\"b\") }\n";
+        assert_eq!(eval(src, r#"{"s": "x"}"#), "{}");
+        let out = eval(src, r#"{"s": "y"}"#);
+        assert!(
+            out.contains("p.rego:4:21: eval_builtin_error: to_number"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn some_in_a_scalar_iterates_nothing() {
+        let src =
+            "package p\n\ns contains x if { some x in input.n }\nk := [i | some i, _ in input.n]\n";
+        assert_eq!(eval(src, r#"{"n": 1}"#), r#"{"k":[],"s":[]}"#);
+        assert_eq!(eval(src, r#"{"n": "ab"}"#), r#"{"k":[],"s":[]}"#);
+        assert_eq!(eval(src, r#"{"n": [7]}"#), r#"{"k":[0],"s":[7]}"#);
+    }
+
+    #[test]
+    fn some_wildcard_in_a_collection_of_variables() {
+        let src = "package p\n\na if { x1 := false; x2 := x1; some _, _ in {x2} }\n\
+                   b if { x := 1; some _ in [x]; some _ in [x] }\n";
+        assert_eq!(eval(src, "{}"), r#"{"a":true,"b":true}"#);
+    }
+
+    #[test]
+    fn a_line_starting_with_a_paren_is_a_new_literal() {
+        let src = "package p\n\na if {\n\tx := input.x\n(x == 2)\n}\n";
+        assert_eq!(eval(src, r#"{"x": 2}"#), r#"{"a":true}"#);
+        assert_eq!(eval(src, r#"{"x": 3}"#), "{}");
+    }
+
+    #[test]
+    fn errors_keep_the_columns_as_written() {
+        // Same width, so the same column: with a `not` (rewritten) and without.
+        let src = "package p\n\na if { not startswith(input.x, \"a\"); x := 1 / 0 }\n";
+        let plain = "package p\n\na if { 0 < count([input.x, \"abcd\"]); x := 1 / 0 }\n";
+        let out = eval(src, r#"{"x": "b"}"#);
+        assert!(out.contains("p.rego:3:45: divide by zero"), "{out}");
+        assert!(eval(plain, r#"{"x": "b"}"#).contains("p.rego:3:45: divide by zero"));
+    }
+}
