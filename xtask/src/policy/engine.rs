@@ -249,6 +249,8 @@ impl Policy {
 /// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
 pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
+    // OPA takes imports after rules; regorus only before them (see `late_imports.rs`).
+    let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 

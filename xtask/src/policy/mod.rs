@@ -11,6 +11,7 @@ pub mod fuzz;
 pub mod guard;
 pub mod inspect;
 pub mod inventory;
+pub mod late_imports;
 pub mod report;
 pub mod test;
 pub mod trace;
