@@ -55,12 +55,16 @@ def load(root):
 
 
 def merge(doc, keys, value):
+    if not isinstance(value, dict) and keys:
+        # A non-object document (an array of fixtures, say) sits at its directory's path.
+        for k in keys[:-1]:
+            doc = doc.setdefault(k, {})
+        doc[keys[-1]] = value
+        return
     for k in keys:
         doc = doc.setdefault(k, {})
     if isinstance(value, dict):
         deep_merge(doc, value)
-    elif keys:
-        raise SystemExit(f"non-object data at {'/'.join(keys)} is not supported by the judge")
 
 
 def deep_merge(dst, src):

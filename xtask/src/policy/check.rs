@@ -322,6 +322,8 @@ pub(crate) struct Decl {
     pub path: String,
     pub kind: Kind,
     pub default: bool,
+    /// The head has a variable index (`p[x]`, `p[x].y`): it makes an object at `path`.
+    pub dynamic: bool,
 }
 
 /// The whole tree: modules and every rule declaration, for name resolution.
@@ -393,6 +395,7 @@ impl<'a> Program<'a> {
                     path,
                     kind,
                     default,
+                    dynamic: !whole,
                 });
             }
         }
@@ -700,6 +703,32 @@ fn rule_conflicts(prog: &Program) -> Vec<Refusal> {
     }
     for path in order {
         let decls = &by_path[path];
+        // `p[x] if ...` beside `p contains ...`, `p := ...`, `p(x)` or `default p`: OPA names the
+        // last declaration's head and points at the first.
+        if decls.iter().any(|d| d.dynamic) && decls.iter().any(|d| !d.dynamic) {
+            let (first, last) = (decls[0], decls[decls.len() - 1]);
+            let m = &prog.mods[first.module];
+            let lm = &prog.mods[last.module];
+            let head = match &*lm.module.policy[last.rule] {
+                Rule::Spec { head, .. } => match head {
+                    RuleHead::Compr { refr, .. }
+                    | RuleHead::Set { refr, .. }
+                    | RuleHead::Func { refr, .. } => refr.span().text(),
+                },
+                Rule::Default { refr, .. } => refr.span().text(),
+            };
+            out.push(m.refusal(
+                m.module.policy[first.rule].span(),
+                "rego_type_error",
+                // A bracket's span ends before its `]`.
+                format!(
+                    "conflicting rules {}.{head}{} found",
+                    lm.package,
+                    "]".repeat(head.matches('[').count().saturating_sub(head.matches(']').count()))
+                ),
+            ));
+            continue;
+        }
         if decls.iter().any(|d| d.kind == Kind::RefHead) {
             continue;
         }

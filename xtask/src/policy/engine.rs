@@ -256,6 +256,8 @@ impl Policy {
 pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
     let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
+    // OPA takes imports after rules; regorus only before them (see `late_imports.rs`).
+    let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 

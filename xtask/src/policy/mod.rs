@@ -12,6 +12,7 @@ pub mod guard;
 pub mod inspect;
 pub mod inventory;
 pub mod lang;
+pub mod late_imports;
 pub mod report;
 pub mod test;
 pub mod trace;

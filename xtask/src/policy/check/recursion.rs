@@ -67,7 +67,7 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
             {
                 return;
             }
-            let (names, _) = static_path(e);
+            let (names, whole) = static_path(e);
             let Some(first) = names.first() else {
                 return;
             };
@@ -94,7 +94,21 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
             // reads each of them; a whole package (`data.q`) is left alone, as said above.
             if outermost && full != "data" && !packages.contains(full.as_str()) {
                 let under = format!("{full}.");
-                out.extend(paths.iter().filter(|p| p.starts_with(&under)));
+                // After a variable index, later names still narrow it, as OPA's
+                // `GetRulesDynamic` does: `data.t[x].deny` reads each `data.t.*.deny`, not
+                // every rule under `data.t`.
+                let tail = if whole {
+                    Vec::new()
+                } else {
+                    segments(e).get(names.len()..).unwrap_or_default().to_vec()
+                };
+                out.extend(paths.iter().filter(|p| {
+                    p.strip_prefix(&under).is_some_and(|rest| {
+                        rest.split('.')
+                            .zip(&tail)
+                            .all(|(r, t)| t.is_none_or(|t| t == r))
+                    })
+                }));
             }
         });
     }
@@ -115,6 +129,37 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
         ));
     }
     out
+}
+
+/// Every name of a ref, `None` for an index that is not a string literal
+/// (`data.t[x].deny` → `[data, t, None, deny]`).
+fn segments(e: &Expr) -> Vec<Option<&str>> {
+    let mut rev = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            Expr::Var { span, .. } => {
+                rev.push(Some(span.text()));
+                break;
+            }
+            Expr::RefDot { refr, field, .. } => {
+                rev.push(Some(field.0.text()));
+                cur = refr;
+            }
+            Expr::RefBrack { refr, index, .. } => {
+                rev.push(match &**index {
+                    Expr::String { span, .. } | Expr::RawString { span, .. } => {
+                        Some(span.text().trim_matches(|c| c == '"' || c == '`'))
+                    }
+                    _ => None,
+                });
+                cur = refr;
+            }
+            _ => break,
+        }
+    }
+    rev.reverse();
+    rev
 }
 
 /// `node -> ... -> node`, the shortest way back, if there is one.

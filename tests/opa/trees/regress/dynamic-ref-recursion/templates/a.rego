@@ -1,0 +1,3 @@
+package templates.a
+
+deny contains "a" if input.x == 1

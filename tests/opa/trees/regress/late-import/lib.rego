@@ -1,0 +1,3 @@
+package lib.util
+
+has_field(obj, field) if obj[field]

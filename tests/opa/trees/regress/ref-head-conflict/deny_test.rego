@@ -1,0 +1,3 @@
+package main
+
+test_deny if count(deny) > 0
