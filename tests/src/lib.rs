@@ -10,6 +10,9 @@ pub mod front;
 pub mod opa;
 pub mod proxy;
 pub mod registry;
+pub mod sigstore_check;
+
+pub use sigstore_check::sigstore_verify;
 
 /// The workspace root (where `policy/constitution` lives).
 pub fn workspace() -> PathBuf {

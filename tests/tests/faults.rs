@@ -467,7 +467,12 @@ fn skopeo_raw(reference: &str) -> Vec<u8> {
 
 /// Two `policy-bundle` runs of the same tree with two keys, at once, to `to`; then each key
 /// verifies, the tag names the one manifest both pushed, and its `.sig` holds both signatures.
-fn two_concurrent_pushes(to: &str, sig_ref: impl Fn(&str) -> String, tag_ref: &str) {
+/// Returns the work dir (keys in `keys-a`, `keys-b`) and the digest.
+fn two_concurrent_pushes(
+    to: &str,
+    sig_ref: impl Fn(&str) -> String,
+    tag_ref: &str,
+) -> (tempfile::TempDir, String) {
     let d = e2e::sample_copy();
     for k in ["a", "b"] {
         with_pw(
@@ -535,6 +540,8 @@ fn two_concurrent_pushes(to: &str, sig_ref: impl Fn(&str) -> String, tag_ref: &s
         )
         .ok();
     }
+    let digest = digest.clone();
+    (d, digest)
 }
 
 #[test]
@@ -563,11 +570,20 @@ fn concurrent_pushes_to_one_repository_keep_every_signature() {
         Reply::Send(resp)
     });
     let repo = format!("{}/trustacks/policy/constitution", front.addr);
-    two_concurrent_pushes(
+    let (d, digest) = two_concurrent_pushes(
         &format!("{repo}:dev"),
         |sig_tag| format!("docker://{repo}:{sig_tag}"),
         &format!("docker://{repo}:dev"),
     );
+    // sigstore-rs, independently and past the front: both signatures, each with its key.
+    for k in ["a", "b"] {
+        let key = std::fs::read(d.path().join(format!("keys-{k}/cosign.pub"))).unwrap();
+        assert_eq!(
+            e2e::sigstore_verify(&reg.addr, "trustacks/policy/constitution", &digest, &key),
+            Ok(2),
+            "keys-{k}"
+        );
+    }
     assert!(
         *gate.0.lock().unwrap() >= 3,
         "the race was forced and re-checked"

@@ -266,6 +266,13 @@ fn push_sign_verify_against_a_registry() {
         &payload_path,
         sig_b64,
     );
+    // sigstore-rs, independently: its own cosign code finds the `.sig` tag and verifies it.
+    let key = |dir: &Path| std::fs::read(dir.join(".policy-keys/cosign.pub")).unwrap();
+    let image_repo = "trustacks/policy/constitution";
+    assert_eq!(
+        e2e::sigstore_verify(&reg.addr, image_repo, &digest, &key(d.path())),
+        Ok(1)
+    );
 
     // The consumer's check, and a safe extraction.
     let out = d.path().join("extracted");
@@ -298,6 +305,12 @@ fn push_sign_verify_against_a_registry() {
     r.ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["verified"], true);
+    for dir in [d.path(), other.path()] {
+        assert_eq!(
+            e2e::sigstore_verify(&reg.addr, image_repo, &digest, &key(dir)),
+            Ok(2)
+        );
+    }
 
     // A key that signed nothing here.
     let stranger = tempfile::tempdir().unwrap();
@@ -308,6 +321,13 @@ fn push_sign_verify_against_a_registry() {
         r.error_line()
             .contains("no signature verifies with .policy-keys/cosign.pub"),
         "{r}"
+    );
+    let refused = e2e::sigstore_verify(&reg.addr, image_repo, &digest, &key(stranger.path()));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("none signed by this key")),
+        "{refused:?}"
     );
 
     // An unsigned copy (skopeo copies the image, not its signature).
@@ -336,6 +356,13 @@ fn push_sign_verify_against_a_registry() {
     );
     r.failed();
     assert!(r.error_line().contains("not signed"), "{r}");
+    let refused = e2e::sigstore_verify(&reg.addr, "unsigned/constitution", &digest, &key(d.path()));
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("no valid signature layer")),
+        "{refused:?}"
+    );
 }
 
 fn openssl_verifies(public: &Path, payload: &Path, sig_b64: &str) {

@@ -72,6 +72,18 @@ fn transient_faults_are_retried_and_the_push_verifies() {
             ],
         )
         .ok();
+        // And by sigstore-rs, independently.
+        // `pushed  REPO@sha256:<64 hex>`
+        let digest = r
+            .stdout
+            .split_once('@')
+            .and_then(|(_, rest)| rest.get(..71))
+            .unwrap_or_else(|| panic!("no digest printed: {r}"));
+        let key = std::fs::read(d.path().join(".policy-keys/cosign.pub")).unwrap();
+        assert_eq!(
+            e2e::sigstore_verify(&reg.addr, &format!("p/c{i}"), digest, &key),
+            Ok(1)
+        );
     }
 }
 

@@ -409,6 +409,25 @@ fn promote_across_repositories_registries_and_layouts() {
         String::from_utf8_lossy(&out.stdout).contains("Verified OK"),
         "openssl: {out:?}"
     );
+    // sigstore-rs, independently: the promoted `.sig` verifies in every place it was copied to.
+    let key = std::fs::read(d.path().join(".policy-keys/cosign.pub")).unwrap();
+    let other_key = std::fs::read(other.path().join(".policy-keys/cosign.pub")).unwrap();
+    assert_eq!(
+        e2e::sigstore_verify(&a.addr, "prod/constitution", &digest, &key),
+        Ok(1),
+        "across repositories"
+    );
+    // DST's own signature (the other key's) survives the re-promote and travels on through
+    // the layout with the rest of the `.sig`.
+    for repo in ["prod/constitution", "restored/constitution"] {
+        for k in [&key, &other_key] {
+            assert_eq!(
+                e2e::sigstore_verify(&b.addr, repo, &digest, k),
+                Ok(2),
+                "across registries: {repo}"
+            );
+        }
+    }
 
     // Unsigned or wrongly signed sources are refused, and nothing is tagged.
     let r = run(
