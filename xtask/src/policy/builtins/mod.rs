@@ -26,6 +26,7 @@ pub mod misc;
 pub mod net;
 #[cfg(test)]
 mod odd_args;
+pub mod offline;
 pub mod panics;
 pub mod semver;
 pub mod sprintf;
@@ -34,8 +35,8 @@ mod strict_table;
 pub mod strings;
 pub mod template;
 pub mod uri;
-pub mod words;
 pub mod verify;
+pub mod words;
 pub mod x509;
 
 /// Registers every extension of every family; called once per engine by `Policy::load`.
@@ -49,6 +50,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     template::register(engine)?;
     strings::register(engine)?;
     encoding::register(engine)?;
+    offline::register(engine)?;
     panics::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
