@@ -47,6 +47,10 @@ pub(crate) fn hoist(name: &str, text: &str) -> Option<String> {
             l.3 = end;
         }
         last_line = span.line;
+        // regorus lexes `set(` as one identifier; its `)` closes a bracket all the same.
+        if kind == TokenKind::Ident && span.text().ends_with('(') {
+            depth += 1;
+        }
         if kind == TokenKind::Symbol {
             match span.text() {
                 "(" | "[" | "{" => depth += 1,
@@ -129,6 +133,16 @@ mod tests {
             "package p\nimport data.q.x as y\nt := 1\n\n                     # why\n\ntest_a if y == 1\n"
         );
         assert_eq!(out.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn a_set_literal_before_it_does_not_hide_a_late_import() {
+        let src = "package p\n\nt := set()\n\nimport data.q.x as y\n";
+        let out = hoist("p.rego", src).unwrap();
+        assert!(
+            out.starts_with("package p\nimport data.q.x as y\n"),
+            "{out:?}"
+        );
     }
 
     #[test]
