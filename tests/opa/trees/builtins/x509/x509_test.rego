@@ -4,62 +4,62 @@ import rego.v1
 
 test_ec256_sec1 if crypto.x509.parse_rsa_private_key(data.keys.ec256_sec1) == {
 	"crv": "P-256",
-	"d": "1Pt8hOOn1D8nvWDUI1Q2ughecW54Vy_gsEXuNEu_gcs",
+	"d": "c1kvMXuPoEqnH7RrrRV2FB4K_WBWjwJ8MV6gY5br3Po",
 	"kty": "EC",
-	"x": "8MBlbXlhWOy5o-Dr4eNx3H6nsPmvE06ut58I6eZ2s20",
-	"y": "m6ayF-79n_FBumskO8Hz1kJ9Rl9uqiirgNB1eNnOBmM"
+	"x": "X8iOWqsIQ-uOC1Yzt0famDntwSRWWruMU8ejuJu90Ts",
+	"y": "JYFIu0YiXLpkuhTejCQVsvtwW_zaZwOoc_zTPjLPPiY"
 }
 
 test_ec384_pkcs8 if crypto.x509.parse_rsa_private_key(data.keys.ec384_pkcs8) == {
 	"crv": "P-384",
-	"d": "X3axBwtDE-WQh_q1gortalFJxMpE84cQ9zgvoxIRuSfc7RoVZfkHN6p1cfQKRuxV",
+	"d": "ENCnc3WF39sp3vzjsvyt_S9Nvz5ySgoan1cFkyGZXByU7M4eu9vtr0E2qabpG4ws",
 	"kty": "EC",
-	"x": "iTEyJRu_qhUd0gUG8cMrZFa7gs728uetZnycvMhFPVklSTQbt1lgUNp9C3nlyznp",
-	"y": "_Zn1mG_p0cLg0T82mOlh78rkLVT-4o2YAT77oayeXCMriO9nOWPcYOQRftKx-HVf"
+	"x": "kc2p6jF84D99elBf5CEGB7GXe6q739DzepsOkXOteSQz8y76jB1kIluA7f-ib3mv",
+	"y": "pK26Y6vy8I_QfB0V87qyGGinISsio1CzhSIgZYsUsWTYymtuyMGzjEqMb35ub1Hg"
 }
 
 test_ec521_sec1 if crypto.x509.parse_rsa_private_key(data.keys.ec521_sec1) == {
 	"crv": "P-521",
-	"d": "AcUK19gToWXmI3JtqBtTZMXNIN_kzASLkHzLPDVVHDcCT4e9Xiz9-Ms-hDTtUoFp1Z-1bZOhhlwBYg3hkhk7GN0a",
+	"d": "AAoWj2dMciYOPFuACteUlBhzEarb1b7o6TUU5dYOnIOPsas2w0Cb9gC3icm0959NYEfvCvZneum1Um_QhbEcFhib",
 	"kty": "EC",
-	"x": "AJEwhzNT0CLCbnXBxagrXogDihmIDfq51u0fg8YcR6FjTT3y83VbZzNb7H0OKd2sIhIWXy2BcZTqEX5Jqy7YbFl-",
-	"y": "AATH9BeLaffDG8VCtE71ys4mXD4qYGDyttYAGaQ-an7x0sOJp9cQkwQV6oDXfN6oV9BzkSQluyK6Z-B7iv5Cjtwo"
+	"x": "AeYYxvhV8MnTiiPLl9qNUTTJouudUTJSay_sGBTh-MB8oHFHCrfbaU7nUNhUuMYys0J47vaOoh8BvgyJa9dFwAzP",
+	"y": "AN4vccUNlk8vp3gcV7VuuJSsjptdnvFQ-irl5erHEv--jT1Usx789Nb-QFU0lMDLwUj6oGa90xAzBo1mSUiZgnBp"
 }
 
 test_rsa_pkcs1 if crypto.x509.parse_rsa_private_key(data.keys.rsa_pkcs1) == {
-	"d": "5vyuWkIaR_BpwiqndHLsC38G0zuOm594QrRoSpt0jibR1sg_ptnEgWa2N6S6TdhJzZVKREyPkWTIyFltvzqE5k0wSk5ZqojAjpSLN0XKgz6A9dXeF2Th8t1ow8Oo3-2BIlReQ1KBC0G9bCXWs72qtyaSBGIKuIaH1ORUdbdrRvE",
-	"dp": "FGxDQuGCXuJEiQ-565_HPGMvMctX8L8uDZbmCl6AYSeKIQD1XawF8I2TPskxWMuhV1K6cAHwIM-3hagVCG_6wQ",
-	"dq": "RBubD7Hi-iB7KpfpQEReKuTXDEhcfAsRNtl_BGvd-aGCjNXRsw0eUBaZRNwy4fIxxzES7i6EgxT8oYFIL5bbeQ",
+	"d": "pWDcDBPKf6KFBBW4-PWRdaVCiv3YGyn_LAB_zk13Sv97LJStHb92JzXc9A40ZAfFzrjWQEG144HM8fCABJMzGe6s6vuefDDlVc7wtg4BdVOe5KPP7JwWVkc19n9Q4sLkIgcbKp0m2deiXGD8tD9x7elTdVg6P82sgMyqzNHvGmk",
+	"dp": "mrAa3Od4qdoiPfdVaFQ-nv-b7lT1iwaZakqbJCVMGtLVthLrDASpmcIum-7zFtiDxiAmu_2ovH0dAXYUYYVxjQ",
+	"dq": "sY8R1ZhXCDG433RB6cp5PJN3mTEXWXY3G74jw-op_sroplUUDW1Cu0gD0SJ8zF76XbTXXrqa1lTJwxEcY1RK8Q",
 	"e": "AQAB",
 	"kty": "RSA",
-	"n": "6adgvjuMTG211CZ12PqDfBYm9fILHZ1-ciO5PIdeKV4VhmlLrvDkRUFNKoYHCRom9Y2cD_lwueLC27lb-AT6qiR-FQRlzRKmgAw4s9Gh26Oy87VIecGPXfQG_fpLuR3oh-FT3grQVfIHB0aWCvEoGxDWzr8LaaNTavoXYnSJlAE",
-	"p": "_kQR2uHorPebZVy9olHXWf1zZzlGnk3A0MaYkoGwnZCABsOd5A4uhTqLGw-RmrKucQZPgDZ5hQza6WpX88s-TQ",
-	"q": "6z9SKGGce2s53mtJlqzXG9yDznLo03Fgw7oHJlRinu44RFRHd1Xoz04-64npyzu2Z9HwgD-4IqsFyAGkUbIOhQ",
-	"qi": "2V50xruSYBS2g_lOd-6vnNX-K_d52z_TR_7_-DIVa-TFJiuqwr2PxcoBvvs19ZJNj_dHlgL8zPn3L7G8QPwPyg"
+	"n": "rDilZrtqNE7iwkgxGfFTNDrJ87E-TYAgHIGEv5VIgKsRl_PmrOzgdPETalVaT4Ke_RYD0e-VN3J5bF5VIKYxiFtzuYqatYKoGuu2b6dgi0ay9AjVvCnqNfH2I7qwczpnGV8LQrqQudbG6p2LmOIPb187JNTMf0XMX6xYomUCCR8",
+	"p": "4L_nvNyrEFr3O2nNhWjV6aPnrMf0bA9wh_W5bNEbCz-P0GArlLvAUCh0z8YPXiiAzRAbIRKgBjVBSY24KJnMRQ",
+	"q": "xCr2mEwlkKlQNKwTmf-q9jceijR60Kf_zSIkiTEel8qWiFzHJhYYr_vaaFxPVSdr8bQRWMVz-OLlalkj4-ZgEw",
+	"qi": "jWN0ve5MiHnjXbJvgZyYF8zObO-LRDZbjQaKTqNitpsHKzLfUGvgmJOohLSFAGzAkgNkVUgBLIsI6ku8VLvPpw"
 }
 
 test_rsa_pkcs1_b64 if crypto.x509.parse_rsa_private_key(data.keys.rsa_pkcs1_b64) == {
-	"d": "5vyuWkIaR_BpwiqndHLsC38G0zuOm594QrRoSpt0jibR1sg_ptnEgWa2N6S6TdhJzZVKREyPkWTIyFltvzqE5k0wSk5ZqojAjpSLN0XKgz6A9dXeF2Th8t1ow8Oo3-2BIlReQ1KBC0G9bCXWs72qtyaSBGIKuIaH1ORUdbdrRvE",
-	"dp": "FGxDQuGCXuJEiQ-565_HPGMvMctX8L8uDZbmCl6AYSeKIQD1XawF8I2TPskxWMuhV1K6cAHwIM-3hagVCG_6wQ",
-	"dq": "RBubD7Hi-iB7KpfpQEReKuTXDEhcfAsRNtl_BGvd-aGCjNXRsw0eUBaZRNwy4fIxxzES7i6EgxT8oYFIL5bbeQ",
+	"d": "pWDcDBPKf6KFBBW4-PWRdaVCiv3YGyn_LAB_zk13Sv97LJStHb92JzXc9A40ZAfFzrjWQEG144HM8fCABJMzGe6s6vuefDDlVc7wtg4BdVOe5KPP7JwWVkc19n9Q4sLkIgcbKp0m2deiXGD8tD9x7elTdVg6P82sgMyqzNHvGmk",
+	"dp": "mrAa3Od4qdoiPfdVaFQ-nv-b7lT1iwaZakqbJCVMGtLVthLrDASpmcIum-7zFtiDxiAmu_2ovH0dAXYUYYVxjQ",
+	"dq": "sY8R1ZhXCDG433RB6cp5PJN3mTEXWXY3G74jw-op_sroplUUDW1Cu0gD0SJ8zF76XbTXXrqa1lTJwxEcY1RK8Q",
 	"e": "AQAB",
 	"kty": "RSA",
-	"n": "6adgvjuMTG211CZ12PqDfBYm9fILHZ1-ciO5PIdeKV4VhmlLrvDkRUFNKoYHCRom9Y2cD_lwueLC27lb-AT6qiR-FQRlzRKmgAw4s9Gh26Oy87VIecGPXfQG_fpLuR3oh-FT3grQVfIHB0aWCvEoGxDWzr8LaaNTavoXYnSJlAE",
-	"p": "_kQR2uHorPebZVy9olHXWf1zZzlGnk3A0MaYkoGwnZCABsOd5A4uhTqLGw-RmrKucQZPgDZ5hQza6WpX88s-TQ",
-	"q": "6z9SKGGce2s53mtJlqzXG9yDznLo03Fgw7oHJlRinu44RFRHd1Xoz04-64npyzu2Z9HwgD-4IqsFyAGkUbIOhQ",
-	"qi": "2V50xruSYBS2g_lOd-6vnNX-K_d52z_TR_7_-DIVa-TFJiuqwr2PxcoBvvs19ZJNj_dHlgL8zPn3L7G8QPwPyg"
+	"n": "rDilZrtqNE7iwkgxGfFTNDrJ87E-TYAgHIGEv5VIgKsRl_PmrOzgdPETalVaT4Ke_RYD0e-VN3J5bF5VIKYxiFtzuYqatYKoGuu2b6dgi0ay9AjVvCnqNfH2I7qwczpnGV8LQrqQudbG6p2LmOIPb187JNTMf0XMX6xYomUCCR8",
+	"p": "4L_nvNyrEFr3O2nNhWjV6aPnrMf0bA9wh_W5bNEbCz-P0GArlLvAUCh0z8YPXiiAzRAbIRKgBjVBSY24KJnMRQ",
+	"q": "xCr2mEwlkKlQNKwTmf-q9jceijR60Kf_zSIkiTEel8qWiFzHJhYYr_vaaFxPVSdr8bQRWMVz-OLlalkj4-ZgEw",
+	"qi": "jWN0ve5MiHnjXbJvgZyYF8zObO-LRDZbjQaKTqNitpsHKzLfUGvgmJOohLSFAGzAkgNkVUgBLIsI6ku8VLvPpw"
 }
 
 test_rsa_pkcs8 if crypto.x509.parse_rsa_private_key(data.keys.rsa_pkcs8) == {
-	"d": "5vyuWkIaR_BpwiqndHLsC38G0zuOm594QrRoSpt0jibR1sg_ptnEgWa2N6S6TdhJzZVKREyPkWTIyFltvzqE5k0wSk5ZqojAjpSLN0XKgz6A9dXeF2Th8t1ow8Oo3-2BIlReQ1KBC0G9bCXWs72qtyaSBGIKuIaH1ORUdbdrRvE",
-	"dp": "FGxDQuGCXuJEiQ-565_HPGMvMctX8L8uDZbmCl6AYSeKIQD1XawF8I2TPskxWMuhV1K6cAHwIM-3hagVCG_6wQ",
-	"dq": "RBubD7Hi-iB7KpfpQEReKuTXDEhcfAsRNtl_BGvd-aGCjNXRsw0eUBaZRNwy4fIxxzES7i6EgxT8oYFIL5bbeQ",
+	"d": "pWDcDBPKf6KFBBW4-PWRdaVCiv3YGyn_LAB_zk13Sv97LJStHb92JzXc9A40ZAfFzrjWQEG144HM8fCABJMzGe6s6vuefDDlVc7wtg4BdVOe5KPP7JwWVkc19n9Q4sLkIgcbKp0m2deiXGD8tD9x7elTdVg6P82sgMyqzNHvGmk",
+	"dp": "mrAa3Od4qdoiPfdVaFQ-nv-b7lT1iwaZakqbJCVMGtLVthLrDASpmcIum-7zFtiDxiAmu_2ovH0dAXYUYYVxjQ",
+	"dq": "sY8R1ZhXCDG433RB6cp5PJN3mTEXWXY3G74jw-op_sroplUUDW1Cu0gD0SJ8zF76XbTXXrqa1lTJwxEcY1RK8Q",
 	"e": "AQAB",
 	"kty": "RSA",
-	"n": "6adgvjuMTG211CZ12PqDfBYm9fILHZ1-ciO5PIdeKV4VhmlLrvDkRUFNKoYHCRom9Y2cD_lwueLC27lb-AT6qiR-FQRlzRKmgAw4s9Gh26Oy87VIecGPXfQG_fpLuR3oh-FT3grQVfIHB0aWCvEoGxDWzr8LaaNTavoXYnSJlAE",
-	"p": "_kQR2uHorPebZVy9olHXWf1zZzlGnk3A0MaYkoGwnZCABsOd5A4uhTqLGw-RmrKucQZPgDZ5hQza6WpX88s-TQ",
-	"q": "6z9SKGGce2s53mtJlqzXG9yDznLo03Fgw7oHJlRinu44RFRHd1Xoz04-64npyzu2Z9HwgD-4IqsFyAGkUbIOhQ",
-	"qi": "2V50xruSYBS2g_lOd-6vnNX-K_d52z_TR_7_-DIVa-TFJiuqwr2PxcoBvvs19ZJNj_dHlgL8zPn3L7G8QPwPyg"
+	"n": "rDilZrtqNE7iwkgxGfFTNDrJ87E-TYAgHIGEv5VIgKsRl_PmrOzgdPETalVaT4Ke_RYD0e-VN3J5bF5VIKYxiFtzuYqatYKoGuu2b6dgi0ay9AjVvCnqNfH2I7qwczpnGV8LQrqQudbG6p2LmOIPb187JNTMf0XMX6xYomUCCR8",
+	"p": "4L_nvNyrEFr3O2nNhWjV6aPnrMf0bA9wh_W5bNEbCz-P0GArlLvAUCh0z8YPXiiAzRAbIRKgBjVBSY24KJnMRQ",
+	"q": "xCr2mEwlkKlQNKwTmf-q9jceijR60Kf_zSIkiTEel8qWiFzHJhYYr_vaaFxPVSdr8bQRWMVz-OLlalkj4-ZgEw",
+	"qi": "jWN0ve5MiHnjXbJvgZyYF8zObO-LRDZbjQaKTqNitpsHKzLfUGvgmJOohLSFAGzAkgNkVUgBLIsI6ku8VLvPpw"
 }
 
 test_junk_is_null if is_null(crypto.x509.parse_rsa_private_key("junk"))
