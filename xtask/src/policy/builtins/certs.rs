@@ -13,6 +13,7 @@ use regorus::Value;
 use super::der::{self, dotted, int_decimal, int_ok, oid_arcs, Der, Tlv};
 
 /// A parsed certificate: Go's fields, plus what chain verification needs.
+#[derive(Default)]
 pub struct Cert {
     pub raw: Vec<u8>,
     pub tbs: Vec<u8>,
@@ -68,7 +69,9 @@ pub struct Cert {
 
 /// A public key as Go holds it (`*rsa.PublicKey`, `*ecdsa.PublicKey`, `ed25519.PublicKey`,
 /// `*dsa.PublicKey`), with the raw key bytes verification needs.
+#[derive(Default)]
 pub enum PublicKey {
+    #[default]
     None,
     Rsa {
         n: Vec<u8>,
@@ -108,7 +111,7 @@ pub struct Extension {
 }
 
 /// A time as Go's `time.Time` keeps it after parsing ASN.1: the civil time and its UTC offset.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct GoTime {
     /// Seconds since the Unix epoch (UTC).
     pub unix: i64,
@@ -216,41 +219,7 @@ fn parse(cert: Tlv) -> Result<Cert> {
         subject: parse_name(subject.body)?,
         not_before,
         not_after,
-        key_usage: 0,
-        extensions: Vec::new(),
-        unhandled_critical: Vec::new(),
-        ext_key_usage: Vec::new(),
-        unknown_ext_key_usage: Vec::new(),
-        basic_constraints_valid: false,
-        is_ca: false,
-        max_path_len: 0,
-        subject_key_id: None,
-        authority_key_id: None,
-        ocsp_server: Vec::new(),
-        issuing_certificate_url: Vec::new(),
-        dns_names: Vec::new(),
-        email_addresses: Vec::new(),
-        ip_addresses: Vec::new(),
-        uris: Vec::new(),
-        permitted_dns_critical: false,
-        permitted_dns: Vec::new(),
-        excluded_dns: Vec::new(),
-        permitted_ips: Vec::new(),
-        excluded_ips: Vec::new(),
-        permitted_emails: Vec::new(),
-        excluded_emails: Vec::new(),
-        permitted_uris: Vec::new(),
-        excluded_uris: Vec::new(),
-        crl_distribution_points: Vec::new(),
-        policy_identifiers: Vec::new(),
-        policies: Vec::new(),
-        inhibit_any_policy: 0,
-        inhibit_any_policy_zero: false,
-        inhibit_policy_mapping: 0,
-        inhibit_policy_mapping_zero: false,
-        require_explicit_policy: 0,
-        require_explicit_policy_zero: false,
-        policy_mappings: Vec::new(),
+        ..Cert::default()
     };
 
     if out.version > 1 {
@@ -1426,41 +1395,7 @@ pub fn parse_csr(der_bytes: &[u8]) -> Result<Value> {
         subject: parse_name(subject.body)?,
         not_before: GoTime { unix: 0, offset: 0 },
         not_after: GoTime { unix: 0, offset: 0 },
-        key_usage: 0,
-        extensions: Vec::new(),
-        unhandled_critical: Vec::new(),
-        ext_key_usage: Vec::new(),
-        unknown_ext_key_usage: Vec::new(),
-        basic_constraints_valid: false,
-        is_ca: false,
-        max_path_len: 0,
-        subject_key_id: None,
-        authority_key_id: None,
-        ocsp_server: Vec::new(),
-        issuing_certificate_url: Vec::new(),
-        dns_names: Vec::new(),
-        email_addresses: Vec::new(),
-        ip_addresses: Vec::new(),
-        uris: Vec::new(),
-        permitted_dns_critical: false,
-        permitted_dns: Vec::new(),
-        excluded_dns: Vec::new(),
-        permitted_ips: Vec::new(),
-        excluded_ips: Vec::new(),
-        permitted_emails: Vec::new(),
-        excluded_emails: Vec::new(),
-        permitted_uris: Vec::new(),
-        excluded_uris: Vec::new(),
-        crl_distribution_points: Vec::new(),
-        policy_identifiers: Vec::new(),
-        policies: Vec::new(),
-        inhibit_any_policy: 0,
-        inhibit_any_policy_zero: false,
-        inhibit_policy_mapping: 0,
-        inhibit_policy_mapping_zero: false,
-        require_explicit_policy: 0,
-        require_explicit_policy_zero: false,
-        policy_mappings: Vec::new(),
+        ..Cert::default()
     };
     // Attributes: Go's deprecated `Attributes` keeps those that read as a SET of SEQUENCEs of
     // (OID, simple value); the extensionRequest attribute gives `Extensions`.
