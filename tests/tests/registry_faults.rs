@@ -24,6 +24,17 @@ fn bundle(cwd: &Path, to: &str, extra: &[&str]) -> Run {
         .into()
 }
 
+/// `bundle` with the registry credentials of `TestRegistry::start_with_auth("ci-bot", ...)`.
+fn bundle_as_ci_bot(cwd: &Path, to: &str) -> Run {
+    xtask(cwd, &["policy-bundle", "--to", to, "--plain-http"])
+        .env("COSIGN_PASSWORD", PW)
+        .env("REGISTRY_USERNAME", "ci-bot")
+        .env("REGISTRY_PASSWORD", "registry-pass-123")
+        .output()
+        .expect("run")
+        .into()
+}
+
 /// A failure is one `error:` line, no panic, no escape byte.
 fn clean_failure(r: &Run) {
     r.failed();
@@ -240,21 +251,7 @@ fn credentials_do_not_follow_an_upload_location_to_another_host() {
     let other = Front::forwarding(&reg.addr);
     let front = Front::start(&reg.addr, modes::upload_location_to(other.addr.clone()));
     let d = sample_copy();
-    let r: Run = xtask(
-        d.path(),
-        &[
-            "policy-bundle",
-            "--to",
-            &format!("{}/p/c:dev", front.addr),
-            "--plain-http",
-        ],
-    )
-    .env("COSIGN_PASSWORD", PW)
-    .env("REGISTRY_USERNAME", "ci-bot")
-    .env("REGISTRY_PASSWORD", "registry-pass-123")
-    .output()
-    .unwrap()
-    .into();
+    let r = bundle_as_ci_bot(d.path(), &format!("{}/p/c:dev", front.addr));
     let log = other.log();
     assert!(!log.is_empty(), "the upload went to the other host: {r}");
     assert!(
@@ -414,21 +411,7 @@ fn credentials_go_only_to_a_token_service_over_http_s() {
                 Reply::Send(up.forward(req))
             }
         });
-        let r: Run = xtask(
-            d.path(),
-            &[
-                "policy-bundle",
-                "--to",
-                &format!("{}/p/c:dev", front.addr),
-                "--plain-http",
-            ],
-        )
-        .env("COSIGN_PASSWORD", PW)
-        .env("REGISTRY_USERNAME", "ci-bot")
-        .env("REGISTRY_PASSWORD", "registry-pass-123")
-        .output()
-        .unwrap()
-        .into();
+        let r = bundle_as_ci_bot(d.path(), &format!("{}/p/c:dev", front.addr));
         clean_failure(&r);
         assert!(r.error_line().contains("credentials not sent"), "{r}");
         assert!(
@@ -473,13 +456,7 @@ fn a_token_service_is_asked_once_per_scope_and_its_token_goes_only_to_the_regist
     });
     me.set(front.addr.clone()).unwrap();
     let to = format!("{}/p/c:dev", front.addr);
-    let r: Run = xtask(d.path(), &["policy-bundle", "--to", &to, "--plain-http"])
-        .env("COSIGN_PASSWORD", PW)
-        .env("REGISTRY_USERNAME", "ci-bot")
-        .env("REGISTRY_PASSWORD", "registry-pass-123")
-        .output()
-        .unwrap()
-        .into();
+    let r = bundle_as_ci_bot(d.path(), &to);
     r.ok();
     let log = front.log();
     let token_asks: Vec<_> = log
