@@ -52,38 +52,56 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     }
     let extra = parse_annotations(&o.annotations)?;
 
-    // 1. Tests: publishing never skips them. Their report goes to stderr when --json.
-    let summary = if o.json {
-        test::policy_test(&o.dir, None, false, &mut std::io::stderr())
-    } else {
-        test::policy_test(&o.dir, None, false, &mut std::io::stdout())
-    }
-    .context("policy tests failed; nothing was published")?;
+    // Unlocking the key is scrypt, half the time of a warm run: with the password in
+    // COSIGN_PASSWORD (CI, scripts) it runs on a second thread beside the tests and the build.
+    // A prompt still comes after the tests, and either way the password is checked before
+    // anything leaves the machine.
+    let keydir = KeyDir::new(&o.keys);
+    let (summary, revision, built, secret) = std::thread::scope(|s| -> Result<_> {
+        let early = (!o.unsigned
+            && keydir.exists()
+            && std::env::var_os("COSIGN_PASSWORD").is_some())
+        .then(|| s.spawn(|| keydir.secret()));
 
-    // 2. Build, with the inventory and the unshipped-data check.
-    let tree = PolicyTree::load(&o.dir)?;
-    let revision = crate::git::revision(&o.dir);
-    let built = bundle::build(&tree, &revision, o.allow_unshipped_data)?;
-    crate::fsutil::write_atomic(&o.out, &built.bytes, 0o644)?;
+        // 1. Tests: publishing never skips them. Their report goes to stderr when --json.
+        let summary = if o.json {
+            test::policy_test(&o.dir, None, false, &mut std::io::stderr())
+        } else {
+            test::policy_test(&o.dir, None, false, &mut std::io::stdout())
+        }
+        .context("policy tests failed; nothing was published")?;
 
-    // 3. Keys: created on first run, as the Makefile did; the password is checked here,
-    //    before the push, so a wrong one leaves the registry untouched.
-    let secret = if o.unsigned {
-        None
-    } else {
-        let keydir = KeyDir::new(&o.keys);
-        let created = match keydir.exists() {
-            true => None,
-            false => keydir.ensure(None, false)?.1,
-        };
-        Some(match created {
-            Some(key) => {
-                eprintln!("created a new keypair in {}", o.keys.display());
-                key
+        // 2. Build, with the inventory and the unshipped-data check.
+        let tree = PolicyTree::load(&o.dir)?;
+        let revision = crate::git::revision(&o.dir);
+        let built = bundle::build(&tree, &revision, o.allow_unshipped_data)?;
+        crate::fsutil::write_atomic(&o.out, &built.bytes, 0o644)?;
+
+        // 3. Keys: created on first run, as the Makefile did; the password is checked here,
+        //    before the push, so a wrong one leaves the registry untouched.
+        let secret = match early {
+            Some(unlocking) => Some(
+                unlocking
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("unlocking the signing key panicked"))??,
+            ),
+            None if o.unsigned => None,
+            None => {
+                let created = match keydir.exists() {
+                    true => None,
+                    false => keydir.ensure(None, false)?.1,
+                };
+                Some(match created {
+                    Some(key) => {
+                        eprintln!("created a new keypair in {}", o.keys.display());
+                        key
+                    }
+                    None => keydir.secret()?,
+                })
             }
-            None => keydir.secret()?,
-        })
-    };
+        };
+        Ok((summary, revision, built, secret))
+    })?;
     if let (Some((context, namespace)), Some(secret)) = (&o.check_cluster, &secret) {
         crate::cluster::policy_pub_deploy::require_cluster_key(
             context.clone(),
