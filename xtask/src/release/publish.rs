@@ -58,10 +58,9 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     // anything leaves the machine.
     let keydir = KeyDir::new(&o.keys);
     let (summary, revision, built, secret) = std::thread::scope(|s| -> Result<_> {
-        let early = (!o.unsigned
-            && keydir.exists()
-            && std::env::var_os("COSIGN_PASSWORD").is_some())
-        .then(|| s.spawn(|| keydir.secret()));
+        let early =
+            (!o.unsigned && keydir.exists() && std::env::var_os("COSIGN_PASSWORD").is_some())
+                .then(|| s.spawn(|| keydir.secret()));
 
         // 1. Tests: publishing never skips them. Their report goes to stderr when --json.
         let summary = if o.json {
