@@ -1,0 +1,132 @@
+//! Rules written with several bodies (`deny contains m if { .. } { .. }`), which OPA reads as one
+//! definition of the rule per body, split into those definitions before regorus parses them.
+//!
+//! regorus refuses the form for partial set rules ("else cannot be used with set rules") and,
+//! for the others, stops at the first body that succeeds, so two bodies giving a complete rule or
+//! a function different values were no conflict. Each extra body gets the rule's head written
+//! again before its `{`, on the same line (`} deny contains m if {`): no line moves, and only
+//! the columns after the insertion shift.
+
+use std::num::{NonZeroU32, NonZeroUsize};
+
+use regorus::unstable::{Lexer, TokenKind};
+use regorus::Source;
+
+/// The module's text with each extra body of a rule made a definition of its own, or `None`
+/// when there is none (or the module does not lex: the parser then reports what it finds).
+pub(crate) fn split(name: &str, text: &str) -> Option<String> {
+    // Cheap test first: a `}` followed, past blanks, by a `{`.
+    let candidate = text.match_indices('}').any(|(i, _)| {
+        text[i + 1..]
+            .trim_start_matches([' ', '\t', '\r', '\n'])
+            .starts_with('{')
+    });
+    if !candidate {
+        return None;
+    }
+    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
+    let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
+    let mut lexer = Lexer::new(&src);
+    lexer.set_max_col(NonZeroU32::MAX);
+
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    // Open brackets; for each, whether it opened a rule body.
+    let mut open: Vec<bool> = Vec::new();
+    // The current statement's first byte, and the head (its text before `if`) once known.
+    let mut stmt_start = 0usize;
+    let mut head: Option<String> = None;
+    // The previous token: its line, whether it was `if` at depth 0, and whether it closed a
+    // rule body.
+    let (mut last_line, mut after_if, mut after_body) = (0u32, false, false);
+    loop {
+        let tok = lexer.next_token().ok()?;
+        let (kind, span) = (tok.0, &tok.1);
+        if kind == TokenKind::Eof {
+            break;
+        }
+        let t = span.text();
+        let closing = kind == TokenKind::Symbol && matches!(t, ")" | "]" | "}");
+        // A statement starts on a new line at depth 0 (`else` goes on with the rule before).
+        if open.is_empty() && !closing && span.line != last_line && t != "else" {
+            stmt_start = span.start as usize;
+            head = None;
+        }
+        let (was_if, was_body) = (after_if, after_body);
+        after_if = open.is_empty() && kind == TokenKind::Ident && t == "if";
+        after_body = false;
+        if after_if && head.is_none() {
+            head = text
+                .get(stmt_start..span.start as usize)
+                .map(|h| h.trim_end().to_string());
+        }
+        last_line = span.line;
+        // regorus lexes `set(` as one identifier; its `)` closes a bracket all the same.
+        if kind == TokenKind::Ident && t.ends_with('(') {
+            open.push(false);
+            continue;
+        }
+        if kind != TokenKind::Symbol {
+            continue;
+        }
+        match t {
+            "{" if open.is_empty() && was_body => {
+                // Only a head that copies onto one line as it is.
+                let h = head.as_deref().filter(|h| {
+                    !h.is_empty() && !h.contains(['\n', '#', '`']) && !h.starts_with("default")
+                });
+                if let Some(h) = h {
+                    inserts.push((span.start as usize, format!("{h} if ")));
+                }
+                open.push(true);
+            }
+            "{" => open.push(open.is_empty() && was_if),
+            "(" | "[" => open.push(false),
+            ")" | "]" | "}" => after_body = open.pop() == Some(true) && open.is_empty(),
+            _ => {}
+        }
+    }
+    if inserts.is_empty() {
+        return None;
+    }
+    let mut out =
+        String::with_capacity(text.len() + inserts.iter().map(|i| i.1.len()).sum::<usize>());
+    let mut copied = 0;
+    for (at, ins) in inserts {
+        out.push_str(text.get(copied..at)?);
+        out.push_str(&ins);
+        copied = at;
+    }
+    out.push_str(text.get(copied..)?);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn each_extra_body_gets_the_head_on_its_own_line() {
+        let src = "package p\n\ndeny contains m if {\n\tm := 1\n} {\n\tm := 2\n}\n";
+        assert_eq!(
+            split("p.rego", src).unwrap(),
+            "package p\n\ndeny contains m if {\n\tm := 1\n} deny contains m if {\n\tm := 2\n}\n"
+        );
+        let src = "package p\nf(x) := 1 if { x > 0 } { x < 0 } { x == 0 }\n";
+        assert_eq!(
+            split("p.rego", src).unwrap(),
+            "package p\nf(x) := 1 if { x > 0 } f(x) := 1 if { x < 0 } f(x) := 1 if { x == 0 }\n"
+        );
+    }
+
+    #[test]
+    fn objects_sets_and_single_bodies_are_left_alone() {
+        for src in [
+            "package p\na := [{}, {}]\nb if { x := {1}; {2} == x }\n",
+            "package p\nc := {\"a\": {}}\n{\"x\": 1} == c\n",
+            "package p\nd := 1 if { true } else := 2 if { false }\n",
+            "package p\ne := {1} if {\n\ttrue\n}\n\nf := `}\n{`\n",
+        ] {
+            assert_eq!(split("p.rego", src), None, "{src}");
+        }
+    }
+}
