@@ -1,11 +1,15 @@
-//! Rules written with several bodies (`deny contains m if { .. } { .. }`), which OPA reads as one
-//! definition of the rule per body, split into those definitions before regorus parses them.
+//! Rules written with several bodies or none, which OPA reads and regorus does not, written
+//! as regorus reads them before it parses the module.
 //!
-//! regorus refuses the form for partial set rules ("else cannot be used with set rules") and,
-//! for the others, stops at the first body that succeeds, so two bodies giving a complete rule or
-//! a function different values were no conflict. Each extra body gets the rule's head written
-//! again before its `{`, on the same line (`} deny contains m if {`): no line moves, and only
-//! the columns after the insertion shift.
+//! - `deny contains m if { .. } { .. }`: OPA reads one definition of the rule per body.
+//!   regorus refuses the form for partial set rules ("else cannot be used with set rules") and,
+//!   for the others, stops at the first body that succeeds, so two bodies giving a complete rule
+//!   or a function different values were no conflict. Each extra body gets the rule's head
+//!   written again before its `{`, on the same line (`} deny contains m if {`).
+//! - `f("a")` alone on its line: a function whose value is `true` there (OPA); regorus wants a
+//!   body or an assignment. ` := true` is written after it.
+//!
+//! No line moves; only the columns after an insertion shift.
 
 use std::num::{NonZeroU32, NonZeroUsize};
 
@@ -15,12 +19,12 @@ use regorus::Source;
 /// The module's text with each extra body of a rule made a definition of its own, or `None`
 /// when there is none (or the module does not lex: the parser then reports what it finds).
 pub(crate) fn split(name: &str, text: &str) -> Option<String> {
-    // Cheap test first: a `}` followed, past blanks, by a `{`.
+    // Cheap test first: a `}` followed, past blanks, by a `{`; a line ending in `)`.
     let candidate = text.match_indices('}').any(|(i, _)| {
         text[i + 1..]
             .trim_start_matches([' ', '\t', '\r', '\n'])
             .starts_with('{')
-    });
+    }) || text.lines().any(|l| l.trim_end().ends_with(')'));
     if !candidate {
         return None;
     }
@@ -38,19 +42,50 @@ pub(crate) fn split(name: &str, text: &str) -> Option<String> {
     // The previous token: its line, whether it was `if` at depth 0, and whether it closed a
     // rule body.
     let (mut last_line, mut after_if, mut after_body) = (0u32, false, false);
+    let mut call = Call::No;
+    let mut last_text = String::new();
     loop {
         let tok = lexer.next_token().ok()?;
         let (kind, span) = (tok.0, &tok.1);
-        if kind == TokenKind::Eof {
-            break;
-        }
         let t = span.text();
         let closing = kind == TokenKind::Symbol && matches!(t, ")" | "]" | "}");
         // A statement starts on a new line at depth 0 (`else` goes on with the rule before).
-        if open.is_empty() && !closing && span.line != last_line && t != "else" {
+        let starts = open.is_empty() && !closing && span.line != last_line && t != "else";
+        if let Call::Closed(end) = call {
+            if starts || kind == TokenKind::Eof {
+                inserts.push((end, " := true".into()));
+            }
+        }
+        if kind == TokenKind::Eof {
+            break;
+        }
+        if starts {
             stmt_start = span.start as usize;
             head = None;
+            // Not the rest of a literal broken over lines (`p if\n\tf(x)`).
+            let continues = matches!(
+                last_text.as_str(),
+                "if" | "else" | ":=" | "=" | "contains" | "with" | "as" | "not" | "in" | ","
+            );
+            let keyword = matches!(t, "package" | "import" | "default");
+            call = match kind == TokenKind::Ident && !continues && !keyword {
+                true => Call::Name,
+                false => Call::No,
+            };
+        } else {
+            call = match (call, t) {
+                (Call::Name, "." | "(") if open.is_empty() => match t {
+                    "(" => Call::Args,
+                    _ => Call::Name,
+                },
+                (Call::Name, _) if open.is_empty() && kind == TokenKind::Ident => Call::Name,
+                (Call::Args, ")") if open.len() == 1 => Call::Closed(span.end as usize),
+                (Call::Args, _) => Call::Args,
+                _ => Call::No,
+            };
         }
+        last_text.clear();
+        last_text.push_str(t);
         let (was_if, was_body) = (after_if, after_body);
         after_if = open.is_empty() && kind == TokenKind::Ident && t == "if";
         after_body = false;
@@ -100,6 +135,18 @@ pub(crate) fn split(name: &str, text: &str) -> Option<String> {
     Some(out)
 }
 
+/// Where a statement is on the way to being a bare function head (`f("a")`).
+#[derive(Clone, Copy)]
+enum Call {
+    No,
+    /// Its name so far (`f`, `a.f`).
+    Name,
+    /// Inside its arguments.
+    Args,
+    /// Its `)` ends at this byte, and nothing followed yet.
+    Closed(usize),
+}
+
 #[cfg(test)]
 mod tests {
     use super::split;
@@ -116,6 +163,17 @@ mod tests {
             split("p.rego", src).unwrap(),
             "package p\nf(x) := 1 if { x > 0 } f(x) := 1 if { x < 0 } f(x) := 1 if { x == 0 }\n"
         );
+    }
+
+    #[test]
+    fn a_bare_function_head_is_true() {
+        let src = "package p\nf(\"a\")\nf(x) if x > 1\ng(\"b\", [1]) # c\nh(\"c\") := 2\n";
+        assert_eq!(
+            split("p.rego", src).unwrap(),
+            "package p\nf(\"a\") := true\nf(x) if x > 1\ng(\"b\", [1]) := true # c\nh(\"c\") := 2\n"
+        );
+        let src = "package p\nq if\n\tf(1)\nr := count(\n\t[1]\n)\n";
+        assert_eq!(split("p.rego", src), None);
     }
 
     #[test]

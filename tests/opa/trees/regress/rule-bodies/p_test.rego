@@ -8,3 +8,5 @@ test_deny if { deny == {"a", "b"} with input as {"a": 1, "b": 1} }
 test_q if { q with input as {"b": 1} }
 test_q_none if { not q with input as {"c": 1} }
 test_h_same if { h(2) == 1 }
+test_bare_head if { valid_name("test.rego"); valid_name("x_test.rego"); not valid_name("x.rego") }
+test_bare_pair if [pair("a", 1), pair("b", 2)] == [true, 3]

@@ -19,3 +19,10 @@ deny contains msg if {
 q if { input.a == 1 } { input.b == 1 }
 
 h(x) := 1 if { x > 0 } { x > 1 }
+
+# A function head alone is a definition whose value is `true`.
+valid_name(name) if endswith(name, "_test.rego")
+valid_name("test.rego")
+
+pair("a", 1)
+pair("b", 2) := 3
