@@ -74,11 +74,9 @@ pub(crate) fn split(name: &str, text: &str) -> Option<String> {
             };
         } else {
             call = match (call, t) {
-                (Call::Name, "." | "(") if open.is_empty() => match t {
-                    "(" => Call::Args,
-                    _ => Call::Name,
-                },
-                (Call::Name, _) if open.is_empty() && kind == TokenKind::Ident => Call::Name,
+                (Call::Name, "(") if open.is_empty() => Call::Args,
+                (Call::Name, ".") if open.is_empty() => Call::Dot,
+                (Call::Dot, _) if open.is_empty() && kind == TokenKind::Ident => Call::Name,
                 (Call::Args, ")") if open.len() == 1 => Call::Closed(span.end as usize),
                 (Call::Args, _) => Call::Args,
                 _ => Call::No,
@@ -141,6 +139,8 @@ enum Call {
     No,
     /// Its name so far (`f`, `a.f`).
     Name,
+    /// Its name and a `.` (`a.`).
+    Dot,
     /// Inside its arguments.
     Args,
     /// Its `)` ends at this byte, and nothing followed yet.
@@ -167,12 +167,12 @@ mod tests {
 
     #[test]
     fn a_bare_function_head_is_true() {
-        let src = "package p\nf(\"a\")\nf(x) if x > 1\ng(\"b\", [1]) # c\nh(\"c\") := 2\n";
+        let src = "package p\nf(\"a\")\nf(x) if x > 1\na.g(\"b\", [1]) # c\nh(\"c\") := 2\n";
         assert_eq!(
             split("p.rego", src).unwrap(),
-            "package p\nf(\"a\") := true\nf(x) if x > 1\ng(\"b\", [1]) := true # c\nh(\"c\") := 2\n"
+            "package p\nf(\"a\") := true\nf(x) if x > 1\na.g(\"b\", [1]) := true # c\nh(\"c\") := 2\n"
         );
-        let src = "package p\nq if\n\tf(1)\nr := count(\n\t[1]\n)\n";
+        let src = "package p\nq if\n\tf(1)\nr := count(\n\t[1]\n)\nt if not f(1)\nu if f(1)\n";
         assert_eq!(split("p.rego", src), None);
     }
 
