@@ -414,7 +414,13 @@ impl<'a> Walk<'a> {
             }
         }
         for d in dups {
-            let lit = format!("{INDEX}({})", self.text_of(d));
+            // regorus takes no `=` in a call's argument; with one side ground, it is `==`.
+            let lit = match d {
+                Expr::AssignExpr { lhs, rhs, .. } => {
+                    format!("{INDEX}({} == {})", self.text_of(lhs), self.text_of(rhs))
+                }
+                d => format!("{INDEX}({})", self.text_of(d)),
+            };
             if !out.contains(&lit) {
                 out.push(lit);
             }
