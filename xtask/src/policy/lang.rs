@@ -95,12 +95,13 @@ pub fn edits(
         rules,
         roots,
         out: &mut out,
+        rule: None,
         vars: Vec::new(),
         renames: Vec::new(),
     };
     for rule in &module.policy {
+        walk.rule = Some(rule);
         walk.vars.clear();
-        rule_vars(rule, &mut walk.vars);
         match &**rule {
             Rule::Spec { head, bodies, .. } => {
                 match head {
@@ -253,7 +254,10 @@ struct Walk<'a> {
     /// `package.name` of every rule of the tree (see [`ground_doc`]).
     roots: &'a BTreeSet<String>,
     out: &'a mut Vec<Edit>,
-    /// Every variable of the current rule: its name and where it is (see [`Walk::shadowed`]).
+    /// The rule being walked.
+    rule: Option<&'a Rule>,
+    /// Every variable of that rule, once a comprehension declares one: its name and where it is
+    /// (see [`Walk::shadowed`]).
     vars: Vec<(&'a str, u32, u32)>,
     /// The renames written by [`Walk::shadowed`], which text copied here gets too.
     renames: Vec<Edit>,
@@ -534,6 +538,14 @@ impl<'a> Walk<'a> {
         let (start, end) = (e.span().start, e.span().end);
         let inside = |at: u32| at >= start && at < end;
         declared.retain(|n| *n != "_");
+        if declared.is_empty() {
+            return;
+        }
+        if self.vars.is_empty() {
+            if let Some(rule) = self.rule {
+                rule_vars(rule, &mut self.vars);
+            }
+        }
         declared.sort_unstable();
         declared.dedup();
         for name in declared {

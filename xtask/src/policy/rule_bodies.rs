@@ -24,7 +24,7 @@ pub(crate) fn split(name: &str, text: &str) -> Option<String> {
         text[i + 1..]
             .trim_start_matches([' ', '\t', '\r', '\n'])
             .starts_with('{')
-    }) || text.lines().any(|l| l.trim_end().ends_with(')'));
+    }) || text.lines().any(bare_call_line);
     if !candidate {
         return None;
     }
@@ -131,6 +131,16 @@ pub(crate) fn split(name: &str, text: &str) -> Option<String> {
     }
     out.push_str(text.get(copied..)?);
     Some(out)
+}
+
+/// Whether `line` may be a bare function head: a name at its start, a `)` at its end (before a
+/// comment), and no assignment or `if` (a cheap test; the lexer decides).
+fn bare_call_line(line: &str) -> bool {
+    let code = line.split(" #").next().unwrap_or(line).trim_end();
+    line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && code.ends_with(')')
+        && !code.contains('=')
+        && !code.contains(" if ")
 }
 
 /// Where a statement is on the way to being a bare function head (`f("a")`).

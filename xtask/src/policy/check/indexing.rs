@@ -66,6 +66,26 @@ fn constants<'a>(rule: &'a Rule, is_rule: &dyn Fn(&str) -> bool) -> HashMap<&'a 
     let Rule::Spec { bodies, .. } = rule else {
         return out;
     };
+    let literal = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Array { .. }
+                | Expr::Object { .. }
+                | Expr::String { .. }
+                | Expr::RawString { .. }
+                | Expr::Number { .. }
+                | Expr::Bool { .. }
+                | Expr::Null { .. }
+        )
+    };
+    // Counting declarations walks the whole rule: only for a rule that assigns a literal.
+    let assigns_literal = bodies.iter().flat_map(|b| &b.query.stmts).any(|s| {
+        matches!(&s.literal, Literal::Expr { expr, .. }
+            if matches!(&**expr, Expr::AssignExpr { rhs, .. } if literal(rhs)))
+    });
+    if !assigns_literal {
+        return out;
+    }
     let counts = declaration_counts(rule);
     for stmt in bodies.iter().flat_map(|b| &b.query.stmts) {
         let Literal::Expr { expr, .. } = &stmt.literal else {
