@@ -16,7 +16,11 @@
 //! - `with x as v`: OPA evaluates `v` first, so an undefined `v` (a reference into `input`)
 //!   makes the literal undefined; regorus went on. `_ = v` is written before the literal.
 //!
-//! Insertions only: what the user wrote keeps its line, and the loader maps columns back.
+//! - `some x` after a literal that iterates is moved to the start of its query (regorus declared
+//!   it again on each pass and stopped), and a comprehension's own variables that the rule also
+//!   uses outside it are renamed inside it (regorus read them as the rule's; OPA hides those).
+//!
+//! No line moves: what the user wrote keeps its line, and the loader maps columns back.
 
 use std::collections::BTreeSet;
 use std::num::{NonZeroU32, NonZeroUsize};
