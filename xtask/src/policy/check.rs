@@ -8,6 +8,7 @@
 //! refused; the side-by-side suite (tests/tests/opa*.rs) holds both directions to OPA.
 
 mod calls;
+mod indexing;
 mod opa_builtins;
 mod recursion;
 mod safety;
@@ -118,7 +119,7 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let prog = Program::new(&mods);
     // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
     // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 9] = [
+    let stages: [fn(&Program) -> Vec<Refusal>; 10] = [
         duplicate_imports,
         safety::redeclared_vars,
         rule_conflicts,
@@ -126,6 +127,7 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
         safety::unsafe_vars,
         recursion::recursive_rules,
         calls::types,
+        indexing::undefined_refs,
         calls::refused_builtins,
         calls::deprecated_builtins,
     ];

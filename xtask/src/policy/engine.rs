@@ -258,6 +258,8 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
     // OPA takes imports after rules; regorus only before them (see `late_imports.rs`).
     let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
+    // OPA reads `p if { .. } { .. }` as two definitions of `p` (see `rule_bodies.rs`).
+    let text = super::rule_bodies::split(&name, &text).unwrap_or(text);
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 

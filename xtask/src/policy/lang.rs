@@ -16,7 +16,11 @@
 //! - `with x as v`: OPA evaluates `v` first, so an undefined `v` (a reference into `input`)
 //!   makes the literal undefined; regorus went on. `_ = v` is written before the literal.
 //!
-//! Insertions only: what the user wrote keeps its line, and the loader maps columns back.
+//! - `some x` after a literal that iterates is moved to the start of its query (regorus declared
+//!   it again on each pass and stopped), and a comprehension's own variables that the rule also
+//!   uses outside it are renamed inside it (regorus read them as the rule's; OPA hides those).
+//!
+//! No line moves: what the user wrote keeps its line, and the loader maps columns back.
 
 use std::collections::BTreeSet;
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -73,7 +77,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
 
 /// Whether `text` may need an edit of this module (a cheap test before lexing).
 pub fn may_rewrite(text: &str) -> bool {
-    ["not", " in ", "input", "data"]
+    ["not", " in ", "input", "data", "some"]
         .iter()
         .any(|w| text.contains(w))
 }
@@ -95,8 +99,13 @@ pub fn edits(
         rules,
         roots,
         out: &mut out,
+        rule: None,
+        vars: Vec::new(),
+        renames: Vec::new(),
     };
     for rule in &module.policy {
+        walk.rule = Some(rule);
+        walk.vars.clear();
         match &**rule {
             Rule::Spec { head, bodies, .. } => {
                 match head {
@@ -249,17 +258,54 @@ struct Walk<'a> {
     /// `package.name` of every rule of the tree (see [`ground_doc`]).
     roots: &'a BTreeSet<String>,
     out: &'a mut Vec<Edit>,
+    /// The rule being walked.
+    rule: Option<&'a Rule>,
+    /// Every variable of that rule, once a comprehension declares one: its name and where it is
+    /// (see [`Walk::shadowed`]).
+    vars: Vec<(&'a str, u32, u32)>,
+    /// The renames written by [`Walk::shadowed`], which text copied here gets too.
+    renames: Vec<Edit>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     fn query(&mut self, q: &Query) {
         self.body(q, Vec::new());
     }
 
     /// A query whose first literal gets `first` written before it.
     fn body(&mut self, q: &Query, mut first: Vec<String>) {
+        self.some_first(q);
         for stmt in &q.stmts {
             self.stmt(stmt, std::mem::take(&mut first));
+        }
+    }
+
+    /// Moves each `some x` declaration after the query's first other literal to its start:
+    /// regorus adds `x` to the scope again on each pass of an earlier literal that iterates
+    /// (`v := c[i]; some x`) and stops at the second ("duplicated definition of local
+    /// variable"). A declaration applies to the whole query (OPA), so its place does not matter.
+    fn some_first(&mut self, q: &Query) {
+        let lead = q
+            .stmts
+            .iter()
+            .take_while(|s| matches!(s.literal, Literal::SomeVars { .. }))
+            .count();
+        let Some(first) = q.stmts.first() else {
+            return;
+        };
+        let mut moved = String::new();
+        for stmt in &q.stmts[lead..] {
+            if let Literal::SomeVars { span, .. } = &stmt.literal {
+                let (start, end) = (self.start(span), self.end(span));
+                moved.push_str(&self.render(start, end));
+                moved.push_str("; ");
+                let mut edit = self.edit_at(start as usize, format!("{INDEX}(true)"));
+                edit.end = end as usize;
+                self.out.push(edit);
+            }
+        }
+        if !moved.is_empty() {
+            self.insert(self.start(&first.span) as usize, moved);
         }
     }
 
@@ -376,7 +422,13 @@ impl Walk<'_> {
             }
         }
         for d in dups {
-            let lit = format!("{INDEX}({})", self.text_of(d));
+            // regorus takes no `=` in a call's argument; with one side ground, it is `==`.
+            let lit = match d {
+                Expr::AssignExpr { lhs, rhs, .. } => {
+                    format!("{INDEX}({} == {})", self.text_of(lhs), self.text_of(rhs))
+                }
+                d => format!("{INDEX}({})", self.text_of(d)),
+            };
             if !out.contains(&lit) {
                 out.push(lit);
             }
@@ -462,16 +514,81 @@ impl Walk<'_> {
         self.hoist(stmt, &moved);
     }
 
+    /// A comprehension's own variables (`[x | some x in c]`, `[x | x := 1]`) hide the rule's
+    /// variables of those names in OPA; regorus reads them as the rule's. Those also used
+    /// outside the comprehension are renamed inside it (`x_xtask<offset>`).
+    fn shadowed(&mut self, e: &Expr, query: &Query) {
+        let mut declared: Vec<&str> = Vec::new();
+        for stmt in &query.stmts {
+            match &stmt.literal {
+                Literal::SomeVars { vars, .. } => declared.extend(vars.iter().map(|v| v.text())),
+                Literal::SomeIn { key, value, .. } => {
+                    key.iter().for_each(|k| expr_vars(k, &mut declared));
+                    expr_vars(value, &mut declared);
+                }
+                Literal::Expr { expr, .. } => {
+                    if let Expr::AssignExpr {
+                        op: AssignOp::ColEq,
+                        lhs,
+                        ..
+                    } = &**expr
+                    {
+                        expr_vars(lhs, &mut declared);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (start, end) = (e.span().start, e.span().end);
+        let inside = |at: u32| at >= start && at < end;
+        declared.retain(|n| *n != "_");
+        if declared.is_empty() {
+            return;
+        }
+        if self.vars.is_empty() {
+            if let Some(rule) = self.rule {
+                rule_vars(rule, &mut self.vars);
+            }
+        }
+        declared.sort_unstable();
+        declared.dedup();
+        for name in declared {
+            let outside = self.vars.iter().any(|v| v.0 == name && !inside(v.1));
+            if !outside {
+                continue;
+            }
+            let to = format!("{name}_xtask{start}");
+            let spots: Vec<(u32, u32)> = self
+                .vars
+                .iter()
+                .filter(|v| v.0 == name && inside(v.1))
+                .map(|v| (v.1, v.2))
+                .collect();
+            for (s, t) in spots {
+                for list in [0, 1] {
+                    let mut edit = self.edit_at(s as usize, to.clone());
+                    edit.end = t as usize;
+                    match list {
+                        0 => self.renames.push(edit),
+                        _ => self.out.push(edit),
+                    }
+                }
+            }
+        }
+    }
+
     /// Finds the comprehensions (their bodies are queries) inside `e`.
     fn expr(&mut self, e: &Expr) {
         match e {
             Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+                self.shadowed(e, query);
                 self.expr(term);
                 self.query(query);
             }
             Expr::ObjectCompr {
                 key, value, query, ..
             } => {
+                self.shadowed(e, query);
                 self.expr(key);
                 self.expr(value);
                 self.query(query);
@@ -540,11 +657,14 @@ impl Walk<'_> {
         let (start, end) = (start as usize, end as usize);
         let mut out = String::new();
         let mut copied = start;
-        for e in self
+        let mut edits: Vec<&Edit> = self
             .others
             .iter()
+            .chain(&self.renames)
             .filter(|e| e.start >= start && e.end <= end)
-        {
+            .collect();
+        edits.sort_by_key(|e| (e.start, e.end));
+        for e in edits {
             if e.start < copied {
                 continue;
             }
@@ -557,16 +677,116 @@ impl Walk<'_> {
     }
 
     fn insert(&mut self, at: usize, text: String) {
+        let edit = self.edit_at(at, text);
+        self.out.push(edit);
+    }
+
+    /// An insertion of `text` at byte `at`.
+    fn edit_at(&self, at: usize, text: String) -> Edit {
         let head = self.text.get(..at).unwrap_or("");
         let line = head.matches('\n').count() as u32 + 1;
         let col = head.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
-        self.out.push(Edit {
+        Edit {
             start: at,
             end: at,
             text,
             line,
             col,
-        });
+        }
+    }
+}
+
+/// The variables in `e` (a declaration's pattern: `[k, v]`), comprehension bodies aside.
+fn expr_vars<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
+    match e {
+        Expr::Var { span, .. } => out.push(span.text()),
+        _ => children(e).into_iter().for_each(|c| expr_vars(c, out)),
+    }
+}
+
+/// Every variable occurrence of `rule` (name, start, end), comprehension bodies included.
+fn rule_vars<'r>(rule: &'r Rule, out: &mut Vec<(&'r str, u32, u32)>) {
+    match rule {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    all_vars(refr, out);
+                    assign.iter().for_each(|a| all_vars(&a.value, out));
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    all_vars(refr, out);
+                    key.iter().for_each(|k| all_vars(k, out));
+                }
+                RuleHead::Func {
+                    refr, args, assign, ..
+                } => {
+                    all_vars(refr, out);
+                    args.iter().for_each(|a| all_vars(a, out));
+                    assign.iter().for_each(|a| all_vars(&a.value, out));
+                }
+            }
+            for b in bodies {
+                b.assign.iter().for_each(|a| all_vars(&a.value, out));
+                query_vars(&b.query, out);
+            }
+        }
+        Rule::Default { value, .. } => all_vars(value, out),
+    }
+}
+
+fn query_vars<'r>(q: &'r Query, out: &mut Vec<(&'r str, u32, u32)>) {
+    for stmt in &q.stmts {
+        match &stmt.literal {
+            Literal::SomeVars { vars, .. } => {
+                out.extend(vars.iter().map(|s| (s.text(), s.start, s.end)))
+            }
+            Literal::Every { key, value, .. } => out.extend(
+                key.iter()
+                    .chain([value])
+                    .map(|s| (s.text(), s.start, s.end)),
+            ),
+            _ => {}
+        }
+        match &stmt.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn {
+                key,
+                value,
+                collection,
+                ..
+            } => {
+                key.iter().for_each(|k| all_vars(k, out));
+                all_vars(value, out);
+                all_vars(collection, out);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => all_vars(expr, out),
+            Literal::Every { domain, query, .. } => {
+                all_vars(domain, out);
+                query_vars(query, out);
+            }
+        }
+        for w in &stmt.with_mods {
+            all_vars(&w.refr, out);
+            all_vars(&w.r#as, out);
+        }
+    }
+}
+
+fn all_vars<'r>(e: &'r Expr, out: &mut Vec<(&'r str, u32, u32)>) {
+    match e {
+        Expr::Var { span, .. } => out.push((span.text(), span.start, span.end)),
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            all_vars(term, out);
+            query_vars(query, out);
+        }
+        Expr::ObjectCompr {
+            key, value, query, ..
+        } => {
+            all_vars(key, out);
+            all_vars(value, out);
+            query_vars(query, out);
+        }
+        _ => children(e).into_iter().for_each(|c| all_vars(c, out)),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod lang;
 pub mod late_imports;
 pub mod report;
+pub mod rule_bodies;
 pub mod test;
 pub mod trace;
 pub mod tree;

@@ -284,6 +284,34 @@ fn path_of(refr: &str) -> Vec<String> {
     out
 }
 
+/// Per line of `text`: whether it starts inside a raw string (the only string that spans lines).
+fn in_raw_string(text: &str) -> Vec<bool> {
+    let mut out = vec![false];
+    let (mut raw, mut quoted, mut comment, mut escaped) = (false, false, false, false);
+    for c in text.chars() {
+        match c {
+            '\n' => {
+                comment = false;
+                quoted = false;
+                out.push(raw);
+                continue;
+            }
+            _ if comment => {}
+            '`' if !quoted => raw = !raw,
+            _ if raw => {}
+            '\\' if quoted => {
+                escaped = !escaped;
+                continue;
+            }
+            '"' if !escaped => quoted = !quoted,
+            '#' if !quoted => comment = true,
+            _ => {}
+        }
+        escaped = false;
+    }
+    out
+}
+
 /// Every `# METADATA` block of a module with what it is attached to (the next package or rule
 /// statement, past blank lines, comments and further blocks), or OPA's `rego_parse_error` for a
 /// block it refuses.
@@ -299,7 +327,16 @@ fn annotations_of(
         let (info, _, _) = rule_info(r);
         rule_lines.entry(info.line).or_insert(info);
     }
-    let lines: Vec<&str> = text.lines().collect();
+    // A line inside a raw string (`policy := \`...\``) is text, not a comment.
+    let raw = in_raw_string(text);
+    let lines: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .map(|(n, l)| match raw.get(n) {
+            Some(true) => "",
+            _ => l,
+        })
+        .collect();
     let is_block = |l: &str| l.strip_prefix('#').is_some_and(|r| r.trim() == "METADATA");
     let mut out = Vec::new();
     let mut errors = Vec::new();

@@ -1,0 +1,5 @@
+package p
+
+test_title if r == "r"
+
+test_text if contains(policy, "# scope: nowhere")
