@@ -287,6 +287,11 @@ impl Url {
         s
     }
 
+    /// Go's `URL.EscapedPath()`.
+    pub fn escaped_path(&self) -> String {
+        escaped(&self.raw_path, &self.path, Mode::Path)
+    }
+
     /// Go's `url.URL` as `encoding/json` writes it (`User` has only unexported fields: `{}`).
     pub fn to_value(&self) -> Value {
         let f: Vec<(&str, Value)> = vec![

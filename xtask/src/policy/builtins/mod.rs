@@ -19,6 +19,7 @@ pub mod encoding;
 pub mod glob;
 pub mod globs_match;
 pub mod gourl;
+pub mod jsonschema;
 pub mod jwt;
 pub mod keys;
 pub mod metadata;
@@ -56,6 +57,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     x509::register(engine)?;
     glob::register(engine)?;
     globs_match::register(engine)?;
+    jsonschema::register(engine)?;
     // Last: it wraps only the builtins no family above replaces.
     strict::register(engine)?;
     Ok(())
