@@ -10,6 +10,7 @@
 mod formats;
 mod json;
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -1437,40 +1438,48 @@ impl Validator<'_> {
                 );
             }
         }
-        if let Some(m) = &s.maximum {
-            if d.cmp(m).is_gt() {
-                res.add(
-                    ctx,
-                    "number_lte",
-                    format!("Must be less than or equal to {}", m.go_float_text()),
-                );
-            }
-        }
-        if let Some(m) = &s.exclusive_maximum {
-            if d.cmp(m).is_ge() {
-                res.add(
-                    ctx,
-                    "number_lt",
-                    format!("Must be less than {}", m.go_float_text()),
-                );
-            }
-        }
-        if let Some(m) = &s.minimum {
-            if d.cmp(m).is_lt() {
-                res.add(
-                    ctx,
-                    "number_gte",
-                    format!("Must be greater than or equal to {}", m.go_float_text()),
-                );
-            }
-        }
-        if let Some(m) = &s.exclusive_minimum {
-            if d.cmp(m).is_le() {
-                res.add(
-                    ctx,
-                    "number_gt",
-                    format!("Must be greater than {}", m.go_float_text()),
-                );
+        // gojsonschema's order: maximum, exclusiveMaximum, minimum, exclusiveMinimum.
+        type Bound<'a> = (
+            &'a Option<Dec>,
+            fn(Ordering) -> bool,
+            &'static str,
+            &'static str,
+        );
+        let bounds: [Bound; 4] = [
+            (
+                &s.maximum,
+                Ordering::is_gt,
+                "number_lte",
+                "less than or equal to",
+            ),
+            (
+                &s.exclusive_maximum,
+                Ordering::is_ge,
+                "number_lt",
+                "less than",
+            ),
+            (
+                &s.minimum,
+                Ordering::is_lt,
+                "number_gte",
+                "greater than or equal to",
+            ),
+            (
+                &s.exclusive_minimum,
+                Ordering::is_le,
+                "number_gt",
+                "greater than",
+            ),
+        ];
+        for (bound, breaks, kind, relation) in bounds {
+            if let Some(m) = bound {
+                if breaks(d.cmp(m)) {
+                    res.add(
+                        ctx,
+                        kind,
+                        format!("Must be {relation} {}", m.go_float_text()),
+                    );
+                }
             }
         }
         res.inc();
