@@ -166,6 +166,13 @@ pub fn edits(
     out
 }
 
+/// A module's text as a lexer source without size limits: the token-level rewrites must see the
+/// whole file; the parser applies OPA's limits afterwards.
+pub(super) fn unlimited_source(name: &str, text: &str) -> Option<Source> {
+    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
+    Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()
+}
+
 /// `text` with a `;` after a body's term that ends a line when the next line starts with `(`.
 /// The term is the last on its line, so every token keeps its line and column. `None`: nothing
 /// to do.
@@ -177,8 +184,7 @@ pub fn separate_paren_lines(name: &str, text: &str) -> Option<String> {
     if !candidate {
         return None;
     }
-    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
-    let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
+    let src = unlimited_source(name, text)?;
     let mut lexer = Lexer::new(&src);
     lexer.set_max_col(NonZeroU32::MAX);
     let mut tokens = Vec::new();

@@ -11,10 +11,9 @@
 //!
 //! No line moves; only the columns after an insertion shift.
 
-use std::num::{NonZeroU32, NonZeroUsize};
+use std::num::NonZeroU32;
 
 use regorus::unstable::{Lexer, TokenKind};
-use regorus::Source;
 
 /// The module's text with each extra body of a rule made a definition of its own, or `None`
 /// when there is none (or the module does not lex: the parser then reports what it finds).
@@ -28,8 +27,7 @@ pub(crate) fn split(name: &str, text: &str) -> Option<String> {
     if !candidate {
         return None;
     }
-    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
-    let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
+    let src = super::lang::unlimited_source(name, text)?;
     let mut lexer = Lexer::new(&src);
     lexer.set_max_col(NonZeroU32::MAX);
 

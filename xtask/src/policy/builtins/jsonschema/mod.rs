@@ -1267,24 +1267,17 @@ impl Validator<'_> {
             }
         }
         let n = a.len() as i64;
-        if let Some(min) = s.min_items {
-            if n < min {
-                res.add(
-                    ctx,
-                    "array_min_items",
-                    format!("Array must have at least {min} items"),
-                );
-            }
-        }
-        if let Some(max) = s.max_items {
-            if n > max {
-                res.add(
-                    ctx,
-                    "array_max_items",
-                    format!("Array must have at most {max} items"),
-                );
-            }
-        }
+        count_bounds(
+            res,
+            ctx,
+            n,
+            (s.min_items, s.max_items),
+            ["array_min_items", "array_max_items"],
+            [
+                |v| format!("Array must have at least {v} items"),
+                |v| format!("Array must have at most {v} items"),
+            ],
+        );
         if s.unique_items {
             let mut seen: HashMap<String, usize> = HashMap::new();
             for (j, x) in a.iter().enumerate() {
@@ -1329,24 +1322,17 @@ impl Validator<'_> {
     fn validate_object(&mut self, id: usize, m: &BTreeMap<String, J>, res: &mut Res, ctx: &Ctx) {
         let s = &self.s.subs[id];
         let n = m.len() as i64;
-        if let Some(min) = s.min_properties {
-            if n < min {
-                res.add(
-                    ctx,
-                    "array_min_properties",
-                    format!("Must have at least {min} properties"),
-                );
-            }
-        }
-        if let Some(max) = s.max_properties {
-            if n > max {
-                res.add(
-                    ctx,
-                    "array_max_properties",
-                    format!("Must have at most {max} properties"),
-                );
-            }
-        }
+        count_bounds(
+            res,
+            ctx,
+            n,
+            (s.min_properties, s.max_properties),
+            ["array_min_properties", "array_max_properties"],
+            [
+                |v| format!("Must have at least {v} properties"),
+                |v| format!("Must have at most {v} properties"),
+            ],
+        );
         for r in &s.required {
             if m.contains_key(r) {
                 res.inc();
@@ -1401,24 +1387,17 @@ impl Validator<'_> {
     fn validate_string(&mut self, id: usize, st: &str, res: &mut Res, ctx: &Ctx) {
         let s = &self.s.subs[id];
         let runes = st.chars().count() as i64;
-        if let Some(min) = s.min_length {
-            if runes < min {
-                res.add(
-                    ctx,
-                    "string_gte",
-                    format!("String length must be greater than or equal to {min}"),
-                );
-            }
-        }
-        if let Some(max) = s.max_length {
-            if runes > max {
-                res.add(
-                    ctx,
-                    "string_lte",
-                    format!("String length must be less than or equal to {max}"),
-                );
-            }
-        }
+        count_bounds(
+            res,
+            ctx,
+            runes,
+            (s.min_length, s.max_length),
+            ["string_gte", "string_lte"],
+            [
+                |v| format!("String length must be greater than or equal to {v}"),
+                |v| format!("String length must be less than or equal to {v}"),
+            ],
+        );
         if let Some((p, re)) = &s.pattern {
             if !re.is_match(st) {
                 res.add(ctx, "pattern", format!("Does not match pattern '{p}'"));
@@ -1483,6 +1462,24 @@ impl Validator<'_> {
             }
         }
         res.inc();
+    }
+}
+
+/// A count (items, properties, runes) against its `min*`/`max*` keywords: OPA's error kinds and
+/// messages for each bound, minimum first.
+fn count_bounds(
+    res: &mut Res,
+    ctx: &Ctx,
+    n: i64,
+    (min, max): (Option<i64>, Option<i64>),
+    kinds: [&'static str; 2],
+    text: [fn(i64) -> String; 2],
+) {
+    if let Some(min) = min.filter(|&min| n < min) {
+        res.add(ctx, kinds[0], text[0](min));
+    }
+    if let Some(max) = max.filter(|&max| n > max) {
+        res.add(ctx, kinds[1], text[1](max));
     }
 }
 
