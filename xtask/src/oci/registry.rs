@@ -694,7 +694,7 @@ fn classify(e: &OpError) -> Failure {
             // reqwest's read timeout: say what it means rather than "operation timed out".
             let message = if r.is_timeout() && !r.is_connect() {
                 format!(
-                    "nothing received for {}s (server too slow or silent)",
+                    "read timed out ({}s; server too slow or silent)",
                     net::READ_TIMEOUT.as_secs()
                 )
             } else {
