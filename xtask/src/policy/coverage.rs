@@ -8,7 +8,7 @@ use anyhow::Result;
 use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{parse, source, Policy};
+use super::engine::{parse, source, source_as_is, Policy};
 use super::tree::PolicyTree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,11 +45,79 @@ pub struct Report {
     pub coverage: f64,
 }
 
-/// A location OPA reports on: its rows, and which rows prove it was reached.
+/// A location OPA reports on, from its first (row, col) to its last, and what proves it was
+/// reached.
 struct Loc {
-    rows: (u32, u32),
-    /// The location counts as covered when regorus hit any of these rows.
-    evidence: Vec<(u32, u32)>,
+    from: (u32, u32),
+    to: (u32, u32),
+    /// Covered when regorus hit any of these rows (none: the probe alone decides)...
+    rows: Vec<(u32, u32)>,
+    /// ...and, when set, this probe fired (the body OPA's index let in, or that held).
+    probe: Option<bool>,
+    /// `some x in xs`: covered when evaluated, never listed as not covered (OPA's report skips
+    /// the declaration).
+    optional: bool,
+}
+
+impl Loc {
+    fn contains(&self, other: &Loc) -> bool {
+        self.from <= other.from && self.to >= other.to
+    }
+}
+
+/// The extension the coverage probes call: `__xtask_probe(id, conditions)` records `id` when
+/// every condition is true, and is always true itself, so a probe never changes a result.
+pub const PROBE: &str = "__xtask_probe";
+
+/// What a probe stands for: a rule body (the rule's first row and column, the body's index)
+/// that OPA's rule index let in (`Entry`), or that held (`Held`, OPA's exit of its head).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct ProbeKey {
+    file: String,
+    rule: (u32, u32),
+    body: usize,
+    held: bool,
+    is_else: bool,
+}
+
+thread_local! {
+    /// The probes `instrument` wrote since `reset`, and those that fired. Per thread: tests run
+    /// side by side in one process, each loading and evaluating on its own thread.
+    static PROBES: std::cell::RefCell<Vec<ProbeKey>> = const { std::cell::RefCell::new(Vec::new()) };
+    static FIRED: std::cell::RefCell<BTreeSet<u64>> = const { std::cell::RefCell::new(BTreeSet::new()) };
+}
+
+/// Registers [`PROBE`] on an engine.
+pub fn register(engine: &mut regorus::Engine) -> Result<()> {
+    engine.add_extension(
+        PROBE.into(),
+        2,
+        Box::new(|args: Vec<regorus::Value>| {
+            let all = match args.get(1).map(|v| v.as_array()) {
+                Some(Ok(conds)) => conds.iter().all(|c| *c == regorus::Value::from(true)),
+                _ => false,
+            };
+            if let (true, Some(Ok(id))) = (all, args.first().map(|v| v.as_u64())) {
+                FIRED.with(|f| f.borrow_mut().insert(id));
+            }
+            Ok(regorus::Value::from(true))
+        }),
+    )
+}
+
+/// Loads `tree` for a coverage run: probes written, none fired yet.
+pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
+    PROBES.with(|p| p.borrow_mut().clear());
+    FIRED.with(|f| f.borrow_mut().clear());
+    Policy::load_with(tree, data, Some(&instrument))
+}
+
+fn probe(key: ProbeKey) -> u64 {
+    PROBES.with(|p| {
+        let mut p = p.borrow_mut();
+        p.push(key);
+        p.len() as u64 - 1
+    })
 }
 
 /// Builds the report from what the engine recorded since coverage was enabled. Files are keyed
@@ -62,6 +130,17 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
         .into_iter()
         .map(|f| (f.path, f.covered))
         .collect();
+    // Per probe: whether it fired.
+    let probes: BTreeMap<ProbeKey, bool> = PROBES.with(|p| {
+        FIRED.with(|f| {
+            let f = f.borrow();
+            let mut out: BTreeMap<ProbeKey, bool> = BTreeMap::new();
+            for (id, k) in p.borrow().iter().enumerate() {
+                *out.entry(k.clone()).or_default() |= f.contains(&(id as u64));
+            }
+            out
+        })
+    });
     let mut report = Report::default();
     let empty = BTreeSet::new();
     for file in &tree.modules {
@@ -69,23 +148,32 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
         let src = source(shown.clone(), file.text.clone())?;
         let module = parse(&src)?;
         let hit = hits.get(&shown).unwrap_or(&empty);
-        let reached = |spans: &[(u32, u32)]| {
-            spans
-                .iter()
-                .any(|&(s, e)| hit.range(s..=e).next().is_some())
+        let mine: BTreeMap<&ProbeKey, bool> = probes
+            .iter()
+            .filter(|(k, _)| k.file == shown)
+            .map(|(k, v)| (k, *v))
+            .collect();
+        let locs = locations(&module.policy, &mine);
+        let reached = |l: &Loc| {
+            l.probe.unwrap_or(true)
+                && (l.rows.is_empty()
+                    || l.rows
+                        .iter()
+                        .any(|&(s, e)| hit.range(s..=e).next().is_some()))
         };
+        let (done, open): (Vec<&Loc>, Vec<&Loc>) = locs.iter().partition(|l| reached(l));
         let mut covered = BTreeSet::new();
         let mut not_covered = BTreeSet::new();
-        let hit_rows = |(s, e): (u32, u32)| hit.range(s..=e).next().is_some();
-        for loc in locations(&module.policy, &hit_rows) {
-            let rows = loc.rows.0..=loc.rows.1;
-            if reached(&loc.evidence) {
-                covered.extend(rows);
-            } else {
-                not_covered.extend(rows);
+        for l in &done {
+            covered.extend(l.from.0..=l.to.0);
+        }
+        // As OPA: a location inside one that was covered counts as covered, and a row can be
+        // both covered (one location) and not (another).
+        for l in open {
+            if !l.optional && !done.iter().any(|d| d.contains(l)) {
+                not_covered.extend(l.from.0..=l.to.0);
             }
         }
-        let not_covered: BTreeSet<u32> = not_covered.difference(&covered).copied().collect();
         let fr = FileReport {
             covered_lines: covered.len(),
             not_covered_lines: not_covered.len(),
@@ -103,55 +191,139 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
     Ok(report)
 }
 
-/// The row of a body's closing `}` when it stands after the body's last expression: there
-/// `instrument` puts a `true` that is evaluated only when every expression before it held, i.e.
-/// when the body produced its rule's value. OPA marks a rule head covered exactly then.
-fn sentinel_row(body: &regorus::unstable::RuleBody) -> Option<u32> {
-    let last = body.query.stmts.last()?;
-    let text = body.span.source.contents();
-    let (start, end) = (body.span.start as usize, body.span.end as usize);
-    if end == 0 || text.as_bytes().get(end - 1) != Some(&b'}') {
-        return None;
-    }
-    let row = body.span.line + text.get(start..end)?.matches('\n').count() as u32;
-    // Only a `}` that ends its line: on `} else := v`, the row would also be the else's.
-    let rest = text.get(end..)?.lines().next().unwrap_or("").trim_start();
-    let alone = rest.is_empty() || rest.starts_with('#');
-    (alone && row > rows_of(&last.span).1).then_some(row)
-}
-
-/// Puts `true ` before the closing `}` of every body whose `}` has a line of its own, so that
-/// regorus's per-line hits tell when a body succeeded (see `sentinel_row`). `module` is the text
-/// as parsed before import aliases were resolved; that rewrite never touches such a line, so
-/// the rows found there are the rows of `text`. Lines stay put.
+/// Writes the probes into a module's text as loaded (aliases resolved, `lang.rs`'s literals
+/// in), read again to find where its bodies start and end. Per body: after `lang.rs`'s checks
+/// (what OPA's rule index tests first) and before the body's first literal, a probe that fires
+/// when OPA's index would have let the body in; it also tests what that index compares a
+/// function's arguments with (`f(path) if path == "Dockerfile"`). After the last literal, a
+/// probe that fires when the body held: OPA marks a rule head, or an `else`, covered exactly
+/// then. A bare `else := v` gets a body holding its probe. Lines stay put.
 pub fn instrument(module: &Module, text: String) -> Result<String> {
-    let mut rows: Vec<u32> = Vec::new();
-    for r in &module.policy {
-        if let Rule::Spec { bodies, .. } = &**r {
-            rows.extend(bodies.iter().filter_map(sentinel_row));
-        }
-    }
-    if rows.is_empty() {
+    let name = module.package.span.source.file().to_string();
+    let Ok(src) = source_as_is(name.clone(), text.clone()) else {
         return Ok(text);
-    }
-    rows.sort_unstable();
-    rows.dedup();
-    let mut out = String::with_capacity(text.len() + 5 * rows.len());
-    let mut wanted = rows.into_iter().peekable();
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let row = i as u32 + 1;
-        if wanted.peek() == Some(&row) {
-            wanted.next();
-            if let Some(at) = line.find('}') {
-                out.push_str(&line[..at]);
-                out.push_str("true ");
-                out.push_str(&line[at..]);
+    };
+    let Ok(parsed) = parse(&src) else {
+        return Ok(text);
+    };
+    let mut edits: Vec<(usize, String)> = Vec::new();
+    for r in &parsed.policy {
+        let Rule::Spec { span, head, bodies } = &**r else {
+            continue;
+        };
+        let args: Vec<&str> = match head {
+            RuleHead::Func { args, .. } => args
+                .iter()
+                .filter_map(|a| match &**a {
+                    Expr::Var { span, .. } => Some(span.text()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (i, b) in bodies.iter().enumerate() {
+            let key = |held| ProbeKey {
+                file: name.clone(),
+                rule: (span.line, span.col),
+                body: i,
+                held,
+                is_else: b.is_else,
+            };
+            let q = &b.query;
+            if q.stmts.is_empty() {
+                if b.is_else && b.assign.is_some() {
+                    let held = probe(key(true));
+                    edits.push((after(&b.span), format!(" if {{ {PROBE}({held}, []) }}")));
+                }
                 continue;
             }
+            let braces = q.span.text().starts_with('{');
+            // `lang.rs`'s checks alone: the body it gave a rule that had none.
+            let first = q.stmts.iter().find(|s| !super::lang::is_inserted(s));
+            let at = first.map_or(q.span.start as usize, |s| s.span.start as usize);
+            if !braces {
+                edits.push((q.span.start as usize, "{ ".into()));
+            }
+            if first.is_some() {
+                let entry = probe(key(false));
+                let conds = arg_index_tests(&q.stmts, &args).join(", ");
+                edits.push((at, format!("{PROBE}({entry}, [{conds}]); ")));
+            }
+            let held = probe(key(true));
+            let last = q.stmts.last().map_or(at, |s| after(&s.span));
+            if braces {
+                let close = (q.span.end as usize).saturating_sub(1);
+                let gap = text.get(last..close).unwrap_or("");
+                let sep = if gap.contains('\n') { "" } else { "; " };
+                edits.push((close, format!("{sep}{PROBE}({held}, []) ")));
+            } else {
+                edits.push((after(&q.span), format!("; {PROBE}({held}, []) }}")));
+            }
         }
-        out.push_str(line);
     }
+    if edits.is_empty() {
+        return Ok(text);
+    }
+    // Stable: edits at one offset keep the order they were made in.
+    edits.sort_by_key(|e| e.0);
+    let mut out = String::with_capacity(text.len() + 40 * edits.len());
+    let mut copied = 0;
+    for (at, ins) in edits {
+        if at < copied || at > text.len() || !text.is_char_boundary(at) {
+            return Ok(text);
+        }
+        out.push_str(&text[copied..at]);
+        out.push_str(&ins);
+        copied = at;
+    }
+    out.push_str(&text[copied..]);
     Ok(out)
+}
+
+/// The literals of a function's body that OPA's rule index tests against its arguments before
+/// the body runs: an argument compared (`==`, `=`) with a scalar. Not under `with` or `not`.
+fn arg_index_tests(stmts: &[regorus::unstable::LiteralStmt], args: &[&str]) -> Vec<String> {
+    let is_arg = |e: &Expr| matches!(e, Expr::Var { span, .. } if args.contains(&span.text()));
+    let mut out = Vec::new();
+    for s in stmts {
+        let Literal::Expr { expr, .. } = &s.literal else {
+            continue;
+        };
+        if !s.with_mods.is_empty() {
+            continue;
+        }
+        let (lhs, rhs) = match &**expr {
+            Expr::BoolExpr {
+                op: BoolOp::Eq,
+                lhs,
+                rhs,
+                ..
+            }
+            | Expr::AssignExpr {
+                op: regorus::unstable::AssignOp::Eq,
+                lhs,
+                rhs,
+                ..
+            } => (lhs, rhs),
+            _ => continue,
+        };
+        for (a, b) in [(lhs, rhs), (rhs, lhs)] {
+            if is_arg(a) && is_scalar(b) {
+                let (s, e) = (b.span().start as usize, after(b.span()));
+                let value = b
+                    .span()
+                    .source
+                    .contents()
+                    .get(s.saturating_sub(quoted(b.span()))..e);
+                out.push(format!(
+                    "{} == {}",
+                    a.span().text(),
+                    value.unwrap_or("null")
+                ));
+            }
+        }
+    }
+    out
 }
 
 fn percent(covered: usize, not_covered: usize) -> f64 {
@@ -176,127 +348,153 @@ fn ranges(rows: &BTreeSet<u32>) -> Vec<Range> {
     out
 }
 
-/// Rows an AST node spans: its first line through the line its text ends on.
-fn rows_of(span: &regorus::unstable::Span) -> (u32, u32) {
-    let extra = span.text().matches('\n').count() as u32;
-    (span.line, span.line + extra)
+/// 1 when the span is a string's contents, its quotes outside it (regorus's string spans).
+fn quoted(span: &regorus::unstable::Span) -> usize {
+    let text = span.source.contents().as_bytes();
+    let (s, e) = (span.start as usize, span.end as usize);
+    match (s.checked_sub(1).and_then(|b| text.get(b)), text.get(e)) {
+        (Some(b'"'), Some(b'"')) | (Some(b'`'), Some(b'`')) => 1,
+        _ => 0,
+    }
 }
 
-fn locations(rules: &[regorus::unstable::Ref<Rule>], hit: &dyn Fn((u32, u32)) -> bool) -> Vec<Loc> {
+/// The offset just past a node's text, a string's closing quote included: regorus's spans of
+/// strings (and of whatever ends in one) stop before it.
+fn after(span: &regorus::unstable::Span) -> usize {
+    let text = span.source.contents().as_bytes();
+    let e = span.end as usize;
+    match text.get(e) {
+        Some(&q @ (b'"' | b'`')) => {
+            // A quote that closes a string open at `e`: an odd count of unescaped quotes of its
+            // kind before it on its line (a `"` string cannot span lines).
+            let line = text[..e]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1);
+            let mut open = false;
+            let mut escaped = false;
+            for &c in &text[line..e] {
+                match c {
+                    b'\\' if q == b'"' => escaped = !escaped,
+                    c if c == q && !escaped => open = !open,
+                    _ => escaped = false,
+                }
+                if c != b'\\' {
+                    escaped = false;
+                }
+            }
+            if open {
+                e + 1
+            } else {
+                e
+            }
+        }
+        _ => e,
+    }
+}
+
+/// Where a node's text ends: its row, and the column after its last character.
+fn end_of(span: &regorus::unstable::Span) -> (u32, u32) {
+    let contents = span.source.contents();
+    let text = contents
+        .get(span.start as usize..after(span))
+        .unwrap_or(span.text());
+    match text.rfind('\n') {
+        Some(at) => (
+            span.line + text.matches('\n').count() as u32,
+            text[at + 1..].chars().count() as u32 + 1,
+        ),
+        None => (span.line, span.col + text.chars().count() as u32),
+    }
+}
+
+/// Rows an AST node spans: its first line through the line its text ends on.
+fn rows_of(span: &regorus::unstable::Span) -> (u32, u32) {
+    (span.line, end_of(span).0)
+}
+
+fn locations(
+    rules: &[regorus::unstable::Ref<Rule>],
+    probes: &BTreeMap<&ProbeKey, bool>,
+) -> Vec<Loc> {
     let mut out = Vec::new();
     for rule in rules {
         match &**rule {
             Rule::Spec { span, head, bodies } => {
+                let fired = |body: usize, held: bool| {
+                    probes
+                        .iter()
+                        .find(|(k, _)| {
+                            k.rule == (span.line, span.col) && k.body == body && k.held == held
+                        })
+                        .map(|(_, v)| *v)
+                };
                 // The head runs from the rule's start through its key or value.
                 let (head_span, extra) = match head {
                     RuleHead::Compr { span, assign, .. } => {
-                        (span, assign.as_ref().map(|a| rows_of(a.value.span())))
+                        (span, assign.as_ref().map(|a| end_of(a.value.span())))
                     }
                     RuleHead::Set { span, key, .. } => {
-                        (span, key.as_ref().map(|k| rows_of(k.span())))
+                        (span, key.as_ref().map(|k| end_of(k.span())))
                     }
                     RuleHead::Func { span, assign, .. } => {
-                        (span, assign.as_ref().map(|a| rows_of(a.value.span())))
+                        (span, assign.as_ref().map(|a| end_of(a.value.span())))
                     }
                 };
-                let start = span.line;
-                let end = rows_of(head_span).1.max(extra.map_or(start, |e| e.1));
-                // OPA marks a head when the rule produced a value; regorus's hits on the value,
-                // or on the last expression of a body, stand for that.
-                let mut evidence = vec![(start, end)];
-                for b in bodies.iter().filter(|b| !b.is_else) {
-                    if skipped_by_index(b, hit) {
-                        evidence.clear();
-                        continue;
-                    }
-                    match (sentinel_row(b), b.query.stmts.last()) {
-                        (Some(row), _) => evidence.push((row, row)),
-                        (None, Some(last)) => evidence.push(rows_of(&last.span)),
-                        (None, None) => {}
-                    }
-                }
+                let start = (span.line, span.col);
+                let end = end_of(head_span).max(extra.unwrap_or(start));
+                // OPA marks a head when one of its bodies held (the probe after its last
+                // literal); a rule without a body, when regorus evaluated its value.
+                let helds: Vec<bool> = probes
+                    .iter()
+                    .filter(|(k, _)| k.rule == start && k.held && !k.is_else)
+                    .map(|(_, v)| *v)
+                    .collect();
+                let probe = (!helds.is_empty()).then(|| helds.iter().any(|&h| h));
                 out.push(Loc {
-                    rows: (start, end),
-                    evidence,
+                    from: start,
+                    to: end,
+                    rows: match probe {
+                        Some(_) => Vec::new(),
+                        None => vec![(start.0, end.0)],
+                    },
+                    probe,
+                    optional: false,
                 });
-                for b in bodies {
-                    // An `else` is a head of its own, reached when its value was produced. regorus
-                    // reports no hits on an else's value, so its last expression stands for it.
+                for (i, b) in bodies.iter().enumerate() {
                     if b.is_else {
-                        let value = b.assign.as_ref().map(|a| rows_of(a.value.span()));
-                        let line = b.span.line;
-                        let evidence = match (sentinel_row(b), b.query.stmts.last()) {
-                            (Some(row), _) => vec![(row, row)],
-                            (None, Some(last)) => vec![rows_of(&last.span)],
-                            _ => value.into_iter().collect(),
-                        };
+                        let value = b.assign.as_ref().map(|a| end_of(a.value.span()));
+                        let line = (b.span.line, b.span.col);
+                        let to = value.map_or(line, |v| v.max(line));
                         out.push(Loc {
-                            rows: (line, value.map_or(line, |v| v.1.max(line))),
-                            evidence,
+                            from: line,
+                            to,
+                            rows: Vec::new(),
+                            probe: Some(fired(i, true).unwrap_or(false)),
+                            optional: false,
                         });
                     }
                     let from = out.len();
                     query_locations(&b.query, &mut out);
-                    if skipped_by_index(b, hit) {
-                        out[from..].iter_mut().for_each(|l| l.evidence.clear());
+                    // Nothing of a body OPA's index left out was evaluated.
+                    if let Some(entered) = fired(i, false) {
+                        out[from..].iter_mut().for_each(|l| l.probe = Some(entered));
                     }
                 }
             }
             Rule::Default { span, .. } => {
                 let rows = rows_of(span);
                 out.push(Loc {
-                    rows,
-                    evidence: vec![rows],
+                    from: (span.line, span.col),
+                    to: end_of(span),
+                    rows: vec![rows],
+                    probe: None,
+                    optional: false,
                 });
             }
         }
     }
     out
-}
-
-/// OPA's rule index skips a body whose `input.x == "const"` can never match, so none of its
-/// expressions is evaluated; regorus evaluates the body up to that test. A body where such a
-/// test was reached but what follows it never was, is one OPA never entered.
-fn skipped_by_index(body: &regorus::unstable::RuleBody, hit: &dyn Fn((u32, u32)) -> bool) -> bool {
-    let stmts = &body.query.stmts;
-    let sentinel = sentinel_row(body).map(|row| (row, row));
-    stmts.iter().enumerate().any(|(i, stmt)| {
-        let indexable = match &stmt.literal {
-            Literal::Expr { expr, .. } if stmt.with_mods.is_empty() => match &**expr {
-                Expr::BoolExpr {
-                    op: BoolOp::Eq,
-                    lhs,
-                    rhs,
-                    ..
-                } => {
-                    (rooted_at_input(lhs) && is_scalar(rhs))
-                        || (rooted_at_input(rhs) && is_scalar(lhs))
-                }
-                _ => false,
-            },
-            _ => false,
-        };
-        // What comes after the test: the later expressions, and the sentinel that says the
-        // body held. None of it reached means the test never matched.
-        let after: Vec<(u32, u32)> = stmts[i + 1..]
-            .iter()
-            .map(|s| rows_of(&s.span))
-            .chain(sentinel)
-            .collect();
-        indexable
-            && !after.is_empty()
-            && after.iter().all(|r| r.0 > rows_of(&stmt.span).1)
-            && !after.iter().any(|&r| hit(r))
-    })
-}
-
-fn rooted_at_input(e: &Expr) -> bool {
-    match e {
-        Expr::RefDot { refr, .. } => rooted_at_input(refr),
-        Expr::RefBrack { refr, index, .. } => rooted_at_input(refr) && is_scalar(index),
-        Expr::Var { span, .. } => span.text() == "input",
-        _ => false,
-    }
 }
 
 fn is_scalar(e: &Expr) -> bool {
@@ -313,18 +511,25 @@ fn is_scalar(e: &Expr) -> bool {
 fn query_locations(q: &Query, out: &mut Vec<Loc>) {
     for stmt in &q.stmts {
         let rows = rows_of(&stmt.span);
-        match &stmt.literal {
+        let optional = match &stmt.literal {
             // A bare `some x` declares; OPA leaves it out of the report.
             Literal::SomeVars { .. } => continue,
-            Literal::Every { query, .. } => query_locations(query, out),
-            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
-                comprehension_locations(expr, out)
+            Literal::Every { query, .. } => {
+                query_locations(query, out);
+                false
             }
-            Literal::SomeIn { .. } => {}
-        }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
+                comprehension_locations(expr, out);
+                false
+            }
+            Literal::SomeIn { .. } => true,
+        };
         out.push(Loc {
-            rows,
-            evidence: vec![rows],
+            from: (stmt.span.line, stmt.span.col),
+            to: end_of(&stmt.span),
+            rows: vec![rows],
+            probe: None,
+            optional,
         });
     }
 }
@@ -370,7 +575,7 @@ mod tests {
         let rows =
             |v: &[Range]| -> Vec<u32> { v.iter().flat_map(|r| r.start.row..=r.end.row).collect() };
         for (input, head) in [(r#"{"x": 1}"#, true), (r#"{"x": 0}"#, false)] {
-            let mut p = Policy::load_with(&t, &serde_json::json!({}), Some(&instrument)).unwrap();
+            let mut p = load(&t, &serde_json::json!({})).unwrap();
             p.engine.set_enable_coverage(true);
             p.engine
                 .set_input(regorus::Value::from_json_str(input).unwrap());

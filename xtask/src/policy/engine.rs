@@ -34,6 +34,7 @@ pub fn new_engine() -> Result<Engine> {
     engine.set_strict_builtin_errors(true);
     super::builtins::register(&mut engine)?;
     super::lang::register(&mut engine)?;
+    super::coverage::register(&mut engine)?;
     Ok(engine)
 }
 
@@ -260,6 +261,12 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
     // OPA reads `p if { .. } { .. }` as two definitions of `p` (see `rule_bodies.rs`).
     let text = super::rule_bodies::split(&name, &text).unwrap_or(text);
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
+/// A text already through `source`'s rewrites (a module as loaded), read as it is.
+pub(crate) fn source_as_is(name: String, text: String) -> Result<Source> {
+    let c = length_config();
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 
