@@ -69,8 +69,8 @@ impl Loc {
 /// every condition is true, and is always true itself, so a probe never changes a result.
 pub const PROBE: &str = "__xtask_probe";
 
-/// What a probe stands for: a rule body (the rule's first row and column, the body's index)
-/// that OPA's rule index let in (`Entry`), or that held (`Held`, OPA's exit of its head).
+/// Per rule body and outcome (`held`: the body produced its value, OPA's exit of its head;
+/// else: OPA's rule index let the body in and OPA evaluated it), whether that happened.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct ProbeKey {
     file: String,
@@ -80,11 +80,167 @@ struct ProbeKey {
     is_else: bool,
 }
 
+/// A rule body as instrumented, in the order the tree's bodies are loaded (OPA's order too).
+#[derive(Debug, Clone)]
+struct Body {
+    file: String,
+    rule: (u32, u32),
+    body: usize,
+    is_else: bool,
+    /// `package.name` of its rule: OPA's rule index and early exit work on all of a rule's
+    /// definitions together.
+    group: String,
+    /// The constant value the body gives its rule when complete (`true` when implicit), `None`
+    /// otherwise: OPA stops at the first body that holds when all of a rule's have one value.
+    value: Option<String>,
+    /// What OPA's index compares before the body runs: a reference (or argument), and whether
+    /// with a constant (`true`) or only for being defined.
+    index: Vec<(String, bool)>,
+    /// The body that starts its `else` chain.
+    chain: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// Reached by regorus (before `lang.rs`'s checks, which stand for OPA's index).
+    Start,
+    /// Let in by OPA's index.
+    Entry,
+    /// Held.
+    Held,
+}
+
+/// One evaluation of a rule's bodies: per body reached, whether let in and whether it held.
+type Attempts = Vec<(usize, bool, bool)>;
+
+#[derive(Default)]
+struct Probes {
+    bodies: Vec<Body>,
+    /// Probe id -> (body, kind).
+    ids: Vec<(usize, Kind)>,
+    /// Per group, the evaluation under way, and every distinct one that ended.
+    current: std::collections::HashMap<String, Attempts>,
+    done: std::collections::HashMap<String, BTreeSet<Attempts>>,
+}
+
+impl Probes {
+    fn fire(&mut self, id: usize) {
+        let Some(&(body, kind)) = self.ids.get(id) else {
+            return;
+        };
+        let group = self.bodies[body].group.clone();
+        let cur = self.current.entry(group.clone()).or_default();
+        match kind {
+            Kind::Start => {
+                // regorus goes through a rule's bodies in order: one reached again (or an
+                // earlier one) starts another evaluation.
+                if cur.last().is_some_and(|&(b, _, _)| b >= body) {
+                    let ended = std::mem::take(cur);
+                    self.done.entry(group).or_default().insert(ended);
+                    self.current
+                        .entry(self.bodies[body].group.clone())
+                        .or_default()
+                        .push((body, false, false));
+                } else {
+                    cur.push((body, false, false));
+                }
+            }
+            Kind::Entry | Kind::Held => {
+                if let Some(a) = cur.iter_mut().rev().find(|a| a.0 == body) {
+                    a.1 = true;
+                    a.2 |= kind == Kind::Held;
+                }
+            }
+        }
+    }
+
+    fn alloc(&mut self, body: usize, kind: Kind) -> usize {
+        self.ids.push((body, kind));
+        self.ids.len() - 1
+    }
+
+    /// Per body: whether OPA evaluated it (`held` false) and whether it held (`held` true).
+    fn outcomes(&mut self) -> BTreeMap<ProbeKey, bool> {
+        for (group, cur) in std::mem::take(&mut self.current) {
+            if !cur.is_empty() {
+                self.done.entry(group).or_default().insert(cur);
+            }
+        }
+        let mut out: BTreeMap<ProbeKey, bool> = BTreeMap::new();
+        let key = |b: &Body, held| ProbeKey {
+            file: b.file.clone(),
+            rule: b.rule,
+            body: b.body,
+            held,
+            is_else: b.is_else,
+        };
+        for b in &self.bodies {
+            out.insert(key(b, false), false);
+            out.insert(key(b, true), false);
+        }
+        for (group, runs) in &self.done {
+            let members: Vec<usize> = (0..self.bodies.len())
+                .filter(|&i| &self.bodies[i].group == group)
+                .collect();
+            let order = self.trie_order(&members);
+            let first = self.bodies[members[0]].value.clone();
+            let early = first.is_some() && members.iter().all(|&i| self.bodies[i].value == first);
+            for run in runs {
+                let mut admitted: Vec<&(usize, bool, bool)> = run.iter().filter(|a| a.1).collect();
+                if early {
+                    admitted.sort_by_key(|a| (order.get(&self.bodies[a.0].chain).cloned(), a.0));
+                }
+                for &&(b, _, held) in &admitted {
+                    out.insert(key(&self.bodies[b], false), true);
+                    if held {
+                        out.insert(key(&self.bodies[b], true), true);
+                        if early {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The order OPA's rule index returns a rule's bodies in, as a sort key per body that starts
+    /// a chain: bodies it does not index first, then by the values each indexed reference must
+    /// have (any value before a constant), references used by more bodies first.
+    fn trie_order(&self, members: &[usize]) -> BTreeMap<usize, Vec<u8>> {
+        let mut refs: Vec<(String, usize, usize)> = Vec::new(); // (ref, count, first seen)
+        for (n, &i) in members.iter().enumerate() {
+            for (r, _) in &self.bodies[i].index {
+                match refs.iter_mut().find(|x| &x.0 == r) {
+                    Some(x) => x.1 += 1,
+                    None => refs.push((r.clone(), 1, n)),
+                }
+            }
+        }
+        refs.sort_by_key(|x| (std::cmp::Reverse(x.1), x.2));
+        members
+            .iter()
+            .filter(|&&i| self.bodies[i].chain == i)
+            .map(|&i| {
+                let idx = &self.bodies[i].index;
+                let path = refs
+                    .iter()
+                    .map(|(r, _, _)| match idx.iter().find(|x| &x.0 == r) {
+                        None => 0,
+                        Some((_, false)) => 1,
+                        Some((_, true)) => 2,
+                    })
+                    .collect();
+                (i, path)
+            })
+            .collect()
+    }
+}
+
 thread_local! {
-    /// The probes `instrument` wrote since `reset`, and those that fired. Per thread: tests run
+    /// The probes `instrument` wrote since `load`, and what they recorded. Per thread: tests run
     /// side by side in one process, each loading and evaluating on its own thread.
-    static PROBES: std::cell::RefCell<Vec<ProbeKey>> = const { std::cell::RefCell::new(Vec::new()) };
-    static FIRED: std::cell::RefCell<BTreeSet<u64>> = const { std::cell::RefCell::new(BTreeSet::new()) };
+    static PROBES: std::cell::RefCell<Probes> = std::cell::RefCell::new(Probes::default());
 }
 
 /// Registers [`PROBE`] on an engine.
@@ -98,7 +254,7 @@ pub fn register(engine: &mut regorus::Engine) -> Result<()> {
                 _ => false,
             };
             if let (true, Some(Ok(id))) = (all, args.first().map(|v| v.as_u64())) {
-                FIRED.with(|f| f.borrow_mut().insert(id));
+                PROBES.with(|p| p.borrow_mut().fire(id as usize));
             }
             Ok(regorus::Value::from(true))
         }),
@@ -107,17 +263,8 @@ pub fn register(engine: &mut regorus::Engine) -> Result<()> {
 
 /// Loads `tree` for a coverage run: probes written, none fired yet.
 pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
-    PROBES.with(|p| p.borrow_mut().clear());
-    FIRED.with(|f| f.borrow_mut().clear());
+    PROBES.with(|p| *p.borrow_mut() = Probes::default());
     Policy::load_with(tree, data, Some(&instrument))
-}
-
-fn probe(key: ProbeKey) -> u64 {
-    PROBES.with(|p| {
-        let mut p = p.borrow_mut();
-        p.push(key);
-        p.len() as u64 - 1
-    })
 }
 
 /// Builds the report from what the engine recorded since coverage was enabled. Files are keyed
@@ -130,17 +277,8 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
         .into_iter()
         .map(|f| (f.path, f.covered))
         .collect();
-    // Per probe: whether it fired.
-    let probes: BTreeMap<ProbeKey, bool> = PROBES.with(|p| {
-        FIRED.with(|f| {
-            let f = f.borrow();
-            let mut out: BTreeMap<ProbeKey, bool> = BTreeMap::new();
-            for (id, k) in p.borrow().iter().enumerate() {
-                *out.entry(k.clone()).or_default() |= f.contains(&(id as u64));
-            }
-            out
-        })
-    });
+    // Per body: whether OPA evaluated it, and whether it held.
+    let probes = PROBES.with(|p| p.borrow_mut().outcomes());
     let mut report = Report::default();
     let empty = BTreeSet::new();
     for file in &tree.modules {
@@ -206,34 +344,79 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
     let Ok(parsed) = parse(&src) else {
         return Ok(text);
     };
+    let package = parsed.package.refr.span().text().to_string();
     let mut edits: Vec<(usize, String)> = Vec::new();
     for r in &parsed.policy {
         let Rule::Spec { span, head, bodies } = &**r else {
             continue;
         };
-        let args: Vec<&str> = match head {
-            RuleHead::Func { args, .. } => args
-                .iter()
-                .filter_map(|a| match &**a {
-                    Expr::Var { span, .. } => Some(span.text()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+        let (refr, args, value, complete) = match head {
+            RuleHead::Func {
+                refr, args, assign, ..
+            } => {
+                let args: Vec<&str> = args
+                    .iter()
+                    .filter_map(|a| match &**a {
+                        Expr::Var { span, .. } => Some(span.text()),
+                        _ => None,
+                    })
+                    .collect();
+                (refr, args, assign.as_ref().map(|a| &a.value), true)
+            }
+            RuleHead::Compr { refr, assign, .. } => (
+                refr,
+                Vec::new(),
+                assign.as_ref().map(|a| &a.value),
+                !matches!(&**refr, Expr::RefBrack { .. }),
+            ),
+            RuleHead::Set { refr, .. } => (refr, Vec::new(), None, false),
         };
+        let group = format!("{package}.{}", refr.span().text());
+        let constant = |v: Option<&regorus::unstable::Ref<Expr>>| match v {
+            None => Some("true".to_string()),
+            Some(v) if is_scalar(v) => Some(scalar_text(v)),
+            Some(_) => None,
+        };
+        let mut chain = 0;
         for (i, b) in bodies.iter().enumerate() {
-            let key = |held| ProbeKey {
-                file: name.clone(),
-                rule: (span.line, span.col),
-                body: i,
-                held,
-                is_else: b.is_else,
-            };
             let q = &b.query;
+            let mut index = index_refs(&q.stmts);
+            index.extend(
+                arg_index_tests(&q.stmts, &args)
+                    .into_iter()
+                    .map(|(a, _)| (a, true)),
+            );
+            let this = PROBES.with(|p| {
+                let mut p = p.borrow_mut();
+                p.bodies.push(Body {
+                    file: name.clone(),
+                    rule: (span.line, span.col),
+                    body: i,
+                    is_else: b.is_else,
+                    group: group.clone(),
+                    value: match (complete, b.is_else) {
+                        (false, _) => None,
+                        (true, false) => constant(value),
+                        (true, true) => constant(b.assign.as_ref().map(|a| &a.value)),
+                    },
+                    index,
+                    chain: 0,
+                });
+                let this = p.bodies.len() - 1;
+                if !b.is_else {
+                    chain = this;
+                }
+                p.bodies[this].chain = chain;
+                this
+            });
+            let id = |kind| PROBES.with(|p| p.borrow_mut().alloc(this, kind));
             if q.stmts.is_empty() {
                 if b.is_else && b.assign.is_some() {
-                    let held = probe(key(true));
-                    edits.push((after(&b.span), format!(" if {{ {PROBE}({held}, []) }}")));
+                    let (s, e, h) = (id(Kind::Start), id(Kind::Entry), id(Kind::Held));
+                    edits.push((
+                        after(&b.span),
+                        format!(" if {{ {PROBE}({s}, []); {PROBE}({e}, []); {PROBE}({h}, []) }}"),
+                    ));
                 }
                 continue;
             }
@@ -244,12 +427,20 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
             if !braces {
                 edits.push((q.span.start as usize, "{ ".into()));
             }
+            let start = id(Kind::Start);
+            edits.push((
+                q.stmts[0].span.start as usize,
+                format!("{PROBE}({start}, []); "),
+            ));
             if first.is_some() {
-                let entry = probe(key(false));
-                let conds = arg_index_tests(&q.stmts, &args).join(", ");
-                edits.push((at, format!("{PROBE}({entry}, [{conds}]); ")));
+                let entry = id(Kind::Entry);
+                let conds: Vec<String> = arg_index_tests(&q.stmts, &args)
+                    .into_iter()
+                    .map(|(_, c)| c)
+                    .collect();
+                edits.push((at, format!("{PROBE}({entry}, [{}]); ", conds.join(", "))));
             }
-            let held = probe(key(true));
+            let held = id(Kind::Held);
             let last = q.stmts.last().map_or(at, |s| after(&s.span));
             if braces {
                 let close = (q.span.end as usize).saturating_sub(1);
@@ -282,7 +473,10 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
 
 /// The literals of a function's body that OPA's rule index tests against its arguments before
 /// the body runs: an argument compared (`==`, `=`) with a scalar. Not under `with` or `not`.
-fn arg_index_tests(stmts: &[regorus::unstable::LiteralStmt], args: &[&str]) -> Vec<String> {
+fn arg_index_tests(
+    stmts: &[regorus::unstable::LiteralStmt],
+    args: &[&str],
+) -> Vec<(String, String)> {
     let is_arg = |e: &Expr| matches!(e, Expr::Var { span, .. } if args.contains(&span.text()));
     let mut out = Vec::new();
     for s in stmts {
@@ -309,19 +503,48 @@ fn arg_index_tests(stmts: &[regorus::unstable::LiteralStmt], args: &[&str]) -> V
         };
         for (a, b) in [(lhs, rhs), (rhs, lhs)] {
             if is_arg(a) && is_scalar(b) {
-                let (s, e) = (b.span().start as usize, after(b.span()));
-                let value = b
-                    .span()
-                    .source
-                    .contents()
-                    .get(s.saturating_sub(quoted(b.span()))..e);
-                out.push(format!(
-                    "{} == {}",
-                    a.span().text(),
-                    value.unwrap_or("null")
-                ));
+                let arg = a.span().text().to_string();
+                out.push((arg.clone(), format!("{arg} == {}", scalar_text(b))));
             }
         }
+    }
+    out
+}
+
+/// A scalar's text with its quotes.
+fn scalar_text(e: &Expr) -> String {
+    let (s, e2) = (e.span().start as usize, after(e.span()));
+    let src = e.span().source.contents();
+    src.get(s.saturating_sub(quoted(e.span()))..e2)
+        .unwrap_or("null")
+        .to_string()
+}
+
+/// What `lang.rs`'s checks at a body's start (OPA's rule index) compare: a reference, and
+/// whether with a constant (`__xtask_index`) or for being defined (`__xtask_defined`).
+fn index_refs(stmts: &[regorus::unstable::LiteralStmt]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for s in stmts.iter().take_while(|s| super::lang::is_inserted(s)) {
+        let Literal::Expr { expr, .. } = &s.literal else {
+            continue;
+        };
+        let Expr::Call { fcn, params, .. } = &**expr else {
+            continue;
+        };
+        let Some(p) = params.first() else {
+            continue;
+        };
+        if fcn.span().text() == super::lang::DEFINED {
+            out.push((p.span().text().to_string(), false));
+            continue;
+        }
+        let r = match &**p {
+            Expr::BoolExpr { lhs, rhs, .. } if is_scalar(lhs) => rhs,
+            Expr::BoolExpr { lhs, .. } => lhs,
+            Expr::Membership { value, .. } => value,
+            _ => p,
+        };
+        out.push((r.span().text().to_string(), true));
     }
     out
 }

@@ -30,3 +30,18 @@ test_no_review if not review.needs_review with input as {"kind": "fix", "changes
 test_summary if {
 	review.summary.size == "small" with input as {"changes": [], "team": "apps"}
 }
+
+test_merge_by_approvals if {
+	review.may_merge with input as {"author": "bot", "checks_passed": true, "reviewer_role": "owner", "approved": true, "approvals": [1, 2]}
+}
+
+test_merge_by_bot if {
+	review.may_merge with input as {"author": "bot", "checks_passed": true}
+}
+
+test_channel if review.channel == "fast" with input as {"urgent": true, "hotfix": true}
+
+test_trusted if {
+	review.trusted("admin-ann")
+	review.trusted("root")
+}
