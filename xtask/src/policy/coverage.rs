@@ -423,15 +423,12 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
             let braces = q.span.text().starts_with('{');
             // `lang.rs`'s checks alone: the body it gave a rule that had none.
             let first = q.stmts.iter().find(|s| !super::lang::is_inserted(s));
-            let at = first.map_or(q.span.start as usize, |s| s.span.start as usize);
+            let at = first.map_or(before(&q.span), |s| before(&s.span));
             if !braces {
-                edits.push((q.span.start as usize, "{ ".into()));
+                edits.push((before(&q.span), "{ ".into()));
             }
             let start = id(Kind::Start);
-            edits.push((
-                q.stmts[0].span.start as usize,
-                format!("{PROBE}({start}, []); "),
-            ));
+            edits.push((before(&q.stmts[0].span), format!("{PROBE}({start}, []); ")));
             if first.is_some() {
                 let entry = id(Kind::Entry);
                 let conds: Vec<String> = arg_index_tests(&q.stmts, &args)
@@ -588,25 +585,12 @@ fn after(span: &regorus::unstable::Span) -> usize {
     let e = span.end as usize;
     match text.get(e) {
         Some(&q @ (b'"' | b'`')) => {
-            // A quote that closes a string open at `e`: an odd count of unescaped quotes of its
-            // kind before it on its line (a `"` string cannot span lines).
+            // A quote that closes a string open at `e` (a `"` string cannot span lines).
             let line = text[..e]
                 .iter()
                 .rposition(|&c| c == b'\n')
                 .map_or(0, |p| p + 1);
-            let mut open = false;
-            let mut escaped = false;
-            for &c in &text[line..e] {
-                match c {
-                    b'\\' if q == b'"' => escaped = !escaped,
-                    c if c == q && !escaped => open = !open,
-                    _ => escaped = false,
-                }
-                if c != b'\\' {
-                    escaped = false;
-                }
-            }
-            if open {
+            if quotes_open(&text[line..e], q) {
                 e + 1
             } else {
                 e
@@ -614,6 +598,44 @@ fn after(span: &regorus::unstable::Span) -> usize {
         }
         _ => e,
     }
+}
+
+/// The offset where a node's text starts, a string's opening quote included (see [`after`]).
+fn before(span: &regorus::unstable::Span) -> usize {
+    let text = span.source.contents().as_bytes();
+    let s = span.start as usize;
+    let Some(&q @ (b'"' | b'`')) = s.checked_sub(1).and_then(|p| text.get(p)) else {
+        return s;
+    };
+    // The quote opens a string when an even count of unescaped quotes precede it on its line.
+    let line = text[..s - 1]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |p| p + 1);
+    if quotes_open(&text[line..s - 1], q) {
+        s
+    } else {
+        s - 1
+    }
+}
+
+/// Whether a string quoted with `q` is open after `text` (one line).
+fn quotes_open(text: &[u8], q: u8) -> bool {
+    let mut open = false;
+    let mut escaped = false;
+    for &c in text {
+        if c == q && !escaped {
+            open = !open;
+        }
+        escaped = q == b'"' && c == b'\\' && !escaped;
+    }
+    open
+}
+
+/// Where a node's text starts: its row and column, a string's opening quote included.
+fn start_of(span: &regorus::unstable::Span) -> (u32, u32) {
+    let back = span.start as usize - before(span);
+    (span.line, span.col.saturating_sub(back as u32))
 }
 
 /// Where a node's text ends: its row, and the column after its last character.
@@ -748,7 +770,7 @@ fn query_locations(q: &Query, out: &mut Vec<Loc>) {
             Literal::SomeIn { .. } => true,
         };
         out.push(Loc {
-            from: (stmt.span.line, stmt.span.col),
+            from: start_of(&stmt.span),
             to: end_of(&stmt.span),
             rows: vec![rows],
             probe: None,
