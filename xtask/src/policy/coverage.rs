@@ -377,6 +377,63 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
             Some(v) if is_scalar(v) => Some(scalar_text(v)),
             Some(_) => None,
         };
+        // A value that may be undefined (`x[5]`, `f(x)`): OPA's compiler makes it a literal
+        // of the body, so the rule holds only when it is defined. The held probe tests it too.
+        // The head's value (or key) with where its text may start: at `:=` or after the name.
+        let key = match head {
+            RuleHead::Set { refr, key, .. } => key.as_ref().map(|k| (after(refr.span()), k)),
+            RuleHead::Compr { assign, .. } | RuleHead::Func { assign, .. } => {
+                assign.as_ref().map(|a| (a.span.start as usize, &a.value))
+            }
+        };
+        // (Without a body, a variable names a rule, which may be undefined too.) Only a value
+        // on one line: the test is written on the line of the body's end.
+        let defined = |v: Option<(usize, &regorus::unstable::Ref<Expr>)>| match v {
+            Some((from, v))
+                if may_be_undefined(v)
+                    || (bodies.is_empty() && matches!(&**v, Expr::Var { .. })) =>
+            {
+                let src = v.span().source.contents();
+                let t = src.get(from..after(v.span())).unwrap_or("").trim_start();
+                let t = t
+                    .strip_prefix(":=")
+                    .or_else(|| t.strip_prefix("contains"))
+                    .or_else(|| t.strip_prefix('='))
+                    .unwrap_or("")
+                    .trim();
+                match t.is_empty() || t.contains('\n') || t.contains('#') {
+                    true => String::new(),
+                    false => format!("_ = {t}; "),
+                }
+            }
+            _ => String::new(),
+        };
+        if bodies.is_empty() {
+            let test = defined(key);
+            if !test.is_empty() {
+                let this = PROBES.with(|p| {
+                    let mut p = p.borrow_mut();
+                    let chain = p.bodies.len();
+                    p.bodies.push(Body {
+                        file: name.clone(),
+                        rule: (span.line, span.col),
+                        body: 0,
+                        is_else: false,
+                        group: group.clone(),
+                        value: None,
+                        index: Vec::new(),
+                        chain,
+                    });
+                    p.bodies.len() - 1
+                });
+                let id = |kind| PROBES.with(|p| p.borrow_mut().alloc(this, kind));
+                let (s, e, h) = (id(Kind::Start), id(Kind::Entry), id(Kind::Held));
+                edits.push((
+                    after(span),
+                    format!(" if {{ {PROBE}({s}, []); {PROBE}({e}, []); {test}{PROBE}({h}, []) }}"),
+                ));
+            }
+        }
         let mut chain = 0;
         for (i, b) in bodies.iter().enumerate() {
             let q = &b.query;
@@ -422,7 +479,7 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
             }
             let braces = q.span.text().starts_with('{');
             // `lang.rs`'s checks alone: the body it gave a rule that had none.
-            let first = q.stmts.iter().find(|s| !super::lang::is_inserted(s));
+            let first = q.stmts.iter().find(|s| !is_index_check(s));
             let at = first.map_or(before(&q.span), |s| before(&s.span));
             if !braces {
                 edits.push((before(&q.span), "{ ".into()));
@@ -437,15 +494,30 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
                     .collect();
                 edits.push((at, format!("{PROBE}({entry}, [{}]); ", conds.join(", "))));
             }
+            // Only `lang.rs`'s checks: OPA's index let the body in once they held.
+            let entry_last = match first {
+                Some(_) => String::new(),
+                None => format!("{PROBE}({}, []); ", id(Kind::Entry)),
+            };
             let held = id(Kind::Held);
+            let test = match b.is_else {
+                false => defined(key),
+                true => defined(b.assign.as_ref().map(|a| (a.span.start as usize, &a.value))),
+            };
             let last = q.stmts.last().map_or(at, |s| after(&s.span));
             if braces {
                 let close = (q.span.end as usize).saturating_sub(1);
                 let gap = text.get(last..close).unwrap_or("");
                 let sep = if gap.contains('\n') { "" } else { "; " };
-                edits.push((close, format!("{sep}{PROBE}({held}, []) ")));
+                edits.push((
+                    close,
+                    format!("{sep}{entry_last}{test}{PROBE}({held}, []) "),
+                ));
             } else {
-                edits.push((after(&q.span), format!("; {PROBE}({held}, []) }}")));
+                edits.push((
+                    after(&q.span),
+                    format!("; {entry_last}{test}{PROBE}({held}, []) }}"),
+                ));
             }
         }
     }
@@ -508,6 +580,22 @@ fn arg_index_tests(
     out
 }
 
+/// Whether a rule's value can be undefined once its body held: it reads a reference or calls
+/// something. Variables of the body, scalars and composites of those are always defined.
+fn may_be_undefined(e: &Expr) -> bool {
+    match e {
+        Expr::Var { .. } => false,
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            items.iter().any(|i| may_be_undefined(i))
+        }
+        Expr::Object { fields, .. } => fields
+            .iter()
+            .any(|(_, k, v)| may_be_undefined(k) || may_be_undefined(v)),
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+        e => !is_scalar(e),
+    }
+}
+
 /// A scalar's text with its quotes.
 fn scalar_text(e: &Expr) -> String {
     let (s, e2) = (e.span().start as usize, after(e.span()));
@@ -517,11 +605,42 @@ fn scalar_text(e: &Expr) -> String {
         .to_string()
 }
 
+/// Whether `lang.rs` wrote `s` for OPA's rule index: a comparison (`__xtask_index`), or a
+/// reference into `input` or `data` that must be defined. (Its other `__xtask_defined`s stand
+/// for what OPA's compiler moves out of a `not`: literals OPA evaluates.)
+fn is_index_check(s: &regorus::unstable::LiteralStmt) -> bool {
+    fn root(e: &Expr) -> Option<&str> {
+        match e {
+            Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } => root(refr),
+            Expr::Var { span, .. } => Some(span.text()),
+            _ => None,
+        }
+    }
+    if !super::lang::is_inserted(s) {
+        return false;
+    }
+    let Literal::Expr { expr, .. } = &s.literal else {
+        return false;
+    };
+    let Expr::Call { fcn, params, .. } = &**expr else {
+        return false;
+    };
+    // A reference into `input` or `data`, or a call reading one (`concat(",", input.x)` moved
+    // out of a `not`: OPA's compiler moves `input.x` out too, and its index checks it).
+    fn reads_doc(e: &Expr) -> bool {
+        match e {
+            Expr::Call { params, .. } => params.iter().any(|p| reads_doc(p)),
+            e => root(e).is_some_and(|r| r == "input" || r == "data"),
+        }
+    }
+    fcn.span().text() == super::lang::INDEX || params.first().is_some_and(|p| reads_doc(p))
+}
+
 /// What `lang.rs`'s checks at a body's start (OPA's rule index) compare: a reference, and
 /// whether with a constant (`__xtask_index`) or for being defined (`__xtask_defined`).
 fn index_refs(stmts: &[regorus::unstable::LiteralStmt]) -> Vec<(String, bool)> {
     let mut out = Vec::new();
-    for s in stmts.iter().take_while(|s| super::lang::is_inserted(s)) {
+    for s in stmts.iter().take_while(|s| is_index_check(s)) {
         let Literal::Expr { expr, .. } = &s.literal else {
             continue;
         };
@@ -706,6 +825,27 @@ fn locations(
                     probe,
                     optional: false,
                 });
+                // A value OPA's compiler moves into a body of its own (see `instrument`) is an
+                // expression there, evaluated whenever the rule is.
+                if bodies.is_empty() && probe.is_some() {
+                    let value = match head {
+                        RuleHead::Set { key, .. } => key.as_ref(),
+                        RuleHead::Compr { assign, .. } | RuleHead::Func { assign, .. } => {
+                            assign.as_ref().map(|a| &a.value)
+                        }
+                    };
+                    if let Some(v) = value {
+                        let to = end_of(v.span());
+                        out.push(Loc {
+                            from: (v.span().line, v.span().col),
+                            to,
+                            rows: vec![(v.span().line, to.0)],
+                            // The body `lang.rs` gave it (OPA's index) let it in.
+                            probe: fired(0, false),
+                            optional: false,
+                        });
+                    }
+                }
                 for (i, b) in bodies.iter().enumerate() {
                     if b.is_else {
                         let value = b.assign.as_ref().map(|a| end_of(a.value.span()));
@@ -836,5 +976,34 @@ mod tests {
                 assert_eq!(rows(&f.not_covered), [3, 6, 7, 9, 10, 11]);
             }
         }
+    }
+
+    /// OPA's index leaves out a function body whose argument test fails, stops at the first
+    /// body that holds when all give one value, and covers a bare `else := v` taken.
+    #[test]
+    fn index_early_exit_and_bare_else() {
+        let src = "package p\nimport rego.v1\n\
+                   f(x) if x == \"a\"\n\
+                   allow if {\n\tinput.x\n}\n\
+                   allow if {\n\tinput.y\n}\n\
+                   g(n) := \"big\" if {\n\tn > 10\n} else := \"small\"\n";
+        let t = PolicyTree::of(&[("p.rego", src)]);
+        let mut p = load(&t, &serde_json::json!({})).unwrap();
+        p.engine.set_enable_coverage(true);
+        p.engine
+            .set_input(regorus::Value::from_json_str(r#"{"x": true, "y": true}"#).unwrap());
+        for q in ["data.p.f(\"b\")", "data.p.allow", "data.p.g(1)"] {
+            p.engine.eval_query(q.into(), false).unwrap();
+        }
+        let r = report(&t, &p).unwrap();
+        let f = &r.files["t/p.rego"];
+        let rows =
+            |v: &[Range]| -> Vec<u32> { v.iter().flat_map(|r| r.start.row..=r.end.row).collect() };
+        // As OPA v1.20 reports it: f's body (row 3) never entered; of allow's bodies, the index
+        // returns the second first (input.x must be undefined for the first's path), which
+        // holds, so the first (rows 4-5) is never evaluated; g's else (row 12) covered, its
+        // first head (row 10) not.
+        assert_eq!(rows(&f.covered), [7, 8, 11, 12]);
+        assert_eq!(rows(&f.not_covered), [3, 4, 5, 10]);
     }
 }

@@ -34,3 +34,11 @@ summary := {
 	"owner": owner,
 	"build": count(build_files),
 }
+
+kind_label := "release" if {
+	"release" == input.kind
+}
+
+first_reviewer := input.reviewers[0]
+
+reviewer_count(r) := count(r.names)

@@ -45,3 +45,9 @@ test_trusted if {
 	review.trusted("admin-ann")
 	review.trusted("root")
 }
+
+test_kind_label if not review.kind_label with input as {"kind": "fix"}
+
+test_first_reviewer if not review.first_reviewer with input as {"reviewers": []}
+
+test_reviewer_count if not review.reviewer_count({"other": 1})
