@@ -1,6 +1,10 @@
-//! `policy-test --coverage`: OPA's coverage report (`opa test --coverage --format json`), built
-//! from regorus's per-line hits over the locations OPA counts: every rule head (with its value)
-//! and every body expression, each spanning its rows.
+//! `policy-test --coverage`: OPA's coverage report (`opa test --coverage --format json`, v1.20)
+//! over the locations OPA counts: every rule head (with its value), every `else`, and every body
+//! expression, each spanning its rows. OPA marks an expression when it evaluates it and a head
+//! when its body held; a location inside a covered one counts as covered, and a row can be both
+//! covered and not. Expressions come from regorus's per-line hits; what regorus cannot tell
+//! (whether OPA's rule index let a body in, whether a body held, which bodies OPA's early exit
+//! skipped) comes from probes written into the text we load (see `instrument`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
