@@ -65,6 +65,31 @@ pub fn unschedulable(file: &str, text: &str) -> Option<String> {
     }
     let src = source_as_is(file.to_string(), text.to_string()).ok()?;
     let module = parse(&src).ok()?;
+    // A name whose first part is a rule or an import of the module is no builtin's.
+    let claimed: Vec<String> = module
+        .policy
+        .iter()
+        .map(|r| {
+            let head = r.span().text();
+            let end = head
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(head.len());
+            head[..end].to_string()
+        })
+        .chain(module.imports.iter().map(|i| {
+            match &i.r#as {
+                Some(a) => a.text().to_string(),
+                None => i
+                    .refr
+                    .span()
+                    .text()
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            }
+        }))
+        .collect();
     let mut found = None;
     for rule in &module.policy {
         walk_rule(rule, &mut |e, _| {
@@ -74,9 +99,13 @@ pub fn unschedulable(file: &str, text: &str) -> Option<String> {
             if found.is_some() {
                 return;
             }
-            let Some(name) = dotted(fcn).map(|p| p.join(".")) else {
+            let Some(path) = dotted(fcn) else {
                 return;
             };
+            if path.first().is_some_and(|f| claimed.iter().any(|c| c == f)) {
+                return;
+            }
+            let name = path.join(".");
             let Some(&nargs) = extension_only().get(name.as_str()) else {
                 return;
             };
@@ -199,5 +228,19 @@ mod tests {
         );
         assert!(w.ends_with("...\" here"), "{w}");
         assert_eq!(words("short \"a\\\"b\" ok"), "short \"a\\\"b\" ok");
+    }
+
+    #[test]
+    fn output_arguments_regorus_cannot_schedule_are_refused() {
+        let src = "package p\nimport rego.v1\nf(c) := out if {\n\tio.jwt.decode_verify(\"a.b.c\", {\"cert\": c}, out)\n}\n";
+        assert_eq!(
+            unschedulable("p.rego", src).as_deref(),
+            Some("p.rego:4:48: rego_unsafe_var_error: var out is unsafe")
+        );
+        // Bound the other way, or a rule of the module named like the builtin's package.
+        let ok = "package p\nimport rego.v1\nf(c) := out if out := io.jwt.decode_verify(\"a.b.c\", {\"cert\": c})\n";
+        assert_eq!(unschedulable("p.rego", ok), None);
+        let claimed = "package p\nimport rego.v1\nio.jwt.decode_verify(a, b, c) := 1\nr if io.jwt.decode_verify(1, 2, 3, x)\n";
+        assert_eq!(unschedulable("p.rego", claimed), None);
     }
 }
