@@ -417,6 +417,8 @@ fn coverage_marks_the_lines_opa_marks() {
     // Bare `else := v`, function bodies OPA's rule index never enters, bodies whose first
     // literal fails, over several files.
     coverage_equals_opa(&workspace().join("tests/opa/trees/author/coverage-index"));
+    // `not` whose parts OPA's compiler moves out: the parts evaluated, the `not` not reached.
+    coverage_equals_opa(&workspace().join("tests/opa/trees/engine/negation"));
 }
 
 #[test]

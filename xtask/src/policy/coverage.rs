@@ -112,6 +112,9 @@ enum Kind {
     Entry,
     /// Held.
     Held,
+    /// Reached the body's `k`th literal, a `not` whose parts OPA's compiler moves out before it
+    /// (those parts held).
+    Reach(usize),
 }
 
 /// One evaluation of a rule's bodies: per body reached, whether let in and whether it held.
@@ -125,6 +128,10 @@ struct Probes {
     /// Per group, the evaluation under way, and every distinct one that ended.
     current: std::collections::HashMap<String, Attempts>,
     done: std::collections::HashMap<String, BTreeSet<Attempts>>,
+    /// The `not` literals reached, as (file, rule, body, literal).
+    reached: BTreeSet<(String, (u32, u32), usize, usize)>,
+    /// Those that have a probe.
+    reachable: BTreeSet<(String, (u32, u32), usize, usize)>,
 }
 
 impl Probes {
@@ -149,6 +156,10 @@ impl Probes {
                     cur.push((body, false, false));
                 }
             }
+            Kind::Reach(k) => {
+                let b = &self.bodies[body];
+                self.reached.insert((b.file.clone(), b.rule, b.body, k));
+            }
             Kind::Entry | Kind::Held => {
                 if let Some(a) = cur.iter_mut().rev().find(|a| a.0 == body) {
                     a.1 = true;
@@ -161,6 +172,14 @@ impl Probes {
     fn alloc(&mut self, body: usize, kind: Kind) -> usize {
         self.ids.push((body, kind));
         self.ids.len() - 1
+    }
+
+    /// Per `not` literal with a probe (file, rule, body, literal): whether it was reached.
+    fn reaches(&self) -> BTreeMap<(String, (u32, u32), usize, usize), bool> {
+        self.reachable
+            .iter()
+            .map(|k| (k.clone(), self.reached.contains(k)))
+            .collect()
     }
 
     /// Per body: whether OPA evaluated it (`held` false) and whether it held (`held` true).
@@ -283,6 +302,7 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
         .collect();
     // Per body: whether OPA evaluated it, and whether it held.
     let probes = PROBES.with(|p| p.borrow_mut().outcomes());
+    let reaches = PROBES.with(|p| p.borrow().reaches());
     let mut report = Report::default();
     let empty = BTreeSet::new();
     for file in &tree.modules {
@@ -295,7 +315,34 @@ pub fn report(tree: &PolicyTree, policy: &Policy) -> Result<Report> {
             .filter(|(k, _)| k.file == shown)
             .map(|(k, v)| (k, *v))
             .collect();
-        let locs = locations(&module.policy, &mine);
+        let mut locs = locations(&module.policy, &mine);
+        // A `not` whose moved parts OPA evaluated but which it never reached: the parts are
+        // covered (a location of their own inside it), the `not` is not.
+        for ((f, rule, body, k), reached) in &reaches {
+            if f != &shown || *reached {
+                continue;
+            }
+            let Some(stmt) = module.policy.iter().find_map(|r| match &**r {
+                Rule::Spec { span, bodies, .. } if (span.line, span.col) == *rule => {
+                    bodies.get(*body).and_then(|b| b.query.stmts.get(*k))
+                }
+                _ => None,
+            }) else {
+                continue;
+            };
+            let from = start_of(&stmt.span);
+            if let Some(l) = locs.iter_mut().find(|l| l.from == from && !l.optional) {
+                let inner = Loc {
+                    from: (from.0, from.1 + 1),
+                    to: l.to,
+                    rows: l.rows.clone(),
+                    probe: l.probe,
+                    optional: false,
+                };
+                l.probe = Some(false);
+                locs.push(inner);
+            }
+        }
         let reached = |l: &Loc| {
             l.probe.unwrap_or(true)
                 && (l.rows.is_empty()
@@ -483,6 +530,27 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
             }
             let braces = q.span.text().starts_with('{');
             // `lang.rs`'s checks alone: the body it gave a rule that had none.
+            // Before a `not` whose parts `lang.rs` moved out in front of it: OPA evaluates the
+            // parts (their own expressions) and the `not` only when they held.
+            let mut k = 0;
+            for (j, st) in q.stmts.iter().enumerate() {
+                if super::lang::is_inserted(st) {
+                    continue;
+                }
+                let moved = j > 0
+                    && !is_index_check(&q.stmts[j - 1])
+                    && super::lang::is_inserted(&q.stmts[j - 1]);
+                if moved && matches!(st.literal, Literal::NotExpr { .. }) {
+                    let reach = PROBES.with(|p| {
+                        let mut p = p.borrow_mut();
+                        p.reachable
+                            .insert((name.clone(), (span.line, span.col), i, k));
+                        p.alloc(this, Kind::Reach(k))
+                    });
+                    edits.push((before(&st.span), format!("{PROBE}({reach}, []); ")));
+                }
+                k += 1;
+            }
             let first = q.stmts.iter().find(|s| !is_index_check(s));
             let at = first.map_or(before(&q.span), |s| before(&s.span));
             if !braces {
@@ -620,7 +688,8 @@ fn is_index_check(s: &regorus::unstable::LiteralStmt) -> bool {
             _ => None,
         }
     }
-    if !super::lang::is_inserted(s) {
+    // OPA's index leaves out literals with `with` (moved parts keep their literal's).
+    if !super::lang::is_inserted(s) || !s.with_mods.is_empty() {
         return false;
     }
     let Literal::Expr { expr, .. } = &s.literal else {
