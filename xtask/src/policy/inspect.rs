@@ -131,6 +131,7 @@ pub struct Options {
     pub key: PathBuf,
     pub net: crate::oci::net::Options,
     pub json: bool,
+    pub log: crate::cosign::signature::LogArgs,
 }
 
 /// `policy-inspect`.
@@ -143,7 +144,7 @@ pub fn policy_inspect(o: &Options) -> Result<()> {
     let (contents, oci) = if local.is_file() {
         (read_bundle_file(local)?, None)
     } else {
-        let pulled = crate::release::verify::pull(&o.target, &o.key, &o.net)?;
+        let pulled = crate::release::verify::pull(&o.target, &o.key, &o.net, &o.log)?;
         let shown = PathBuf::from(&pulled.reference);
         (read_bundle(&pulled.bundle, &shown)?, Some(pulled))
     };
