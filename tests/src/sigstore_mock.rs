@@ -140,15 +140,7 @@ impl SigstoreMock {
     /// Starts the server on a free 127.0.0.1 port and waits until its trust files are written.
     pub fn start() -> SigstoreMock {
         let node = crate::require("node");
-        let modules = installed(
-            tool_cache().join("sigstore-mock/node_modules/@sigstore/mock"),
-            "@sigstore/mock",
-        );
-        let modules = modules
-            .ancestors()
-            .nth(3)
-            .expect("node_modules parent")
-            .to_path_buf();
+        let modules = mock_modules();
         let script = crate::workspace().join("tests/sigstore-mock/server.mjs");
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("trust");
@@ -531,11 +523,71 @@ impl SigstoreMock {
     }
 }
 
+/// What a Sigstore bundle signs, for [`SigstoreMock::sigstore_js_verify`].
+#[derive(Clone, Copy, Debug)]
+pub enum Signed<'a> {
+    /// The signed bytes in a file (a message-signature bundle needs them: for an OCI signature,
+    /// the manifest the signature names).
+    Bytes(&'a Path),
+    /// `sha256:<hex>`: a subject of a DSSE bundle's in-toto statement.
+    Digest(&'a str),
+}
+
+/// Who must have signed, for [`SigstoreMock::sigstore_js_verify`].
+#[derive(Clone, Copy, Debug)]
+pub enum Signer<'a> {
+    /// A key-signed bundle, by this PEM public key (cosign's `.pub`).
+    Key(&'a Path),
+    /// A keyless bundle: the certificate's SAN and OIDC issuer, exactly.
+    Identity { identity: &'a str, issuer: &'a str },
+}
+
+impl SigstoreMock {
+    /// sigstore-js (`@sigstore/verify`) on a Sigstore bundle, offline against this mock's
+    /// trusted root: requires a log entry by the mock's log key (SET, or inclusion proof with a
+    /// signed checkpoint), for certificates an SCT by its CT log and a chain to its Fulcio root.
+    /// The judge for key-signed bundles (sigstore-python verifies certificates only).
+    pub fn sigstore_js_verify(&self, bundle: &Path, signed: Signed, signer: Signer) -> Run {
+        let node = crate::require("node");
+        let script = crate::workspace().join("tests/sigstore-mock/verify-bundle.mjs");
+        let mut c = Command::new(node);
+        c.stdin(Stdio::null())
+            .arg(script)
+            .arg("--modules")
+            .arg(mock_modules())
+            .arg("--trusted-root")
+            .arg(self.trusted_root())
+            .arg("--bundle")
+            .arg(bundle);
+        match signed {
+            Signed::Bytes(p) => c.arg("--artifact").arg(p),
+            Signed::Digest(d) => c.args(["--digest", d]),
+        };
+        match signer {
+            Signer::Key(k) => c.arg("--key").arg(k),
+            Signer::Identity { identity, issuer } => {
+                c.args(["--identity", identity, "--issuer", issuer])
+            }
+        };
+        c.output().expect("run node verify-bundle.mjs").into()
+    }
+}
+
 impl Drop for SigstoreMock {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The directory holding the npm packages (`node_modules`) scripts/install-sigstore installed.
+fn mock_modules() -> PathBuf {
+    let dir = tool_cache().join("sigstore-mock");
+    installed(
+        dir.join("node_modules/@sigstore/mock"),
+        "@sigstore/mock (npm)",
+    );
+    dir
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -673,4 +725,93 @@ pub fn push_test_image(addr: &str, repo: &str, tag: &str, content: &[u8]) -> Str
     .expect("put manifest");
     assert_eq!(status, 201, "put manifest: {}", lossy(&body));
     sha256_digest(&manifest)
+}
+
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, \
+     application/vnd.oci.image.index.v1+json, \
+     application/vnd.docker.distribution.manifest.v2+json, \
+     application/vnd.docker.distribution.manifest.list.v2+json";
+
+/// A manifest from the plain-HTTP registry at `addr`: its media type and bytes, or `None` on 404.
+pub fn registry_manifest(addr: &str, repo: &str, reference: &str) -> Option<(String, Vec<u8>)> {
+    let (status, headers, body) = http_full(
+        addr,
+        "GET",
+        &format!("/v2/{repo}/manifests/{reference}"),
+        &[("Accept", MANIFEST_ACCEPT)],
+        None,
+    )
+    .expect("GET manifest");
+    match status {
+        200 => Some((
+            headers.get("content-type").cloned().unwrap_or_default(),
+            body,
+        )),
+        404 => None,
+        _ => panic!("GET manifest {repo}:{reference}: {status} {}", lossy(&body)),
+    }
+}
+
+/// A blob from the plain-HTTP registry at `addr`.
+pub fn registry_blob(addr: &str, repo: &str, digest: &str) -> Vec<u8> {
+    let (status, body) = http(
+        addr,
+        "GET",
+        &format!("/v2/{repo}/blobs/{digest}"),
+        &[],
+        None,
+    )
+    .expect("GET blob");
+    assert_eq!(status, 200, "GET blob {repo}@{digest}: {}", lossy(&body));
+    body
+}
+
+/// The referrers of `digest` (descriptors, with `artifactType`): from the registry's referrers
+/// API when it has one, else from the referrers tag schema index `sha256-<hex>` (what cosign 3
+/// and oras write to a registry without the API, such as Debian's docker-registry).
+pub fn registry_referrers(addr: &str, repo: &str, digest: &str) -> Vec<serde_json::Value> {
+    let (status, _, body) = http_full(
+        addr,
+        "GET",
+        &format!("/v2/{repo}/referrers/{digest}"),
+        &[("Accept", "application/vnd.oci.image.index.v1+json")],
+        None,
+    )
+    .expect("GET referrers");
+    let index = if status == 200 {
+        body
+    } else {
+        match registry_manifest(addr, repo, &digest.replacen(':', "-", 1)) {
+            Some((_, b)) => b,
+            None => return Vec::new(),
+        }
+    };
+    let index: serde_json::Value = serde_json::from_slice(&index).expect("referrers index JSON");
+    index["manifests"].as_array().cloned().unwrap_or_default()
+}
+
+/// The media type of a Sigstore bundle v0.3 (JSON), as cosign 3 attaches it.
+pub const BUNDLE_V03_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// The Sigstore bundles attached to `digest` as referrers (artifact type a Sigstore bundle):
+/// each bundle's JSON, read from the referrer manifest's one layer.
+pub fn registry_sigstore_bundles(addr: &str, repo: &str, digest: &str) -> Vec<Vec<u8>> {
+    registry_referrers(addr, repo, digest)
+        .iter()
+        .filter(|d| {
+            d["artifactType"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("application/vnd.dev.sigstore.bundle"))
+        })
+        .map(|d| {
+            let m = d["digest"].as_str().expect("referrer digest");
+            let (_, manifest) = registry_manifest(addr, repo, m).expect("referrer manifest");
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&manifest).expect("referrer manifest JSON");
+            let layer = manifest["layers"][0]["digest"]
+                .as_str()
+                .expect("bundle layer");
+            registry_blob(addr, repo, layer)
+        })
+        .collect()
 }

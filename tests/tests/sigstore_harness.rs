@@ -9,7 +9,8 @@ use std::sync::OnceLock;
 
 use e2e::registry::TestRegistry;
 use e2e::sigstore_mock::{
-    push_test_image, Cosign, Match, SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
+    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Signed, Signer,
+    SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
 
 /// One mock for the file: starting it costs key generation, and the tests share nothing else.
@@ -120,7 +121,6 @@ fn cosign_v2_signs_with_a_key_into_the_mock_log_and_verifies_with_its_defaults()
             .contains("Existence of the claims in the transparency log was verified"),
         "{run}"
     );
-    m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
 
     // Another key is refused; so is the log entry when the log key is not the mock's.
     let other = tempfile::tempdir().unwrap();
@@ -158,6 +158,13 @@ fn cosign_v2_refuses_a_signature_without_a_log_entry_by_default() {
         .ok();
     let run = m.cosign_verify_key(Cosign::V2, &image, &pubkey, &[]);
     run.failed();
+    // cosign looked the signature up in the mock log (by hash) and found nothing.
+    assert!(
+        run.stderr
+            .contains("signature not found in transparency log"),
+        "{run}"
+    );
+    assert!(m.hits_on("POST", "/api/v1/index/retrieve") > 0);
     m.cosign_verify_key(Cosign::V2, &image, &pubkey, &["--insecure-ignore-tlog"])
         .ok();
 }
@@ -184,14 +191,6 @@ fn cosign_v2_keyless_with_the_mock_fulcio_and_github_token_verifies_by_identity(
         Cosign::V2,
         &image,
         Match::Regexp(r"^https://github.com/trustacks/constitution/\.github/workflows/publish\.yml@refs/tags/v.*$"),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
-    m.cosign_verify_identity(
-        Cosign::V3,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
         Match::Exact(GITHUB_ISSUER),
         &[],
     )
@@ -265,4 +264,130 @@ fn sigstore_python_signs_and_verifies_a_bundle_against_the_mock_root() {
         GITHUB_ISSUER,
     )
     .failed();
+    // sigstore-js agrees on the same bundle.
+    let who = Signer::Identity {
+        identity: DEFAULT_IDENTITY,
+        issuer: GITHUB_ISSUER,
+    };
+    m.sigstore_js_verify(&bundle, Signed::Bytes(&artifact), who)
+        .ok();
+    let other = dir.path().join("other.txt");
+    std::fs::write(&other, "another artifact\n").unwrap();
+    m.sigstore_js_verify(&bundle, Signed::Bytes(&other), who)
+        .failed();
+    let impostor = DEFAULT_IDENTITY.replace("constitution", "impostor");
+    m.sigstore_js_verify(
+        &bundle,
+        Signed::Bytes(&artifact),
+        Signer::Identity {
+            identity: &impostor,
+            issuer: GITHUB_ISSUER,
+        },
+    )
+    .failed();
+}
+
+#[test]
+fn cosign_v3_verifies_what_cosign_v2_signed() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let keys = tempfile::tempdir().unwrap();
+    let (key, pubkey) = cosign_keys(keys.path());
+    let digest = push_test_image(&reg.addr, "harness/v2-for-v3", "v1", b"v2 for v3 layer");
+    let image = format!("{}/harness/v2-for-v3@{digest}", reg.addr);
+    m.cosign_sign_key(Cosign::V2, &image, &key, PASSWORD, &[])
+        .ok();
+    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
+        .ok();
+    m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
+    m.cosign_verify_identity(
+        Cosign::V3,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+    m.cosign_verify_identity(
+        Cosign::V3,
+        &image,
+        Match::Exact(&DEFAULT_IDENTITY.replace("constitution", "impostor")),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .failed();
+}
+
+#[test]
+fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let keys = tempfile::tempdir().unwrap();
+    let (key, pubkey) = cosign_keys(keys.path());
+    let digest = push_test_image(&reg.addr, "harness/v3", "v1", b"v3 layer");
+    let image = format!("{}/harness/v3@{digest}", reg.addr);
+    let (_, manifest) = registry_manifest(&reg.addr, "harness/v3", &digest).unwrap();
+    let manifest_file = keys.path().join("manifest.json");
+    std::fs::write(&manifest_file, &manifest).unwrap();
+
+    // With a key: cosign 3 writes a Sigstore bundle as a referrer (the Debian registry has no
+    // referrers API: the tag schema index).
+    m.cosign_sign_key(Cosign::V3, &image, &key, PASSWORD, &[])
+        .ok();
+    m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
+    let bundles = registry_sigstore_bundles(&reg.addr, "harness/v3", &digest);
+    assert_eq!(bundles.len(), 1, "one bundle referrer");
+    let bundle = keys.path().join("key.sigstore.json");
+    std::fs::write(&bundle, &bundles[0]).unwrap();
+    let signed = if is_dsse(&bundles[0]) {
+        Signed::Digest(&digest)
+    } else {
+        Signed::Bytes(&manifest_file)
+    };
+    m.sigstore_js_verify(&bundle, signed, Signer::Key(&pubkey))
+        .ok();
+    let other = tempfile::tempdir().unwrap();
+    let (_, other_pub) = cosign_keys(other.path());
+    m.sigstore_js_verify(&bundle, signed, Signer::Key(&other_pub))
+        .failed();
+
+    // Keyless: the bundle carries the Fulcio certificate.
+    m.cosign_sign_keyless(Cosign::V3, &image, &m.identity_token(), &[])
+        .ok();
+    m.cosign_verify_identity(
+        Cosign::V3,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+    let bundles = registry_sigstore_bundles(&reg.addr, "harness/v3", &digest);
+    assert_eq!(bundles.len(), 2, "two bundle referrers");
+    let keyless = bundles
+        .iter()
+        .find(|b| String::from_utf8_lossy(b).contains("certificate"))
+        .expect("a keyless bundle");
+    let bundle = keys.path().join("keyless.sigstore.json");
+    std::fs::write(&bundle, keyless).unwrap();
+    m.sigstore_python_verify_identity(&bundle, &digest, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
+    m.sigstore_js_verify(
+        &bundle,
+        if is_dsse(keyless) {
+            Signed::Digest(&digest)
+        } else {
+            Signed::Bytes(&manifest_file)
+        },
+        Signer::Identity {
+            identity: DEFAULT_IDENTITY,
+            issuer: GITHUB_ISSUER,
+        },
+    )
+    .ok();
+}
+
+fn is_dsse(bundle: &[u8]) -> bool {
+    let v: serde_json::Value = serde_json::from_slice(bundle).unwrap();
+    v.get("dsseEnvelope").is_some()
 }
