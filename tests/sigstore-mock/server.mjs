@@ -40,6 +40,7 @@ const specs = require('@sigstore/protobuf-specs');
 const jose = require('jose');
 const pkijs = require('pkijs');
 const asn1js = require('asn1js');
+const canonicalize = require('canonicalize');
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 const SAN_CLAIM = 'x_trustacks_mock_san';
@@ -552,9 +553,12 @@ async function rekorRoute(state, req, res, url, body) {
   }
   if (req.method === 'POST' && p === '/api/v1/log/entries/retrieve') {
     const q = JSON.parse(body.toString() || '{}');
+    // `entries` (proposed entries, cosign's search for a signature): the mock's entry body is
+    // the canonical JSON of what was proposed, so its leaf hash finds it.
     const uuids = [
       ...(q.entryUUIDs || []).map((u) => u.slice(-64)),
       ...(q.logIndexes || []).map((i) => state.byIndex.get(Number(i))),
+      ...(q.entries || []).map((e) => leafHash(Buffer.from(canonicalize(e))).toString('hex')),
     ].filter((u) => u && state.entries.has(u));
     return send(res, 200, uuids.map((u) => ({ [u]: state.entries.get(u) })));
   }

@@ -164,7 +164,11 @@ fn cosign_v2_refuses_a_signature_without_a_log_entry_by_default() {
             .contains("signature not found in transparency log"),
         "{run}"
     );
-    assert!(m.hits_on("POST", "/api/v1/index/retrieve") > 0);
+    assert!(
+        m.hits_on("POST", "/api/v1/log/entries/retrieve") > 0,
+        "{:?}",
+        m.hits()
+    );
     m.cosign_verify_key(Cosign::V2, &image, &pubkey, &["--insecure-ignore-tlog"])
         .ok();
 }
