@@ -594,11 +594,14 @@ function logInfo(state) {
 // ---------------------------------------------------------------- Timestamp authority
 
 // The mock puts the nonce into an asn1js Integer from a JS number; RFC 3161 clients send 64-bit
-// nonces. Carry the request's own Integer through instead.
+// nonces. Carry the request's own Integer through instead. (tstInfo is the mock's method.)
 function wrapTsaNonce(tsa) {
   const original = tsa.tstInfo.bind(tsa);
   tsa.tstInfo = (req) => {
     const info = original({ ...req, nonce: 0 });
+    // Whole seconds: RFC 3161 drops a fraction's trailing zeros ("…30.18Z"), which
+    // @sigstore/core's time parser (exactly three digits) refuses one time in ten.
+    info.genTime = new Date(Math.floor(info.genTime.getTime() / 1000) * 1000);
     if (req.nonceInteger) info.nonce = req.nonceInteger;
     else if (req.nonce === undefined) delete info.nonce;
     else info.nonce = new asn1js.Integer({ value: req.nonce });

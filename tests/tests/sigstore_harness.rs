@@ -108,10 +108,18 @@ fn cosign_v2_signs_with_a_key_into_the_mock_log_and_verifies_with_its_defaults()
     m.cosign_verify_key(Cosign::V2, &image, &pubkey, &[])
         .failed();
 
-    let entries = m.hits_on("POST", "/api/v1/log/entries");
     m.cosign_sign_key(Cosign::V2, &image, &key, PASSWORD, &[])
         .ok();
-    assert_eq!(m.hits_on("POST", "/api/v1/log/entries"), entries + 1);
+    // The `.sig` layer carries the log's promise: the bundle annotation (SET + entry payload).
+    let sig_tag = format!("{}.sig", digest.replacen(':', "-", 1));
+    let (_, sig) = registry_manifest(&reg.addr, "harness/keyed", &sig_tag).expect(".sig manifest");
+    let sig: serde_json::Value = serde_json::from_slice(&sig).unwrap();
+    let annotation = sig["layers"][0]["annotations"]["dev.sigstore.cosign/bundle"]
+        .as_str()
+        .expect("bundle annotation");
+    let bundle: serde_json::Value = serde_json::from_str(annotation).unwrap();
+    assert!(bundle["SignedEntryTimestamp"].is_string(), "{bundle}");
+    assert!(bundle["Payload"]["logID"].is_string(), "{bundle}");
 
     // cosign's defaults: the tlog entry is required, checked with the mock log's key.
     let run = m.cosign_verify_key(Cosign::V2, &image, &pubkey, &[]);
