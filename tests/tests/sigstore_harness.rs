@@ -403,3 +403,38 @@ fn is_dsse(bundle: &[u8]) -> bool {
     let v: serde_json::Value = serde_json::from_slice(bundle).unwrap();
     v.get("dsseEnvelope").is_some()
 }
+
+#[test]
+fn cosign_v2_timestamps_with_the_mock_tsa() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let keys = tempfile::tempdir().unwrap();
+    let (key, pubkey) = cosign_keys(keys.path());
+    let digest = push_test_image(&reg.addr, "harness/tsa", "v1", b"tsa layer");
+    let image = format!("{}/harness/tsa@{digest}", reg.addr);
+    let tsa = m.tsa_url();
+    m.cosign_sign_key(
+        Cosign::V2,
+        &image,
+        &key,
+        PASSWORD,
+        &["--timestamp-server-url", &tsa],
+    )
+    .ok();
+    let sig_tag = format!("{}.sig", digest.replacen(':', "-", 1));
+    let (_, sig) = registry_manifest(&reg.addr, "harness/tsa", &sig_tag).expect(".sig manifest");
+    let sig: serde_json::Value = serde_json::from_slice(&sig).unwrap();
+    assert!(
+        sig["layers"][0]["annotations"]["dev.sigstore.cosign/rfc3161timestamp"].is_string(),
+        "{sig}"
+    );
+    let chain = m.tsa_chain();
+    let chain = chain.to_str().unwrap();
+    m.cosign_verify_key(
+        Cosign::V2,
+        &image,
+        &pubkey,
+        &["--timestamp-certificate-chain", chain],
+    )
+    .ok();
+}
