@@ -11,6 +11,7 @@ pub mod opa;
 pub mod proxy;
 pub mod registry;
 pub mod sigstore_check;
+pub mod sigstore_mock;
 
 pub use sigstore_check::sigstore_verify;
 
