@@ -507,6 +507,30 @@ function hashesOfEntry(proposed) {
   return out;
 }
 
+// Real Rekor stores a `dsse` v0.0.1 entry in canonical form: the envelope's and payload's
+// hashes and each signature with its verifier, never the proposed envelope itself (sigstore-js,
+// sigstore-python and the xtask check the body against that form). Other kinds are stored as
+// proposed (a hashedrekord's canonical form is its proposal).
+function canonicalEntry(proposed) {
+  const content = proposed?.kind === 'dsse' ? proposed.spec?.proposedContent : undefined;
+  if (!content || typeof content.envelope !== 'string') return proposed;
+  const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
+  const env = JSON.parse(content.envelope);
+  const verifiers = content.verifiers || [];
+  return {
+    apiVersion: proposed.apiVersion || '0.0.1',
+    kind: 'dsse',
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: sha256(Buffer.from(content.envelope)) },
+      payloadHash: { algorithm: 'sha256', value: sha256(Buffer.from(env.payload || '', 'base64')) },
+      signatures: (env.signatures || []).map((sig, i) => ({
+        signature: sig.sig,
+        verifier: verifiers[Math.min(i, verifiers.length - 1)],
+      })),
+    },
+  };
+}
+
 async function rekorRoute(state, req, res, url, body) {
   const p = url.pathname;
   if (req.method === 'POST' && p === '/api/v1/log/entries') {
@@ -518,7 +542,8 @@ async function rekorRoute(state, req, res, url, body) {
     }
     if (!proposed || typeof proposed.kind !== 'string' || !proposed.spec)
       return fail(res, 400, 'proposed entry needs kind, apiVersion and spec');
-    const r = await state.rekor.fn(JSON.stringify(proposed));
+    // The log stores what real Rekor stores: its canonical form of the entry.
+    const r = await state.rekor.fn(JSON.stringify(canonicalEntry(proposed)));
     if (r.statusCode !== 201) return fail(res, r.statusCode, r.response);
     const [[, entry]] = Object.entries(JSON.parse(r.response));
     // Real Rekor refuses a duplicate with 409 and the existing entry's location.

@@ -336,7 +336,7 @@ pub fn check_bundle(
         &log,
     )?;
     // What the log says, in a few words for the row.
-    let tlog = match (&verified.entry, log.ignore) {
+    let tlog = match (&verified.entry, log.ignore && verified.logged) {
         (_, true) => "; transparency log not checked (--insecure-ignore-tlog)".to_string(),
         (Some(e), false) => format!("; log entry {} verified", e.log_index),
         (None, false) => {

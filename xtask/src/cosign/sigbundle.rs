@@ -360,13 +360,19 @@ pub struct Checked {
     pub refusal: Option<String>,
 }
 
-pub fn check(
-    store: &mut dyn Store,
+#[cfg(test)]
+fn check(store: &mut dyn Store, digest: &str, key: &PublicKey, log: &LogPolicy) -> Result<Checked> {
+    Ok(check_fetched(fetch(store, digest)?, digest, key, log))
+}
+
+/// The verdict on fetched bundles: the first that verifies (preferring one with a log entry),
+/// else why the last was refused.
+fn check_fetched(
+    bundles: Vec<(String, Vec<u8>)>,
     digest: &str,
     key: &PublicKey,
     log: &LogPolicy,
-) -> Result<Checked> {
-    let bundles = fetch(store, digest)?;
+) -> Checked {
     let mut c = Checked {
         verified: None,
         refusal: None,
@@ -384,7 +390,7 @@ pub fn check(
             Err(e) => c.refusal = Some(format!("referrer {referrer}: {e:#}")),
         }
     }
-    Ok(c)
+    c
 }
 
 /// Whether a bundle by `key` for `digest` is attached already (with a log entry when
@@ -414,9 +420,10 @@ pub fn already(store: &mut dyn Store, digest: &str, key: &PublicKey, logged: boo
     Ok(false)
 }
 
-/// Verifies `digest` as cosign does, in either form: the `.sig` signatures (cosign 2, what the
-/// Runner reads) or the referrer bundles (cosign 3). Both are looked at, so the report says
-/// which verified; the error, when neither does, gives each form's reason on one line.
+/// Verifies `digest` in the forms cosign reads: the `.sig` signatures (cosign 2, what the
+/// Runner reads) and the referrer bundles (cosign 3). When a `.sig` manifest exists it must
+/// verify, as before; attached bundles must then include one that verifies, so a forged bundle
+/// is refused too. With no `.sig` at all, a verifying bundle is enough (cosign 3's own form).
 pub fn verify_either(
     store: &mut dyn Store,
     digest: &str,
@@ -425,45 +432,44 @@ pub fn verify_either(
     shown: &str,
     log: &LogPolicy,
 ) -> Result<super::signature::Verified> {
-    let sig = super::signature::verify(store, digest, key, key_name, shown, log);
-    let bundles = check(store, digest, key, log);
-    match (sig, bundles) {
-        (Ok(mut v), Ok(b)) => {
-            v.bundle_form = b.verified.is_some();
-            Ok(v)
+    let has_sig = store.get_manifest(&oci::signature_tag(digest))?.is_some();
+    let bundles = fetch(store, digest);
+    if has_sig {
+        let mut v = super::signature::verify(store, digest, key, key_name, shown, log)?;
+        let bundles = bundles.with_context(|| format!("{shown}: Sigstore bundles"))?;
+        if bundles.is_empty() {
+            return Ok(v);
         }
-        // The `.sig` verified; a registry that fails on the referrers query costs nothing.
-        (Ok(v), Err(_)) => Ok(v),
-        (
-            Err(sig_err),
-            Ok(Checked {
-                verified: Some(entry),
-                ..
-            }),
-        ) => {
+        let c = check_fetched(bundles, digest, key, log);
+        match (c.verified, c.refusal) {
+            (Some(_), _) => v.bundle_form = true,
+            (None, Some(why)) => bail!("{shown}: the Sigstore bundle is refused: {why}"),
+            (None, None) => {}
+        }
+        return Ok(v);
+    }
+    let c = check_fetched(bundles?, digest, key, log);
+    match (c.verified, c.refusal) {
+        (Some(entry), _) => {
             if log.ignore {
                 eprintln!(
                     "warning: {shown}: --insecure-ignore-tlog: the transparency log was not checked"
                 );
             }
-            let _ = sig_err;
             Ok(super::signature::Verified {
                 valid: 1,
                 docker_reference: String::new(),
+                logged: entry.is_some() || log.ignore,
                 entry,
                 sig_form: false,
                 bundle_form: true,
             })
         }
-        (
-            Err(sig_err),
-            Ok(Checked {
-                refusal: Some(why), ..
-            }),
-        ) => Err(anyhow!(
-            "{sig_err:#}; and the Sigstore bundle is refused: {why}"
-        )),
-        (Err(sig_err), _) => Err(sig_err),
+        (None, Some(why)) => bail!("{shown}: the Sigstore bundle is refused: {why}"),
+        (None, None) => bail!(
+            "{shown}: not signed: there is no signature manifest ({}) and no Sigstore bundle",
+            oci::signature_tag(digest)
+        ),
     }
 }
 

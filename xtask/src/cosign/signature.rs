@@ -222,6 +222,8 @@ pub struct Verified {
     /// The log entry of the first valid signature; `None` when it has none (accepted only
     /// under `--insecure-ignore-tlog`, or for an OCI layout).
     pub entry: Option<rekor::Entry>,
+    /// Whether that signature carries log evidence at all (also when it was not checked).
+    pub logged: bool,
     /// What verified: `.sig` (cosign 2's form) and/or a referrer bundle (cosign 3's).
     pub sig_form: bool,
     pub bundle_form: bool,
@@ -371,17 +373,19 @@ pub fn verify(
                 }
             }
         };
+        let logged = layer.annotations.contains_key(rekor::BUNDLE_ANNOTATION);
         verified.push((
             p["critical"]["identity"]["docker-reference"]
                 .as_str()
                 .unwrap_or("")
                 .to_string(),
             entry,
+            logged,
         ));
     }
     // Logged signatures first: their entry is the one reported.
-    verified.sort_by_key(|(_, e)| e.is_none());
-    if let Some((docker_reference, entry)) = verified.first().cloned() {
+    verified.sort_by_key(|(_, e, logged)| (e.is_none(), !logged));
+    if let Some((docker_reference, entry, logged)) = verified.first().cloned() {
         if log.ignore {
             eprintln!(
                 "warning: {shown}: --insecure-ignore-tlog: the transparency log was not checked"
@@ -391,6 +395,7 @@ pub fn verify(
             valid: verified.len(),
             docker_reference,
             entry,
+            logged,
             sig_form: true,
             bundle_form: false,
         });

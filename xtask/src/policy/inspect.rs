@@ -213,6 +213,12 @@ fn pretty(r: &Json) -> String {
             "SIGNATURE  {}\n",
             str_of(&oci["signature"]["status"])
         ));
+        if let Some(detail) = oci["signature"]["detail"].as_str() {
+            s.push_str(&format!("           {detail}\n"));
+        }
+        if let Some(tlog) = oci["signature"]["tlog"]["status"].as_str() {
+            s.push_str(&format!("TLOG       {tlog}\n"));
+        }
         if let Some(a) = oci["annotations"].as_object() {
             s.push_str("ANNOTATIONS:\n");
             for (k, v) in a {

@@ -125,7 +125,7 @@ pub fn policy_promote(o: &Options) -> Result<()> {
         &dst_log,
     )
     .context("the promoted copy does not verify")?;
-    if at_dst.entry.is_none() && !dst_log.ignore {
+    if !at_dst.logged {
         eprintln!("{}", signature::no_entry_warning(&pinned));
     }
 

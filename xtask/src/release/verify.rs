@@ -44,7 +44,7 @@ pub fn policy_verify(o: &Options) -> Result<()> {
         &shown,
         &log,
     )?;
-    if verified.entry.is_none() && !log.ignore {
+    if !verified.logged {
         eprintln!("{}", signature::no_entry_warning(&shown));
     }
 
@@ -145,7 +145,7 @@ pub fn pull(
             &log,
         ) {
             Ok(v) => {
-                if v.entry.is_none() && !log.ignore {
+                if !v.logged {
                     eprintln!("{}", signature::no_entry_warning(&shown));
                 }
                 json!({"status": "verified", "key": key_name, "signatures": v.valid,
