@@ -296,6 +296,9 @@ enum Command {
         /// Size of the generated policy tree for the packing benchmark, in MiB
         #[arg(long, default_value_t = 50)]
         mb: usize,
+        /// Only what signing with a transparency log costs beyond its round trips (in process)
+        #[arg(long)]
+        tlog: bool,
     },
     /// Differential fuzzing: random Rego programs through our engine and the real OPA
     FuzzRego {
@@ -612,7 +615,8 @@ fn main() -> ExitCode {
                 log: log.args(),
             })
         }),
-        Command::Bench { mb } => bench::run(mb),
+        Command::Bench { tlog: true, .. } => bench::tlog::run(),
+        Command::Bench { mb, .. } => bench::run(mb),
         Command::FuzzRego {
             minutes,
             seconds,

@@ -334,6 +334,7 @@ pub fn check_bundle(
         &format!("the key in configmap/{PUB_KEY_CONFIGMAP}"),
         &shown,
         &log,
+        true,
     )?;
     // What the log says, in a few words for the row.
     let tlog = match (&verified.entry, log.ignore && verified.logged) {

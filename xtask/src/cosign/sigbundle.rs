@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::rekor::{self, Entry, InclusionProof};
-use super::signature::{sign_bytes, verify_bytes, LogPolicy, Tlog};
+use super::signature::{sign_bytes, verify_bytes, LogClient, LogPolicy, Tlog};
 use crate::oci::{self, referrers, Descriptor, Manifest, Store};
 use crate::policy::bundle::hex;
 
@@ -63,6 +63,18 @@ pub struct Made {
 
 /// Signs `digest` into a bundle, uploading its `dsse` entry unless `tlog` is off.
 pub fn make(digest: &str, key: &SecretKey, tlog: &Tlog, net: &oci::net::Options) -> Result<Made> {
+    match tlog {
+        Tlog::Off => make_with(digest, key, None),
+        Tlog::Upload { rekor_url } => make_with(
+            digest,
+            key,
+            Some(&mut |proposed: &[u8]| rekor::upload(rekor_url, proposed, net)),
+        ),
+    }
+}
+
+/// [`make`] with any log client.
+pub fn make_with(digest: &str, key: &SecretKey, log: Option<LogClient>) -> Result<Made> {
     let payload = statement(digest)?;
     let sig = sign_bytes(key, &pae(INTOTO, &payload));
     let envelope = json!({
@@ -70,11 +82,11 @@ pub fn make(digest: &str, key: &SecretKey, tlog: &Tlog, net: &oci::net::Options)
         "payloadType": INTOTO,
         "signatures": [{"sig": B64.encode(&sig)}],
     });
-    let entry = match tlog {
-        Tlog::Off => None,
-        Tlog::Upload { rekor_url } => {
+    let entry = match log {
+        None => None,
+        Some(log) => {
             let proposed = rekor::dsse_entry(&envelope.to_string(), &key.public_key())?;
-            Some(rekor::upload(rekor_url, &proposed, net)?)
+            Some(log(&proposed)?)
         }
     };
     let der = key
@@ -423,7 +435,8 @@ pub fn already(store: &mut dyn Store, digest: &str, key: &PublicKey, logged: boo
 /// Verifies `digest` in the forms cosign reads: the `.sig` signatures (cosign 2, what the
 /// Runner reads) and the referrer bundles (cosign 3). When a `.sig` manifest exists it must
 /// verify, as before; attached bundles must then include one that verifies, so a forged bundle
-/// is refused too. With no `.sig` at all, a verifying bundle is enough (cosign 3's own form).
+/// is refused too. With no `.sig` at all, a verifying bundle is enough (cosign 3's own form),
+/// unless `sig_required` (the Runner's cosign 2 reads only `.sig`: `status` asks for it).
 pub fn verify_either(
     store: &mut dyn Store,
     digest: &str,
@@ -431,8 +444,9 @@ pub fn verify_either(
     key_name: &str,
     shown: &str,
     log: &LogPolicy,
+    sig_required: bool,
 ) -> Result<super::signature::Verified> {
-    let has_sig = store.get_manifest(&oci::signature_tag(digest))?.is_some();
+    let has_sig = sig_required || store.get_manifest(&oci::signature_tag(digest))?.is_some();
     let bundles = fetch(store, digest);
     if has_sig {
         let mut v = super::signature::verify(store, digest, key, key_name, shown, log)?;

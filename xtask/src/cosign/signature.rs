@@ -88,17 +88,38 @@ pub fn prepare(
     tlog: &Tlog,
     net: &oci::net::Options,
 ) -> Result<Prepared> {
+    match tlog {
+        Tlog::Off => prepare_with(docker_reference, digest, key, None),
+        Tlog::Upload { rekor_url } => prepare_with(
+            docker_reference,
+            digest,
+            key,
+            Some(&mut |proposed: &[u8]| rekor::upload(rekor_url, proposed, net)),
+        ),
+    }
+}
+
+/// A log client: integrates a proposed entry and returns it with its evidence.
+pub type LogClient<'a> = &'a mut dyn FnMut(&[u8]) -> Result<rekor::Entry>;
+
+/// [`prepare`] with any log client (the benchmark's in-process log; Rekor otherwise).
+pub fn prepare_with(
+    docker_reference: &str,
+    digest: &str,
+    key: &SecretKey,
+    log: Option<LogClient>,
+) -> Result<Prepared> {
     let body = payload(docker_reference, digest);
     let der = sign_bytes(key, &body);
     let mut layer = Descriptor::of(SIMPLESIGNING, &body);
     layer
         .annotations
         .insert(SIGNATURE_ANNOTATION.into(), B64.encode(&der));
-    let entry = match tlog {
-        Tlog::Off => None,
-        Tlog::Upload { rekor_url } => {
+    let entry = match log {
+        None => None,
+        Some(log) => {
             let proposed = rekor::hashedrekord(&body, &der, &key.public_key())?;
-            let entry = rekor::upload(rekor_url, &proposed, net)?;
+            let entry = log(&proposed)?;
             layer
                 .annotations
                 .insert(rekor::BUNDLE_ANNOTATION.into(), entry.cosign_annotation()?);

@@ -106,15 +106,19 @@ mod tests {
         let subject = crate::oci::sha256_digest(b"image");
         assert!(list(&mut store, &subject).unwrap().is_empty());
         let notes = std::collections::BTreeMap::from([("k".to_string(), "v".to_string())]);
-        let a = attach(&mut store, &subject, b"{\"a\":1}", "application/x", &notes).unwrap();
-        let again = attach(&mut store, &subject, b"{\"a\":1}", "application/x", &notes).unwrap();
+        let m = |n: u8| format!(r#"{{"subject":{{"digest":"{subject}"}},"n":{n}}}"#).into_bytes();
+        let a = attach(&mut store, &subject, &m(1), "application/x", &notes).unwrap();
+        let again = attach(&mut store, &subject, &m(1), "application/x", &notes).unwrap();
         assert_eq!(a, again);
-        attach(&mut store, &subject, b"{\"b\":1}", "application/y", &notes).unwrap();
+        attach(&mut store, &subject, &m(2), "application/y", &notes).unwrap();
         let found = list(&mut store, &subject).unwrap();
         assert_eq!(found.len(), 2);
         assert_eq!(found[0].artifact_type.as_deref(), Some("application/x"));
         assert_eq!(found[0].annotations["k"], "v");
         assert!(store.get_manifest(&a).unwrap().is_some());
+        // The layout's index lists tags only: the referrers index tag, not the referrers.
+        let index = std::fs::read_to_string(d.path().join("index.json")).unwrap();
+        assert_eq!(index.matches("\"digest\"").count(), 1, "{index}");
         assert_eq!(tag(&subject), subject.replace("sha256:", "sha256-"));
     }
 }

@@ -55,6 +55,7 @@ pub fn policy_promote(o: &Options) -> Result<()> {
         &key_name,
         &shown,
         &src_log,
+        false,
     )
     .context("refusing to promote")?;
     if verified.entry.is_none() && !dst_log.missing_ok && !dst_log.ignore {
@@ -123,6 +124,7 @@ pub fn policy_promote(o: &Options) -> Result<()> {
         &key_name,
         &pinned,
         &dst_log,
+        false,
     )
     .context("the promoted copy does not verify")?;
     if !at_dst.logged {

@@ -43,9 +43,16 @@ pub fn policy_verify(o: &Options) -> Result<()> {
         &key_name,
         &shown,
         &log,
+        false,
     )?;
     if !verified.logged {
         eprintln!("{}", signature::no_entry_warning(&shown));
+    }
+    if !verified.sig_form {
+        eprintln!(
+            "warning: {shown}: only a Sigstore bundle (cosign 3) verifies, no .sig: cosign 2, \
+             which the Runner runs, will refuse it"
+        );
     }
 
     let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
@@ -143,6 +150,7 @@ pub fn pull(
             &key_name,
             &shown,
             &log,
+            false,
         ) {
             Ok(v) => {
                 if !v.logged {
