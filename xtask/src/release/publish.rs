@@ -156,10 +156,14 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
         )?),
         None => None,
     };
-    // The same signature as a Sigstore bundle, as cosign 3 attaches it.
-    let made = match &secret {
-        Some(key) => Some(sigbundle::make(&digest, key, &tlog, &o.net)?),
-        None => None,
+    // The same signature as a Sigstore bundle, as cosign 3 attaches it: only with its log
+    // entry, as a bundle without an entry or a timestamp carries no time any verifier accepts
+    // by default (the `.sig` serves the air-gapped consumer the same).
+    let made = match (&secret, &tlog) {
+        (Some(key), signature::Tlog::Upload { .. }) => {
+            Some(sigbundle::make(&digest, key, &tlog, &o.net)?)
+        }
+        _ => None,
     };
 
     let bar = progress_bar(built.bytes.len() as u64 + config.len() as u64, o.json);
