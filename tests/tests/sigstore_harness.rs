@@ -12,6 +12,7 @@ use e2e::sigstore_mock::{
     push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Signed, Signer,
     SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
+use e2e::sigstore_verify_with_log;
 
 /// One mock for the file: starting it costs key generation, and the tests share nothing else.
 fn mock() -> &'static SigstoreMock {
@@ -130,6 +131,17 @@ fn cosign_v2_signs_with_a_key_into_the_mock_log_and_verifies_with_its_defaults()
         "{run}"
     );
 
+    // sigstore-rs with the mock log's key agrees; with another log key it refuses the entry.
+    let pub_pem = std::fs::read(&pubkey).unwrap();
+    let rekor_pem = std::fs::read(m.rekor_pubkey()).unwrap();
+    let n = sigstore_verify_with_log(&reg.addr, "harness/keyed", &digest, &pub_pem, &rekor_pem)
+        .unwrap();
+    assert_eq!(n, 1);
+    let foreign_log = std::fs::read(m.ctlog_pubkey()).unwrap();
+    let err = sigstore_verify_with_log(&reg.addr, "harness/keyed", &digest, &pub_pem, &foreign_log)
+        .unwrap_err();
+    assert!(err.contains("no valid signature layer"), "{err}");
+
     // Another key is refused; so is the log entry when the log key is not the mock's.
     let other = tempfile::tempdir().unwrap();
     let (_, other_pub) = cosign_keys(other.path());
@@ -179,6 +191,16 @@ fn cosign_v2_refuses_a_signature_without_a_log_entry_by_default() {
     );
     m.cosign_verify_key(Cosign::V2, &image, &pubkey, &["--insecure-ignore-tlog"])
         .ok();
+    // sigstore-rs: the key alone accepts it, the log's key demands the entry.
+    let pub_pem = std::fs::read(&pubkey).unwrap();
+    let rekor_pem = std::fs::read(m.rekor_pubkey()).unwrap();
+    assert_eq!(
+        e2e::sigstore_verify(&reg.addr, "harness/notlog", &digest, &pub_pem),
+        Ok(1)
+    );
+    let err = sigstore_verify_with_log(&reg.addr, "harness/notlog", &digest, &pub_pem, &rekor_pem)
+        .unwrap_err();
+    assert!(err.contains("no verified transparency log entry"), "{err}");
 }
 
 #[test]
