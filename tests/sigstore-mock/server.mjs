@@ -18,8 +18,10 @@
 //
 // Beyond the mock: Fulcio verifies the OIDC token's signature (our issuer's key), expiry and
 // audience, and the proof of possession, as the real one does; the certificate's SAN is the
-// workflow identity URI for GitHub tokens. Rekor keeps its entries (UUID = the RFC 6962 leaf
-// hash, as cosign checks) and answers the lookups cosign makes when a signature has no bundle.
+// workflow identity URI for GitHub tokens. Rekor stores entries canonicalized as the real one
+// does (hashedrekord, dsse: envelope verified, replaced by hashes and signatures), keeps them
+// (UUID = the RFC 6962 leaf hash, as cosign checks) and answers the lookups cosign makes when a
+// signature has no bundle.
 // Test-only control endpoints live under /__control/ (see the README block at handleControl).
 
 import crypto from 'node:crypto';
@@ -220,7 +222,8 @@ async function main() {
     entries: new Map(), // uuid -> entry (Rekor)
     byIndex: new Map(), // logIndex -> uuid
     byHash: new Map(), // "sha256:hex" -> [uuid]
-    lastCheckpoint: null,
+    leaves: [], // RFC 6962 leaf hashes, by logIndex
+    treeID: String(crypto.randomInt(2 ** 47)),
     fulcio,
     rekor,
     timestamp,
@@ -463,7 +466,8 @@ async function fulcioV2(state, req, res, body) {
   }
   try {
     const chain = await issue(state, claims, spkiPem(publicKey));
-    return send(res, 201, { signedCertificateEmbeddedSct: { chain: { certificates: chain } } });
+    // The v2 API (grpc-gateway) answers 200; sigstore-go refuses anything else.
+    return send(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: chain } } });
   } catch (e) {
     return fail(res, e.status || 500, e.message);
   }
@@ -498,12 +502,86 @@ async function fulcioV1(state, req, res, body) {
 
 // ---------------------------------------------------------------- Rekor
 
+// What real Rekor stores for a proposed entry (its types' Canonicalize): the mock logs the JCS
+// of whatever it is handed, so it is handed this. hashedrekord: the key (or certificate)
+// re-encoded as PEM; dsse: the envelope is verified with the proposed verifiers and replaced by
+// its hashes and the (signature, verifier) pairs, sorted. Other kinds pass as proposed.
+function canonicalEntry(proposed) {
+  const spec = proposed.spec || {};
+  if (proposed.kind === 'hashedrekord') {
+    const sig = spec.signature || {};
+    const hash = spec.data?.hash;
+    if (!sig.content || !sig.publicKey?.content || !hash?.value)
+      throw new Error('hashedrekord needs signature.content, signature.publicKey.content and data.hash');
+    return {
+      apiVersion: proposed.apiVersion || '0.0.1',
+      kind: 'hashedrekord',
+      spec: {
+        data: { hash: { algorithm: hash.algorithm || 'sha256', value: hash.value } },
+        signature: { content: sig.content, publicKey: { content: b64(canonicalKeyPem(sig.publicKey.content)) } },
+      },
+    };
+  }
+  if (proposed.kind === 'dsse' && spec.proposedContent) {
+    const envText = spec.proposedContent.envelope;
+    const env = JSON.parse(envText);
+    if (!env.signatures?.length) throw new Error('DSSE envelope must contain 1 or more signatures');
+    const payload = Buffer.from(env.payload, 'base64');
+    const pae = Buffer.concat([
+      Buffer.from(`DSSEv1 ${Buffer.byteLength(env.payloadType)} ${env.payloadType} ${payload.length} `),
+      payload,
+    ]);
+    const keys = (spec.proposedContent.verifiers || []).map((v) => canonicalKeyPem(v));
+    const signatures = env.signatures.map((sg) => {
+      const key = keys.find((k) => crypto.verify('sha256', pae, k, Buffer.from(sg.sig, 'base64')));
+      if (!key) throw new Error('could not verify envelope: no verifier accepts a signature');
+      return { signature: sg.sig, verifier: b64(key) };
+    });
+    signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+    return {
+      apiVersion: proposed.apiVersion || '0.0.1',
+      kind: 'dsse',
+      spec: {
+        envelopeHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(envText).digest('hex') },
+        payloadHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(payload).digest('hex') },
+        signatures,
+      },
+      // Not stored: for the index only.
+      [INDEX_KEYS]: inTotoSubjects(env.payloadType, payload),
+    };
+  }
+  return proposed;
+}
+const INDEX_KEYS = Symbol('index keys');
+
+function inTotoSubjects(payloadType, payload) {
+  if (payloadType !== 'application/vnd.in-toto+json') return [];
+  try {
+    const st = JSON.parse(payload.toString('utf8'));
+    return (st.subject || []).flatMap((s) => Object.entries(s.digest || {}).map(([a, v]) => `${a}:${v}`));
+  } catch {
+    return [];
+  }
+}
+
+// A base64 PEM (or DER) key or certificate, as PEM the way Go's encoders write it.
+function canonicalKeyPem(b64content) {
+  const raw = Buffer.from(b64content, 'base64');
+  const text = raw.toString('utf8');
+  if (text.includes('-----BEGIN CERTIFICATE-----')) {
+    const der = Buffer.from(text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s/g, ''), 'base64');
+    return certPem(der);
+  }
+  return spkiPem(parsePublicKey(raw));
+}
+
 function hashesOfEntry(proposed) {
   const out = [];
   const spec = proposed?.spec || {};
   const hash = spec.data?.hash || spec.payloadHash || spec.content?.payloadHash;
   if (hash?.value) out.push(`${hash.algorithm || 'sha256'}:${hash.value}`);
   if (spec.envelopeHash?.value) out.push(`${spec.envelopeHash.algorithm || 'sha256'}:${spec.envelopeHash.value}`);
+  out.push(...(proposed[INDEX_KEYS] || []));
   return out;
 }
 
@@ -518,6 +596,11 @@ async function rekorRoute(state, req, res, url, body) {
     }
     if (!proposed || typeof proposed.kind !== 'string' || !proposed.spec)
       return fail(res, 400, 'proposed entry needs kind, apiVersion and spec');
+    try {
+      proposed = canonicalEntry(proposed);
+    } catch (e) {
+      return fail(res, 400, e.message);
+    }
     const r = await state.rekor.fn(JSON.stringify(proposed));
     if (r.statusCode !== 201) return fail(res, r.statusCode, r.response);
     const [[, entry]] = Object.entries(JSON.parse(r.response));
@@ -527,10 +610,10 @@ async function rekorRoute(state, req, res, url, body) {
       return send(res, 409, { code: 409, message: 'an equivalent entry already exists in the transparency log' }, 'application/json', {
         Location: `/api/v1/log/entries/${uuid}`,
       });
+    appendToLog(state, entry);
     state.entries.set(uuid, entry);
     state.byIndex.set(entry.logIndex, uuid);
     for (const h of hashesOfEntry(proposed)) state.byHash.set(h, [...(state.byHash.get(h) || []), uuid]);
-    state.lastCheckpoint = entry.verification.inclusionProof;
     return send(res, 201, { [uuid]: entry }, 'application/json', {
       Location: `/api/v1/log/entries/${uuid}`,
       ETag: uuid,
@@ -558,7 +641,13 @@ async function rekorRoute(state, req, res, url, body) {
     const uuids = [
       ...(q.entryUUIDs || []).map((u) => u.slice(-64)),
       ...(q.logIndexes || []).map((i) => state.byIndex.get(Number(i))),
-      ...(q.entries || []).map((e) => leafHash(Buffer.from(canonicalize(e))).toString('hex')),
+      ...(q.entries || []).map((e) => {
+        try {
+          return leafHash(Buffer.from(canonicalize(canonicalEntry(e)))).toString('hex');
+        } catch {
+          return undefined;
+        }
+      }),
     ].filter((u) => u && state.entries.has(u));
     return send(res, 200, uuids.map((u) => ({ [u]: state.entries.get(u) })));
   }
@@ -571,24 +660,79 @@ async function rekorRoute(state, req, res, url, body) {
   return fail(res, 404, `no route for ${req.method} ${p}`);
 }
 
-// Each mock entry is a log of its own (tree size 1), so the log info is the last checkpoint.
-function logInfo(state) {
-  const cp = state.lastCheckpoint;
-  if (cp)
-    return {
-      rootHash: cp.rootHash,
-      treeSize: cp.treeSize,
-      signedTreeHead: cp.checkpoint,
-      treeID: cp.checkpoint.split(' - ')[1].split('\n')[0],
-      inactiveShards: [],
-    };
+// The mock logs every entry as a tree of its own (size 1, index 0 in the proof, a random
+// logIndex in the SET): a shape no real log has, whose zero index and empty path protobuf JSON
+// drops (sigstore-python then refuses the bundle). So the entries the mock made (its canonical
+// body and integrated time) are appended to one RFC 6962 Merkle tree here: sequential logIndex,
+// the SET over it, an inclusion proof with its audit path, a checkpoint signed by the log key in
+// the mock's signed-note form.
+function appendToLog(state, entry) {
+  const body = Buffer.from(entry.body, 'base64');
+  const index = state.leaves.length;
+  state.leaves.push(leafHash(body));
+  const size = state.leaves.length;
+  const logID = Buffer.from(entry.logID, 'hex');
+  const set = crypto.sign(
+    'sha256',
+    Buffer.from(canonicalize({ body: entry.body, integratedTime: entry.integratedTime, logIndex: index, logID: entry.logID })),
+    state.tlogKey.privateKey,
+  );
+  const root = merkleRoot(state.leaves, 0, size);
+  entry.logIndex = index;
+  entry.verification = {
+    inclusionProof: {
+      logIndex: index,
+      treeSize: size,
+      rootHash: root.toString('hex'),
+      hashes: auditPath(state.leaves, index, 0, size).map((h) => h.toString('hex')),
+      checkpoint: checkpoint(state, size, root, entry.integratedTime, logID),
+    },
+    signedEntryTimestamp: b64(set),
+  };
+}
+
+// RFC 6962 2.1: MTH over leaves[lo, hi).
+function merkleRoot(leaves, lo, hi) {
+  const n = hi - lo;
+  if (n === 0) return crypto.createHash('sha256').digest();
+  if (n === 1) return leaves[lo];
+  const k = largestPowerOfTwoBelow(n);
+  return nodeHash(merkleRoot(leaves, lo, lo + k), merkleRoot(leaves, lo + k, hi));
+}
+// RFC 6962 2.1.1: PATH(m, leaves[lo, hi)), leaf to root.
+function auditPath(leaves, m, lo, hi) {
+  const n = hi - lo;
+  if (n <= 1) return [];
+  const k = largestPowerOfTwoBelow(n);
+  return m < k
+    ? [...auditPath(leaves, m, lo, lo + k), merkleRoot(leaves, lo + k, hi)]
+    : [...auditPath(leaves, m - k, lo + k, hi), merkleRoot(leaves, lo, lo + k)];
+}
+const nodeHash = (l, r) => crypto.createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
+function largestPowerOfTwoBelow(n) {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function checkpoint(state, size, root, seconds, logID) {
   const host = new URL(state.base).host;
-  const root = crypto.createHash('sha256').digest();
-  const note = `${host} - 0\n0\n${b64(root)}\n`;
+  const note = [`${host} - ${state.treeID}`, `${size}`, b64(root), `Timestamp: ${seconds * 1_000_000_000}`, ''].join('\n');
   const sig = crypto.sign('sha256', Buffer.from(note), state.tlogKey.privateKey);
-  const keyId = crypto.createHash('sha256').update(spkiDer(state.tlogKey.publicKey)).digest();
-  const signed = `${note}\n\u2014 ${host} ${b64(Buffer.concat([keyId.subarray(0, 4), sig]))}\n`;
-  return { rootHash: root.toString('hex'), treeSize: 0, signedTreeHead: signed, treeID: '0', inactiveShards: [] };
+  return `${note}\n\u2014 ${host} ${b64(Buffer.concat([logID.subarray(0, 4), sig]))}\n`;
+}
+
+function logInfo(state) {
+  const size = state.leaves.length;
+  const root = merkleRoot(state.leaves, 0, size);
+  const logID = crypto.createHash('sha256').update(spkiDer(state.tlogKey.publicKey)).digest();
+  return {
+    rootHash: root.toString('hex'),
+    treeSize: size,
+    signedTreeHead: checkpoint(state, size, root, Math.floor(Date.now() / 1000), logID),
+    treeID: state.treeID,
+    inactiveShards: [],
+  };
 }
 
 // ---------------------------------------------------------------- Timestamp authority

@@ -470,11 +470,11 @@ impl SigstoreMock {
         extra: &[&str],
     ) -> Run {
         let mut c = self.cosign(which);
-        c.args(self.sign_args(which))
-            .args(["--fulcio-url", &self.url])
-            .args(["--identity-token", token])
-            .args(extra)
-            .arg(image);
+        c.args(self.sign_args(which));
+        if which == Cosign::V2 {
+            c.args(["--fulcio-url", &self.url]);
+        }
+        c.args(["--identity-token", token]).args(extra).arg(image);
         c.output().expect("run cosign sign").into()
     }
 
@@ -482,14 +482,18 @@ impl SigstoreMock {
         let mut a: Vec<OsString> = vec![
             "sign".into(),
             "--yes".into(),
-            "--rekor-url".into(),
-            self.url.clone().into(),
             "--allow-insecure-registry".into(),
             "--allow-http-registry".into(),
         ];
-        if which == Cosign::V3 {
-            a.push("--signing-config".into());
-            a.push(self.signing_config().into());
+        // cosign 3 takes its service URLs from the signing config only (URL flags conflict).
+        match which {
+            Cosign::V2 => a.extend(["--rekor-url".into(), self.url.clone().into()]),
+            Cosign::V3 => a.extend([
+                "--signing-config".into(),
+                self.signing_config().into(),
+                "--trusted-root".into(),
+                self.trusted_root().into(),
+            ]),
         }
         a
     }
