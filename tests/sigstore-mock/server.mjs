@@ -232,6 +232,7 @@ async function main() {
     tsaChain,
     tlog,
     tsa,
+    ctlog,
     tlogKey: keys.tlog,
     oidc,
     oidcKid,
@@ -790,6 +791,10 @@ async function tsaTimestamp(state, req, res, body) {
 //                         (merged into the default; {"reset": true} restores it).
 // POST /__control/fault   {prefix, status, times, method?}: the next `times` requests whose path
 //                         starts with prefix get `status` (0 drops the connection).
+// POST /__control/clock   {service: "fulcio"|"rekor"|"tsa", offset_secs}: that service's clock
+//                         runs offset_secs ahead (negative: behind) from now on. Fulcio's moves
+//                         certificate validity and SCT time, Rekor's the integrated time.
+// GET  /__control/entries -> {uuid: entry} of everything in the log, as GET entries returns it.
 // GET  /__control/hits    -> {"METHOD /path": count} of every non-control request.
 // POST /__control/reset   clears faults and hits.
 async function handleControl(state, req, res, p, body) {
@@ -810,6 +815,20 @@ async function handleControl(state, req, res, p, body) {
     state.faults.push({ prefix: q.prefix, status: q.status ?? 503, times: q.times ?? 1, method: q.method });
     return send(res, 200, { ok: true });
   }
+  if (req.method === 'POST' && p === '/__control/clock') {
+    const offset = Number(q.offset_secs || 0) * 1000;
+    const at = () => new Date(Date.now() + offset);
+    // The mock's CA, CT log, log and TSA read their clocks through these instance functions.
+    if (q.service === 'fulcio') {
+      state.ca.getCurrentTime = at;
+      state.ctlog.getCurrentTime = at;
+    } else if (q.service === 'rekor') state.tlog.getCurrentTime = () => at().getTime();
+    else if (q.service === 'tsa') state.tsa.getCurrentTime = at;
+    else return fail(res, 400, `unknown service ${q.service}`);
+    return send(res, 200, { ok: true });
+  }
+  if (req.method === 'GET' && p === '/__control/entries')
+    return send(res, 200, Object.fromEntries(state.entries));
   if (req.method === 'GET' && p === '/__control/hits') return send(res, 200, state.hits);
   if (req.method === 'POST' && p === '/__control/reset') {
     state.faults = [];

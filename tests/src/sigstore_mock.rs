@@ -117,6 +117,14 @@ impl Cosign {
     }
 }
 
+/// A service of the mock, for [`SigstoreMock::set_clock_offset`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Fulcio,
+    Rekor,
+    Tsa,
+}
+
 /// How a certificate's identity or issuer is matched, as cosign's flag pairs.
 #[derive(Clone, Copy, Debug)]
 pub enum Match<'a> {
@@ -325,6 +333,32 @@ impl SigstoreMock {
             })
             .map(|(_, n)| n)
             .sum()
+    }
+
+    /// Moves one service's clock `offset_secs` ahead (negative: behind) from now on: Fulcio's
+    /// (certificate validity, SCT time), Rekor's (integrated time), the TSA's (genTime). E.g.
+    /// Rekor at +3600 logs an entry after a fresh certificate's ten minutes: a certificate
+    /// that expired before the entry was integrated. The clock is the server's: a test that
+    /// moves it starts a mock of its own.
+    pub fn set_clock_offset(&self, service: Service, offset_secs: i64) {
+        let name = match service {
+            Service::Fulcio => "fulcio",
+            Service::Rekor => "rekor",
+            Service::Tsa => "tsa",
+        };
+        self.control(
+            "POST",
+            "/__control/clock",
+            Some(serde_json::json!({"service": name, "offset_secs": offset_secs})),
+        );
+    }
+
+    /// Everything in the log: `{uuid: entry}` with `body` (base64 canonical JSON),
+    /// `integratedTime`, `logID`, `logIndex`, `verification` (`signedEntryTimestamp`,
+    /// `inclusionProof`), as `GET /api/v1/log/entries/{uuid}` returns each.
+    pub fn log_entries(&self) -> serde_json::Map<String, serde_json::Value> {
+        let body = self.control("GET", "/__control/entries", None);
+        serde_json::from_slice(&body).expect("entries JSON")
     }
 
     /// Clears injected faults and the hit counts.

@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use e2e::registry::TestRegistry;
 use e2e::sigstore_mock::{
-    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Signed, Signer,
-    SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
+    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Service, Signed,
+    Signer, SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
 use e2e::sigstore_verify_with_log;
 
@@ -469,4 +469,39 @@ fn cosign_v2_timestamps_with_the_mock_tsa() {
         &["--timestamp-certificate-chain", chain],
     )
     .ok();
+}
+
+#[test]
+fn cosign_v2_refuses_a_certificate_that_expired_before_its_log_entry() {
+    // A mock of its own: the clock is the server's.
+    let m = SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, "harness/late", "v1", b"late layer");
+    let image = format!("{}/harness/late@{digest}", reg.addr);
+    // Rekor an hour ahead: the ten-minute certificate has expired when the entry is integrated.
+    m.set_clock_offset(Service::Rekor, 3600);
+    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
+        .ok();
+    let entries = m.log_entries();
+    assert_eq!(entries.len(), 1);
+    let integrated = entries.values().next().unwrap()["integratedTime"]
+        .as_i64()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        integrated > now + 3000,
+        "integrated {integrated}, now {now}"
+    );
+    let run = m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    );
+    run.failed();
+    assert!(run.stderr.contains("expired"), "{run}");
 }
