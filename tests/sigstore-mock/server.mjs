@@ -222,7 +222,9 @@ async function main() {
     entries: new Map(), // uuid -> entry (Rekor)
     byIndex: new Map(), // logIndex -> uuid
     byHash: new Map(), // "sha256:hex" -> [uuid]
-    leaves: [], // RFC 6962 leaf hashes, by logIndex
+    // RFC 6962 leaf hashes, by logIndex. A few unrelated leaves first, as in any real log: no
+    // entry sits at index 0 (which protobuf JSON omits) or has an empty audit path.
+    leaves: Array.from({ length: 5 }, () => leafHash(crypto.randomBytes(32))),
     treeID: String(crypto.randomInt(2 ** 47)),
     fulcio,
     rekor,

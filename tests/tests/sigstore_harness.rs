@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use e2e::registry::TestRegistry;
 use e2e::sigstore_mock::{
     push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Service, Signed,
-    Signer, SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
+    Signer, SigstoreMock, BUNDLE_V03_MEDIA_TYPE, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
 use e2e::sigstore_verify_with_log;
 
@@ -376,8 +376,24 @@ fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
     m.cosign_sign_key(Cosign::V3, &image, &key, PASSWORD, &[])
         .ok();
     m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
+    // An OCI 1.1 referrer: artifactType the bundle's media type, subject the image; on a
+    // registry without the referrers API, listed in the tag schema index `sha256-<hex>`.
+    let refs = e2e::sigstore_mock::registry_referrers(&reg.addr, "harness/v3", &digest);
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    assert_eq!(refs[0]["artifactType"], BUNDLE_V03_MEDIA_TYPE);
+    let (_, referrer) =
+        registry_manifest(&reg.addr, "harness/v3", refs[0]["digest"].as_str().unwrap()).unwrap();
+    let referrer: serde_json::Value = serde_json::from_slice(&referrer).unwrap();
+    assert_eq!(referrer["subject"]["digest"], digest.as_str());
+    assert_eq!(referrer["layers"][0]["mediaType"], BUNDLE_V03_MEDIA_TYPE);
+    assert_eq!(
+        referrer["annotations"]["dev.sigstore.bundle.content"],
+        "dsse-envelope"
+    );
     let bundles = registry_sigstore_bundles(&reg.addr, "harness/v3", &digest);
     assert_eq!(bundles.len(), 1, "one bundle referrer");
+    // cosign 3 signs with a key as a DSSE envelope of an in-toto statement about the image.
+    assert!(is_dsse(&bundles[0]));
     let bundle = keys.path().join("key.sigstore.json");
     std::fs::write(&bundle, &bundles[0]).unwrap();
     let signed = if is_dsse(&bundles[0]) {
