@@ -392,8 +392,17 @@ fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
     );
     let bundles = registry_sigstore_bundles(&reg.addr, "harness/v3", &digest);
     assert_eq!(bundles.len(), 1, "one bundle referrer");
-    // cosign 3 signs with a key as a DSSE envelope of an in-toto statement about the image.
+    // cosign 3 signs with a key as a DSSE envelope of an in-toto statement about the image;
+    // the key hint is the base64 sha256 of the key's DER.
     assert!(is_dsse(&bundles[0]));
+    let b: serde_json::Value = serde_json::from_slice(&bundles[0]).unwrap();
+    let pem = std::fs::read_to_string(&pubkey).unwrap();
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = e2e::b64::decode(&der);
+    assert_eq!(
+        b["verificationMaterial"]["publicKey"]["hint"],
+        e2e::b64::encode(&<sha2::Sha256 as sha2::Digest>::digest(&der))
+    );
     let bundle = keys.path().join("key.sigstore.json");
     std::fs::write(&bundle, &bundles[0]).unwrap();
     let signed = if is_dsse(&bundles[0]) {
