@@ -110,6 +110,7 @@ async function main() {
   const oidcKid = crypto.createHash('sha256').update(spkiDer(oidc.publicKey)).digest('hex').slice(0, 16);
 
   const ctlog = await initializeCTLog(keys.ct);
+  const rogueCtlog = await initializeCTLog(p256());
   const ca = await initializeCA(keys.ca, ctlog);
   const tlog = await initializeTLog(base, keys.tlog);
   const tsa = await initializeTSA(keys.tsa);
@@ -235,6 +236,8 @@ async function main() {
     tlog,
     tsa,
     ctlog,
+    rogueCtlog,
+    fulcioModes: [],
     tlogKey: keys.tlog,
     oidc,
     oidcKid,
@@ -425,6 +428,29 @@ function checkProof(claims, publicKey, proof) {
 // Hands the request to @sigstore/mock's Fulcio handler with an unsigned token carrying our
 // checked claims plus the SAN (the mock takes the SAN from a claim and only decodes the token).
 async function issue(state, claims, publicKeyPem) {
+  const mode = state.fulcioModes.find((m) => m.times > 0);
+  if (mode) {
+    mode.times -= 1;
+    return issueMisbehaving(state, claims, publicKeyPem, mode.mode);
+  }
+  return issueWith(state, claims, publicKeyPem);
+}
+
+// /__control/fulcio modes: a certificate for a fresh key instead of the requester's, one without
+// an SCT, or one whose SCT a CT log outside the trusted root signed. The CA reads its CT log
+// from this property while it issues (requests are not interleaved in these tests).
+async function issueMisbehaving(state, claims, publicKeyPem, mode) {
+  if (mode === 'wrong-key') return issueWith(state, claims, spkiPem(p256().publicKey));
+  const saved = state.ca.ctLog;
+  state.ca.ctLog = mode === 'no-sct' ? undefined : state.rogueCtlog;
+  try {
+    return await issueWith(state, claims, publicKeyPem);
+  } finally {
+    state.ca.ctLog = saved;
+  }
+}
+
+async function issueWith(state, claims, publicKeyPem) {
   const mockClaims = { ...claims, [SAN_CLAIM]: subjectAltName(claims) };
   const unsigned = `${b64url(JSON.stringify({ alg: 'none' }))}.${b64url(JSON.stringify(mockClaims))}.`;
   const request = {
@@ -796,6 +822,9 @@ async function tsaTimestamp(state, req, res, body) {
 // POST /__control/clock   {service: "fulcio"|"rekor"|"tsa", offset_secs}: that service's clock
 //                         runs offset_secs ahead (negative: behind) from now on. Fulcio's moves
 //                         certificate validity and SCT time, Rekor's the integrated time.
+// POST /__control/fulcio  {mode: "wrong-key"|"no-sct"|"foreign-sct", times}: the next `times`
+//                         certificates are for another key, carry no SCT, or an SCT by a CT
+//                         log the trusted root does not name.
 // GET  /__control/entries -> {uuid: entry} of everything in the log, as GET entries returns it.
 // GET  /__control/hits    -> {"METHOD /path": count} of every non-control request.
 // POST /__control/reset   clears faults and hits.
@@ -829,11 +858,17 @@ async function handleControl(state, req, res, p, body) {
     else return fail(res, 400, `unknown service ${q.service}`);
     return send(res, 200, { ok: true });
   }
+  if (req.method === 'POST' && p === '/__control/fulcio') {
+    if (!['wrong-key', 'no-sct', 'foreign-sct'].includes(q.mode)) return fail(res, 400, `unknown mode ${q.mode}`);
+    state.fulcioModes.push({ mode: q.mode, times: q.times ?? 1 });
+    return send(res, 200, { ok: true });
+  }
   if (req.method === 'GET' && p === '/__control/entries')
     return send(res, 200, Object.fromEntries(state.entries));
   if (req.method === 'GET' && p === '/__control/hits') return send(res, 200, state.hits);
   if (req.method === 'POST' && p === '/__control/reset') {
     state.faults = [];
+    state.fulcioModes = [];
     state.hits = {};
     return send(res, 200, { ok: true });
   }

@@ -26,8 +26,10 @@
 //! signed by the log key, key hint = first 4 bytes of the log ID), UUID = the leaf hash.
 //! The default GitHub job is [`DEFAULT_IDENTITY`]; [`SigstoreMock::set_github_job`] and
 //! [`SigstoreMock::mint_token`] change it; [`SigstoreMock::inject_fault`],
-//! [`SigstoreMock::set_clock_offset`], [`SigstoreMock::hits`] and
-//! [`SigstoreMock::log_entries`] are for failure tests. A test that wants another log key or
+//! [`SigstoreMock::set_clock_offset`], [`SigstoreMock::fulcio_misbehave`] (a certificate for
+//! another key, without an SCT, with a foreign SCT), [`SigstoreMock::hits`] and
+//! [`SigstoreMock::log_entries`] are for failure tests. Not like the real Rekor: a hashedrekord
+//! signature is not checked against its key when logged (dsse envelopes are). A test that wants another log key or
 //! CA (a "foreign" trusted root) starts a second mock.
 //!
 //! The trust material it generated is in files ([`SigstoreMock::trusted_root`] and friends).
@@ -159,6 +161,17 @@ pub enum Service {
     Fulcio,
     Rekor,
     Tsa,
+}
+
+/// How Fulcio misbehaves, for [`SigstoreMock::fulcio_misbehave`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FulcioFault {
+    /// The certificate is for a fresh key, not the one in the request.
+    WrongKey,
+    /// No embedded SCT.
+    NoSct,
+    /// An embedded SCT signed by a CT log the trusted root does not name.
+    ForeignSct,
 }
 
 /// How a certificate's identity or issuer is matched, as cosign's flag pairs.
@@ -369,6 +382,21 @@ impl SigstoreMock {
             })
             .map(|(_, n)| n)
             .sum()
+    }
+
+    /// The next `times` Fulcio certificates misbehave (a test that uses this owns its mock, or
+    /// issues nothing else meanwhile).
+    pub fn fulcio_misbehave(&self, how: FulcioFault, times: u32) {
+        let mode = match how {
+            FulcioFault::WrongKey => "wrong-key",
+            FulcioFault::NoSct => "no-sct",
+            FulcioFault::ForeignSct => "foreign-sct",
+        };
+        self.control(
+            "POST",
+            "/__control/fulcio",
+            Some(serde_json::json!({"mode": mode, "times": times})),
+        );
     }
 
     /// Moves one service's clock `offset_secs` ahead (negative: behind) from now on: Fulcio's

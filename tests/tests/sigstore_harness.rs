@@ -9,8 +9,8 @@ use std::sync::OnceLock;
 
 use e2e::registry::TestRegistry;
 use e2e::sigstore_mock::{
-    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Service, Signed,
-    Signer, SigstoreMock, BUNDLE_V03_MEDIA_TYPE, DEFAULT_IDENTITY, GITHUB_ISSUER,
+    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, FulcioFault, Match,
+    Service, Signed, Signer, SigstoreMock, BUNDLE_V03_MEDIA_TYPE, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
 use e2e::sigstore_verify_with_log;
 
@@ -529,4 +529,46 @@ fn cosign_v2_refuses_a_certificate_that_expired_before_its_log_entry() {
     );
     run.failed();
     assert!(run.stderr.contains("expired"), "{run}");
+}
+
+#[test]
+fn cosign_v2_refuses_what_a_misbehaving_fulcio_issues() {
+    let m = SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, "harness/badca", "v1", b"bad ca layer");
+    let image = format!("{}/harness/badca@{digest}", reg.addr);
+    let verify = || {
+        m.cosign_verify_identity(
+            Cosign::V2,
+            &image,
+            Match::Exact(DEFAULT_IDENTITY),
+            Match::Exact(GITHUB_ISSUER),
+            &[],
+        )
+    };
+    // cosign 2 signs with a certificate for another key without noticing; verify refuses it.
+    m.fulcio_misbehave(FulcioFault::WrongKey, 1);
+    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
+        .ok();
+    verify().failed();
+    // It checks the SCT when it signs.
+    m.fulcio_misbehave(FulcioFault::NoSct, 1);
+    let run = m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[]);
+    run.failed();
+    assert!(run.stderr.contains("no SCT found"), "{run}");
+    m.fulcio_misbehave(FulcioFault::ForeignSct, 1);
+    let run = m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[]);
+    run.failed();
+    assert!(run.stderr.contains("ctfe public key not found"), "{run}");
+    // And then a well-behaved certificate signs and verifies.
+    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
+        .ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
 }
