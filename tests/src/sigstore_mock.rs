@@ -731,7 +731,7 @@ pub fn http_full(
     let mut s = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))
         .map_err(|e| e.to_string())?;
-    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -740,13 +740,22 @@ pub fn http_full(
     s.write_all(req.as_bytes())
         .and_then(|_| s.write_all(body))
         .map_err(|e| format!("{method} {path}: {e}"))?;
+    // Read the head, then the body by Content-Length (a server may keep the connection open
+    // whatever was asked, as the test front does), else to the end.
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw)
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("{method} {path}: no HTTP header end"))?;
+    let mut buf = [0u8; 8192];
+    let split = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s
+            .read(&mut buf)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        if n == 0 {
+            return Err(format!("{method} {path}: no HTTP header end"));
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.lines();
     let status = lines
@@ -754,11 +763,32 @@ pub fn http_full(
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("{method} {path}: bad status line"))?;
-    let headers = lines
+    let headers: BTreeMap<String, String> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    Ok((status, headers, raw[split + 4..].to_vec()))
+    let mut body = raw[split + 4..].to_vec();
+    let length = headers
+        .get("content-length")
+        .and_then(|v| v.parse::<usize>().ok());
+    if method == "HEAD" || status == 204 || status == 304 {
+        body.clear();
+    } else if let Some(len) = length {
+        while body.len() < len {
+            let n = s
+                .read(&mut buf)
+                .map_err(|e| format!("{method} {path}: {e}"))?;
+            if n == 0 {
+                return Err(format!("{method} {path}: body ended early"));
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
+        body.truncate(len);
+    } else {
+        s.read_to_end(&mut body)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+    }
+    Ok((status, headers, body))
 }
 
 fn sha256_digest(data: &[u8]) -> String {

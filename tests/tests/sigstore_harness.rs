@@ -572,3 +572,41 @@ fn cosign_v2_refuses_what_a_misbehaving_fulcio_issues() {
     )
     .ok();
 }
+
+#[test]
+fn cosign_v3_uses_the_referrers_api_where_the_registry_has_one() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let front = e2e::referrers::start(&reg.addr);
+    let keys = tempfile::tempdir().unwrap();
+    let (key, pubkey) = cosign_keys(keys.path());
+    let digest = push_test_image(&front.addr, "harness/api", "v1", b"referrers api layer");
+    let image = format!("{}/harness/api@{digest}", front.addr);
+    m.cosign_sign_key(Cosign::V3, &image, &key, PASSWORD, &[])
+        .ok();
+    m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
+    // Through the API; no referrers tag schema index was written.
+    let (status, body) = e2e::sigstore_mock::http(
+        &front.addr,
+        "GET",
+        &format!("/v2/harness/api/referrers/{digest}"),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let index: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(index["manifests"][0]["artifactType"], BUNDLE_V03_MEDIA_TYPE);
+    let tag = digest.replacen(':', "-", 1);
+    assert!(registry_manifest(&reg.addr, "harness/api", &tag).is_none());
+    assert!(front
+        .log()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.contains("/referrers/")));
+    let bundles = registry_sigstore_bundles(&front.addr, "harness/api", &digest);
+    assert_eq!(bundles.len(), 1);
+    let bundle = keys.path().join("api.sigstore.json");
+    std::fs::write(&bundle, &bundles[0]).unwrap();
+    m.sigstore_js_verify(&bundle, Signed::Digest(&digest), Signer::Key(&pubkey))
+        .ok();
+}
