@@ -18,8 +18,9 @@
 //
 // Beyond the mock: Fulcio verifies the OIDC token's signature (our issuer's key), expiry and
 // audience, and the proof of possession, as the real one does; the certificate's SAN is the
-// workflow identity URI for GitHub tokens. Rekor stores entries canonicalized as the real one
-// does (hashedrekord, dsse: envelope verified, replaced by hashes and signatures), keeps them
+// workflow identity URI for GitHub tokens. Rekor verifies and stores entries canonicalized as
+// the real one does (hashedrekord: signature over the digest checked with the key; dsse:
+// envelope verified, replaced by hashes and signatures), appends them to one Merkle tree, keeps them
 // (UUID = the RFC 6962 leaf hash, as cosign checks) and answers the lookups cosign makes when a
 // signature has no bundle.
 // Test-only control endpoints live under /__control/ (see the README block at handleControl).
@@ -542,12 +543,17 @@ function canonicalEntry(proposed) {
     const hash = spec.data?.hash;
     if (!sig.content || !sig.publicKey?.content || !hash?.value)
       throw new Error('hashedrekord needs signature.content, signature.publicKey.content and data.hash');
+    const keyPem = canonicalKeyPem(sig.publicKey.content);
+    const key = keyPem.includes('CERTIFICATE') ? new crypto.X509Certificate(keyPem).publicKey : crypto.createPublicKey(keyPem);
+    // Rekor checks the signature over the digest with the key before it logs anything.
+    if (!verifyPrehashed(key, Buffer.from(hash.value, 'hex'), Buffer.from(sig.content, 'base64')))
+      throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
     return {
       apiVersion: proposed.apiVersion || '0.0.1',
       kind: 'hashedrekord',
       spec: {
         data: { hash: { algorithm: hash.algorithm || 'sha256', value: hash.value } },
-        signature: { content: sig.content, publicKey: { content: b64(canonicalKeyPem(sig.publicKey.content)) } },
+        signature: { content: sig.content, publicKey: { content: b64(keyPem) } },
       },
     };
   }
@@ -591,6 +597,80 @@ function inTotoSubjects(payloadType, payload) {
   } catch {
     return [];
   }
+}
+
+// ECDSA P-256 verification of a signature over a digest (node's crypto hashes the message
+// itself; hashedrekord carries only the hash). Other key types are not checked.
+const P256 = {
+  p: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n,
+  n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  g: [
+    0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+    0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+  ],
+};
+function verifyPrehashed(key, digest, derSig) {
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return true;
+  const { p, n, g } = P256;
+  const mod = (a, m) => ((a % m) + m) % m;
+  const pow = (b, e, m) => {
+    let r = 1n;
+    for (b = mod(b, m); e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+    return r;
+  };
+  const inv = (a, m) => pow(a, m - 2n, m);
+  const add = (P, Q) => {
+    if (!P) return Q;
+    if (!Q) return P;
+    if (P[0] === Q[0] && mod(P[1] + Q[1], p) === 0n) return null;
+    const l =
+      P[0] === Q[0] && P[1] === Q[1]
+        ? mod((3n * P[0] * P[0] - 3n) * inv(2n * P[1], p), p)
+        : mod((Q[1] - P[1]) * inv(Q[0] - P[0], p), p);
+    const x = mod(l * l - P[0] - Q[0], p);
+    return [x, mod(l * (P[0] - x) - P[1], p)];
+  };
+  const mul = (k, P) => {
+    let R = null;
+    for (let Q = P; k > 0n; k >>= 1n, Q = add(Q, Q)) if (k & 1n) R = add(R, Q);
+    return R;
+  };
+  let r, s2;
+  try {
+    [r, s2] = derIntegers(derSig);
+  } catch {
+    return false;
+  }
+  if (r <= 0n || r >= n || s2 <= 0n || s2 >= n) return false;
+  const jwk = key.export({ format: 'jwk' });
+  const q = [BigInt(`0x${Buffer.from(jwk.x, 'base64url').toString('hex')}`), BigInt(`0x${Buffer.from(jwk.y, 'base64url').toString('hex')}`)];
+  const e = BigInt(`0x${digest.subarray(0, 32).toString('hex') || '0'}`);
+  const w = inv(s2, n);
+  const X = add(mul(mod(e * w, n), g), mul(mod(r * w, n), q));
+  return X !== null && mod(X[0], n) === r;
+}
+// SEQUENCE { INTEGER r, INTEGER s } (short or one-byte long lengths: ECDSA sizes).
+function derIntegers(der) {
+  let i = 0;
+  const len = () => {
+    let l = der[i++];
+    if (l & 0x80) {
+      const k = l & 0x7f;
+      l = 0;
+      for (let j = 0; j < k; j++) l = (l << 8) | der[i++];
+    }
+    return l;
+  };
+  if (der[i++] !== 0x30) throw new Error('not a sequence');
+  len();
+  const ints = [];
+  for (let k = 0; k < 2; k++) {
+    if (der[i++] !== 0x02) throw new Error('not an integer');
+    const l = len();
+    ints.push(BigInt(`0x${der.subarray(i, i + l).toString('hex') || '0'}`));
+    i += l;
+  }
+  return ints;
 }
 
 // A base64 PEM (or DER) key or certificate, as PEM the way Go's encoders write it.

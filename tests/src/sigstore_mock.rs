@@ -28,8 +28,9 @@
 //! [`SigstoreMock::mint_token`] change it; [`SigstoreMock::inject_fault`],
 //! [`SigstoreMock::set_clock_offset`], [`SigstoreMock::fulcio_misbehave`] (a certificate for
 //! another key, without an SCT, with a foreign SCT), [`SigstoreMock::hits`] and
-//! [`SigstoreMock::log_entries`] are for failure tests. Not like the real Rekor: a hashedrekord
-//! signature is not checked against its key when logged (dsse envelopes are). A test that wants another log key or
+//! [`SigstoreMock::log_entries`] are for failure tests. Rekor refuses (400) an entry whose
+//! signature does not verify: hashedrekord over the digest with the key or certificate (ECDSA
+//! P-256; other key types are logged unchecked), dsse with the proposed verifiers. A test that wants another log key or
 //! CA (a "foreign" trusted root) starts a second mock.
 //!
 //! The trust material it generated is in files ([`SigstoreMock::trusted_root`] and friends).

@@ -546,10 +546,12 @@ fn cosign_v2_refuses_what_a_misbehaving_fulcio_issues() {
             &[],
         )
     };
-    // cosign 2 signs with a certificate for another key without noticing; verify refuses it.
+    // cosign 2 takes a certificate for another key without noticing; the log refuses the
+    // entry (the signature does not verify with the certificate's key), as Rekor does.
     m.fulcio_misbehave(FulcioFault::WrongKey, 1);
-    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
-        .ok();
+    let run = m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[]);
+    run.failed();
+    assert!(run.stderr.contains("verifying signature"), "{run}");
     verify().failed();
     // It checks the SCT when it signs.
     m.fulcio_misbehave(FulcioFault::NoSct, 1);
