@@ -612,3 +612,30 @@ fn cosign_v3_uses_the_referrers_api_where_the_registry_has_one() {
     m.sigstore_js_verify(&bundle, Signed::Digest(&digest), Signer::Key(&pubkey))
         .ok();
 }
+
+#[test]
+fn injected_faults_answer_then_clear() {
+    let m = SigstoreMock::start();
+    let addr = m.url().trim_start_matches("http://").to_string();
+    let get = |path: &str| e2e::sigstore_mock::http(&addr, "GET", path, &[], None);
+    m.inject_fault("/api/v1/log", 503, 2);
+    assert_eq!(get("/api/v1/log").unwrap().0, 503);
+    assert_eq!(get("/api/v1/log/publicKey").unwrap().0, 503);
+    assert_eq!(get("/api/v1/log").unwrap().0, 200);
+    // Status 0: the connection is dropped without an answer.
+    m.inject_fault("/api/v1/log", 0, 1);
+    assert!(get("/api/v1/log").is_err());
+    assert_eq!(m.hits_on("GET", "/api/v1/log"), 4);
+    m.inject_fault("/oidc/token", 500, 1);
+    m.reset();
+    assert_eq!(m.hits_on("GET", "/api/v1/log"), 0);
+    assert!(!m.identity_token().is_empty());
+    // The log's tree: five unrelated leaves before any entry, a signed checkpoint.
+    let (_, info) = get("/api/v1/log").unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&info).unwrap();
+    assert_eq!(info["treeSize"], 5);
+    assert!(info["signedTreeHead"]
+        .as_str()
+        .unwrap()
+        .contains("\u{2014} 127.0.0.1:"));
+}
