@@ -44,45 +44,37 @@ pub fn sigstore_verify(
     digest: &str,
     pubkey_pem: &[u8],
 ) -> Result<usize, String> {
-    let tool = tool()?;
-    let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
-    let key = dir.path().join("cosign.pub");
-    std::fs::write(&key, pubkey_pem).map_err(|e| format!("{}: {e}", key.display()))?;
-    let out = Command::new(&tool)
-        .args([registry, repo, digest])
-        .arg(&key)
-        .output()
-        .map_err(|e| format!("{}: {e}", tool.display()))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .map_err(|e| format!("sigstore-verify output: {e}"))
+    run_tool(registry, repo, digest, pubkey_pem, None)
 }
 
-/// As [`sigstore_verify`], and each accepted layer must carry a transparency log entry: the
-/// `dev.sigstore.cosign/bundle` annotation, its signed entry timestamp verified with the log's
-/// public key `rekor_pem` (PEM, e.g. the mock's `rekor.pub`), its body this layer's signature
-/// and payload hash. A missing, forged or foreign entry is refused.
+/// [`sigstore_verify`] with the transparency log's public key (PEM file): sigstore then checks
+/// each layer's `dev.sigstore.cosign/bundle` SET with it, and only layers carrying a verified
+/// one count, so a missing or forged annotation is a refusal.
 pub fn sigstore_verify_with_log(
     registry: &str,
     repo: &str,
     digest: &str,
     pubkey_pem: &[u8],
-    rekor_pem: &[u8],
+    rekor_pubkey: &std::path::Path,
+) -> Result<usize, String> {
+    run_tool(registry, repo, digest, pubkey_pem, Some(rekor_pubkey))
+}
+
+fn run_tool(
+    registry: &str,
+    repo: &str,
+    digest: &str,
+    pubkey_pem: &[u8],
+    rekor_pubkey: Option<&std::path::Path>,
 ) -> Result<usize, String> {
     let tool = tool()?;
     let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
     let key = dir.path().join("cosign.pub");
-    let log_key = dir.path().join("rekor.pub");
     std::fs::write(&key, pubkey_pem).map_err(|e| format!("{}: {e}", key.display()))?;
-    std::fs::write(&log_key, rekor_pem).map_err(|e| format!("{}: {e}", log_key.display()))?;
     let out = Command::new(&tool)
         .args([registry, repo, digest])
         .arg(&key)
-        .arg(&log_key)
+        .args(rekor_pubkey)
         .output()
         .map_err(|e| format!("{}: {e}", tool.display()))?;
     if !out.status.success() {
