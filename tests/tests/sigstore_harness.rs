@@ -654,3 +654,34 @@ fn injected_faults_answer_then_clear() {
         .unwrap()
         .contains("\u{2014} 127.0.0.1:"));
 }
+
+#[test]
+fn a_minted_gitlab_token_gets_its_own_identity_and_issuer() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, "harness/gitlab", "v1", b"gitlab layer");
+    let image = format!("{}/harness/gitlab@{digest}", reg.addr);
+    let token = m.mint_token(serde_json::json!({"claims": {
+        "iss": "https://gitlab.com",
+        "sub": "project_path:acme/constitution:ref_type:tag:ref:v2.0.0",
+        "ci_config_ref_uri": "gitlab.com/acme/constitution//.gitlab-ci.yml@refs/tags/v2.0.0",
+    }}));
+    m.cosign_sign_keyless(Cosign::V2, &image, &token, &[]).ok();
+    let identity = "https://gitlab.com/acme/constitution//.gitlab-ci.yml@refs/tags/v2.0.0";
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(identity),
+        Match::Exact("https://gitlab.com"),
+        &[],
+    )
+    .ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(identity),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .failed();
+}
