@@ -18,8 +18,11 @@
 //
 // Beyond the mock: Fulcio verifies the OIDC token's signature (our issuer's key), expiry and
 // audience, and the proof of possession, as the real one does; the certificate's SAN is the
-// workflow identity URI for GitHub tokens. Rekor keeps its entries (UUID = the RFC 6962 leaf
-// hash, as cosign checks) and answers the lookups cosign makes when a signature has no bundle.
+// workflow identity URI for GitHub tokens. Rekor verifies and stores entries canonicalized as
+// the real one does (hashedrekord: signature over the digest checked with the key; dsse:
+// envelope verified, replaced by hashes and signatures), appends them to one Merkle tree, keeps them
+// (UUID = the RFC 6962 leaf hash, as cosign checks) and answers the lookups cosign makes when a
+// signature has no bundle.
 // Test-only control endpoints live under /__control/ (see the README block at handleControl).
 
 import crypto from 'node:crypto';
@@ -108,6 +111,7 @@ async function main() {
   const oidcKid = crypto.createHash('sha256').update(spkiDer(oidc.publicKey)).digest('hex').slice(0, 16);
 
   const ctlog = await initializeCTLog(keys.ct);
+  const rogueCtlog = await initializeCTLog(p256());
   const ca = await initializeCA(keys.ca, ctlog);
   const tlog = await initializeTLog(base, keys.tlog);
   const tsa = await initializeTSA(keys.tsa);
@@ -220,7 +224,10 @@ async function main() {
     entries: new Map(), // uuid -> entry (Rekor)
     byIndex: new Map(), // logIndex -> uuid
     byHash: new Map(), // "sha256:hex" -> [uuid]
-    lastCheckpoint: null,
+    // RFC 6962 leaf hashes, by logIndex. A few unrelated leaves first, as in any real log: no
+    // entry sits at index 0 (which protobuf JSON omits) or has an empty audit path.
+    leaves: Array.from({ length: 5 }, () => leafHash(crypto.randomBytes(32))),
+    treeID: String(crypto.randomInt(2 ** 47)),
     fulcio,
     rekor,
     timestamp,
@@ -229,6 +236,9 @@ async function main() {
     tsaChain,
     tlog,
     tsa,
+    ctlog,
+    rogueCtlog,
+    fulcioModes: [],
     tlogKey: keys.tlog,
     oidc,
     oidcKid,
@@ -419,6 +429,29 @@ function checkProof(claims, publicKey, proof) {
 // Hands the request to @sigstore/mock's Fulcio handler with an unsigned token carrying our
 // checked claims plus the SAN (the mock takes the SAN from a claim and only decodes the token).
 async function issue(state, claims, publicKeyPem) {
+  const mode = state.fulcioModes.find((m) => m.times > 0);
+  if (mode) {
+    mode.times -= 1;
+    return issueMisbehaving(state, claims, publicKeyPem, mode.mode);
+  }
+  return issueWith(state, claims, publicKeyPem);
+}
+
+// /__control/fulcio modes: a certificate for a fresh key instead of the requester's, one without
+// an SCT, or one whose SCT a CT log outside the trusted root signed. The CA reads its CT log
+// from this property while it issues (requests are not interleaved in these tests).
+async function issueMisbehaving(state, claims, publicKeyPem, mode) {
+  if (mode === 'wrong-key') return issueWith(state, claims, spkiPem(p256().publicKey));
+  const saved = state.ca.ctLog;
+  state.ca.ctLog = mode === 'no-sct' ? undefined : state.rogueCtlog;
+  try {
+    return await issueWith(state, claims, publicKeyPem);
+  } finally {
+    state.ca.ctLog = saved;
+  }
+}
+
+async function issueWith(state, claims, publicKeyPem) {
   const mockClaims = { ...claims, [SAN_CLAIM]: subjectAltName(claims) };
   const unsigned = `${b64url(JSON.stringify({ alg: 'none' }))}.${b64url(JSON.stringify(mockClaims))}.`;
   const request = {
@@ -463,7 +496,8 @@ async function fulcioV2(state, req, res, body) {
   }
   try {
     const chain = await issue(state, claims, spkiPem(publicKey));
-    return send(res, 201, { signedCertificateEmbeddedSct: { chain: { certificates: chain } } });
+    // The v2 API (grpc-gateway) answers 200; sigstore-go refuses anything else.
+    return send(res, 200, { signedCertificateEmbeddedSct: { chain: { certificates: chain } } });
   } catch (e) {
     return fail(res, e.status || 500, e.message);
   }
@@ -498,37 +532,166 @@ async function fulcioV1(state, req, res, body) {
 
 // ---------------------------------------------------------------- Rekor
 
+// What real Rekor stores for a proposed entry (its types' Canonicalize): the mock logs the JCS
+// of whatever it is handed, so it is handed this. hashedrekord: the key (or certificate)
+// re-encoded as PEM; dsse: the envelope is verified with the proposed verifiers and replaced by
+// its hashes and the (signature, verifier) pairs, sorted. Other kinds pass as proposed.
+function canonicalEntry(proposed) {
+  const spec = proposed.spec || {};
+  if (proposed.kind === 'hashedrekord') {
+    const sig = spec.signature || {};
+    const hash = spec.data?.hash;
+    if (!sig.content || !sig.publicKey?.content || !hash?.value)
+      throw new Error('hashedrekord needs signature.content, signature.publicKey.content and data.hash');
+    const keyPem = canonicalKeyPem(sig.publicKey.content);
+    const key = keyPem.includes('CERTIFICATE') ? new crypto.X509Certificate(keyPem).publicKey : crypto.createPublicKey(keyPem);
+    // Rekor checks the signature over the digest with the key before it logs anything.
+    if (!verifyPrehashed(key, Buffer.from(hash.value, 'hex'), Buffer.from(sig.content, 'base64')))
+      throw new Error('verifying signature: invalid signature when validating ASN.1 encoded signature');
+    return {
+      apiVersion: proposed.apiVersion || '0.0.1',
+      kind: 'hashedrekord',
+      spec: {
+        data: { hash: { algorithm: hash.algorithm || 'sha256', value: hash.value } },
+        signature: { content: sig.content, publicKey: { content: b64(keyPem) } },
+      },
+    };
+  }
+  if (proposed.kind === 'dsse' && spec.proposedContent) {
+    const envText = spec.proposedContent.envelope;
+    const env = JSON.parse(envText);
+    if (!env.signatures?.length) throw new Error('DSSE envelope must contain 1 or more signatures');
+    const payload = Buffer.from(env.payload, 'base64');
+    const pae = Buffer.concat([
+      Buffer.from(`DSSEv1 ${Buffer.byteLength(env.payloadType)} ${env.payloadType} ${payload.length} `),
+      payload,
+    ]);
+    const keys = (spec.proposedContent.verifiers || []).map((v) => canonicalKeyPem(v));
+    const signatures = env.signatures.map((sg) => {
+      const key = keys.find((k) => crypto.verify('sha256', pae, k, Buffer.from(sg.sig, 'base64')));
+      if (!key) throw new Error('could not verify envelope: no verifier accepts a signature');
+      return { signature: sg.sig, verifier: b64(key) };
+    });
+    signatures.sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0));
+    return {
+      apiVersion: proposed.apiVersion || '0.0.1',
+      kind: 'dsse',
+      spec: {
+        envelopeHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(envText).digest('hex') },
+        payloadHash: { algorithm: 'sha256', value: crypto.createHash('sha256').update(payload).digest('hex') },
+        signatures,
+      },
+      // Not stored: for the index only.
+      [INDEX_KEYS]: inTotoSubjects(env.payloadType, payload),
+    };
+  }
+  return proposed;
+}
+const INDEX_KEYS = Symbol('index keys');
+
+function inTotoSubjects(payloadType, payload) {
+  if (payloadType !== 'application/vnd.in-toto+json') return [];
+  try {
+    const st = JSON.parse(payload.toString('utf8'));
+    return (st.subject || []).flatMap((s) => Object.entries(s.digest || {}).map(([a, v]) => `${a}:${v}`));
+  } catch {
+    return [];
+  }
+}
+
+// ECDSA P-256 verification of a signature over a digest (node's crypto hashes the message
+// itself; hashedrekord carries only the hash). Other key types are not checked.
+const P256 = {
+  p: 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n,
+  n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  g: [
+    0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
+    0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
+  ],
+};
+function verifyPrehashed(key, digest, derSig) {
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') return true;
+  const { p, n, g } = P256;
+  const mod = (a, m) => ((a % m) + m) % m;
+  const pow = (b, e, m) => {
+    let r = 1n;
+    for (b = mod(b, m); e > 0n; e >>= 1n, b = (b * b) % m) if (e & 1n) r = (r * b) % m;
+    return r;
+  };
+  const inv = (a, m) => pow(a, m - 2n, m);
+  const add = (P, Q) => {
+    if (!P) return Q;
+    if (!Q) return P;
+    if (P[0] === Q[0] && mod(P[1] + Q[1], p) === 0n) return null;
+    const l =
+      P[0] === Q[0] && P[1] === Q[1]
+        ? mod((3n * P[0] * P[0] - 3n) * inv(2n * P[1], p), p)
+        : mod((Q[1] - P[1]) * inv(Q[0] - P[0], p), p);
+    const x = mod(l * l - P[0] - Q[0], p);
+    return [x, mod(l * (P[0] - x) - P[1], p)];
+  };
+  const mul = (k, P) => {
+    let R = null;
+    for (let Q = P; k > 0n; k >>= 1n, Q = add(Q, Q)) if (k & 1n) R = add(R, Q);
+    return R;
+  };
+  let r, s2;
+  try {
+    [r, s2] = derIntegers(derSig);
+  } catch {
+    return false;
+  }
+  if (r <= 0n || r >= n || s2 <= 0n || s2 >= n) return false;
+  const jwk = key.export({ format: 'jwk' });
+  const q = [BigInt(`0x${Buffer.from(jwk.x, 'base64url').toString('hex')}`), BigInt(`0x${Buffer.from(jwk.y, 'base64url').toString('hex')}`)];
+  const e = BigInt(`0x${digest.subarray(0, 32).toString('hex') || '0'}`);
+  const w = inv(s2, n);
+  const X = add(mul(mod(e * w, n), g), mul(mod(r * w, n), q));
+  return X !== null && mod(X[0], n) === r;
+}
+// SEQUENCE { INTEGER r, INTEGER s } (short or one-byte long lengths: ECDSA sizes).
+function derIntegers(der) {
+  let i = 0;
+  const len = () => {
+    let l = der[i++];
+    if (l & 0x80) {
+      const k = l & 0x7f;
+      l = 0;
+      for (let j = 0; j < k; j++) l = (l << 8) | der[i++];
+    }
+    return l;
+  };
+  if (der[i++] !== 0x30) throw new Error('not a sequence');
+  len();
+  const ints = [];
+  for (let k = 0; k < 2; k++) {
+    if (der[i++] !== 0x02) throw new Error('not an integer');
+    const l = len();
+    ints.push(BigInt(`0x${der.subarray(i, i + l).toString('hex') || '0'}`));
+    i += l;
+  }
+  return ints;
+}
+
+// A base64 PEM (or DER) key or certificate, as PEM the way Go's encoders write it.
+function canonicalKeyPem(b64content) {
+  const raw = Buffer.from(b64content, 'base64');
+  const text = raw.toString('utf8');
+  if (text.includes('-----BEGIN CERTIFICATE-----')) {
+    const der = Buffer.from(text.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s/g, ''), 'base64');
+    return certPem(der);
+  }
+  return spkiPem(parsePublicKey(raw));
+}
+
 function hashesOfEntry(proposed) {
   const out = [];
   const spec = proposed?.spec || {};
   const hash = spec.data?.hash || spec.payloadHash || spec.content?.payloadHash;
   if (hash?.value) out.push(`${hash.algorithm || 'sha256'}:${hash.value}`);
   if (spec.envelopeHash?.value) out.push(`${spec.envelopeHash.algorithm || 'sha256'}:${spec.envelopeHash.value}`);
+  out.push(...(proposed[INDEX_KEYS] || []));
   return out;
-}
-
-// Real Rekor stores a `dsse` v0.0.1 entry in canonical form: the envelope's and payload's
-// hashes and each signature with its verifier, never the proposed envelope itself (sigstore-js,
-// sigstore-python and the xtask check the body against that form). Other kinds are stored as
-// proposed (a hashedrekord's canonical form is its proposal).
-function canonicalEntry(proposed) {
-  const content = proposed?.kind === 'dsse' ? proposed.spec?.proposedContent : undefined;
-  if (!content || typeof content.envelope !== 'string') return proposed;
-  const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
-  const env = JSON.parse(content.envelope);
-  const verifiers = content.verifiers || [];
-  return {
-    apiVersion: proposed.apiVersion || '0.0.1',
-    kind: 'dsse',
-    spec: {
-      envelopeHash: { algorithm: 'sha256', value: sha256(Buffer.from(content.envelope)) },
-      payloadHash: { algorithm: 'sha256', value: sha256(Buffer.from(env.payload || '', 'base64')) },
-      signatures: (env.signatures || []).map((sig, i) => ({
-        signature: sig.sig,
-        verifier: verifiers[Math.min(i, verifiers.length - 1)],
-      })),
-    },
-  };
 }
 
 async function rekorRoute(state, req, res, url, body) {
@@ -542,8 +705,12 @@ async function rekorRoute(state, req, res, url, body) {
     }
     if (!proposed || typeof proposed.kind !== 'string' || !proposed.spec)
       return fail(res, 400, 'proposed entry needs kind, apiVersion and spec');
-    // The log stores what real Rekor stores: its canonical form of the entry.
-    const r = await state.rekor.fn(JSON.stringify(canonicalEntry(proposed)));
+    try {
+      proposed = canonicalEntry(proposed);
+    } catch (e) {
+      return fail(res, 400, e.message);
+    }
+    const r = await state.rekor.fn(JSON.stringify(proposed));
     if (r.statusCode !== 201) return fail(res, r.statusCode, r.response);
     const [[, entry]] = Object.entries(JSON.parse(r.response));
     // Real Rekor refuses a duplicate with 409 and the existing entry's location.
@@ -552,10 +719,10 @@ async function rekorRoute(state, req, res, url, body) {
       return send(res, 409, { code: 409, message: 'an equivalent entry already exists in the transparency log' }, 'application/json', {
         Location: `/api/v1/log/entries/${uuid}`,
       });
+    appendToLog(state, entry);
     state.entries.set(uuid, entry);
     state.byIndex.set(entry.logIndex, uuid);
     for (const h of hashesOfEntry(proposed)) state.byHash.set(h, [...(state.byHash.get(h) || []), uuid]);
-    state.lastCheckpoint = entry.verification.inclusionProof;
     return send(res, 201, { [uuid]: entry }, 'application/json', {
       Location: `/api/v1/log/entries/${uuid}`,
       ETag: uuid,
@@ -583,7 +750,13 @@ async function rekorRoute(state, req, res, url, body) {
     const uuids = [
       ...(q.entryUUIDs || []).map((u) => u.slice(-64)),
       ...(q.logIndexes || []).map((i) => state.byIndex.get(Number(i))),
-      ...(q.entries || []).map((e) => leafHash(Buffer.from(canonicalize(e))).toString('hex')),
+      ...(q.entries || []).map((e) => {
+        try {
+          return leafHash(Buffer.from(canonicalize(canonicalEntry(e)))).toString('hex');
+        } catch {
+          return undefined;
+        }
+      }),
     ].filter((u) => u && state.entries.has(u));
     return send(res, 200, uuids.map((u) => ({ [u]: state.entries.get(u) })));
   }
@@ -596,24 +769,79 @@ async function rekorRoute(state, req, res, url, body) {
   return fail(res, 404, `no route for ${req.method} ${p}`);
 }
 
-// Each mock entry is a log of its own (tree size 1), so the log info is the last checkpoint.
-function logInfo(state) {
-  const cp = state.lastCheckpoint;
-  if (cp)
-    return {
-      rootHash: cp.rootHash,
-      treeSize: cp.treeSize,
-      signedTreeHead: cp.checkpoint,
-      treeID: cp.checkpoint.split(' - ')[1].split('\n')[0],
-      inactiveShards: [],
-    };
+// The mock logs every entry as a tree of its own (size 1, index 0 in the proof, a random
+// logIndex in the SET): a shape no real log has, whose zero index and empty path protobuf JSON
+// drops (sigstore-python then refuses the bundle). So the entries the mock made (its canonical
+// body and integrated time) are appended to one RFC 6962 Merkle tree here: sequential logIndex,
+// the SET over it, an inclusion proof with its audit path, a checkpoint signed by the log key in
+// the mock's signed-note form.
+function appendToLog(state, entry) {
+  const body = Buffer.from(entry.body, 'base64');
+  const index = state.leaves.length;
+  state.leaves.push(leafHash(body));
+  const size = state.leaves.length;
+  const logID = Buffer.from(entry.logID, 'hex');
+  const set = crypto.sign(
+    'sha256',
+    Buffer.from(canonicalize({ body: entry.body, integratedTime: entry.integratedTime, logIndex: index, logID: entry.logID })),
+    state.tlogKey.privateKey,
+  );
+  const root = merkleRoot(state.leaves, 0, size);
+  entry.logIndex = index;
+  entry.verification = {
+    inclusionProof: {
+      logIndex: index,
+      treeSize: size,
+      rootHash: root.toString('hex'),
+      hashes: auditPath(state.leaves, index, 0, size).map((h) => h.toString('hex')),
+      checkpoint: checkpoint(state, size, root, entry.integratedTime, logID),
+    },
+    signedEntryTimestamp: b64(set),
+  };
+}
+
+// RFC 6962 2.1: MTH over leaves[lo, hi).
+function merkleRoot(leaves, lo, hi) {
+  const n = hi - lo;
+  if (n === 0) return crypto.createHash('sha256').digest();
+  if (n === 1) return leaves[lo];
+  const k = largestPowerOfTwoBelow(n);
+  return nodeHash(merkleRoot(leaves, lo, lo + k), merkleRoot(leaves, lo + k, hi));
+}
+// RFC 6962 2.1.1: PATH(m, leaves[lo, hi)), leaf to root.
+function auditPath(leaves, m, lo, hi) {
+  const n = hi - lo;
+  if (n <= 1) return [];
+  const k = largestPowerOfTwoBelow(n);
+  return m < k
+    ? [...auditPath(leaves, m, lo, lo + k), merkleRoot(leaves, lo + k, hi)]
+    : [...auditPath(leaves, m - k, lo + k, hi), merkleRoot(leaves, lo, lo + k)];
+}
+const nodeHash = (l, r) => crypto.createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
+function largestPowerOfTwoBelow(n) {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function checkpoint(state, size, root, seconds, logID) {
   const host = new URL(state.base).host;
-  const root = crypto.createHash('sha256').digest();
-  const note = `${host} - 0\n0\n${b64(root)}\n`;
+  const note = [`${host} - ${state.treeID}`, `${size}`, b64(root), `Timestamp: ${seconds * 1_000_000_000}`, ''].join('\n');
   const sig = crypto.sign('sha256', Buffer.from(note), state.tlogKey.privateKey);
-  const keyId = crypto.createHash('sha256').update(spkiDer(state.tlogKey.publicKey)).digest();
-  const signed = `${note}\n\u2014 ${host} ${b64(Buffer.concat([keyId.subarray(0, 4), sig]))}\n`;
-  return { rootHash: root.toString('hex'), treeSize: 0, signedTreeHead: signed, treeID: '0', inactiveShards: [] };
+  return `${note}\n\u2014 ${host} ${b64(Buffer.concat([logID.subarray(0, 4), sig]))}\n`;
+}
+
+function logInfo(state) {
+  const size = state.leaves.length;
+  const root = merkleRoot(state.leaves, 0, size);
+  const logID = crypto.createHash('sha256').update(spkiDer(state.tlogKey.publicKey)).digest();
+  return {
+    rootHash: root.toString('hex'),
+    treeSize: size,
+    signedTreeHead: checkpoint(state, size, root, Math.floor(Date.now() / 1000), logID),
+    treeID: state.treeID,
+    inactiveShards: [],
+  };
 }
 
 // ---------------------------------------------------------------- Timestamp authority
@@ -671,6 +899,13 @@ async function tsaTimestamp(state, req, res, body) {
 //                         (merged into the default; {"reset": true} restores it).
 // POST /__control/fault   {prefix, status, times, method?}: the next `times` requests whose path
 //                         starts with prefix get `status` (0 drops the connection).
+// POST /__control/clock   {service: "fulcio"|"rekor"|"tsa", offset_secs}: that service's clock
+//                         runs offset_secs ahead (negative: behind) from now on. Fulcio's moves
+//                         certificate validity and SCT time, Rekor's the integrated time.
+// POST /__control/fulcio  {mode: "wrong-key"|"no-sct"|"foreign-sct", times}: the next `times`
+//                         certificates are for another key, carry no SCT, or an SCT by a CT
+//                         log the trusted root does not name.
+// GET  /__control/entries -> {uuid: entry} of everything in the log, as GET entries returns it.
 // GET  /__control/hits    -> {"METHOD /path": count} of every non-control request.
 // POST /__control/reset   clears faults and hits.
 async function handleControl(state, req, res, p, body) {
@@ -691,9 +926,29 @@ async function handleControl(state, req, res, p, body) {
     state.faults.push({ prefix: q.prefix, status: q.status ?? 503, times: q.times ?? 1, method: q.method });
     return send(res, 200, { ok: true });
   }
+  if (req.method === 'POST' && p === '/__control/clock') {
+    const offset = Number(q.offset_secs || 0) * 1000;
+    const at = () => new Date(Date.now() + offset);
+    // The mock's CA, CT log, log and TSA read their clocks through these instance functions.
+    if (q.service === 'fulcio') {
+      state.ca.getCurrentTime = at;
+      state.ctlog.getCurrentTime = at;
+    } else if (q.service === 'rekor') state.tlog.getCurrentTime = () => at().getTime();
+    else if (q.service === 'tsa') state.tsa.getCurrentTime = at;
+    else return fail(res, 400, `unknown service ${q.service}`);
+    return send(res, 200, { ok: true });
+  }
+  if (req.method === 'POST' && p === '/__control/fulcio') {
+    if (!['wrong-key', 'no-sct', 'foreign-sct'].includes(q.mode)) return fail(res, 400, `unknown mode ${q.mode}`);
+    state.fulcioModes.push({ mode: q.mode, times: q.times ?? 1 });
+    return send(res, 200, { ok: true });
+  }
+  if (req.method === 'GET' && p === '/__control/entries')
+    return send(res, 200, Object.fromEntries(state.entries));
   if (req.method === 'GET' && p === '/__control/hits') return send(res, 200, state.hits);
   if (req.method === 'POST' && p === '/__control/reset') {
     state.faults = [];
+    state.fulcioModes = [];
     state.hits = {};
     return send(res, 200, { ok: true });
   }

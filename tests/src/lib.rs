@@ -9,6 +9,7 @@ pub mod apiserver;
 pub mod front;
 pub mod opa;
 pub mod proxy;
+pub mod referrers;
 pub mod registry;
 pub mod sigstore_check;
 pub mod sigstore_mock;

@@ -8,43 +8,82 @@
 //!
 //! | service | paths |
 //! |---|---|
-//! | Fulcio | `POST /api/v2/signingCert` (JSON, token in `credentials`), `POST /api/v1/signingCert` (cosign 2's legacy API, bearer token, PEM chain answer), `GET /api/v2/trustBundle` |
-//! | Rekor | `POST /api/v1/log/entries`, `GET /api/v1/log/entries/{uuid}`, `GET /api/v1/log/entries?logIndex=N`, `POST /api/v1/log/entries/retrieve`, `POST /api/v1/index/retrieve` (by `sha256:` hash), `GET /api/v1/log`, `GET /api/v1/log/publicKey` |
+//! | Fulcio | `POST /api/v2/signingCert` (JSON, token in `credentials`, answers 200), `POST /api/v1/signingCert` (cosign 2's legacy API: bearer token, `{publicKey: {content}, signedEmailAddress}`, answers 201 with a PEM chain), `GET /api/v2/trustBundle` |
+//! | Rekor | `POST /api/v1/log/entries` (201, 409 for a duplicate), `GET /api/v1/log/entries/{uuid}`, `GET /api/v1/log/entries?logIndex=N`, `POST /api/v1/log/entries/retrieve` (by UUIDs, indexes or proposed entries), `POST /api/v1/index/retrieve` (by `sha256:` hash), `GET /api/v1/log`, `GET /api/v1/log/publicKey` |
 //! | TSA | `POST /api/v1/timestamp` (RFC 3161 `application/timestamp-query`, or sigstore-js JSON), `GET /api/v1/timestamp/certchain` |
 //! | GitHub OIDC | `GET /oidc/token?api-version=2.0&audience=sigstore` with `Authorization: bearer <request token>` → `{"value": JWT}` |
 //!
-//! Fulcio checks the token as the real one does (the issuer's RS256 signature, `exp`, `aud` =
-//! `sigstore`) and the proof of possession (an ECDSA-SHA256 signature over the token's `sub`, or
-//! the CSR's self-signature); the certificate's SAN is `https://github.com/<job_workflow_ref>`
-//! and its issuer extensions (OIDs 1.3.6.1.4.1.57264.1.1 and .8) carry the token's `iss`
-//! ([`GITHUB_ISSUER`]). The default job is [`DEFAULT_IDENTITY`]; [`SigstoreMock::set_github_job`]
-//! and [`SigstoreMock::mint_token`] change it. Rekor entries are kept, their UUID is the RFC 6962
-//! leaf hash (cosign checks that), a duplicate gets 409. Each entry's inclusion proof is for a
-//! tree of one leaf (the mock's choice), checkpoint signed by the log key.
+//! What the mock does like the real services (beyond `@sigstore/mock`, which only decodes the
+//! token and logs every entry as a one-leaf tree): Fulcio checks the token (the issuer's RS256
+//! signature, `exp`, `aud` = `sigstore`: else 401) and the proof of possession (ECDSA-SHA256 over
+//! the token's `sub`, or the CSR's self-signature: else 400); the certificate (valid ten
+//! minutes, issued directly by a self-signed root, SCT embedded) has SAN
+//! `https://github.com/<job_workflow_ref>` and the token's `iss` in the issuer extensions
+//! (OIDs 1.3.6.1.4.1.57264.1.1 and .8). Rekor stores the canonical body of `hashedrekord` and
+//! `dsse` entries (a dsse envelope is verified with the proposed verifiers and replaced by its
+//! hashes and signatures), appends it to one RFC 6962 Merkle tree (sequential `logIndex` after
+//! five unrelated leaves; the SET; an inclusion proof with its audit path and a checkpoint
+//! signed by the log key, key hint = first 4 bytes of the log ID), UUID = the leaf hash.
+//! The default GitHub job is [`DEFAULT_IDENTITY`]; [`SigstoreMock::set_github_job`] and
+//! [`SigstoreMock::mint_token`] change it; [`SigstoreMock::inject_fault`],
+//! [`SigstoreMock::set_clock_offset`], [`SigstoreMock::fulcio_misbehave`] (a certificate for
+//! another key, without an SCT, with a foreign SCT), [`SigstoreMock::hits`] and
+//! [`SigstoreMock::log_entries`] are for failure tests. Rekor refuses (400) an entry whose
+//! signature does not verify: hashedrekord over the digest with the key or certificate (ECDSA
+//! P-256; other key types are logged unchecked), dsse with the proposed verifiers. A test that wants another log key or
+//! CA (a "foreign" trusted root) starts a second mock.
 //!
-//! The trust material the server generated is in files ([`SigstoreMock::trusted_root`] and
-//! friends). How each judge is pointed at the mock (all verified by `tests/tests/sigstore_harness.rs`):
+//! The trust material it generated is in files ([`SigstoreMock::trusted_root`] and friends).
+//! How each judge is pointed at the mock (each recipe is run by `tests/tests/sigstore_harness.rs`):
 //!
-//! **cosign v2.4.1** (the Runner's pin), [`Cosign::V2`]. Environment (set by [`SigstoreMock::cosign`]):
-//! `SIGSTORE_REKOR_PUBLIC_KEY=<rekor.pub>` (the log key, else cosign fetches the public-good
-//! TUF root), `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=<ctlog.pub>` (SCT check when signing and
-//! verifying keyless), `SIGSTORE_ROOT_FILE=<fulcio_root.pem>` (the Fulcio CA for keyless
-//! verify), `TUF_ROOT`/`HOME`/`DOCKER_CONFIG` in the mock's temp dir (nothing written to `~`).
-//! Flags: `--rekor-url <url>` on sign and verify, `--fulcio-url <url>` and
-//! `--identity-token <jwt>` on keyless sign, `--allow-insecure-registry --allow-http-registry`
-//! for the plain-HTTP test registry, `--yes` on sign. `cosign verify --key cosign.pub` then runs
-//! with its defaults (tlog required: the `dev.sigstore.cosign/bundle` SET, checked offline with
-//! the log key; without it cosign searches the log at `--rekor-url`).
+//! **cosign v2.4.1** ([`Cosign::V2`], TruStacks' pin). Environment ([`SigstoreMock::cosign`] sets
+//! it): `SIGSTORE_REKOR_PUBLIC_KEY=<rekor.pub>` (the log key; else cosign fetches the public-good
+//! TUF root and fails offline), `SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=<ctlog.pub>` (SCT checks, keyless
+//! sign and verify), `SIGSTORE_ROOT_FILE=<fulcio_root.pem>` (the Fulcio CA, keyless verify),
+//! `HOME`, `TUF_ROOT`, `DOCKER_CONFIG` in the mock's temp dir. v2.4.1's `verify` has no
+//! `--trusted-root`.
+//! - sign: `cosign sign --yes --rekor-url <url> --allow-insecure-registry --allow-http-registry
+//!   --key cosign.key IMAGE@DIGEST` (password in `COSIGN_PASSWORD`); keyless adds
+//!   `--fulcio-url <url> --identity-token <jwt>` instead of `--key`; `--timestamp-server-url
+//!   <url>/api/v1/timestamp` adds an RFC 3161 timestamp; `--tlog-upload=false` skips the log.
+//! - verify: `cosign verify --rekor-url <url> --allow-insecure-registry --allow-http-registry
+//!   --key cosign.pub IMAGE` with cosign's defaults (the log entry is required: the `.sig`
+//!   layer's `dev.sigstore.cosign/bundle` SET is checked offline with the log key; without the
+//!   annotation cosign searches the log, `POST /api/v1/log/entries/retrieve`, and fails with
+//!   `signature not found in transparency log`; `--insecure-ignore-tlog` accepts it). Keyless:
+//!   `--certificate-identity[-regexp] X --certificate-oidc-issuer[-regexp] Y` instead of `--key`.
+//!   A timestamp: `--timestamp-certificate-chain <tsa_chain.pem>`.
 //!
-//! **cosign v3** (current, [`Cosign::V3`]): the same environment plus `--trusted-root
-//! <trusted_root.json>` on verify (v3 reads trust from it; the env keys are the v2 fallback). v3
-//! signs with a signing config: `--signing-config <signing_config.json>`, which names this
-//! server's Fulcio, Rekor and TSA.
+//! **cosign v3.1.3** ([`Cosign::V3`]): the same environment, and
+//! - verify: as v2 plus `--trusted-root <trusted_root.json>` (`--rekor-url` only warns that it
+//!   is deprecated). It reads `.sig` signatures (v2's) and referrer bundles alike.
+//! - sign: `--signing-config <signing_config.json> --trusted-root <trusted_root.json>` and no
+//!   `--rekor-url`/`--fulcio-url` (v3 refuses URL flags with a signing config). v3 writes a
+//!   Sigstore bundle v0.3 as an OCI 1.1 referrer: manifest with `artifactType` and layer media
+//!   type `application/vnd.dev.sigstore.bundle.v0.3+json`, empty config
+//!   (`application/vnd.oci.empty.v1+json`, also with that artifactType), `subject` = the image,
+//!   annotations `dev.sigstore.bundle.content: dsse-envelope` and
+//!   `dev.sigstore.bundle.predicateType: https://sigstore.dev/cosign/sign/v1`; on Debian's
+//!   registry (no referrers API) listed in the tag schema index `sha256-<hex>`. With `--key`
+//!   too, the content is a DSSE envelope (payloadType `application/vnd.in-toto+json`, an
+//!   in-toto v1 statement whose one subject has the image digest and no name), its log entry
+//!   kind `dsse` 0.0.1, `verificationMaterial.publicKey.hint` = base64 sha256 of the key's DER,
+//!   and an RFC 3161 timestamp from the signing config's TSA.
 //!
-//! **sigstore-python** 4.x ([`SigstoreMock::sigstore_python_verify_identity`]): `sigstore
+//! **sigstore-python** 4.5 ([`SigstoreMock::sigstore_python_verify_identity`]): `sigstore
 //! --trust-config <trust_config.json> verify identity --offline --bundle B --cert-identity I
-//! --cert-oidc-issuer O sha256:<hex>` (the ClientTrustConfig wraps the trusted root and the
-//! signing config).
+//! --cert-oidc-issuer O sha256:<hex>|FILE` (the ClientTrustConfig wraps the trusted root and the
+//! signing config). Certificates only (no key-signed bundles); it refuses cosign 3's DSSE
+//! statements (in-toto subject without `name`), so it judges message-signature bundles.
+//!
+//! **sigstore-js** (`@sigstore/verify` 3.1, [`SigstoreMock::sigstore_js_verify`]): `node
+//! tests/sigstore-mock/verify-bundle.mjs --trusted-root <trusted_root.json> --bundle B
+//! (--artifact FILE | --digest sha256:HEX) (--key PUB | --identity I --issuer O)`: key or
+//! certificate bundles, message signature (needs the signed bytes: the manifest) or DSSE (the
+//! statement must name the digest).
+//!
+//! **sigstore-rs** ([`crate::sigstore_verify_with_log`]): the `.sig` layers by key, each with a
+//! bundle annotation whose SET verifies with `rekor.pub` and whose body is that layer's.
 //!
 //! Everything is installed by `scripts/install-sigstore` (which `scripts/test` runs) into
 //! `${XDG_CACHE_HOME:-$HOME/.cache}/trustacks-xtask/`; a missing part fails the test with a
@@ -115,6 +154,25 @@ impl Cosign {
             &format!("cosign {}", self.version()),
         )
     }
+}
+
+/// A service of the mock, for [`SigstoreMock::set_clock_offset`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    Fulcio,
+    Rekor,
+    Tsa,
+}
+
+/// How Fulcio misbehaves, for [`SigstoreMock::fulcio_misbehave`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FulcioFault {
+    /// The certificate is for a fresh key, not the one in the request.
+    WrongKey,
+    /// No embedded SCT.
+    NoSct,
+    /// An embedded SCT signed by a CT log the trusted root does not name.
+    ForeignSct,
 }
 
 /// How a certificate's identity or issuer is matched, as cosign's flag pairs.
@@ -327,6 +385,47 @@ impl SigstoreMock {
             .sum()
     }
 
+    /// The next `times` Fulcio certificates misbehave (a test that uses this owns its mock, or
+    /// issues nothing else meanwhile).
+    pub fn fulcio_misbehave(&self, how: FulcioFault, times: u32) {
+        let mode = match how {
+            FulcioFault::WrongKey => "wrong-key",
+            FulcioFault::NoSct => "no-sct",
+            FulcioFault::ForeignSct => "foreign-sct",
+        };
+        self.control(
+            "POST",
+            "/__control/fulcio",
+            Some(serde_json::json!({"mode": mode, "times": times})),
+        );
+    }
+
+    /// Moves one service's clock `offset_secs` ahead (negative: behind) from now on: Fulcio's
+    /// (certificate validity, SCT time), Rekor's (integrated time), the TSA's (genTime). E.g.
+    /// Rekor at +3600 logs an entry after a fresh certificate's ten minutes: a certificate
+    /// that expired before the entry was integrated. The clock is the server's: a test that
+    /// moves it starts a mock of its own.
+    pub fn set_clock_offset(&self, service: Service, offset_secs: i64) {
+        let name = match service {
+            Service::Fulcio => "fulcio",
+            Service::Rekor => "rekor",
+            Service::Tsa => "tsa",
+        };
+        self.control(
+            "POST",
+            "/__control/clock",
+            Some(serde_json::json!({"service": name, "offset_secs": offset_secs})),
+        );
+    }
+
+    /// Everything in the log: `{uuid: entry}` with `body` (base64 canonical JSON),
+    /// `integratedTime`, `logID`, `logIndex`, `verification` (`signedEntryTimestamp`,
+    /// `inclusionProof`), as `GET /api/v1/log/entries/{uuid}` returns each.
+    pub fn log_entries(&self) -> serde_json::Map<String, serde_json::Value> {
+        let body = self.control("GET", "/__control/entries", None);
+        serde_json::from_slice(&body).expect("entries JSON")
+    }
+
     /// Clears injected faults and the hit counts.
     pub fn reset(&self) {
         self.control("POST", "/__control/reset", None);
@@ -470,11 +569,11 @@ impl SigstoreMock {
         extra: &[&str],
     ) -> Run {
         let mut c = self.cosign(which);
-        c.args(self.sign_args(which))
-            .args(["--fulcio-url", &self.url])
-            .args(["--identity-token", token])
-            .args(extra)
-            .arg(image);
+        c.args(self.sign_args(which));
+        if which == Cosign::V2 {
+            c.args(["--fulcio-url", &self.url]);
+        }
+        c.args(["--identity-token", token]).args(extra).arg(image);
         c.output().expect("run cosign sign").into()
     }
 
@@ -482,14 +581,18 @@ impl SigstoreMock {
         let mut a: Vec<OsString> = vec![
             "sign".into(),
             "--yes".into(),
-            "--rekor-url".into(),
-            self.url.clone().into(),
             "--allow-insecure-registry".into(),
             "--allow-http-registry".into(),
         ];
-        if which == Cosign::V3 {
-            a.push("--signing-config".into());
-            a.push(self.signing_config().into());
+        // cosign 3 takes its service URLs from the signing config only (URL flags conflict).
+        match which {
+            Cosign::V2 => a.extend(["--rekor-url".into(), self.url.clone().into()]),
+            Cosign::V3 => a.extend([
+                "--signing-config".into(),
+                self.signing_config().into(),
+                "--trusted-root".into(),
+                self.trusted_root().into(),
+            ]),
         }
         a
     }
@@ -629,7 +732,7 @@ pub fn http_full(
     let mut s = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))
         .map_err(|e| e.to_string())?;
-    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -638,13 +741,22 @@ pub fn http_full(
     s.write_all(req.as_bytes())
         .and_then(|_| s.write_all(body))
         .map_err(|e| format!("{method} {path}: {e}"))?;
+    // Read the head, then the body by Content-Length (a server may keep the connection open
+    // whatever was asked, as the test front does), else to the end.
     let mut raw = Vec::new();
-    s.read_to_end(&mut raw)
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| format!("{method} {path}: no HTTP header end"))?;
+    let mut buf = [0u8; 8192];
+    let split = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s
+            .read(&mut buf)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        if n == 0 {
+            return Err(format!("{method} {path}: no HTTP header end"));
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.lines();
     let status = lines
@@ -652,11 +764,32 @@ pub fn http_full(
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| format!("{method} {path}: bad status line"))?;
-    let headers = lines
+    let headers: BTreeMap<String, String> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    Ok((status, headers, raw[split + 4..].to_vec()))
+    let mut body = raw[split + 4..].to_vec();
+    let length = headers
+        .get("content-length")
+        .and_then(|v| v.parse::<usize>().ok());
+    if method == "HEAD" || status == 204 || status == 304 {
+        body.clear();
+    } else if let Some(len) = length {
+        while body.len() < len {
+            let n = s
+                .read(&mut buf)
+                .map_err(|e| format!("{method} {path}: {e}"))?;
+            if n == 0 {
+                return Err(format!("{method} {path}: body ended early"));
+            }
+            body.extend_from_slice(&buf[..n]);
+        }
+        body.truncate(len);
+    } else {
+        s.read_to_end(&mut body)
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+    }
+    Ok((status, headers, body))
 }
 
 fn sha256_digest(data: &[u8]) -> String {

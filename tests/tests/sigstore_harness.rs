@@ -9,9 +9,10 @@ use std::sync::OnceLock;
 
 use e2e::registry::TestRegistry;
 use e2e::sigstore_mock::{
-    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, Match, Signed, Signer,
-    SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
+    push_test_image, registry_manifest, registry_sigstore_bundles, Cosign, FulcioFault, Match,
+    Service, Signed, Signer, SigstoreMock, BUNDLE_V03_MEDIA_TYPE, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
+use e2e::sigstore_verify_with_log;
 
 /// One mock for the file: starting it costs key generation, and the tests share nothing else.
 fn mock() -> &'static SigstoreMock {
@@ -130,6 +131,27 @@ fn cosign_v2_signs_with_a_key_into_the_mock_log_and_verifies_with_its_defaults()
         "{run}"
     );
 
+    // sigstore-rs with the mock log's key agrees; with another log key it refuses the entry.
+    let pub_pem = std::fs::read(&pubkey).unwrap();
+    let n = sigstore_verify_with_log(
+        &reg.addr,
+        "harness/keyed",
+        &digest,
+        &pub_pem,
+        &m.rekor_pubkey(),
+    )
+    .unwrap();
+    assert_eq!(n, 1);
+    let err = sigstore_verify_with_log(
+        &reg.addr,
+        "harness/keyed",
+        &digest,
+        &pub_pem,
+        &m.ctlog_pubkey(),
+    )
+    .unwrap_err();
+    assert!(err.contains("transparency-log bundle"), "{err}");
+
     // Another key is refused; so is the log entry when the log key is not the mock's.
     let other = tempfile::tempdir().unwrap();
     let (_, other_pub) = cosign_keys(other.path());
@@ -179,6 +201,21 @@ fn cosign_v2_refuses_a_signature_without_a_log_entry_by_default() {
     );
     m.cosign_verify_key(Cosign::V2, &image, &pubkey, &["--insecure-ignore-tlog"])
         .ok();
+    // sigstore-rs: the key alone accepts it, the log's key demands the entry.
+    let pub_pem = std::fs::read(&pubkey).unwrap();
+    assert_eq!(
+        e2e::sigstore_verify(&reg.addr, "harness/notlog", &digest, &pub_pem),
+        Ok(1)
+    );
+    let err = sigstore_verify_with_log(
+        &reg.addr,
+        "harness/notlog",
+        &digest,
+        &pub_pem,
+        &m.rekor_pubkey(),
+    )
+    .unwrap_err();
+    assert!(err.contains("transparency-log bundle"), "{err}");
 }
 
 #[test]
@@ -276,6 +313,13 @@ fn sigstore_python_signs_and_verifies_a_bundle_against_the_mock_root() {
         GITHUB_ISSUER,
     )
     .failed();
+    // By digest, as an OCI signature is checked: `sha256:<hex>` of the signed bytes.
+    let digest = format!(
+        "sha256:{:x}",
+        <sha2::Sha256 as sha2::Digest>::digest(std::fs::read(&artifact).unwrap())
+    );
+    m.sigstore_python_verify_identity(&bundle, &digest, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
     // sigstore-js agrees on the same bundle.
     let who = Signer::Identity {
         identity: DEFAULT_IDENTITY,
@@ -347,8 +391,33 @@ fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
     m.cosign_sign_key(Cosign::V3, &image, &key, PASSWORD, &[])
         .ok();
     m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
+    // An OCI 1.1 referrer: artifactType the bundle's media type, subject the image; on a
+    // registry without the referrers API, listed in the tag schema index `sha256-<hex>`.
+    let refs = e2e::sigstore_mock::registry_referrers(&reg.addr, "harness/v3", &digest);
+    assert_eq!(refs.len(), 1, "{refs:?}");
+    assert_eq!(refs[0]["artifactType"], BUNDLE_V03_MEDIA_TYPE);
+    let (_, referrer) =
+        registry_manifest(&reg.addr, "harness/v3", refs[0]["digest"].as_str().unwrap()).unwrap();
+    let referrer: serde_json::Value = serde_json::from_slice(&referrer).unwrap();
+    assert_eq!(referrer["subject"]["digest"], digest.as_str());
+    assert_eq!(referrer["layers"][0]["mediaType"], BUNDLE_V03_MEDIA_TYPE);
+    assert_eq!(
+        referrer["annotations"]["dev.sigstore.bundle.content"],
+        "dsse-envelope"
+    );
     let bundles = registry_sigstore_bundles(&reg.addr, "harness/v3", &digest);
     assert_eq!(bundles.len(), 1, "one bundle referrer");
+    // cosign 3 signs with a key as a DSSE envelope of an in-toto statement about the image;
+    // the key hint is the base64 sha256 of the key's DER.
+    assert!(is_dsse(&bundles[0]));
+    let b: serde_json::Value = serde_json::from_slice(&bundles[0]).unwrap();
+    let pem = std::fs::read_to_string(&pubkey).unwrap();
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = e2e::b64::decode(&der);
+    assert_eq!(
+        b["verificationMaterial"]["publicKey"]["hint"],
+        e2e::b64::encode(&<sha2::Sha256 as sha2::Digest>::digest(&der))
+    );
     let bundle = keys.path().join("key.sigstore.json");
     std::fs::write(&bundle, &bundles[0]).unwrap();
     let signed = if is_dsse(&bundles[0]) {
@@ -382,8 +451,11 @@ fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
         .expect("a keyless bundle");
     let bundle = keys.path().join("keyless.sigstore.json");
     std::fs::write(&bundle, keyless).unwrap();
-    m.sigstore_python_verify_identity(&bundle, &digest, DEFAULT_IDENTITY, GITHUB_ISSUER)
-        .ok();
+    // cosign 3 signs a DSSE in-toto statement whose subject has no `name`: sigstore-python
+    // (4.5) refuses such a statement as malformed, so sigstore-js judges it here.
+    assert!(is_dsse(keyless));
+    let run = m.sigstore_python_verify_identity(&bundle, &digest, DEFAULT_IDENTITY, GITHUB_ISSUER);
+    assert!(run.code != 0 && run.stderr.contains("in-toto"), "{run}");
     m.sigstore_js_verify(
         &bundle,
         if is_dsse(keyless) {
@@ -437,4 +509,179 @@ fn cosign_v2_timestamps_with_the_mock_tsa() {
         &["--timestamp-certificate-chain", chain],
     )
     .ok();
+}
+
+#[test]
+fn cosign_v2_refuses_a_certificate_that_expired_before_its_log_entry() {
+    // A mock of its own: the clock is the server's.
+    let m = SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, "harness/late", "v1", b"late layer");
+    let image = format!("{}/harness/late@{digest}", reg.addr);
+    // Rekor an hour ahead: the ten-minute certificate has expired when the entry is integrated.
+    m.set_clock_offset(Service::Rekor, 3600);
+    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
+        .ok();
+    let entries = m.log_entries();
+    assert_eq!(entries.len(), 1);
+    let integrated = entries.values().next().unwrap()["integratedTime"]
+        .as_i64()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        integrated > now + 3000,
+        "integrated {integrated}, now {now}"
+    );
+    let run = m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    );
+    run.failed();
+    assert!(run.stderr.contains("expired"), "{run}");
+}
+
+#[test]
+fn cosign_v2_refuses_what_a_misbehaving_fulcio_issues() {
+    let m = SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, "harness/badca", "v1", b"bad ca layer");
+    let image = format!("{}/harness/badca@{digest}", reg.addr);
+    let verify = || {
+        m.cosign_verify_identity(
+            Cosign::V2,
+            &image,
+            Match::Exact(DEFAULT_IDENTITY),
+            Match::Exact(GITHUB_ISSUER),
+            &[],
+        )
+    };
+    // cosign 2 takes a certificate for another key without noticing; the log refuses the
+    // entry (the signature does not verify with the certificate's key), as Rekor does.
+    m.fulcio_misbehave(FulcioFault::WrongKey, 1);
+    let run = m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[]);
+    run.failed();
+    assert!(run.stderr.contains("verifying signature"), "{run}");
+    verify().failed();
+    // It checks the SCT when it signs.
+    m.fulcio_misbehave(FulcioFault::NoSct, 1);
+    let run = m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[]);
+    run.failed();
+    assert!(run.stderr.contains("no SCT found"), "{run}");
+    m.fulcio_misbehave(FulcioFault::ForeignSct, 1);
+    let run = m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[]);
+    run.failed();
+    assert!(run.stderr.contains("ctfe public key not found"), "{run}");
+    // And then a well-behaved certificate signs and verifies.
+    m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
+        .ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+}
+
+#[test]
+fn cosign_v3_uses_the_referrers_api_where_the_registry_has_one() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let front = e2e::referrers::start(&reg.addr);
+    let keys = tempfile::tempdir().unwrap();
+    let (key, pubkey) = cosign_keys(keys.path());
+    let digest = push_test_image(&front.addr, "harness/api", "v1", b"referrers api layer");
+    let image = format!("{}/harness/api@{digest}", front.addr);
+    m.cosign_sign_key(Cosign::V3, &image, &key, PASSWORD, &[])
+        .ok();
+    m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
+    // Through the API; no referrers tag schema index was written.
+    let (status, body) = e2e::sigstore_mock::http(
+        &front.addr,
+        "GET",
+        &format!("/v2/harness/api/referrers/{digest}"),
+        &[],
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    let index: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(index["manifests"][0]["artifactType"], BUNDLE_V03_MEDIA_TYPE);
+    let tag = digest.replacen(':', "-", 1);
+    assert!(registry_manifest(&reg.addr, "harness/api", &tag).is_none());
+    assert!(front
+        .log()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.contains("/referrers/")));
+    let bundles = registry_sigstore_bundles(&front.addr, "harness/api", &digest);
+    assert_eq!(bundles.len(), 1);
+    let bundle = keys.path().join("api.sigstore.json");
+    std::fs::write(&bundle, &bundles[0]).unwrap();
+    m.sigstore_js_verify(&bundle, Signed::Digest(&digest), Signer::Key(&pubkey))
+        .ok();
+}
+
+#[test]
+fn injected_faults_answer_then_clear() {
+    let m = SigstoreMock::start();
+    let addr = m.url().trim_start_matches("http://").to_string();
+    let get = |path: &str| e2e::sigstore_mock::http(&addr, "GET", path, &[], None);
+    m.inject_fault("/api/v1/log", 503, 2);
+    assert_eq!(get("/api/v1/log").unwrap().0, 503);
+    assert_eq!(get("/api/v1/log/publicKey").unwrap().0, 503);
+    assert_eq!(get("/api/v1/log").unwrap().0, 200);
+    // Status 0: the connection is dropped without an answer.
+    m.inject_fault("/api/v1/log", 0, 1);
+    assert!(get("/api/v1/log").is_err());
+    assert_eq!(m.hits_on("GET", "/api/v1/log"), 4);
+    m.inject_fault("/oidc/token", 500, 1);
+    m.reset();
+    assert_eq!(m.hits_on("GET", "/api/v1/log"), 0);
+    assert!(!m.identity_token().is_empty());
+    // The log's tree: five unrelated leaves before any entry, a signed checkpoint.
+    let (_, info) = get("/api/v1/log").unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&info).unwrap();
+    assert_eq!(info["treeSize"], 5);
+    assert!(info["signedTreeHead"]
+        .as_str()
+        .unwrap()
+        .contains("\u{2014} 127.0.0.1:"));
+}
+
+#[test]
+fn a_minted_gitlab_token_gets_its_own_identity_and_issuer() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, "harness/gitlab", "v1", b"gitlab layer");
+    let image = format!("{}/harness/gitlab@{digest}", reg.addr);
+    let token = m.mint_token(serde_json::json!({"claims": {
+        "iss": "https://gitlab.com",
+        "sub": "project_path:acme/constitution:ref_type:tag:ref:v2.0.0",
+        "ci_config_ref_uri": "gitlab.com/acme/constitution//.gitlab-ci.yml@refs/tags/v2.0.0",
+    }}));
+    m.cosign_sign_keyless(Cosign::V2, &image, &token, &[]).ok();
+    let identity = "https://gitlab.com/acme/constitution//.gitlab-ci.yml@refs/tags/v2.0.0";
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(identity),
+        Match::Exact("https://gitlab.com"),
+        &[],
+    )
+    .ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(identity),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .failed();
 }

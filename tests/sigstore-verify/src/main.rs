@@ -4,7 +4,8 @@
 //! `sigstore-verify REGISTRY REPO DIGEST PUBKEY_FILE [REKOR_PUBKEY_FILE]` prints how many
 //! signature layers sigstore accepted and exits 0, or prints what it refused and exits 1. With
 //! the log's key, sigstore checks each layer's `dev.sigstore.cosign/bundle` (the SET) and only
-//! layers carrying a verified bundle count: a missing or forged one is a refusal. Run by
+//! layers carrying a verified bundle count: a missing or forged one is a refusal; the entry's
+//! body must be the layer's (its signature, its payload's sha256). Run by
 //! `e2e::sigstore_verify` and `e2e::sigstore_verify_with_log`.
 
 use sigstore::cosign::verification_constraint::{PublicKeyVerifier, VerificationConstraintVec};
@@ -18,7 +19,9 @@ fn main() {
         [r, p, d, k] => (r, p, d, k, None),
         [r, p, d, k, l] => (r, p, d, k, Some(l)),
         _ => {
-            eprintln!("usage: sigstore-verify REGISTRY REPO DIGEST PUBKEY_FILE [REKOR_PUBKEY_FILE]");
+            eprintln!(
+                "usage: sigstore-verify REGISTRY REPO DIGEST PUBKEY_FILE [REKOR_PUBKEY_FILE]"
+            );
             std::process::exit(2);
         }
     };
@@ -61,10 +64,7 @@ fn sigstore_verify(
         use base64::Engine as _;
         use sha2::Digest as _;
         let text = String::from_utf8_lossy(pem);
-        let b64: String = text
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect();
+        let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
             .map_err(|e| format!("Rekor public key: not PEM: {e}"))?;
@@ -117,6 +117,10 @@ fn sigstore_verify(
             Some(_) => layers.into_iter().filter(|l| l.bundle.is_some()).collect(),
             None => layers,
         };
+        // sigstore checked each SET, not that the logged entry is this layer's.
+        for layer in layers.iter().filter(|_| rekor_pem.is_some()) {
+            check_log_entry(layer).map_err(|e| format!("sigstore: {sig_ref}: {e}"))?;
+        }
         if layers.is_empty() {
             let what = if rekor_pem.is_some() {
                 "no signature layer with a transparency-log bundle that verifies with the log key"
@@ -133,4 +137,46 @@ fn sigstore_verify(
         })?;
         Ok(layers.len())
     })
+}
+
+/// The layer's verified log entry is about this layer: a hashedrekord whose signature is the
+/// layer's and whose hash is the payload's, as cosign checks (a SET for another signature or
+/// another payload is refused).
+fn check_log_entry(
+    layer: &sigstore::cosign::signature_layers::SignatureLayer,
+) -> Result<(), String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    use sigstore::cosign::bundle_content::BundleContent;
+    let bundle = match &layer.bundle {
+        Some(BundleContent::RekorBundle(b)) => b,
+        // A Sigstore bundle's entry body is checked by sigstore-rs itself.
+        Some(BundleContent::SigstoreBundle(_)) => return Ok(()),
+        None => return Err("a signature layer has no verified transparency log entry".into()),
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let body = b64
+        .decode(&bundle.payload.body)
+        .map_err(|e| format!("log entry body: {e}"))?;
+    let body: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| format!("log entry body: {e}"))?;
+    if body["kind"] != "hashedrekord" {
+        return Err(format!(
+            "log entry kind {} is not hashedrekord",
+            body["kind"]
+        ));
+    }
+    let logged = body["spec"]["signature"]["content"].as_str().unwrap_or("");
+    let ours = layer.signature.as_deref().unwrap_or("");
+    if ours.is_empty() || b64.decode(logged).ok() != b64.decode(ours).ok() {
+        return Err("the log entry's signature is not this layer's".into());
+    }
+    let payload_hash: String = sha2::Sha256::digest(&layer.raw_data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if body["spec"]["data"]["hash"]["value"].as_str() != Some(payload_hash.as_str()) {
+        return Err("the log entry's hash is not this layer's payload".into());
+    }
+    Ok(())
 }
