@@ -420,3 +420,33 @@ fn other_dir_signed_by(stranger: &SigstoreMock, d: &Path) -> String {
         .unwrap()
         .to_string()
 }
+
+#[test]
+fn the_bundle_goes_through_the_referrers_api_where_the_registry_has_one() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let front = e2e::referrers::start(&reg.addr);
+    let d = sample_copy();
+    let to = format!("{}/api/constitution:dev", front.addr);
+    let j = publish(d.path(), &to, &[]);
+    let digest = j["digest"].as_str().unwrap().to_string();
+    // Registered by the registry itself: no referrers tag schema index was written.
+    let tag = digest.replacen(':', "-", 1);
+    assert!(
+        e2e::sigstore_mock::registry_manifest(&reg.addr, "api/constitution", &tag).is_none(),
+        "no {tag} index"
+    );
+    let bundles = registry_sigstore_bundles(&front.addr, "api/constitution", &digest);
+    assert_eq!(bundles.len(), 1);
+    let image = format!("{}/api/constitution@{digest}", front.addr);
+    m.cosign_verify_key(Cosign::V3, &image, &pubkey(d.path()), &[])
+        .ok();
+    // Ours finds it through the API, beside the .sig.
+    let r = logged(d.path(), &["policy-verify", &to]);
+    r.ok();
+    assert!(r.stdout.contains(".sig and Sigstore bundle"), "{r}");
+    assert!(front
+        .log()
+        .iter()
+        .any(|q| q.method == "GET" && q.path.contains("/referrers/")));
+}
