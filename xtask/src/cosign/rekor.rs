@@ -5,8 +5,6 @@
 //! root, the RFC 6962 inclusion proof and its signed checkpoint when present, the entry's body
 //! against the signature, key and payload, and the integrated time within the key's validity.
 
-use std::time::Duration;
-
 use anyhow::{anyhow, bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -100,12 +98,13 @@ pub fn upload(rekor_url: &str, proposed: &[u8], o: &net::Options) -> Result<Entr
         .build()
         .context("start the network runtime")?;
     let body = bytes::Bytes::copy_from_slice(proposed);
+    // One deadline over every try and wait, as registry operations have.
+    let deadline = o.operation(proposed.len() as u64);
     let mut tries = 0;
     loop {
         tries += 1;
-        let limit = o
-            .remaining()
-            .map_or(net::REQUEST_DEADLINE, |l| l.min(net::REQUEST_DEADLINE));
+        let started = std::time::Instant::now();
+        let (limit, _) = deadline.limit(net::request_deadline(proposed.len() as u64));
         let fut = async {
             let resp = client
                 .post(&url)
@@ -156,13 +155,17 @@ pub fn upload(rekor_url: &str, proposed: &[u8], o: &net::Options) -> Result<Entr
             ),
             Err(_) => (true, format!("no answer within {}s", limit.as_secs())),
         };
-        if !retry
-            || tries >= net::MAX_TRIES
-            || o.remaining().is_some_and(|l| l < Duration::from_secs(1))
-        {
-            bail!("Rekor {shown}: upload failed: {message} (gave up after {tries} tries)");
-        }
-        let wait = net::backoff(tries + 1);
+        let wait = match deadline.retry(tries, net::backoff(tries + 1), started.elapsed()) {
+            net::Retry::After(wait) if retry => wait,
+            net::Retry::After(_) | net::Retry::NoTriesLeft => {
+                bail!("Rekor {shown}: upload failed: {message} (gave up after {tries} tries)")
+            }
+            net::Retry::WaitPastDeadline | net::Retry::NoTimeForAnother => bail!(
+                "Rekor {shown}: upload failed: {message} (gave up after {tries} tries: no time \
+                 for another within {})",
+                deadline.name()
+            ),
+        };
         eprintln!(
             "retrying Rekor upload after {message} ({}/{}), waiting {}",
             tries + 1,
