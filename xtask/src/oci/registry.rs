@@ -961,6 +961,26 @@ impl Store for Registry {
             repository: self.repository.clone(),
         })
     }
+
+    fn referrers_api(&mut self, digest: &str) -> Result<Option<Vec<super::Descriptor>>> {
+        const LIMIT: u64 = 4 << 20;
+        let d = digest.to_string();
+        let r = self.call(
+            &format!("GET referrers {digest}"),
+            LIMIT,
+            Some(RegistryOperation::Pull),
+            |_, ep| {
+                let d = d.clone();
+                Box::pin(async move { ep.get_referrers(&d, LIMIT).await })
+            },
+        );
+        match r {
+            Ok(Some(bytes)) => Ok(Some(super::referrers::parse_index(&bytes, digest)?)),
+            Ok(None) => Ok(None),
+            Err(f) if not_found(&f) => Ok(None),
+            Err(f) => Err(self.error(f)),
+        }
+    }
 }
 
 /// Credentials for `host`: the environment first, then the Docker config file.
