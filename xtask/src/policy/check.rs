@@ -935,6 +935,27 @@ mod tests {
                 "p.rego:11:2: rego_compile_error: cannot assign vars inside negated expression",
             ]
         );
+        // A declaration after a use in the same body (not in a comprehension: a scope of its own).
+        let src = "package p
+
+r if {
+	z == 1
+	z := 1
+}
+                   s if {
+	a := [1 | q := 2]
+	q := 1
+	b := x
+	some x in [1]
+}
+";
+        assert_eq!(
+            lines(&[("p.rego", src)]),
+            [
+                "p.rego:5:2: rego_compile_error: var z referenced above",
+                "p.rego:11:2: rego_compile_error: var x referenced above",
+            ]
+        );
     }
 
     #[test]

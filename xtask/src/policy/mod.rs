@@ -15,6 +15,8 @@ pub mod lang;
 pub mod late_imports;
 pub mod report;
 pub mod rule_bodies;
+pub mod scope;
+pub mod split_functions;
 pub mod test;
 pub mod trace;
 pub mod tree;
