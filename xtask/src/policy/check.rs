@@ -12,6 +12,7 @@ mod indexing;
 mod opa_builtins;
 mod recursion;
 mod safety;
+mod with_targets;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -119,11 +120,12 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let prog = Program::new(&mods);
     // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
     // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 10] = [
+    let stages: [fn(&Program) -> Vec<Refusal>; 11] = [
         duplicate_imports,
         safety::redeclared_vars,
         rule_conflicts,
         calls::undefined_functions,
+        with_targets::unknown_targets,
         safety::unsafe_vars,
         recursion::recursive_rules,
         calls::types,

@@ -440,10 +440,12 @@ fn rewrite_module(
             col: span.col,
         });
     }
-    let rules: BTreeSet<String> = {
+    let (rules, own_functions): (BTreeSet<String>, BTreeSet<String>) = {
         let mut decls = Vec::new();
         collect_rules(module, "", &mut decls);
-        decls.into_iter().map(|d| d.name).collect()
+        let functions = decls.iter().filter(|d| d.function).map(|d| d.name.clone());
+        let functions = functions.collect();
+        (decls.into_iter().map(|d| d.name).collect(), functions)
     };
     let (with_edits, mut wrappers) = with::builtin_replacements(&tokens, &skip, &rules);
     let targets = with::extension_targets(&tokens, &skip, |first| {
@@ -455,7 +457,22 @@ fn rewrite_module(
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
-    let lang = super::lang::edits(module, text, &edits, &rules, roots);
+    let values = super::lang::WithValues {
+        pkg: package.strip_prefix("data.").unwrap_or(package).to_string(),
+        names: rules_here
+            .iter()
+            .filter(|n| !functions.contains(*n) && !own_functions.contains(*n))
+            .cloned()
+            .collect(),
+    };
+    let targets_of: BTreeSet<String> = values
+        .names
+        .iter()
+        .filter(|n| !aliases.contains_key(*n))
+        .cloned()
+        .collect();
+    edits.extend(with::rule_targets(&tokens, &skip, &targets_of, &values.pkg));
+    let lang = super::lang::edits(module, text, &edits, &rules, roots, &values);
     edits.splice(0..0, lang);
     edits.sort_by_key(|e| (e.start, e.end));
 

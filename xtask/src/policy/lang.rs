@@ -91,6 +91,7 @@ pub fn edits(
     others: &[Edit],
     rules: &BTreeSet<String>,
     roots: &BTreeSet<String>,
+    values: &WithValues,
 ) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut walk = Walk {
@@ -98,6 +99,7 @@ pub fn edits(
         others,
         rules,
         roots,
+        values,
         out: &mut out,
         rule: None,
         vars: Vec::new(),
@@ -257,10 +259,49 @@ fn ends_term(tok: &Token) -> bool {
     }
 }
 
+/// The rules of a module's package that are values, not functions (`names`), and the package
+/// (`pkg`, without `data.`): a `with` value that reads one of them is evaluated before the
+/// literal.
+#[derive(Default)]
+pub struct WithValues {
+    pub pkg: String,
+    pub names: BTreeSet<String>,
+}
+
+impl WithValues {
+    /// Whether `e` reads one of `names`, by its name or in full (`data.<pkg>.<name>`).
+    fn read_by(&self, e: &Expr) -> bool {
+        if self.names.is_empty() {
+            return false;
+        }
+        match e {
+            Expr::Var { span, .. } => self.names.contains(span.text()),
+            Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+                let mut base = e;
+                while let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = base {
+                    base = refr;
+                }
+                let text = e.span().text();
+                let full = text
+                    .strip_prefix("data.")
+                    .and_then(|t| t.strip_prefix(self.pkg.as_str()))
+                    .and_then(|t| t.strip_prefix('.'))
+                    .map(|t| t.split(['.', '[']).next().unwrap_or(t));
+                full.is_some_and(|n| self.names.contains(n)) || self.read_by(base)
+            }
+            Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+            Expr::Call { params, .. } => params.iter().any(|p| self.read_by(p)),
+            _ => children(e).into_iter().any(|c| self.read_by(c)),
+        }
+    }
+}
+
 struct Walk<'a> {
     text: &'a str,
     others: &'a [Edit],
     rules: &'a BTreeSet<String>,
+    /// What a `with` value may read that gets it evaluated first (see [`WithValues`]).
+    values: &'a WithValues,
     /// `package.name` of every rule of the tree (see [`ground_doc`]).
     roots: &'a BTreeSet<String>,
     out: &'a mut Vec<Edit>,
@@ -453,12 +494,23 @@ impl<'a> Walk<'a> {
         // `input`) makes the literal undefined. Other references may name functions (`with f
         // as data.q.mock`), so only `input`'s move.
         let mut values = Vec::new();
+        let mut moved: Vec<String> = first;
         for w in &stmt.with_mods {
             self.expr(&w.refr);
             self.expr(&w.r#as);
             input_refs(&w.r#as, &mut values);
+            // A value that reads a rule of the package is bound before the literal, as OPA's
+            // compiler does: regorus evaluated it under the literal's own `with`s (undefined).
+            if self.values.read_by(&w.r#as) {
+                let span = w.r#as.span();
+                let (start, end) = (self.start(span), self.end(span));
+                let var = format!("__xtask_wv{start}");
+                moved.push(format!("{var} := {}", self.render(start, end)));
+                let mut edit = self.edit_at(start as usize, var);
+                edit.end = end as usize;
+                self.out.push(edit);
+            }
         }
-        let mut moved: Vec<String> = first;
         for v in values {
             moved.push(format!("{DEFINED}({})", self.text_of(v)));
         }
