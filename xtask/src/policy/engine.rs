@@ -473,6 +473,18 @@ fn rewrite_module(
         .collect();
     edits.extend(with::rule_targets(&tokens, &skip, &targets_of, &values.pkg));
     let lang = super::lang::edits(module, text, &edits, &rules, roots, &values);
+    // What a language rewrite replaces it wrote out with the other edits applied (a `with`
+    // value bound before its literal): those edits go, not into the replacement.
+    let replaced: Vec<(usize, usize)> = lang
+        .iter()
+        .filter(|e| e.end > e.start)
+        .map(|e| (e.start, e.end))
+        .collect();
+    edits.retain(|e| {
+        !replaced
+            .iter()
+            .any(|&(s, t)| e.start >= s && e.end <= t && e.start < t)
+    });
     edits.splice(0..0, lang);
     edits.sort_by_key(|e| (e.start, e.end));
 

@@ -502,8 +502,15 @@ impl<'a> Walk<'a> {
             // A value that reads a rule of the package is bound before the literal, as OPA's
             // compiler does: regorus evaluated it under the literal's own `with`s (undefined).
             if self.values.read_by(&w.r#as) {
-                let span = w.r#as.span();
-                let (start, end) = (self.start(span), self.end(span));
+                // From after `as` to the modifier's end (regorus's span of an object value
+                // starts at its last field).
+                let from = self.end(w.refr.span()) as usize;
+                let rest = self.text.get(from..).unwrap_or("");
+                let gap = rest.len() - rest.trim_start().len();
+                let after_as = rest[gap..].strip_prefix("as").unwrap_or("");
+                let skip = after_as.len() - after_as.trim_start().len();
+                let start = (from + gap + 2 + skip) as u32;
+                let end = self.end(&w.span);
                 let var = format!("__xtask_wv{start}");
                 moved.push(format!("{var} := {}", self.render(start, end)));
                 let mut edit = self.edit_at(start as usize, var);

@@ -19,3 +19,7 @@ test_rule_in_other_file if level == "high" with docs as 5
 test_default_under_with if level == "low" with docs as 0
 
 test_mocked_rule_itself if report == [1] with findings as {1}
+
+wrap(x) := {"v": x}
+
+test_value_calls_a_function_on_a_rule if input.v == 7 with input as wrap(seven)
