@@ -472,7 +472,10 @@ fn rewrite_module(
         .cloned()
         .collect();
     edits.extend(with::rule_targets(&tokens, &skip, &targets_of, &values.pkg));
-    let lang = super::lang::edits(module, text, &edits, &rules, roots, &values);
+    // A rule of the package in another file is as much a rule here (an operand of `not` that
+    // may be undefined).
+    let package_rules: BTreeSet<String> = rules.union(&rules_here).cloned().collect();
+    let lang = super::lang::edits(module, text, &edits, &package_rules, roots, &values);
     // What a language rewrite replaces it wrote out with the other edits applied (a `with`
     // value bound before its literal): those edits go, not into the replacement.
     let replaced: Vec<(usize, usize)> = lang

@@ -493,15 +493,27 @@ impl<'a> Walk<'a> {
         // OPA evaluates a `with` value before the literal: an undefined one (a reference into
         // `input`) makes the literal undefined. Other references may name functions (`with f
         // as data.q.mock`), so only `input`'s move.
-        let mut values = Vec::new();
         let mut moved: Vec<String> = first;
+        // A value that reads a rule of the package is bound before the literal, as OPA's
+        // compiler does (regorus evaluated it under the literal's own `with`s: undefined); the
+        // literal's other computed values too, so that they keep their order (an error in an
+        // earlier one comes first).
+        let any = stmt.with_mods.iter().any(|w| self.values.read_by(&w.r#as));
         for w in &stmt.with_mods {
             self.expr(&w.refr);
             self.expr(&w.r#as);
-            input_refs(&w.r#as, &mut values);
-            // A value that reads a rule of the package is bound before the literal, as OPA's
-            // compiler does: regorus evaluated it under the literal's own `with`s (undefined).
-            if self.values.read_by(&w.r#as) {
+            let computed = !matches!(
+                &*w.r#as,
+                Expr::Var { .. }
+                    | Expr::RefDot { .. }
+                    | Expr::RefBrack { .. }
+                    | Expr::String { .. }
+                    | Expr::RawString { .. }
+                    | Expr::Number { .. }
+                    | Expr::Bool { .. }
+                    | Expr::Null { .. }
+            );
+            if self.values.read_by(&w.r#as) || (any && computed) {
                 // From after `as` to the modifier's end (regorus's span of an object value
                 // starts at its last field).
                 let from = self.end(w.refr.span()) as usize;
@@ -516,10 +528,13 @@ impl<'a> Walk<'a> {
                 let mut edit = self.edit_at(start as usize, var);
                 edit.end = end as usize;
                 self.out.push(edit);
+            } else {
+                let mut values = Vec::new();
+                input_refs(&w.r#as, &mut values);
+                for v in values {
+                    moved.push(format!("{DEFINED}({})", self.text_of(v)));
+                }
             }
-        }
-        for v in values {
-            moved.push(format!("{DEFINED}({})", self.text_of(v)));
         }
         match &stmt.literal {
             Literal::SomeVars { .. } => {}

@@ -23,3 +23,11 @@ test_mocked_rule_itself if report == [1] with findings as {1}
 wrap(x) := {"v": x}
 
 test_value_calls_a_function_on_a_rule if input.v == 7 with input as wrap(seven)
+
+never := 1 if false
+
+# Each `with` value is evaluated in order before the literal: the error of the first comes
+# before the undefined second.
+test_values_in_order if {
+	true with input.a as (1 / 0) with never as data.p.never
+}
