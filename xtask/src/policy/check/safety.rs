@@ -494,6 +494,16 @@ pub(crate) fn redeclared_vars(prog: &Program) -> Vec<Refusal> {
 /// The names literal `s` uses (not those its `:=` or `some` declares), outside comprehensions and
 /// `every` bodies.
 fn literal_uses<'a>(s: &'a LiteralStmt, out: &mut Vec<&'a str>) {
+    // `x.f(1)`: a local `x` declared later in the body is used here too.
+    if let Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } = &s.literal {
+        visit(expr, &mut |e| {
+            if let Expr::Call { fcn, .. } = e {
+                if let Some(names) = super::dotted(fcn).filter(|n| n.len() > 1) {
+                    out.push(names[0]);
+                }
+            }
+        });
+    }
     match &s.literal {
         Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => match &**expr {
             Expr::AssignExpr { op, rhs, .. } if is_colon_eq(op) => all_vars(rhs, out),

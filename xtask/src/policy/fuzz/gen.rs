@@ -505,6 +505,32 @@ impl Gen {
         format!("x{}", self.fresh)
     }
 
+    /// Now and then, `not f(args)` of an earlier function, its operands maybe undefined
+    /// (OPA evaluates them before the negation). Drawn from the second stream only.
+    fn negated_call(&mut self) -> Option<Lit> {
+        let funcs: Vec<Known> = self
+            .known
+            .iter()
+            .filter(|k| k.params.is_some())
+            .cloned()
+            .collect();
+        if funcs.is_empty() || !self.alt.chance(40) {
+            return None;
+        }
+        // The arguments come from the second stream: the first one's draws stay as they were.
+        std::mem::swap(&mut self.rng, &mut self.alt);
+        let f = self.rng.pick(&funcs).clone();
+        let args = f
+            .params
+            .unwrap_or_default()
+            .iter()
+            .map(|t| self.expr(*t, 1))
+            .collect();
+        std::mem::swap(&mut self.rng, &mut self.alt);
+        let name = self.spell(&f.path);
+        Some(Lit::Not(Box::new(Lit::Expr(Expr::Call(name, args)))))
+    }
+
     /// The name a rule of the current package (`data.<pkg>.<name>`) goes by inside it.
     fn short_name(&self, path: &str) -> Option<String> {
         let rest = path
@@ -871,7 +897,7 @@ impl Gen {
                 // OPA v1.20 drops `not true` in a rule whose head calls a function (the rule
                 // is then defined): not worth finding again and again.
                 c @ Lit::Expr(Expr::Lit(_)) => c,
-                c => Lit::Not(Box::new(c)),
+                c => self.negated_call().unwrap_or(Lit::Not(Box::new(c))),
             },
             6 if !self.known.iter().all(|k| !k.mockable) || self.rng.chance(50) => {
                 let l = self.cond(depth);
