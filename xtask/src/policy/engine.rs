@@ -454,6 +454,16 @@ fn rewrite_module(
     wrappers.push_str(&with::default_function_bodies(module));
     wrappers.push_str(&split.forwards);
     edits.extend(split_heads(module, split));
+    for &(start, end) in &split.moved_defaults {
+        let (start, end) = (start as usize, end as usize);
+        edits.push(Edit {
+            start,
+            end,
+            text: " ".repeat(text[start..end].chars().count()),
+            line: 0,
+            col: 0,
+        });
+    }
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.

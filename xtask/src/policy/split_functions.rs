@@ -9,6 +9,10 @@
 //! one file gets a body forwarding to each renamed one (`f(a0) := data.p.__xtask_f<n>_f(a0)`):
 //! the function succeeds with the same values as before, with the same conflicts, and a `with`
 //! on `f` still replaces all of it.
+//!
+//! Likewise the `default` of a rule (not a function) first defined in an earlier file of the
+//! package moves to that file (blanked where it was; lines stay), where regorus applies it
+//! before a later file's rules read the rule during an evaluation of the whole package.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,6 +27,9 @@ pub struct FileSplit {
     pub renamed: BTreeMap<String, String>,
     /// Forwarding bodies to append to this file.
     pub forwards: String,
+    /// `default` declarations of a rule (not a function) first defined in an earlier file of
+    /// the package, moved there: their byte spans here, blanked.
+    pub moved_defaults: Vec<(u32, u32)>,
 }
 
 /// Per file (its path relative to the tree), what it needs; files that need nothing are absent.
@@ -30,6 +37,9 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
     // (package, head) → (files with bodies, in order, with the arity; the file with the default)
     type Sites = (Vec<(usize, usize)>, Option<usize>);
     let mut sites: BTreeMap<(String, String), Sites> = BTreeMap::new();
+    // (package, rule) → the first file defining it; and every non-function `default`.
+    let mut first: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut defaults: Vec<(String, String, usize, u32, u32, String)> = Vec::new();
     for (i, file) in tree.modules.iter().enumerate() {
         let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
             continue;
@@ -39,6 +49,20 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
         };
         let package = module.package.refr.span().text().to_string();
         for rule in &module.policy {
+            let name = rule_name(rule);
+            first.entry((package.clone(), name.clone())).or_insert(i);
+            if let Rule::Default { span, args, .. } = &**rule {
+                // regorus ends a span that ends in a string before its closing quote.
+                let full = src.contents();
+                let (start, mut end) = (span.start, span.end);
+                if open_string(&full[start as usize..end as usize]) {
+                    end += 1;
+                }
+                let text = &full[start as usize..end as usize];
+                if args.is_empty() && text.starts_with("default") && !text.contains('\n') {
+                    defaults.push((package.clone(), name, i, start, end, text.to_string()));
+                }
+            }
             match &**rule {
                 Rule::Spec {
                     head: RuleHead::Func { refr, args, .. },
@@ -59,6 +83,21 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
         }
     }
     let mut out: HashMap<String, FileSplit> = HashMap::new();
+    // Why: regorus evaluating the whole package reads such a rule from a later file before it
+    // applied the default there (`data.q` without `r5 := r3` when `r3`'s default and `r5` sit
+    // in a second file). In the first file, as when written there, it does.
+    for (package, name, file, start, end, text) in defaults {
+        let Some(&owner) = first.get(&(package, name)) else {
+            continue;
+        };
+        if owner == file {
+            continue;
+        }
+        let here = out.entry(tree.modules[file].rel.clone()).or_default();
+        here.moved_defaults.push((start, end));
+        let there = out.entry(tree.modules[owner].rel.clone()).or_default();
+        there.forwards.push_str(&format!("{text}\n"));
+    }
     for ((package, head), (bodies, default)) in sites {
         let mut files: Vec<usize> = bodies.iter().map(|&(f, _)| f).collect();
         files.extend(default.filter(|d| !files.contains(d)));
@@ -84,6 +123,40 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
         }
     }
     out
+}
+
+/// Whether a string literal is still open at the end of `text`.
+fn open_string(text: &str) -> bool {
+    let mut open: Option<char> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match open {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => open = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => open = Some(c),
+            None => {}
+        }
+    }
+    open.is_some()
+}
+
+/// A rule's first name (`r` for `r`, `r.a.b`, `r[x]`).
+fn rule_name(rule: &Rule) -> String {
+    let refr = match rule {
+        Rule::Spec { head, .. } => match head {
+            RuleHead::Compr { refr, .. }
+            | RuleHead::Set { refr, .. }
+            | RuleHead::Func { refr, .. } => refr,
+        },
+        Rule::Default { refr, .. } => refr,
+    };
+    let head = refr.span().text();
+    let end = head
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(head.len());
+    head[..end].to_string()
 }
 
 #[cfg(test)]
@@ -120,6 +193,20 @@ mod tests {
             err.contains("conflict") || err.contains("multiple"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_default_of_a_rule_in_a_later_file() {
+        let a = "package p\nr := 0.2 if input.zz == 1\n";
+        let b = "package p\n\ndefault r := \"x\"\n\nr5 := r\n";
+        let t = PolicyTree::of(&[("a.rego", a), ("b.rego", b)]);
+        let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
+        let whole = p.eval("p", "r5").unwrap();
+        assert_eq!(whole, Value::from("x"));
+        let mut p = Policy::load(&t, &serde_json::json!({})).unwrap();
+        let res = p.engine.eval_query("data.p".into(), false).unwrap();
+        let v = res.result[0].expressions[0].value.to_string();
+        assert_eq!(v, r#"{"r":"x","r5":"x"}"#);
     }
 
     #[test]
