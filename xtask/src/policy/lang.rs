@@ -499,6 +499,9 @@ impl<'a> Walk<'a> {
         // literal's other computed values too, so that they keep their order (an error in an
         // earlier one comes first).
         let any = stmt.with_mods.iter().any(|w| self.values.read_by(&w.r#as));
+        // OPA moves the calls in `with` values out first, in order; references are read when
+        // the `with` applies.
+        let mut later: Vec<String> = Vec::new();
         for w in &stmt.with_mods {
             self.expr(&w.refr);
             self.expr(&w.r#as);
@@ -524,18 +527,29 @@ impl<'a> Walk<'a> {
                 let start = (from + gap + 2 + skip) as u32;
                 let end = self.end(&w.span);
                 let var = format!("__xtask_wv{start}");
-                moved.push(format!("{var} := {}", self.render(start, end)));
+                let bind = format!("{var} := {}", self.render(start, end));
+                match has_call(&w.r#as) {
+                    true => moved.push(bind),
+                    false => later.push(bind),
+                }
                 let mut edit = self.edit_at(start as usize, var);
                 edit.end = end as usize;
                 self.out.push(edit);
             } else {
+                // An undefined reference into `input` or base data (never a function) makes
+                // the literal undefined.
                 let mut values = Vec::new();
                 input_refs(&w.r#as, &mut values);
+                let mut docs = Vec::new();
+                deep_refs(&w.r#as, self.roots, &mut docs);
+                let data = |e: &&Expr| e.span().text().starts_with("data.");
+                values.extend(docs.into_iter().filter(data));
                 for v in values {
-                    moved.push(format!("{DEFINED}({})", self.text_of(v)));
+                    later.push(format!("{DEFINED}({})", self.text_of(v)));
                 }
             }
         }
+        moved.extend(later);
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
             Literal::SomeIn {
@@ -1141,6 +1155,20 @@ fn input_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         }
         Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
         _ => children(e).into_iter().for_each(|c| input_refs(c, out)),
+    }
+}
+
+/// Whether `e` calls a function or operator (comprehension bodies aside).
+fn has_call(e: &Expr) -> bool {
+    match e {
+        Expr::Call { .. }
+        | Expr::ArithExpr { .. }
+        | Expr::BinExpr { .. }
+        | Expr::BoolExpr { .. }
+        | Expr::UnaryExpr { .. }
+        | Expr::Membership { .. } => true,
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+        _ => children(e).into_iter().any(has_call),
     }
 }
 

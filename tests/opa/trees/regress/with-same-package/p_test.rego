@@ -31,3 +31,13 @@ never := 1 if false
 test_values_in_order if {
 	true with input.a as (1 / 0) with never as data.p.never
 }
+
+# An undefined reference into base data as a `with` value: the literal is undefined.
+test_undefined_base_data_value if {
+	true with input as data.nothing.here
+}
+
+# The calls in `with` values come first, then the references (`never` is undefined).
+test_calls_before_references if {
+	true with input as {"a": never} with data.config as to_number("x")
+}
