@@ -338,7 +338,8 @@ struct Net {
     /// Speak plain HTTP to the registry (loopback hosts fall back to it when TLS fails)
     #[arg(long)]
     plain_http: bool,
-    /// Give up on the whole command after this long (e.g. 90s, 5m)
+    /// Give up on the whole command after this long (e.g. 30s, 5m, 1m30s) [default: each
+    /// registry operation, all its retries included, gives up after 90s]
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
 }

@@ -35,6 +35,7 @@ pub fn new_engine() -> Result<Engine> {
     engine.set_strict_builtin_errors(true);
     super::builtins::register(&mut engine)?;
     super::lang::register(&mut engine)?;
+    super::coverage::register(&mut engine)?;
     Ok(engine)
 }
 
@@ -151,6 +152,11 @@ impl Policy {
                 Some(f) => guarded(at, || f(&module, text))?,
                 None => text,
             };
+            // Kept from regorus's scheduler, which would print to stderr (see `quiet.rs`).
+            if let Some(e) = super::quiet::unschedulable(&shown, &text) {
+                errors.push(e);
+                continue;
+            }
             if let Err(e) = guarded(at, || engine.add_policy(shown.clone(), text)) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
@@ -270,6 +276,12 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 
+/// A text already through `source`'s rewrites (a module as loaded), read as it is.
+pub(crate) fn source_as_is(name: String, text: String) -> Result<Source> {
+    let c = length_config();
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
 pub(crate) fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
     parser.set_max_col(length_config().max_col);
@@ -383,6 +395,10 @@ fn rewrite_module(
         && !text.contains("with")
         && !text.contains("default")
         && !super::lang::may_rewrite(text)
+        && !module
+            .imports
+            .iter()
+            .any(|i| i.refr.span().text() == "input")
     {
         return Ok((text.clone(), ColumnShifts::new(), BTreeSet::new()));
     }
@@ -466,6 +482,8 @@ fn rewrite_module(
     }
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
+    // regorus warns on stderr about `import input` (see `quiet.rs`).
+    edits.extend(super::quiet::input_imports(module, text));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
     let values = super::lang::WithValues {
         pkg: package.strip_prefix("data.").unwrap_or(package).to_string(),
@@ -592,7 +610,7 @@ fn location(text: &str) -> Option<(&str, u32, u32)> {
 pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
     let text = format!("{e}");
     let Some((file, line, mut col)) = location(&text) else {
-        return text.split_whitespace().collect::<Vec<_>>().join(" ");
+        return super::quiet::words(&text.split_whitespace().collect::<Vec<_>>().join(" "));
     };
     if let Some(line_shifts) = shifts.and_then(|s| s.get(&line)) {
         let back: u32 = line_shifts
@@ -609,7 +627,8 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
         .unwrap_or_else(|| text.lines().last().unwrap_or(""));
     // Operator errors and conflicts in OPA's words (`eval_type_error: and: operand 1 ...`).
     let opa = super::builtins::words::opa_words(&text);
-    let msg = opa.as_deref().unwrap_or(msg);
+    let msg = super::quiet::words(opa.as_deref().unwrap_or(msg));
+    let msg = msg.as_str();
     if with::is_generated(file) {
         // A line of a module we generated means nothing to the user; the caller names the
         // expression being evaluated.

@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod inventory;
 pub mod lang;
 pub mod late_imports;
+pub mod quiet;
 pub mod report;
 pub mod rule_bodies;
 pub mod scope;
