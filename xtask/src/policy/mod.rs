@@ -16,6 +16,8 @@ pub mod late_imports;
 pub mod quiet;
 pub mod report;
 pub mod rule_bodies;
+pub mod scope;
+pub mod split_functions;
 pub mod test;
 pub mod trace;
 pub mod tree;
