@@ -128,6 +128,8 @@ enum Command {
         unsigned: bool,
         #[command(flatten)]
         tlog: TlogUpload,
+        #[command(flatten)]
+        keyless: KeylessArgs,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -378,6 +380,21 @@ struct TlogUpload {
     tlog_upload: Option<bool>,
 }
 
+/// Keyless signing (cosign's `--identity-token`, `--fulcio-url`).
+#[derive(clap::Args)]
+struct KeylessArgs {
+    /// Sign with an ephemeral key certified by Fulcio for the CI job's OIDC identity
+    #[arg(long, conflicts_with = "unsigned")]
+    keyless: bool,
+    /// The identity token as `@FILE` (a literal value also works but lands in argv)
+    /// [default: SIGSTORE_ID_TOKEN, then GitHub Actions' token endpoint]
+    #[arg(long, value_name = "@FILE", requires = "keyless")]
+    identity_token: Option<String>,
+    /// The Fulcio certificate authority
+    #[arg(long, env = "POLICY_FULCIO_URL", default_value = cosign::fulcio::PUBLIC_FULCIO)]
+    fulcio_url: String,
+}
+
 /// How log evidence is verified (cosign's `--trusted-root`, `--insecure-ignore-tlog`).
 #[derive(clap::Args)]
 struct TlogCheck {
@@ -516,6 +533,7 @@ fn main() -> ExitCode {
             allow_unshipped_data,
             unsigned,
             tlog,
+            keyless,
             json,
             check_cluster,
             cluster,
@@ -534,6 +552,10 @@ fn main() -> ExitCode {
                 check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
                 tlog_upload: tlog.tlog_upload,
                 rekor_url: tlog.rekor_url,
+                keyless: keyless.keyless.then_some(publish::Keyless {
+                    identity_token: keyless.identity_token,
+                    fulcio_url: keyless.fulcio_url,
+                }),
             })
         }),
         Command::PolicyVerify {

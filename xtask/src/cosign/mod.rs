@@ -3,8 +3,10 @@
 //! transparency-log entries (`rekor`), Sigstore bundles attached as referrers (`sigbundle`), and
 //! the trust root log evidence is checked with (`trust`).
 
+pub mod fulcio;
 pub mod keydir;
 pub mod keys;
+pub mod oidc;
 pub mod rekor;
 pub mod sigbundle;
 pub mod signature;

@@ -1,0 +1,277 @@
+//! Keyless release from CI: `policy-bundle --keyless` takes the job's OIDC token (GitHub
+//! Actions' endpoint of the loopback `e2e::sigstore_mock`, `SIGSTORE_ID_TOKEN`, or
+//! `--identity-token @file`), gets a Fulcio certificate for an ephemeral key and logs the
+//! signature in Rekor. The real cosign v2.4.1 verifies it by identity and refuses another;
+//! sigstore-js verifies the v0.3 bundle for the identity. Each bad input is one line and
+//! leaves the registry untouched.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use e2e::registry::TestRegistry;
+use e2e::sigstore_mock::{
+    registry_manifest, registry_sigstore_bundles, Cosign, FulcioFault, Match, Signed, Signer,
+    SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
+};
+use e2e::{sample_copy, xtask, Run};
+
+fn mock() -> &'static SigstoreMock {
+    static MOCK: OnceLock<SigstoreMock> = OnceLock::new();
+    MOCK.get_or_init(SigstoreMock::start)
+}
+
+/// The xtask pointed at the mock, with no token source in its environment.
+fn keyless(cwd: &Path, args: &[&str]) -> Command {
+    keyless_with(mock(), cwd, args)
+}
+
+fn keyless_with(m: &SigstoreMock, cwd: &Path, args: &[&str]) -> Command {
+    let mut c = xtask(cwd, args);
+    c.env_remove("POLICY_TLOG_UPLOAD")
+        .env_remove("POLICY_INSECURE_IGNORE_TLOG")
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        .env("POLICY_REKOR_URL", m.rekor_url())
+        .env("POLICY_FULCIO_URL", m.fulcio_url())
+        .env("POLICY_TRUSTED_ROOT", m.trusted_root());
+    c
+}
+
+fn run(mut c: Command) -> Run {
+    c.output().expect("run xtask").into()
+}
+
+#[test]
+fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    let to = format!("{}/keyless/constitution:dev", reg.addr);
+    let mut c = keyless(
+        d.path(),
+        &["policy-bundle", "--keyless", "--to", &to, "--json"],
+    );
+    c.envs(m.github_actions_env());
+    let r = run(c);
+    r.ok();
+    let j: serde_json::Value =
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r}"));
+    assert_eq!(j["certificate"]["identity"], DEFAULT_IDENTITY, "{j}");
+    assert_eq!(j["certificate"]["issuer"], GITHUB_ISSUER, "{j}");
+    assert!(j["tlog"]["log_index"].is_i64(), "{j}");
+    let digest = j["digest"].as_str().unwrap().to_string();
+    // No key was written: the ephemeral key lived in memory only.
+    assert!(!d.path().join(".policy-keys").exists());
+    // The token never reaches the output.
+    let token_part = m.oidc_request_token();
+    assert!(!r.stdout.contains(token_part) && !r.stderr.contains(token_part));
+
+    // The .sig layer carries the certificate and chain as cosign stores them.
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
+    let (_, sig) = registry_manifest(&reg.addr, "keyless/constitution", &sig_tag).unwrap();
+    let sig: serde_json::Value = serde_json::from_slice(&sig).unwrap();
+    let ann = &sig["layers"][0]["annotations"];
+    for k in [
+        "dev.sigstore.cosign/certificate",
+        "dev.sigstore.cosign/chain",
+        "dev.sigstore.cosign/bundle",
+    ] {
+        assert!(ann[k].is_string(), "{k} missing: {sig}");
+    }
+
+    // cosign 2.4.1 by identity: the right one verifies, another (and another issuer) do not.
+    let image = format!("{}/keyless/constitution@{digest}", reg.addr);
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Regexp(
+            "^https://github.com/trustacks/constitution/.github/workflows/publish.yml@refs/tags/v",
+        ),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact("https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main"),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .failed();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact("https://accounts.google.com"),
+        &[],
+    )
+    .failed();
+
+    // sigstore-js on the v0.3 bundle, for the identity; refused for another.
+    let bundles = registry_sigstore_bundles(&reg.addr, "keyless/constitution", &digest);
+    assert_eq!(bundles.len(), 1, "one bundle referrer");
+    let b: serde_json::Value = serde_json::from_slice(&bundles[0]).unwrap();
+    assert!(
+        b["verificationMaterial"]["certificate"]["rawBytes"].is_string(),
+        "{b}"
+    );
+    let file = d.path().join("bundle.sigstore.json");
+    std::fs::write(&file, &bundles[0]).unwrap();
+    m.sigstore_js_verify(
+        &file,
+        Signed::Digest(&digest),
+        Signer::Identity {
+            identity: DEFAULT_IDENTITY,
+            issuer: GITHUB_ISSUER,
+        },
+    )
+    .ok();
+    m.sigstore_js_verify(
+        &file,
+        Signed::Digest(&digest),
+        Signer::Identity {
+            identity: "https://github.com/acme/other/.github/workflows/x.yml@refs/heads/main",
+            issuer: GITHUB_ISSUER,
+        },
+    )
+    .failed();
+}
+
+#[test]
+fn token_from_env_and_file_in_that_order() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    let to = format!("{}/keyless/env:dev", reg.addr);
+    // SIGSTORE_ID_TOKEN (GitLab, generic CI) wins over GitHub Actions' endpoint.
+    let other = m.mint_token(serde_json::json!({"github": {"repository": "acme/other"}}));
+    let mut c = keyless(
+        d.path(),
+        &["policy-bundle", "--keyless", "--to", &to, "--json"],
+    );
+    c.envs(m.github_actions_env())
+        .env("SIGSTORE_ID_TOKEN", &other);
+    let r = run(c);
+    r.ok();
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let identity = j["certificate"]["identity"].as_str().unwrap();
+    assert!(
+        identity.starts_with("https://github.com/acme/other/"),
+        "{j}"
+    );
+    assert!(!r.stderr.contains(&other) && !r.stdout.contains(&other));
+
+    // --identity-token @file wins over the environment.
+    let file = d.path().join("token.jwt");
+    std::fs::write(&file, m.identity_token()).unwrap();
+    let arg = format!("@{}", file.display());
+    let mut c = keyless(
+        d.path(),
+        &[
+            "policy-bundle",
+            "--keyless",
+            "--identity-token",
+            &arg,
+            "--to",
+            &to,
+            "--json",
+        ],
+    );
+    c.env("SIGSTORE_ID_TOKEN", &other);
+    let r = run(c);
+    r.ok();
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["certificate"]["identity"], DEFAULT_IDENTITY, "{j}");
+}
+
+/// Runs a keyless publish expected to fail: one line, and nothing under `repo` in the registry.
+fn refused(
+    m: &SigstoreMock,
+    reg: &TestRegistry,
+    d: &Path,
+    repo: &str,
+    setup: impl FnOnce(&mut Command),
+) -> String {
+    let to = format!("{}/{repo}:dev", reg.addr);
+    let mut c = keyless_with(m, d, &["policy-bundle", "--keyless", "--to", &to]);
+    setup(&mut c);
+    let r = run(c);
+    r.failed();
+    assert!(
+        registry_manifest(&reg.addr, repo, "dev").is_none(),
+        "{repo}: something was tagged: {r}"
+    );
+    r.error_line().to_string()
+}
+
+#[test]
+fn bad_inputs_are_one_line_and_push_nothing() {
+    // Its own mock: the faults below must not reach the other tests.
+    let m = &SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+
+    let e = refused(m, &reg, d.path(), "bad/none", |_| {});
+    assert!(
+        e.contains("--identity-token")
+            && e.contains("SIGSTORE_ID_TOKEN")
+            && e.contains("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        "{e}"
+    );
+
+    let expired = m.mint_token(serde_json::json!({"expired": true}));
+    let e = refused(m, &reg, d.path(), "bad/expired", |c| {
+        c.env("SIGSTORE_ID_TOKEN", &expired);
+    });
+    assert!(
+        e.contains("expired") && e.contains("SIGSTORE_ID_TOKEN"),
+        "{e}"
+    );
+    assert!(!e.contains(&expired));
+
+    let e = refused(m, &reg, d.path(), "bad/malformed", |c| {
+        c.env("SIGSTORE_ID_TOKEN", "not-a-token-secret");
+    });
+    assert!(
+        e.contains("not a JWT") && !e.contains("not-a-token-secret"),
+        "{e}"
+    );
+
+    // Fulcio refuses a token for another audience.
+    let wrong_aud = m.mint_token(serde_json::json!({"audience": "not-sigstore"}));
+    let e = refused(m, &reg, d.path(), "bad/audience", |c| {
+        c.env("SIGSTORE_ID_TOKEN", &wrong_aud);
+    });
+    assert!(
+        e.contains("Fulcio") && e.contains("refused") && e.contains("401"),
+        "{e}"
+    );
+    assert!(!e.contains(&wrong_aud));
+
+    // A certificate for another key than ours.
+    m.fulcio_misbehave(FulcioFault::WrongKey, 1);
+    let token = m.identity_token();
+    let e = refused(m, &reg, d.path(), "bad/wrongkey", |c| {
+        c.env("SIGSTORE_ID_TOKEN", &token);
+    });
+    assert!(e.contains("another key"), "{e}");
+
+    // Rekor down: retried, then refused with no tag moved.
+    m.inject_fault("/api/v1/log/entries", 503, 20);
+    let e = refused(m, &reg, d.path(), "bad/rekor", |c| {
+        c.env("SIGSTORE_ID_TOKEN", &token);
+    });
+    assert!(e.contains("Rekor") && e.contains("upload failed"), "{e}");
+    m.reset();
+}
