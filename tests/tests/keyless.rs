@@ -118,6 +118,63 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
     )
     .failed();
 
+    // Ours, by identity, against the mock's trusted root (Fulcio CA, CT log, Rekor).
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["policy-verify", to.as_str()];
+        args.extend_from_slice(extra);
+        run(keyless(d.path(), &args))
+    };
+    let r = verify(&[
+        "--certificate-identity",
+        DEFAULT_IDENTITY,
+        "--certificate-oidc-issuer",
+        GITHUB_ISSUER,
+    ]);
+    r.ok();
+    assert!(
+        r.stdout
+            .contains(&format!("keyless: signed by {DEFAULT_IDENTITY}")),
+        "{r}"
+    );
+    assert!(r.stdout.contains("transparency log: entry"), "{r}");
+    verify(&[
+        "--certificate-identity-regexp",
+        "^https://github.com/trustacks/constitution/",
+        "--certificate-oidc-issuer-regexp",
+        "^https://token\\.actions\\.githubusercontent\\.com$",
+    ])
+    .ok();
+    let r = verify(&[
+        "--certificate-identity",
+        "https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main",
+        "--certificate-oidc-issuer",
+        GITHUB_ISSUER,
+    ]);
+    r.failed();
+    assert!(r.error_line().contains("does not match"), "{r}");
+    let r = verify(&[
+        "--certificate-identity",
+        DEFAULT_IDENTITY,
+        "--certificate-oidc-issuer",
+        "https://accounts.google.com",
+    ]);
+    r.failed();
+    assert!(r.error_line().contains("OIDC issuer"), "{r}");
+    // Against the built-in public-good root the mock's log and CA are unknown.
+    let mut c = keyless(
+        d.path(),
+        &[
+            "policy-verify",
+            &to,
+            "--certificate-identity",
+            DEFAULT_IDENTITY,
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    );
+    c.env_remove("POLICY_TRUSTED_ROOT");
+    run(c).failed();
+
     // sigstore-js on the v0.3 bundle, for the identity; refused for another.
     let bundles = registry_sigstore_bundles(&reg.addr, "keyless/constitution", &digest);
     assert_eq!(bundles.len(), 1, "one bundle referrer");
@@ -274,4 +331,40 @@ fn bad_inputs_are_one_line_and_push_nothing() {
     });
     assert!(e.contains("Rekor") && e.contains("upload failed"), "{e}");
     m.reset();
+}
+
+#[test]
+fn missing_or_foreign_sct_is_refused_unless_ignored() {
+    let m = &SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    for (fault, repo, why) in [
+        (FulcioFault::NoSct, "sct/none", "no embedded SCT"),
+        (FulcioFault::ForeignSct, "sct/foreign", "CT log not in"),
+    ] {
+        let to = format!("{}/{repo}:dev", reg.addr);
+        m.fulcio_misbehave(fault, 1);
+        let token = m.identity_token();
+        let mut c = keyless_with(m, d.path(), &["policy-bundle", "--keyless", "--to", &to]);
+        c.env("SIGSTORE_ID_TOKEN", &token);
+        run(c).ok();
+        let check = |extra: &[&str]| {
+            let mut args = vec![
+                "policy-verify",
+                to.as_str(),
+                "--certificate-identity",
+                DEFAULT_IDENTITY,
+                "--certificate-oidc-issuer",
+                GITHUB_ISSUER,
+            ];
+            args.extend_from_slice(extra);
+            run(keyless_with(m, d.path(), &args))
+        };
+        let r = check(&[]);
+        r.failed();
+        assert!(r.error_line().contains(why), "{r}");
+        let r = check(&["--insecure-ignore-sct"]);
+        r.ok();
+        assert!(r.stderr.contains("--insecure-ignore-sct"), "{r}");
+    }
 }

@@ -154,6 +154,8 @@ enum Command {
         net: Net,
         #[command(flatten)]
         log: TlogCheck,
+        #[command(flatten)]
+        identity: IdentityCheck,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -395,6 +397,46 @@ struct KeylessArgs {
     fulcio_url: String,
 }
 
+/// Keyless verification by certificate identity, with cosign's flags and meaning.
+#[derive(clap::Args)]
+struct IdentityCheck {
+    /// Verify keyless: the certificate's SAN must be exactly this (instead of --key)
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    certificate_identity: Option<String>,
+    /// Verify keyless: the certificate's SAN must match this regular expression
+    #[arg(long, value_name = "RE")]
+    certificate_identity_regexp: Option<String>,
+    /// The certificate's OIDC issuer must be exactly this
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    certificate_oidc_issuer: Option<String>,
+    /// The certificate's OIDC issuer must match this regular expression
+    #[arg(long, value_name = "RE")]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// Do not check the certificate's embedded SCT (as cosign's flag)
+    #[arg(long)]
+    insecure_ignore_sct: bool,
+}
+
+impl IdentityCheck {
+    fn args(self) -> cosign::identity::IdentityArgs {
+        cosign::identity::IdentityArgs {
+            identity: self.certificate_identity,
+            identity_regexp: self.certificate_identity_regexp,
+            issuer: self.certificate_oidc_issuer,
+            issuer_regexp: self.certificate_oidc_issuer_regexp,
+            insecure_ignore_sct: self.insecure_ignore_sct,
+        }
+    }
+}
+
 /// How log evidence is verified (cosign's `--trusted-root`, `--insecure-ignore-tlog`).
 #[derive(clap::Args)]
 struct TlogCheck {
@@ -564,6 +606,7 @@ fn main() -> ExitCode {
             extract,
             net,
             log,
+            identity,
             json,
         } => net.options().and_then(|net| {
             verify::policy_verify(&verify::Options {
@@ -573,6 +616,7 @@ fn main() -> ExitCode {
                 json,
                 net,
                 log: log.args(),
+                identity: identity.args(),
             })
         }),
         Command::PolicyPromote {

@@ -4,6 +4,7 @@
 //! the trust root log evidence is checked with (`trust`).
 
 pub mod fulcio;
+pub mod identity;
 pub mod keydir;
 pub mod keys;
 pub mod oidc;

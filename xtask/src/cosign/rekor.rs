@@ -493,7 +493,21 @@ fn pem_key(b64_pem: Option<&str>) -> Option<PublicKey> {
     b64_pem
         .and_then(|s| B64.decode(s).ok())
         .and_then(|pem| String::from_utf8(pem).ok())
-        .and_then(|pem| PublicKey::from_public_key_pem(&pem).ok())
+        .and_then(|pem| {
+            PublicKey::from_public_key_pem(&pem)
+                .ok()
+                .or_else(|| cert_key(&pem))
+        })
+}
+
+/// A keyless entry names the certificate: its key is what signed.
+fn cert_key(pem: &str) -> Option<PublicKey> {
+    use crate::policy::builtins::{certs, der};
+    let (ty, der, _) = der::pem_decode(pem.as_bytes())?;
+    if ty != "CERTIFICATE" {
+        return None;
+    }
+    PublicKey::from_public_key_der(&certs::parse_one(&der).ok()?.spki).ok()
 }
 
 /// The entry is a `hashedrekord` of this payload's SHA-256, this signature and this key, or,

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
 use super::untar;
-use crate::cosign::{keydir, signature};
+use crate::cosign::{identity, keydir, signature};
 use crate::oci::{self, Manifest, Store, Target, LAYER_TAR_GZIP};
 
 /// A bundle layer larger than this is refused before download.
@@ -25,9 +25,14 @@ pub struct Options {
     pub json: bool,
     pub net: oci::net::Options,
     pub log: signature::LogArgs,
+    /// `--certificate-identity[-regexp]`, `--certificate-oidc-issuer[-regexp]`: keyless.
+    pub identity: identity::IdentityArgs,
 }
 
 pub fn policy_verify(o: &Options) -> Result<()> {
+    if let Some(policy) = o.identity.policy()? {
+        return verify_identity(o, &policy);
+    }
     let target = Target::parse(&o.reference)?;
     let key = keydir::read_public(&o.key)?;
     let key_name = o.key.display().to_string();
@@ -83,6 +88,52 @@ pub fn policy_verify(o: &Options) -> Result<()> {
         println!("  verified as: {}", forms(&verified));
         if !log.ignore && verified.entry.is_some() {
             println!("  {}", verified.tlog_line(&shown));
+        }
+        if let Some(dir) = &o.extract {
+            println!("  extracted to {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
+/// `policy-verify` by certificate identity (keyless), on the `.sig` form as cosign 2 does it.
+fn verify_identity(o: &Options, policy: &identity::IdentityPolicy) -> Result<()> {
+    let target = Target::parse(&o.reference)?;
+    let log = signature::LogPolicy::new(&o.log, &target)?;
+    let ca = identity::CaRoot::load(o.log.trusted_root.as_deref())?;
+    let mut store = oci::open(&target, &o.net)?;
+    let (digest, manifest) = resolve(store.as_mut(), &target)?;
+    let shown = target.with(&digest);
+    let v = identity::verify(store.as_mut(), &digest, &shown, policy, &log, &ca)?;
+    if policy.ignore_sct {
+        eprintln!("warning: {shown}: --insecure-ignore-sct: the certificate's SCT was not checked");
+    }
+    let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
+    if let Some(dir) = &o.extract {
+        extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
+    }
+    if o.json {
+        let report = json!({
+            "verified": true,
+            "reference": shown,
+            "digest": digest,
+            "certificate": {"identity": v.identity, "issuer": v.issuer},
+            "signatures": v.verified.valid,
+            "docker_reference": v.verified.docker_reference,
+            "tlog": tlog_json(&v.verified, log.ignore),
+            "forms": forms_json(&v.verified),
+            "bundle": {"digest": layer.digest, "size": layer.size},
+            "extracted_to": o.extract,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("verified {shown}");
+        println!(
+            "  keyless: signed by {} (issuer {}); bundle {} ({} bytes)",
+            v.identity, v.issuer, layer.digest, layer.size
+        );
+        if !log.ignore && v.verified.entry.is_some() {
+            println!("  {}", v.verified.tlog_line(&shown));
         }
         if let Some(dir) = &o.extract {
             println!("  extracted to {}", dir.display());
