@@ -122,6 +122,26 @@ fn logged_signatures_verify_with_cosign_defaults_and_independent_verifiers() {
         1
     );
     logged(d.path(), &["policy-verify", &dst]).ok();
+
+    // cosign 3 on the bundle alone: the .sig manifest emptied, cosign 2 now refuses, cosign 3
+    // still verifies (the referrer bundle is what it reads).
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
+    let (_, sig) = e2e::sigstore_mock::registry_manifest(&reg.addr, "tlog/prod", &sig_tag).unwrap();
+    let mut empty: serde_json::Value = serde_json::from_slice(&sig).unwrap();
+    empty["layers"] = serde_json::json!([]);
+    let (status, body) = e2e::sigstore_mock::http(
+        &reg.addr,
+        "PUT",
+        &format!("/v2/tlog/prod/manifests/{sig_tag}"),
+        &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
+        Some(&serde_json::to_vec(&empty).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    m.cosign_verify_key(Cosign::V2, &copy, &pubkey(d.path()), &[])
+        .failed();
+    m.cosign_verify_key(Cosign::V3, &copy, &pubkey(d.path()), &[])
+        .ok();
 }
 
 #[test]
