@@ -118,6 +118,24 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
     )
     .failed();
 
+    // cosign 3 by identity (it reads the referrer bundle or the .sig).
+    m.cosign_verify_identity(
+        Cosign::V3,
+        &image,
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+    m.cosign_verify_identity(
+        Cosign::V3,
+        &image,
+        Match::Exact("https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main"),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .failed();
+
     // Ours, by identity, against the mock's trusted root (Fulcio CA, CT log, Rekor).
     let verify = |extra: &[&str]| {
         let mut args = vec!["policy-verify", to.as_str()];
