@@ -193,6 +193,46 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
     c.env_remove("POLICY_TRUSTED_ROOT");
     run(c).failed();
 
+    // Promotion by identity: refused for another identity (nothing tagged), done for ours;
+    // cosign verifies the copy by identity.
+    let dst = format!("{}/keyless/prod:stable", reg.addr);
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-promote",
+            &to,
+            &dst,
+            "--certificate-identity-regexp",
+            "^https://github.com/acme/",
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ));
+    r.failed();
+    assert!(r.error_line().contains("refusing to promote"), "{r}");
+    assert!(registry_manifest(&reg.addr, "keyless/prod", "stable").is_none());
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-promote",
+            &to,
+            &dst,
+            "--certificate-identity",
+            DEFAULT_IDENTITY,
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ));
+    r.ok();
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &format!("{}/keyless/prod@{digest}", reg.addr),
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+
     // sigstore-js on the v0.3 bundle, for the identity; refused for another.
     let bundles = registry_sigstore_bundles(&reg.addr, "keyless/constitution", &digest);
     assert_eq!(bundles.len(), 1, "one bundle referrer");

@@ -178,6 +178,8 @@ enum Command {
         net: Net,
         #[command(flatten)]
         log: TlogCheck,
+        #[command(flatten)]
+        identity: IdentityCheck,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -626,6 +628,7 @@ fn main() -> ExitCode {
             tags,
             net,
             log,
+            identity,
             json,
         } => net.options().and_then(|net| {
             promote::policy_promote(&promote::Options {
@@ -636,6 +639,7 @@ fn main() -> ExitCode {
                 net,
                 json,
                 log: log.args(),
+                identity: identity.args(),
             })
         }),
         Command::PolicyEval {
