@@ -6,6 +6,8 @@
 //! leaves the registry untouched.
 
 use std::path::Path;
+
+use sha2::Digest as _;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -425,4 +427,89 @@ fn missing_or_foreign_sct_is_refused_unless_ignored() {
         r.ok();
         assert!(r.stderr.contains("--insecure-ignore-sct"), "{r}");
     }
+}
+
+/// The release recipe of docs/signing.md, with the xtask only: tests, build, push with the
+/// version's tags and annotation, keyless signing from the GitHub Actions identity, and the
+/// customer's verification by identity regexp.
+#[test]
+fn release_recipe_tags_by_semver_and_verifies_as_a_customer() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    let to = format!("{}/release/constitution", reg.addr);
+    let publish = |version: &str| {
+        let mut c = keyless(
+            d.path(),
+            &[
+                "policy-bundle",
+                "--keyless",
+                "--release",
+                version,
+                "--to",
+                &to,
+                "--json",
+            ],
+        );
+        c.envs(m.github_actions_env());
+        let r = run(c);
+        r.ok();
+        let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        j["digest"].as_str().unwrap().to_string()
+    };
+    let digest_of = |tag: &str| {
+        registry_manifest(&reg.addr, "release/constitution", tag).map(|(_, b)| {
+            let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+            (
+                format!("sha256:{}", hex(&sha2::Sha256::digest(&b))),
+                v["annotations"]["org.opencontainers.image.version"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            )
+        })
+    };
+    let stable = publish("v1.2.3");
+    for tag in ["1.2.3", "1", "latest"] {
+        assert_eq!(
+            digest_of(tag),
+            Some((stable.clone(), "1.2.3".to_string())),
+            "{tag}"
+        );
+    }
+    let rc = publish("1.3.0-rc.1");
+    assert_eq!(digest_of("1.3.0-rc.1").map(|d| d.0), Some(rc.clone()));
+    assert_eq!(digest_of("latest").map(|d| d.0), Some(stable.clone()));
+    assert_eq!(digest_of("1").map(|d| d.0), Some(stable));
+
+    // The customer: cosign verify with the workflow's identity regexp and GitHub's issuer.
+    m.cosign_verify_identity(
+        Cosign::V2,
+        &format!("{to}:1"),
+        Match::Regexp(
+            "^https://github.com/trustacks/constitution/.github/workflows/publish.yml@refs/tags/v",
+        ),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+
+    // Not SemVer: refused before anything runs.
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-bundle",
+            "--keyless",
+            "--release",
+            "1.2",
+            "--to",
+            &to,
+        ],
+    ));
+    r.failed();
+    assert!(r.error_line().contains("not a SemVer version"), "{r}");
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }

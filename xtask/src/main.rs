@@ -130,6 +130,10 @@ enum Command {
         tlog: TlogUpload,
         #[command(flatten)]
         keyless: KeylessArgs,
+        /// Release this SemVer version: tags <version>, <major> and latest (a pre-release only
+        /// <version>) and the org.opencontainers.image.version annotation
+        #[arg(long, value_name = "X.Y.Z")]
+        release: Option<String>,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -578,6 +582,7 @@ fn main() -> ExitCode {
             unsigned,
             tlog,
             keyless,
+            release,
             json,
             check_cluster,
             cluster,
@@ -600,6 +605,7 @@ fn main() -> ExitCode {
                     identity_token: keyless.identity_token,
                     fulcio_url: keyless.fulcio_url,
                 }),
+                release,
             })
         }),
         Command::PolicyVerify {

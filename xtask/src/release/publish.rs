@@ -37,6 +37,8 @@ pub struct Options {
     pub rekor_url: String,
     /// `--keyless`: an ephemeral key certified by Fulcio for the CI job's identity.
     pub keyless: Option<Keyless>,
+    /// `--release X.Y.Z`: the version's tags and annotation.
+    pub release: Option<String>,
 }
 
 /// Where keyless signing gets its identity and certificate.
@@ -66,6 +68,14 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     }
     let mut tags: Vec<String> = target.tag().map(str::to_string).into_iter().collect();
     tags.extend(o.tags.iter().cloned());
+    let release = o
+        .release
+        .as_deref()
+        .map(super::semver::release)
+        .transpose()?;
+    if let Some(r) = &release {
+        tags.extend(r.tags.iter().cloned());
+    }
     if tags.is_empty() {
         tags.push("latest".into());
     }
@@ -74,7 +84,12 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     for t in &tags {
         Target::parse(&target.with(t))?; // validates the tag
     }
-    let extra = parse_annotations(&o.annotations)?;
+    let mut extra = parse_annotations(&o.annotations)?;
+    if let Some(r) = &release {
+        extra
+            .entry("org.opencontainers.image.version".into())
+            .or_insert_with(|| r.version.clone());
+    }
     // Keyless: the token is found and checked before the tests, so a pipeline without one
     // learns it at once; the certificate is asked for after the build, before the push.
     let token = match &o.keyless {
