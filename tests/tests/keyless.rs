@@ -513,3 +513,58 @@ fn release_recipe_tags_by_semver_and_verifies_as_a_customer() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// Verification refuses a certificate that expired before its entry was integrated, and one
+/// that does not chain to the trusted root's Fulcio CA.
+#[test]
+fn expired_or_foreign_certificates_are_refused() {
+    let m = &SigstoreMock::start();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    let verify = |to: &str, root: &Path| {
+        let mut c = keyless_with(
+            m,
+            d.path(),
+            &[
+                "policy-verify",
+                to,
+                "--certificate-identity",
+                DEFAULT_IDENTITY,
+                "--certificate-oidc-issuer",
+                GITHUB_ISSUER,
+            ],
+        );
+        c.env("POLICY_TRUSTED_ROOT", root);
+        run(c)
+    };
+    let publish = |to: &str| {
+        let mut c = keyless_with(m, d.path(), &["policy-bundle", "--keyless", "--to", to]);
+        c.envs(m.github_actions_env());
+        run(c).ok();
+    };
+
+    // A root whose logs are the mock's but whose Fulcio CA is another mock's.
+    let to = format!("{}/cert/foreign:dev", reg.addr);
+    publish(&to);
+    verify(&to, &m.trusted_root()).ok();
+    let other = SigstoreMock::start();
+    let mut root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(m.trusted_root()).unwrap()).unwrap();
+    let theirs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(other.trusted_root()).unwrap()).unwrap();
+    root["certificateAuthorities"] = theirs["certificateAuthorities"].clone();
+    let foreign = d.path().join("foreign_root.json");
+    std::fs::write(&foreign, root.to_string()).unwrap();
+    let r = verify(&to, &foreign);
+    r.failed();
+    assert!(r.error_line().contains("does not chain"), "{r}");
+
+    // Rekor's clock an hour ahead: the ten-minute certificate expired before integration.
+    m.set_clock_offset(e2e::sigstore_mock::Service::Rekor, 3600);
+    let to = format!("{}/cert/expired:dev", reg.addr);
+    publish(&to);
+    let r = verify(&to, &m.trusted_root());
+    r.failed();
+    assert!(r.error_line().contains("does not chain"), "{r}");
+    assert!(r.error_line().contains("expired"), "{r}");
+}
