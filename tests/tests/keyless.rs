@@ -195,6 +195,41 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
     c.env_remove("POLICY_TRUSTED_ROOT");
     run(c).failed();
 
+    // Inspect shows the signer identity; another identity shows unverified.
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-inspect",
+            &to,
+            "--certificate-identity",
+            DEFAULT_IDENTITY,
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ));
+    r.ok();
+    assert!(
+        r.stdout.contains(&format!(
+            "SIGNER     {DEFAULT_IDENTITY} (issuer {GITHUB_ISSUER})"
+        )),
+        "{r}"
+    );
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-inspect",
+            &to,
+            "--json",
+            "--certificate-identity-regexp",
+            "^https://github.com/acme/",
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ));
+    r.ok();
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["oci"]["signature"]["status"], "unverified", "{j}");
+
     // Promotion by identity: refused for another identity (nothing tagged), done for ours;
     // cosign verifies the copy by identity.
     let dst = format!("{}/keyless/prod:stable", reg.addr);

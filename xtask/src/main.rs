@@ -266,6 +266,8 @@ enum Command {
         net: Net,
         #[command(flatten)]
         log: TlogCheck,
+        #[command(flatten)]
+        identity: IdentityCheck,
         /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
@@ -682,6 +684,7 @@ fn main() -> ExitCode {
             key,
             net,
             log,
+            identity,
             json,
         } => net.options().and_then(|net| {
             policy::inspect::policy_inspect(&policy::inspect::Options {
@@ -690,6 +693,7 @@ fn main() -> ExitCode {
                 net,
                 json,
                 log: log.args(),
+                identity: identity.args(),
             })
         }),
         Command::Bench { tlog: true, .. } => bench::tlog::run(),

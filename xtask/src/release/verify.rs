@@ -180,38 +180,60 @@ pub struct Pulled {
     pub signature: serde_json::Value,
 }
 
-pub fn pull(
+/// Reads a reference for `policy-inspect`. The signature is checked by certificate identity (keyless) when `identity` names one.
+pub fn pull_as(
     reference: &str,
     key: &Path,
     net: &oci::net::Options,
     log: &signature::LogArgs,
+    identity: &identity::IdentityArgs,
 ) -> Result<Pulled> {
+    let policy = identity.policy()?;
+    let ca = match &policy {
+        Some(_) => Some(identity::CaRoot::load(log.trusted_root.as_deref())?),
+        None => None,
+    };
     let target = Target::parse(reference)?;
     let log = signature::LogPolicy::new(log, &target)?;
     let mut store = oci::open(&target, net)?;
     let (digest, manifest) = resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
     let key_name = key.display().to_string();
-    let signature = match keydir::read_public(key) {
-        Err(e) => json!({"status": "not checked", "key": null, "detail": format!("{e:#}")}),
-        Ok(k) => match crate::cosign::sigbundle::verify_either(
-            store.as_mut(),
-            &digest,
-            &k,
-            &key_name,
-            &shown,
-            &log,
-            false,
-        ) {
-            Ok(v) => {
-                if !v.logged {
-                    eprintln!("{}", signature::no_entry_warning(&shown));
-                }
-                json!({"status": "verified", "key": key_name, "signatures": v.valid,
+    let signature = match (&policy, &ca) {
+        (Some(p), Some(ca)) => {
+            match identity::verify(store.as_mut(), &digest, &shown, p, &log, ca) {
+                Ok(v) => json!({"status": "verified", "key": null,
+                       "identity": v.identity, "issuer": v.issuer,
+                       "signatures": v.verified.valid,
+                       "docker_reference": v.verified.docker_reference,
+                       "tlog": tlog_json(&v.verified, log.ignore), "forms": forms_json(&v.verified)}),
+                Err(e) => json!({"status": "unverified", "key": null,
+                       "identity": null, "detail": format!("{e:#}")}),
+            }
+        }
+        _ => match keydir::read_public(key) {
+            Err(e) => json!({"status": "not checked", "key": null, "detail": format!("{e:#}")}),
+            Ok(k) => match crate::cosign::sigbundle::verify_either(
+                store.as_mut(),
+                &digest,
+                &k,
+                &key_name,
+                &shown,
+                &log,
+                false,
+            ) {
+                Ok(v) => {
+                    if !v.logged {
+                        eprintln!("{}", signature::no_entry_warning(&shown));
+                    }
+                    json!({"status": "verified", "key": key_name, "signatures": v.valid,
                        "docker_reference": v.docker_reference,
                        "tlog": tlog_json(&v, log.ignore), "forms": forms_json(&v)})
-            }
-            Err(e) => json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")}),
+                }
+                Err(e) => {
+                    json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")})
+                }
+            },
         },
     };
     let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
