@@ -603,3 +603,43 @@ fn expired_or_foreign_certificates_are_refused() {
     assert!(r.error_line().contains("does not chain"), "{r}");
     assert!(r.error_line().contains("expired"), "{r}");
 }
+
+/// A digest signed keyless and with the key verifies either way; keyless only, the key check
+/// says how to verify it instead.
+#[test]
+fn key_and_keyless_signatures_side_by_side() {
+    let m = mock();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    let to = format!("{}/both/constitution:dev", reg.addr);
+    let mut c = keyless(d.path(), &["policy-bundle", "--keyless", "--to", &to]);
+    c.envs(m.github_actions_env());
+    run(c).ok();
+
+    let mut c = keyless(d.path(), &["policy-verify", &to]);
+    c.env("COSIGN_PASSWORD", "pw");
+    // No key yet: write one, then the key check of a keyless-only signature.
+    let mut k = keyless(d.path(), &["policy-keys"]);
+    k.env("COSIGN_PASSWORD", "pw");
+    run(k).ok();
+    let r = run(c);
+    r.failed();
+    assert!(r.error_line().contains("signed keyless"), "{r}");
+
+    let mut c = keyless(d.path(), &["policy-bundle", "--to", &to]);
+    c.env("COSIGN_PASSWORD", "pw");
+    run(c).ok();
+    run(keyless(d.path(), &["policy-verify", &to])).ok();
+    run(keyless(
+        d.path(),
+        &[
+            "policy-verify",
+            &to,
+            "--certificate-identity",
+            DEFAULT_IDENTITY,
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ))
+    .ok();
+}

@@ -410,6 +410,10 @@ fn check_fetched(
         refusal: None,
     };
     for (referrer, bytes) in bundles {
+        // A keyless bundle (a certificate, no key) is no candidate for a key: not a refusal.
+        if is_keyless(&bytes) {
+            continue;
+        }
         match verify_bytes_of(&bytes, digest, key, log) {
             Ok(entry) => {
                 if c.verified
@@ -423,6 +427,13 @@ fn check_fetched(
         }
     }
     c
+}
+
+fn is_keyless(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(bytes).is_ok_and(|b| {
+        let m = &b["verificationMaterial"];
+        m.get("certificate").is_some() || m.get("x509CertificateChain").is_some()
+    })
 }
 
 /// Whether a bundle by `key` for `digest` is attached already (with a log entry when

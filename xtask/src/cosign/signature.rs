@@ -462,6 +462,13 @@ pub fn verify(
              --tlog-upload=false); pass --insecure-ignore-tlog to accept it, as cosign"
         );
     }
+    if manifest
+        .layers
+        .iter()
+        .any(|l| l.annotations.contains_key(CERTIFICATE_ANNOTATION))
+    {
+        bail!("{shown}: no signature verifies with {key_name}: it is signed keyless (a certificate, no key); verify with --certificate-identity and --certificate-oidc-issuer")
+    }
     bail!("{shown}: no signature verifies with {key_name} (signed with another key, or the payload was altered)")
 }
 
