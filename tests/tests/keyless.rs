@@ -151,6 +151,7 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
         GITHUB_ISSUER,
     ]);
     r.ok();
+    assert!(r.stdout.contains(".sig and Sigstore bundle"), "{r}");
     assert!(
         r.stdout
             .contains(&format!("keyless: signed by {DEFAULT_IDENTITY}")),
@@ -263,6 +264,54 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
     r.ok();
     m.cosign_verify_identity(
         Cosign::V2,
+        &format!("{}/keyless/prod@{digest}", reg.addr),
+        Match::Exact(DEFAULT_IDENTITY),
+        Match::Exact(GITHUB_ISSUER),
+        &[],
+    )
+    .ok();
+
+    // The bundle alone (the .sig emptied): ours and cosign 3 verify it by identity.
+    let (_, sig) = registry_manifest(&reg.addr, "keyless/prod", &sig_tag).unwrap();
+    let mut empty: serde_json::Value = serde_json::from_slice(&sig).unwrap();
+    empty["layers"] = serde_json::json!([]);
+    let (status, _) = e2e::sigstore_mock::http(
+        &reg.addr,
+        "PUT",
+        &format!("/v2/keyless/prod/manifests/{sig_tag}"),
+        &[("Content-Type", "application/vnd.oci.image.manifest.v1+json")],
+        Some(&serde_json::to_vec(&empty).unwrap()),
+    )
+    .unwrap();
+    assert_eq!(status, 201);
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-verify",
+            &dst,
+            "--certificate-identity",
+            DEFAULT_IDENTITY,
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ));
+    r.ok();
+    assert!(r.stdout.contains("Sigstore bundle (referrer) only"), "{r}");
+    let r = run(keyless(
+        d.path(),
+        &[
+            "policy-verify",
+            &dst,
+            "--certificate-identity",
+            "https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main",
+            "--certificate-oidc-issuer",
+            GITHUB_ISSUER,
+        ],
+    ));
+    r.failed();
+    assert!(r.error_line().contains("does not match"), "{r}");
+    m.cosign_verify_identity(
+        Cosign::V3,
         &format!("{}/keyless/prod@{digest}", reg.addr),
         Match::Exact(DEFAULT_IDENTITY),
         Match::Exact(GITHUB_ISSUER),

@@ -221,8 +221,18 @@ pub fn verify(
     ca: &CaRoot,
 ) -> Result<IdentityVerified> {
     let tag = oci::signature_tag(digest);
+    let bundles = super::sigbundle::fetch(store, digest)
+        .with_context(|| format!("{shown}: Sigstore bundles"))?;
+    let by_bundle = check_bundles(&bundles, digest, policy, log, ca);
     let Some((bytes, _)) = store.get_manifest(&tag)? else {
-        bail!("{shown}: not signed: there is no signature manifest ({tag})");
+        // No .sig: cosign 3's referrer bundle alone (cosign 2 reads only the .sig).
+        return match by_bundle {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => bail!(
+                "{shown}: not signed: there is no signature manifest ({tag}) and no keyless Sigstore bundle"
+            ),
+            Err(why) => bail!("{shown}: the Sigstore bundle is refused: {why}"),
+        };
     };
     let manifest: Manifest = serde_json::from_slice(&bytes)
         .with_context(|| format!("{shown}: signature manifest {tag} is not valid"))?;
@@ -247,7 +257,8 @@ pub fn verify(
             .map(String::as_str)
             .unwrap_or("");
         match check_layer(store, layer, sig, cert, chain, digest, policy, log, ca) {
-            Ok(v) => {
+            Ok(mut v) => {
+                v.verified.bundle_form = matches!(by_bundle, Ok(Some(_)));
                 if log.ignore {
                     eprintln!("warning: {shown}: --insecure-ignore-tlog: the transparency log was not checked");
                 }
@@ -262,13 +273,106 @@ pub fn verify(
             }
         }
     }
-    match refusal {
+    // No .sig signature verifies: the referrer bundle alone, as cosign 3 reads it.
+    let by_bundle = match by_bundle {
+        Ok(Some(v)) => return Ok(v),
+        Ok(None) => None,
+        Err(why) => Some(why),
+    };
+    match refusal.or(by_bundle) {
         Some(why) => bail!("{shown}: no keyless signature verifies: {why}"),
         None if keyed > 0 => bail!(
             "{shown}: signed with a key, not keyless: verify with --key (no certificate on its {keyed} signature(s))"
         ),
         None => bail!("{shown}: not signed: the signature manifest {tag} holds no signature"),
     }
+}
+
+/// The keyless bundles among `bundles` checked for the identity: the first that verifies, none
+/// when there is no keyless bundle, or why the last one was refused.
+fn check_bundles(
+    bundles: &[(String, Vec<u8>)],
+    digest: &str,
+    policy: &IdentityPolicy,
+    log: &LogPolicy,
+    ca: &CaRoot,
+) -> std::result::Result<Option<IdentityVerified>, String> {
+    let mut refusal = None;
+    for (referrer, bytes) in bundles {
+        let Ok(b) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            continue;
+        };
+        let Some(raw) = b["verificationMaterial"]["certificate"]["rawBytes"].as_str() else {
+            continue; // signed with a key
+        };
+        match check_bundle(bytes, raw, digest, policy, log, ca) {
+            Ok(v) => return Ok(Some(v)),
+            Err(e) => refusal = Some(format!("referrer {referrer}: {e:#}")),
+        }
+    }
+    match refusal {
+        Some(why) => Err(why),
+        None => Ok(None),
+    }
+}
+
+fn check_bundle(
+    bytes: &[u8],
+    raw_cert: &str,
+    digest: &str,
+    policy: &IdentityPolicy,
+    log: &LogPolicy,
+    ca: &CaRoot,
+) -> Result<IdentityVerified> {
+    let leaf_der = B64
+        .decode(raw_cert)
+        .map_err(|_| anyhow!("the bundle's certificate is not base64"))?;
+    let leaf = certs::parse_one(&leaf_der).context("the bundle's certificate does not parse")?;
+    let (id, iss) = match_identity(&leaf, policy)?;
+    let key = p256::PublicKey::from_public_key_der(&leaf.spki)
+        .map_err(|_| anyhow!("the certificate's key is not ECDSA P-256"))?;
+    // The envelope, statement and log entry as for a key, with the certificate's key.
+    let entry = super::sigbundle::verify_bytes_of(bytes, digest, &key, log)?;
+    let at = match (&entry, log.ignore) {
+        (Some(e), _) => e.integrated_time,
+        (None, true) => now(),
+        (None, false) => bail!("the keyless bundle has no transparency-log entry, so no trusted time to check its short-lived certificate at"),
+    };
+    let issuer_spki = chain_to_root(&leaf_der, "", ca, at)?;
+    if !policy.ignore_sct {
+        verify_sct(&leaf, &issuer_spki, ca)?;
+    }
+    Ok(IdentityVerified {
+        verified: Verified {
+            valid: 1,
+            docker_reference: String::new(),
+            logged: entry.is_some(),
+            entry,
+            sig_form: false,
+            bundle_form: true,
+        },
+        identity: id,
+        issuer: iss,
+    })
+}
+
+/// The certificate's SAN and issuer, when they match the policy.
+fn match_identity(leaf: &certs::Cert, policy: &IdentityPolicy) -> Result<(String, String)> {
+    let id = san(leaf);
+    if !policy.identity.matches(&id) {
+        bail!(
+            "certificate identity {id:?} does not match {}",
+            policy.identity
+        );
+    }
+    let iss = issuer(leaf).unwrap_or_default();
+    if !policy.issuer.matches(&iss) {
+        bail!(
+            "certificate OIDC issuer {iss:?} does not match {}",
+            policy.issuer
+        );
+    }
+    Ok((id, iss))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -289,20 +393,7 @@ fn check_layer(
         .ok_or_else(|| anyhow!("the certificate annotation holds no PEM certificate"))?;
     let leaf = certs::parse_one(&leaf_der).context("the signing certificate does not parse")?;
     // The identity first: a signature by someone else is refused for that, whatever else.
-    let id = san(&leaf);
-    if !policy.identity.matches(&id) {
-        bail!(
-            "certificate identity {id:?} does not match {}",
-            policy.identity
-        );
-    }
-    let iss = issuer(&leaf).unwrap_or_default();
-    if !policy.issuer.matches(&iss) {
-        bail!(
-            "certificate OIDC issuer {iss:?} does not match {}",
-            policy.issuer
-        );
-    }
+    let (id, iss) = match_identity(&leaf, policy)?;
     let key = p256::PublicKey::from_public_key_der(&leaf.spki)
         .map_err(|_| anyhow!("the certificate's key is not ECDSA P-256"))?;
     if !oci::reference::is_digest(&layer.digest) || layer.size > 64 << 10 {

@@ -132,6 +132,7 @@ fn verify_identity(o: &Options, policy: &identity::IdentityPolicy) -> Result<()>
             "  keyless: signed by {} (issuer {}); bundle {} ({} bytes)",
             v.identity, v.issuer, layer.digest, layer.size
         );
+        println!("  verified as: {}", forms(&v.verified));
         if !log.ignore && v.verified.entry.is_some() {
             println!("  {}", v.verified.tlog_line(&shown));
         }
