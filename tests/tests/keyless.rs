@@ -692,3 +692,58 @@ fn key_and_keyless_signatures_side_by_side() {
     ))
     .ok();
 }
+
+/// `status` shows who signed the bundle the Runner would pull, and a wrong identity as ✗.
+#[test]
+fn status_shows_the_signer_identity() {
+    e2e::require("kubectl");
+    let m = mock();
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    let server = e2e::apiserver::ApiServer::start(&["trustacks-system"]);
+    let kubeconfig = server.kubeconfig(true);
+    let to = format!("{}/status/constitution:dev", reg.addr);
+    let mut c = keyless(d.path(), &["policy-bundle", "--keyless", "--to", &to]);
+    c.envs(m.github_actions_env());
+    run(c).ok();
+    let row = |identity: &str| {
+        let mut c = keyless(
+            d.path(),
+            &[
+                "status",
+                "--json",
+                "--bundle-ref",
+                &to,
+                "--certificate-identity",
+                identity,
+                "--certificate-oidc-issuer",
+                GITHUB_ISSUER,
+            ],
+        );
+        c.env("KUBECONFIG", &kubeconfig).env("HOME", d.path());
+        let r = run(c);
+        let j: serde_json::Value =
+            serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r}"));
+        j["needs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["need"] == "policy bundle")
+            .cloned()
+            .unwrap()
+    };
+    let ok = row(DEFAULT_IDENTITY);
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert!(
+        ok["reason"].as_str().unwrap().contains(&format!(
+            "signed by {DEFAULT_IDENTITY} (issuer {GITHUB_ISSUER})"
+        )),
+        "{ok}"
+    );
+    let bad = row("https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main");
+    assert_eq!(bad["ok"], false, "{bad}");
+    assert!(
+        bad["reason"].as_str().unwrap().contains("does not match"),
+        "{bad}"
+    );
+}

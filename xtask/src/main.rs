@@ -488,6 +488,8 @@ struct StatusArgs {
     net: Net,
     #[command(flatten)]
     log: TlogCheck,
+    #[command(flatten)]
+    identity: IdentityCheck,
     /// Print one JSON object for CI on stdout
     #[arg(long)]
     json: bool,
@@ -503,6 +505,7 @@ impl StatusArgs {
             net: self.net.options()?,
             json: self.json,
             log: self.log.args(),
+            identity: self.identity.args(),
         })
     }
 }
