@@ -129,7 +129,7 @@ pub fn parse(raw: &str, source: &str, now: i64) -> Result<Token> {
         .ok_or_else(|| anyhow!("identity token from {source} has no exp claim"))?;
     if expires <= now {
         bail!(
-            "identity token from {source} expired {}s ago; get a fresh one (tried in order: {SOURCES})",
+            "identity token from {source} expired {}s ago; get a fresh one (sources, in order: {SOURCES})",
             now - expires
         );
     }
