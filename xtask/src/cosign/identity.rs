@@ -470,8 +470,10 @@ fn now() -> i64 {
 }
 
 /// Verifies the leaf against each CA of the trusted root at `at` (the layer's chain supplies no
-/// trust: only the root's certificates anchor it). Returns the issuer's SPKI, for the SCT.
-fn chain_to_root(leaf_der: &[u8], _chain_pem: &str, ca: &CaRoot, at: i64) -> Result<Vec<u8>> {
+/// trust: only the root's certificates anchor it, the layer's may add intermediates). Returns the issuer's SPKI, for the SCT.
+fn chain_to_root(leaf_der: &[u8], chain_pem: &str, ca: &CaRoot, at: i64) -> Result<Vec<u8>> {
+    // The signature's own chain may only add intermediates: each must still chain to a CA.
+    let extra = pem_certs(chain_pem);
     if ca.cas.is_empty() {
         bail!("{} names no certificate authority", ca.name);
     }
@@ -479,6 +481,12 @@ fn chain_to_root(leaf_der: &[u8], _chain_pem: &str, ca: &CaRoot, at: i64) -> Res
     for chain in &ca.cas {
         // verify_chain wants [root, intermediates..., leaf]; the root lists leafmost first.
         let mut ders: Vec<&[u8]> = chain.iter().rev().map(Vec::as_slice).collect();
+        ders.extend(
+            extra
+                .iter()
+                .filter(|e| !chain.contains(e))
+                .map(Vec::as_slice),
+        );
         ders.push(leaf_der);
         let parsed = ders
             .iter()
