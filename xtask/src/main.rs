@@ -128,6 +128,12 @@ enum Command {
         unsigned: bool,
         #[command(flatten)]
         tlog: TlogUpload,
+        #[command(flatten)]
+        keyless: KeylessArgs,
+        /// Release this SemVer version: tags <version>, <major> and latest (a pre-release only
+        /// <version>) and the org.opencontainers.image.version annotation
+        #[arg(long, value_name = "X.Y.Z")]
+        release: Option<String>,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -152,6 +158,8 @@ enum Command {
         net: Net,
         #[command(flatten)]
         log: TlogCheck,
+        #[command(flatten)]
+        identity: IdentityCheck,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -174,6 +182,8 @@ enum Command {
         net: Net,
         #[command(flatten)]
         log: TlogCheck,
+        #[command(flatten)]
+        identity: IdentityCheck,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -256,6 +266,8 @@ enum Command {
         net: Net,
         #[command(flatten)]
         log: TlogCheck,
+        #[command(flatten)]
+        identity: IdentityCheck,
         /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
@@ -378,6 +390,61 @@ struct TlogUpload {
     tlog_upload: Option<bool>,
 }
 
+/// Keyless signing (cosign's `--identity-token`, `--fulcio-url`).
+#[derive(clap::Args)]
+struct KeylessArgs {
+    /// Sign with an ephemeral key certified by Fulcio for the CI job's OIDC identity
+    #[arg(long, conflicts_with = "unsigned")]
+    keyless: bool,
+    /// The identity token as `@FILE` (a literal value also works but lands in argv)
+    /// [default: SIGSTORE_ID_TOKEN, then GitHub Actions' token endpoint]
+    #[arg(long, value_name = "@FILE", requires = "keyless")]
+    identity_token: Option<String>,
+    /// The Fulcio certificate authority
+    #[arg(long, env = "POLICY_FULCIO_URL", default_value = cosign::fulcio::PUBLIC_FULCIO)]
+    fulcio_url: String,
+}
+
+/// Keyless verification by certificate identity, with cosign's flags and meaning.
+#[derive(clap::Args)]
+struct IdentityCheck {
+    /// Verify keyless: the certificate's SAN must be exactly this (instead of --key)
+    #[arg(
+        long,
+        value_name = "ID",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    certificate_identity: Option<String>,
+    /// Verify keyless: the certificate's SAN must match this regular expression
+    #[arg(long, value_name = "RE")]
+    certificate_identity_regexp: Option<String>,
+    /// The certificate's OIDC issuer must be exactly this
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    certificate_oidc_issuer: Option<String>,
+    /// The certificate's OIDC issuer must match this regular expression
+    #[arg(long, value_name = "RE")]
+    certificate_oidc_issuer_regexp: Option<String>,
+    /// Do not check the certificate's embedded SCT (as cosign's flag)
+    #[arg(long)]
+    insecure_ignore_sct: bool,
+}
+
+impl IdentityCheck {
+    fn args(self) -> cosign::identity::IdentityArgs {
+        cosign::identity::IdentityArgs {
+            identity: self.certificate_identity,
+            identity_regexp: self.certificate_identity_regexp,
+            issuer: self.certificate_oidc_issuer,
+            issuer_regexp: self.certificate_oidc_issuer_regexp,
+            insecure_ignore_sct: self.insecure_ignore_sct,
+        }
+    }
+}
+
 /// How log evidence is verified (cosign's `--trusted-root`, `--insecure-ignore-tlog`).
 #[derive(clap::Args)]
 struct TlogCheck {
@@ -421,6 +488,8 @@ struct StatusArgs {
     net: Net,
     #[command(flatten)]
     log: TlogCheck,
+    #[command(flatten)]
+    identity: IdentityCheck,
     /// Print one JSON object for CI on stdout
     #[arg(long)]
     json: bool,
@@ -436,6 +505,7 @@ impl StatusArgs {
             net: self.net.options()?,
             json: self.json,
             log: self.log.args(),
+            identity: self.identity.args(),
         })
     }
 }
@@ -516,6 +586,8 @@ fn main() -> ExitCode {
             allow_unshipped_data,
             unsigned,
             tlog,
+            keyless,
+            release,
             json,
             check_cluster,
             cluster,
@@ -534,6 +606,11 @@ fn main() -> ExitCode {
                 check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
                 tlog_upload: tlog.tlog_upload,
                 rekor_url: tlog.rekor_url,
+                keyless: keyless.keyless.then_some(publish::Keyless {
+                    identity_token: keyless.identity_token,
+                    fulcio_url: keyless.fulcio_url,
+                }),
+                release,
             })
         }),
         Command::PolicyVerify {
@@ -542,6 +619,7 @@ fn main() -> ExitCode {
             extract,
             net,
             log,
+            identity,
             json,
         } => net.options().and_then(|net| {
             verify::policy_verify(&verify::Options {
@@ -551,6 +629,7 @@ fn main() -> ExitCode {
                 json,
                 net,
                 log: log.args(),
+                identity: identity.args(),
             })
         }),
         Command::PolicyPromote {
@@ -560,6 +639,7 @@ fn main() -> ExitCode {
             tags,
             net,
             log,
+            identity,
             json,
         } => net.options().and_then(|net| {
             promote::policy_promote(&promote::Options {
@@ -570,6 +650,7 @@ fn main() -> ExitCode {
                 net,
                 json,
                 log: log.args(),
+                identity: identity.args(),
             })
         }),
         Command::PolicyEval {
@@ -606,6 +687,7 @@ fn main() -> ExitCode {
             key,
             net,
             log,
+            identity,
             json,
         } => net.options().and_then(|net| {
             policy::inspect::policy_inspect(&policy::inspect::Options {
@@ -614,6 +696,7 @@ fn main() -> ExitCode {
                 net,
                 json,
                 log: log.args(),
+                identity: identity.args(),
             })
         }),
         Command::Bench { tlog: true, .. } => bench::tlog::run(),

@@ -28,6 +28,8 @@ pub struct Options {
     pub net: crate::oci::net::Options,
     pub json: bool,
     pub log: signature::LogArgs,
+    /// Keyless: the bundle must be signed by this certificate identity (no cluster key).
+    pub identity: crate::cosign::identity::IdentityArgs,
 }
 
 /// One Runner need.
@@ -347,7 +349,13 @@ pub fn check_bundle(
                 .to_string()
         }
     };
-    let (_, bytes) = verify::fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
+    let rules = count_rules(store.as_mut(), &manifest, &shown)?;
+    Ok((shown, rules, tlog))
+}
+
+/// The bundle layer fetched, checked and extracted as the Runner does; its rule count.
+fn count_rules(store: &mut dyn oci::Store, manifest: &oci::Manifest, shown: &str) -> Result<usize> {
+    let (_, bytes) = verify::fetch_bundle_layer(store, manifest, shown)?;
     let tmp = tempfile::tempdir().context("temp dir")?;
     let dir = tmp.path().join("bundle");
     verify::extract(&bytes, &dir).with_context(|| format!("{shown}: not extractable"))?;
@@ -361,7 +369,47 @@ pub fn check_bundle(
     if rules == 0 {
         bail!("{shown}: empty rule inventory: the UI's rules page would be empty");
     }
-    Ok((shown, rules, tlog))
+    Ok(rules)
+}
+
+/// The policy-bundle row for a keyless release: the bundle the Runner pulls is signed by the
+/// expected identity (chain, SCT, log entry checked), and shows who signed it.
+pub fn identity_row(
+    o: &Options,
+    reference: &str,
+    policy: &crate::cosign::identity::IdentityPolicy,
+) -> Row {
+    const NEED: &str = "policy bundle";
+    let check = || -> Result<String> {
+        let target = Target::parse(reference)?;
+        let log = signature::LogPolicy::new(&o.log, &target)?;
+        let ca = crate::cosign::identity::CaRoot::load(o.log.trusted_root.as_deref())?;
+        let mut store = oci::open(&target, &o.net)?;
+        let (digest, manifest) = verify::resolve(store.as_mut(), &target)?;
+        let shown = target.with(&digest);
+        let v =
+            crate::cosign::identity::verify(store.as_mut(), &digest, &shown, policy, &log, &ca)?;
+        let rules = count_rules(store.as_mut(), &manifest, &shown)?;
+        let tlog = match &v.verified.entry {
+            Some(e) => format!("; log entry {} verified", e.log_index),
+            None => "; transparency log not checked (--insecure-ignore-tlog)".to_string(),
+        };
+        Ok(format!(
+            "{shown} signed by {} (issuer {}), {rules} rules{tlog}",
+            v.identity, v.issuer
+        ))
+    };
+    match check() {
+        Ok(reason) => Row::ok(NEED, reason),
+        Err(e) => Row::bad(
+            NEED,
+            format!("{e:#}"),
+            format!(
+                "publish from the release workflow whose identity is {} (cargo xtask policy-bundle --keyless)",
+                policy.identity
+            ),
+        ),
+    }
 }
 
 /// The policy-bundle row: the cluster holds a key, the bundle verifies with it (exactly as the
@@ -457,6 +505,7 @@ pub fn bundle_row(
 }
 
 pub fn status(o: &Options) -> Result<()> {
+    let identity = o.identity.policy()?;
     let k = Kubectl::new(o.context.clone(), &o.namespace)?;
     let k2 = Kubectl::new(o.context.clone(), &o.namespace)?;
     let w = where_args(&o.context, &o.namespace);
@@ -485,7 +534,10 @@ pub fn status(o: &Options) -> Result<()> {
         llm_row(all.iter().find(|s| s.name == SECRET_NAME), &w),
         deploy_row(&all, &w),
         git_row(&all, &w),
-        bundle_row(cluster, local, o, &reference),
+        match &identity {
+            Some(policy) => identity_row(o, &reference, policy),
+            None => bundle_row(cluster, local, o, &reference),
+        },
     ];
     if no_namespace {
         rows[0].reason = format!("namespace {} does not exist", o.namespace);

@@ -57,6 +57,11 @@ pub fn hashedrekord(payload: &[u8], signature_der: &[u8], key: &PublicKey) -> Re
     let pem = key
         .to_public_key_pem(LineEnding::LF)
         .context("encode the public key")?;
+    hashedrekord_pem(payload, signature_der, &pem)
+}
+
+/// [`hashedrekord`] with the verifier as PEM: a public key, or (keyless) the certificate.
+pub fn hashedrekord_pem(payload: &[u8], signature_der: &[u8], pem: &str) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(&serde_json::json!({
         "apiVersion": "0.0.1",
         "kind": "hashedrekord",
@@ -316,6 +321,11 @@ pub fn dsse_entry(envelope_json: &str, key: &PublicKey) -> Result<Vec<u8>> {
     let pem = key
         .to_public_key_pem(LineEnding::LF)
         .context("encode the public key")?;
+    dsse_entry_pem(envelope_json, &pem)
+}
+
+/// [`dsse_entry`] with the verifier as PEM: a public key, or (keyless) the certificate.
+pub fn dsse_entry_pem(envelope_json: &str, pem: &str) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(&serde_json::json!({
         "apiVersion": "0.0.1",
         "kind": "dsse",
@@ -483,7 +493,21 @@ fn pem_key(b64_pem: Option<&str>) -> Option<PublicKey> {
     b64_pem
         .and_then(|s| B64.decode(s).ok())
         .and_then(|pem| String::from_utf8(pem).ok())
-        .and_then(|pem| PublicKey::from_public_key_pem(&pem).ok())
+        .and_then(|pem| {
+            PublicKey::from_public_key_pem(&pem)
+                .ok()
+                .or_else(|| cert_key(&pem))
+        })
+}
+
+/// A keyless entry names the certificate: its key is what signed.
+fn cert_key(pem: &str) -> Option<PublicKey> {
+    use crate::policy::builtins::{certs, der};
+    let (ty, der, _) = der::pem_decode(pem.as_bytes())?;
+    if ty != "CERTIFICATE" {
+        return None;
+    }
+    PublicKey::from_public_key_der(&certs::parse_one(&der).ok()?.spki).ok()
 }
 
 /// The entry is a `hashedrekord` of this payload's SHA-256, this signature and this key, or,

@@ -75,6 +75,17 @@ pub fn make(digest: &str, key: &SecretKey, tlog: &Tlog, net: &oci::net::Options)
 
 /// [`make`] with any log client.
 pub fn make_with(digest: &str, key: &SecretKey, log: Option<LogClient>) -> Result<Made> {
+    make_with_cert(digest, key, None, log)
+}
+
+/// [`make_with`], keyless when `cert` is given: the leaf certificate in the bundle's
+/// `verificationMaterial.certificate` (v0.3 carries the leaf only) and in the log entry.
+pub fn make_with_cert(
+    digest: &str,
+    key: &SecretKey,
+    cert: Option<&super::fulcio::Chain>,
+    log: Option<LogClient>,
+) -> Result<Made> {
     let payload = statement(digest)?;
     let sig = sign_bytes(key, &pae(INTOTO, &payload));
     let envelope = json!({
@@ -85,7 +96,10 @@ pub fn make_with(digest: &str, key: &SecretKey, log: Option<LogClient>) -> Resul
     let entry = match log {
         None => None,
         Some(log) => {
-            let proposed = rekor::dsse_entry(&envelope.to_string(), &key.public_key())?;
+            let proposed = match cert {
+                Some(cert) => rekor::dsse_entry_pem(&envelope.to_string(), cert.leaf_pem())?,
+                None => rekor::dsse_entry(&envelope.to_string(), &key.public_key())?,
+            };
             Some(log(&proposed)?)
         }
     };
@@ -93,12 +107,18 @@ pub fn make_with(digest: &str, key: &SecretKey, log: Option<LogClient>) -> Resul
         .public_key()
         .to_public_key_der()
         .context("encode the public key")?;
+    let material = match cert {
+        Some(cert) => json!({"certificate": {"rawBytes": B64.encode(&cert.leaf_der)}}),
+        None => json!({"publicKey": {"hint": B64.encode(Sha256::digest(der.as_bytes()))}}),
+    };
+    let mut material = material;
+    material["tlogEntries"] = json!(entry
+        .iter()
+        .map(|e| tlog_entry(e, "dsse"))
+        .collect::<Result<Vec<_>>>()?);
     let bundle = json!({
         "mediaType": BUNDLE_V03,
-        "verificationMaterial": {
-            "publicKey": {"hint": B64.encode(Sha256::digest(der.as_bytes()))},
-            "tlogEntries": entry.iter().map(|e| tlog_entry(e, "dsse")).collect::<Result<Vec<_>>>()?,
-        },
+        "verificationMaterial": material,
         "dsseEnvelope": envelope,
     });
     Ok(Made {
@@ -390,6 +410,10 @@ fn check_fetched(
         refusal: None,
     };
     for (referrer, bytes) in bundles {
+        // A keyless bundle (a certificate, no key) is no candidate for a key: not a refusal.
+        if is_keyless(&bytes) {
+            continue;
+        }
         match verify_bytes_of(&bytes, digest, key, log) {
             Ok(entry) => {
                 if c.verified
@@ -403,6 +427,13 @@ fn check_fetched(
         }
     }
     c
+}
+
+fn is_keyless(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(bytes).is_ok_and(|b| {
+        let m = &b["verificationMaterial"];
+        m.get("certificate").is_some() || m.get("x509CertificateChain").is_some()
+    })
 }
 
 /// Whether a bundle by `key` for `digest` is attached already (with a log entry when

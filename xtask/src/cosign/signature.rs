@@ -17,6 +17,9 @@ use crate::oci::{self, Descriptor, Manifest, Store, CONFIG_V1, MANIFEST_V1};
 
 pub const SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// Keyless: the Fulcio leaf certificate (PEM) and the rest of its chain (PEM, concatenated).
+pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+pub const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
 /// A simple-signing payload is a few hundred bytes; a larger one is not read.
 const PAYLOAD_LIMIT: u64 = 64 << 10;
 /// Signature layers considered per `.sig` manifest, as cosign caps them (CVE-2023-46737): the
@@ -109,16 +112,39 @@ pub fn prepare_with(
     key: &SecretKey,
     log: Option<LogClient>,
 ) -> Result<Prepared> {
+    prepare_with_cert(docker_reference, digest, key, None, log)
+}
+
+/// [`prepare_with`], keyless when `cert` is given: the layer carries the certificate and chain
+/// as cosign stores them, and the log entry names the certificate instead of the key.
+pub fn prepare_with_cert(
+    docker_reference: &str,
+    digest: &str,
+    key: &SecretKey,
+    cert: Option<&super::fulcio::Chain>,
+    log: Option<LogClient>,
+) -> Result<Prepared> {
     let body = payload(docker_reference, digest);
     let der = sign_bytes(key, &body);
     let mut layer = Descriptor::of(SIMPLESIGNING, &body);
     layer
         .annotations
         .insert(SIGNATURE_ANNOTATION.into(), B64.encode(&der));
+    if let Some(cert) = cert {
+        layer
+            .annotations
+            .insert(CERTIFICATE_ANNOTATION.into(), cert.leaf_pem().to_string());
+        layer
+            .annotations
+            .insert(CHAIN_ANNOTATION.into(), cert.rest_pem());
+    }
     let entry = match log {
         None => None,
         Some(log) => {
-            let proposed = rekor::hashedrekord(&body, &der, &key.public_key())?;
+            let proposed = match cert {
+                Some(cert) => rekor::hashedrekord_pem(&body, &der, cert.leaf_pem())?,
+                None => rekor::hashedrekord(&body, &der, &key.public_key())?,
+            };
             let entry = log(&proposed)?;
             layer
                 .annotations
@@ -435,6 +461,13 @@ pub fn verify(
             "{shown}: signature not found in transparency log: it has no entry (signed with \
              --tlog-upload=false); pass --insecure-ignore-tlog to accept it, as cosign"
         );
+    }
+    if manifest
+        .layers
+        .iter()
+        .any(|l| l.annotations.contains_key(CERTIFICATE_ANNOTATION))
+    {
+        bail!("{shown}: no signature verifies with {key_name}: it is signed keyless (a certificate, no key); verify with --certificate-identity and --certificate-oidc-issuer")
     }
     bail!("{shown}: no signature verifies with {key_name} (signed with another key, or the payload was altered)")
 }

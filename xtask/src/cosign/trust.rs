@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 /// The Sigstore public-good trusted root, as distributed by its TUF repository (the copy
 /// shipped in the `sigstore-trust-root` 0.15.1 crate).
-const PUBLIC_GOOD: &str = include_str!("trusted_root.public-good.json");
+pub const PUBLIC_GOOD: &str = include_str!("trusted_root.public-good.json");
 pub const PUBLIC_GOOD_NAME: &str = "the built-in Sigstore public-good trusted root";
 
 /// A log's public key.

@@ -132,6 +132,8 @@ pub struct Options {
     pub net: crate::oci::net::Options,
     pub json: bool,
     pub log: crate::cosign::signature::LogArgs,
+    /// Keyless: check the signature for this certificate identity instead of the key.
+    pub identity: crate::cosign::identity::IdentityArgs,
 }
 
 /// `policy-inspect`.
@@ -144,7 +146,8 @@ pub fn policy_inspect(o: &Options) -> Result<()> {
     let (contents, oci) = if local.is_file() {
         (read_bundle_file(local)?, None)
     } else {
-        let pulled = crate::release::verify::pull(&o.target, &o.key, &o.net, &o.log)?;
+        let pulled =
+            crate::release::verify::pull_as(&o.target, &o.key, &o.net, &o.log, &o.identity)?;
         let shown = PathBuf::from(&pulled.reference);
         (read_bundle(&pulled.bundle, &shown)?, Some(pulled))
     };
@@ -215,6 +218,12 @@ fn pretty(r: &Json) -> String {
         ));
         if let Some(detail) = oci["signature"]["detail"].as_str() {
             s.push_str(&format!("           {detail}\n"));
+        }
+        if let Some(id) = oci["signature"]["identity"].as_str() {
+            s.push_str(&format!(
+                "SIGNER     {id} (issuer {})\n",
+                str_of(&oci["signature"]["issuer"])
+            ));
         }
         if let Some(tlog) = oci["signature"]["tlog"]["status"].as_str() {
             s.push_str(&format!("TLOG       {tlog}\n"));

@@ -3,5 +3,6 @@
 
 pub mod promote;
 pub mod publish;
+pub mod semver;
 pub mod untar;
 pub mod verify;

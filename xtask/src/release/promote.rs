@@ -19,6 +19,8 @@ pub struct Options {
     pub net: oci::net::Options,
     pub json: bool,
     pub log: signature::LogArgs,
+    /// Keyless: the source (and the copy) must verify for this certificate identity.
+    pub identity: crate::cosign::identity::IdentityArgs,
 }
 
 pub fn policy_promote(o: &Options) -> Result<()> {
@@ -38,8 +40,40 @@ pub fn policy_promote(o: &Options) -> Result<()> {
     for t in &tags {
         Target::parse(&dst.with(t))?; // validates the tag
     }
-    let key = keydir::read_public(&o.key)?;
-    let key_name = o.key.display().to_string();
+    // By certificate identity (keyless) when asked, else by the key.
+    let policy = o.identity.policy()?;
+    let (key, key_name) = match &policy {
+        Some(p) => (
+            None,
+            format!("identity {} (issuer {})", p.identity, p.issuer),
+        ),
+        None => (
+            Some(keydir::read_public(&o.key)?),
+            o.key.display().to_string(),
+        ),
+    };
+    let ca = match &policy {
+        Some(_) => Some(crate::cosign::identity::CaRoot::load(
+            o.log.trusted_root.as_deref(),
+        )?),
+        None => None,
+    };
+    let check = |store: &mut dyn oci::Store,
+                 digest: &str,
+                 shown: &str,
+                 log: &signature::LogPolicy|
+     -> Result<signature::Verified> {
+        match (&key, &policy, &ca) {
+            (Some(key), _, _) => crate::cosign::sigbundle::verify_either(
+                store, digest, key, &key_name, shown, log, false,
+            ),
+            (None, Some(p), Some(ca)) => {
+                crate::cosign::identity::verify(store, digest, shown, p, log, ca)
+                    .map(|v| v.verified)
+            }
+            _ => bail!("no key and no identity to verify with"),
+        }
+    };
 
     // 1. The source must verify, or nothing is copied: with its log entry unless the source is
     //    a layout (the destination's check below still requires one there).
@@ -48,16 +82,8 @@ pub fn policy_promote(o: &Options) -> Result<()> {
     let mut from = oci::open(&src, &o.net)?;
     let (digest, _manifest) = super::verify::resolve(from.as_mut(), &src)?;
     let shown = src.with(&digest);
-    let verified = crate::cosign::sigbundle::verify_either(
-        from.as_mut(),
-        &digest,
-        &key,
-        &key_name,
-        &shown,
-        &src_log,
-        false,
-    )
-    .context("refusing to promote")?;
+    let verified =
+        check(from.as_mut(), &digest, &shown, &src_log).context("refusing to promote")?;
     if verified.entry.is_none() && !dst_log.missing_ok && !dst_log.ignore {
         bail!(
             "refusing to promote: {shown}: the signature has no transparency-log entry, so              cosign's default verify would refuse it at {dst}; sign with --tlog-upload=true, or              pass --insecure-ignore-tlog"
@@ -117,16 +143,8 @@ pub fn policy_promote(o: &Options) -> Result<()> {
 
     // 3. What the Runner will do at the destination: the promoted signature verifies there.
     let pinned = dst.with(&digest);
-    let at_dst = crate::cosign::sigbundle::verify_either(
-        to.as_mut(),
-        &digest,
-        &key,
-        &key_name,
-        &pinned,
-        &dst_log,
-        false,
-    )
-    .context("the promoted copy does not verify")?;
+    let at_dst = check(to.as_mut(), &digest, &pinned, &dst_log)
+        .context("the promoted copy does not verify")?;
     if !at_dst.logged {
         eprintln!("{}", signature::no_entry_warning(&pinned));
     }

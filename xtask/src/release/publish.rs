@@ -35,6 +35,17 @@ pub struct Options {
     /// `--tlog-upload`: `None` is the default (a registry: yes; an OCI layout: no).
     pub tlog_upload: Option<bool>,
     pub rekor_url: String,
+    /// `--keyless`: an ephemeral key certified by Fulcio for the CI job's identity.
+    pub keyless: Option<Keyless>,
+    /// `--release X.Y.Z`: the version's tags and annotation.
+    pub release: Option<String>,
+}
+
+/// Where keyless signing gets its identity and certificate.
+pub struct Keyless {
+    /// `--identity-token`: a token or `@FILE` (else the environment is searched).
+    pub identity_token: Option<String>,
+    pub fulcio_url: String,
 }
 
 /// Whether signatures of `target` go to the log: asked, or by default for a registry only. An
@@ -57,6 +68,14 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     }
     let mut tags: Vec<String> = target.tag().map(str::to_string).into_iter().collect();
     tags.extend(o.tags.iter().cloned());
+    let release = o
+        .release
+        .as_deref()
+        .map(super::semver::release)
+        .transpose()?;
+    if let Some(r) = &release {
+        tags.extend(r.tags.iter().cloned());
+    }
     if tags.is_empty() {
         tags.push("latest".into());
     }
@@ -65,7 +84,33 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     for t in &tags {
         Target::parse(&target.with(t))?; // validates the tag
     }
-    let extra = parse_annotations(&o.annotations)?;
+    let mut extra = parse_annotations(&o.annotations)?;
+    if let Some(r) = &release {
+        extra
+            .entry("org.opencontainers.image.version".into())
+            .or_insert_with(|| r.version.clone());
+    }
+    // Keyless: the token is found and checked before the tests, so a pipeline without one
+    // learns it at once; the certificate is asked for after the build, before the push.
+    let token = match &o.keyless {
+        None => None,
+        Some(k) => {
+            if o.unsigned {
+                bail!("--keyless signs; it cannot be combined with --unsigned");
+            }
+            if o.tlog_upload == Some(false) {
+                bail!("--keyless needs the transparency log (its certificate expires in minutes); drop --tlog-upload=false");
+            }
+            if o.check_cluster.is_some() {
+                bail!("--check-cluster compares a key, and --keyless signs with no lasting key");
+            }
+            Some(crate::cosign::oidc::find(
+                k.identity_token.as_deref(),
+                now_unix(),
+                &o.net,
+            )?)
+        }
+    };
 
     // Unlocking the key is scrypt, half the time of a warm run: with the password in
     // COSIGN_PASSWORD (CI, scripts) it runs on a second thread beside the tests and the build.
@@ -73,9 +118,11 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     // anything leaves the machine.
     let keydir = KeyDir::new(&o.keys);
     let (summary, revision, built, secret) = std::thread::scope(|s| -> Result<_> {
-        let early =
-            (!o.unsigned && keydir.exists() && std::env::var_os("COSIGN_PASSWORD").is_some())
-                .then(|| s.spawn(|| keydir.secret()));
+        let early = (!o.unsigned
+            && o.keyless.is_none()
+            && keydir.exists()
+            && std::env::var_os("COSIGN_PASSWORD").is_some())
+        .then(|| s.spawn(|| keydir.secret()));
 
         // 1. Tests: publishing never skips them. Their report goes to stderr when --json.
         let summary = if o.json {
@@ -100,6 +147,8 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
                     .map_err(|_| anyhow::anyhow!("unlocking the signing key panicked"))??,
             ),
             None if o.unsigned => None,
+            // Keyless: a fresh key that lives in memory for this run only.
+            None if o.keyless.is_some() => Some(crate::cosign::keys::generate()),
             None => {
                 let created = match keydir.exists() {
                     true => None,
@@ -145,24 +194,55 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
 
     // The signature and its log entry come before any tag moves: a log that is down or
     // refuses leaves the registry as it was.
-    let tlog = tlog_for(&target, o.tlog_upload, &o.rekor_url);
-    let prepared = match &secret {
-        Some(key) => Some(signature::prepare(
+    let tlog = match o.keyless {
+        Some(_) => signature::Tlog::Upload {
+            rekor_url: o.rekor_url.clone(),
+        },
+        None => tlog_for(&target, o.tlog_upload, &o.rekor_url),
+    };
+    let chain = match (&o.keyless, &token, &secret) {
+        (Some(k), Some(token), Some(key)) => Some(crate::cosign::fulcio::signing_cert(
+            &k.fulcio_url,
+            token,
+            key,
+            &o.net,
+        )?),
+        _ => None,
+    };
+    let prepared = match (&secret, &chain) {
+        (Some(key), Some(chain)) => Some(signature::prepare_with_cert(
+            &target.repository_name(),
+            &digest,
+            key,
+            Some(chain),
+            Some(&mut |proposed: &[u8]| {
+                crate::cosign::rekor::upload(&o.rekor_url, proposed, &o.net)
+            }),
+        )?),
+        (Some(key), None) => Some(signature::prepare(
             &target.repository_name(),
             &digest,
             key,
             &tlog,
             &o.net,
         )?),
-        None => None,
+        (None, _) => None,
     };
     // The same signature as a Sigstore bundle, as cosign 3 attaches it: only with its log
     // entry, as a bundle without an entry or a timestamp carries no time any verifier accepts
     // by default (the `.sig` serves the air-gapped consumer the same).
     let made = match (&secret, &tlog) {
-        (Some(key), signature::Tlog::Upload { .. }) => {
-            Some(sigbundle::make(&digest, key, &tlog, &o.net)?)
-        }
+        (Some(key), signature::Tlog::Upload { rekor_url }) => Some(match &chain {
+            None => sigbundle::make(&digest, key, &tlog, &o.net)?,
+            Some(chain) => sigbundle::make_with_cert(
+                &digest,
+                key,
+                Some(chain),
+                Some(&mut |proposed: &[u8]| {
+                    crate::cosign::rekor::upload(rekor_url, proposed, &o.net)
+                }),
+            )?,
+        }),
         _ => None,
     };
 
@@ -235,6 +315,10 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
                 "signatures": signed.signatures,
                 "appended": signed.appended,
             })),
+            "certificate": chain.as_ref().map(|c| json!({
+                "identity": crate::cosign::fulcio::identity(c),
+                "issuer": token.as_ref().map(|t| t.issuer.clone()),
+            })),
             "sigstore_bundle": referrer.as_ref().map(|r| target.with(r)),
             "uploaded_blobs": uploaded_bundle_blobs,
         });
@@ -252,6 +336,14 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
                     " (already signed with this key)"
                 };
                 println!("signed  {}{note}", target.with(&signed.tag));
+                if let (Some(c), Some(t)) = (&chain, &token) {
+                    println!(
+                        "keyless {} (issuer {}, certificate from {})",
+                        crate::cosign::fulcio::identity(c),
+                        t.issuer,
+                        o.keyless.as_ref().map_or("", |k| k.fulcio_url.as_str())
+                    );
+                }
                 if let Some(r) = &referrer {
                     println!(
                         "bundle  {} (Sigstore bundle v0.3, referrer)",
@@ -325,4 +417,10 @@ fn progress_bar(len: u64, quiet: bool) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

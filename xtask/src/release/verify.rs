@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
 use super::untar;
-use crate::cosign::{keydir, signature};
+use crate::cosign::{identity, keydir, signature};
 use crate::oci::{self, Manifest, Store, Target, LAYER_TAR_GZIP};
 
 /// A bundle layer larger than this is refused before download.
@@ -25,9 +25,14 @@ pub struct Options {
     pub json: bool,
     pub net: oci::net::Options,
     pub log: signature::LogArgs,
+    /// `--certificate-identity[-regexp]`, `--certificate-oidc-issuer[-regexp]`: keyless.
+    pub identity: identity::IdentityArgs,
 }
 
 pub fn policy_verify(o: &Options) -> Result<()> {
+    if let Some(policy) = o.identity.policy()? {
+        return verify_identity(o, &policy);
+    }
     let target = Target::parse(&o.reference)?;
     let key = keydir::read_public(&o.key)?;
     let key_name = o.key.display().to_string();
@@ -91,6 +96,53 @@ pub fn policy_verify(o: &Options) -> Result<()> {
     Ok(())
 }
 
+/// `policy-verify` by certificate identity (keyless), on the `.sig` form as cosign 2 does it.
+fn verify_identity(o: &Options, policy: &identity::IdentityPolicy) -> Result<()> {
+    let target = Target::parse(&o.reference)?;
+    let log = signature::LogPolicy::new(&o.log, &target)?;
+    let ca = identity::CaRoot::load(o.log.trusted_root.as_deref())?;
+    let mut store = oci::open(&target, &o.net)?;
+    let (digest, manifest) = resolve(store.as_mut(), &target)?;
+    let shown = target.with(&digest);
+    let v = identity::verify(store.as_mut(), &digest, &shown, policy, &log, &ca)?;
+    if policy.ignore_sct {
+        eprintln!("warning: {shown}: --insecure-ignore-sct: the certificate's SCT was not checked");
+    }
+    let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
+    if let Some(dir) = &o.extract {
+        extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
+    }
+    if o.json {
+        let report = json!({
+            "verified": true,
+            "reference": shown,
+            "digest": digest,
+            "certificate": {"identity": v.identity, "issuer": v.issuer},
+            "signatures": v.verified.valid,
+            "docker_reference": v.verified.docker_reference,
+            "tlog": tlog_json(&v.verified, log.ignore),
+            "forms": forms_json(&v.verified),
+            "bundle": {"digest": layer.digest, "size": layer.size},
+            "extracted_to": o.extract,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("verified {shown}");
+        println!(
+            "  keyless: signed by {} (issuer {}); bundle {} ({} bytes)",
+            v.identity, v.issuer, layer.digest, layer.size
+        );
+        println!("  verified as: {}", forms(&v.verified));
+        if !log.ignore && v.verified.entry.is_some() {
+            println!("  {}", v.verified.tlog_line(&shown));
+        }
+        if let Some(dir) = &o.extract {
+            println!("  extracted to {}", dir.display());
+        }
+    }
+    Ok(())
+}
+
 /// Which forms verified: cosign 2's `.sig`, cosign 3's referrer bundle.
 pub fn forms(v: &signature::Verified) -> &'static str {
     match (v.sig_form, v.bundle_form) {
@@ -129,38 +181,60 @@ pub struct Pulled {
     pub signature: serde_json::Value,
 }
 
-pub fn pull(
+/// Reads a reference for `policy-inspect`. The signature is checked by certificate identity (keyless) when `identity` names one.
+pub fn pull_as(
     reference: &str,
     key: &Path,
     net: &oci::net::Options,
     log: &signature::LogArgs,
+    identity: &identity::IdentityArgs,
 ) -> Result<Pulled> {
+    let policy = identity.policy()?;
+    let ca = match &policy {
+        Some(_) => Some(identity::CaRoot::load(log.trusted_root.as_deref())?),
+        None => None,
+    };
     let target = Target::parse(reference)?;
     let log = signature::LogPolicy::new(log, &target)?;
     let mut store = oci::open(&target, net)?;
     let (digest, manifest) = resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
     let key_name = key.display().to_string();
-    let signature = match keydir::read_public(key) {
-        Err(e) => json!({"status": "not checked", "key": null, "detail": format!("{e:#}")}),
-        Ok(k) => match crate::cosign::sigbundle::verify_either(
-            store.as_mut(),
-            &digest,
-            &k,
-            &key_name,
-            &shown,
-            &log,
-            false,
-        ) {
-            Ok(v) => {
-                if !v.logged {
-                    eprintln!("{}", signature::no_entry_warning(&shown));
-                }
-                json!({"status": "verified", "key": key_name, "signatures": v.valid,
+    let signature = match (&policy, &ca) {
+        (Some(p), Some(ca)) => {
+            match identity::verify(store.as_mut(), &digest, &shown, p, &log, ca) {
+                Ok(v) => json!({"status": "verified", "key": null,
+                       "identity": v.identity, "issuer": v.issuer,
+                       "signatures": v.verified.valid,
+                       "docker_reference": v.verified.docker_reference,
+                       "tlog": tlog_json(&v.verified, log.ignore), "forms": forms_json(&v.verified)}),
+                Err(e) => json!({"status": "unverified", "key": null,
+                       "identity": null, "detail": format!("{e:#}")}),
+            }
+        }
+        _ => match keydir::read_public(key) {
+            Err(e) => json!({"status": "not checked", "key": null, "detail": format!("{e:#}")}),
+            Ok(k) => match crate::cosign::sigbundle::verify_either(
+                store.as_mut(),
+                &digest,
+                &k,
+                &key_name,
+                &shown,
+                &log,
+                false,
+            ) {
+                Ok(v) => {
+                    if !v.logged {
+                        eprintln!("{}", signature::no_entry_warning(&shown));
+                    }
+                    json!({"status": "verified", "key": key_name, "signatures": v.valid,
                        "docker_reference": v.docker_reference,
                        "tlog": tlog_json(&v, log.ignore), "forms": forms_json(&v)})
-            }
-            Err(e) => json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")}),
+                }
+                Err(e) => {
+                    json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")})
+                }
+            },
         },
     };
     let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
