@@ -355,6 +355,7 @@ fn rewrite_module(
         && !text.contains("with")
         && !text.contains("default")
         && !super::lang::may_rewrite(text)
+        && !super::builtins::out_args::may_apply(text)
     {
         return Ok((text.clone(), ColumnShifts::new(), BTreeSet::new()));
     }
@@ -409,6 +410,9 @@ fn rewrite_module(
     wrappers.push_str(&with::default_function_bodies(module));
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
+    edits.extend(super::builtins::out_args::edits(module, text, &|first| {
+        rules.contains(first) || aliases.contains_key(first)
+    }));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
     let lang = super::lang::edits(module, text, &edits, &rules, roots);
     edits.splice(0..0, lang);
