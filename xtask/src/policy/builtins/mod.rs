@@ -19,6 +19,7 @@ pub mod encoding;
 pub mod glob;
 pub mod globs_match;
 pub mod gourl;
+pub mod graphql;
 pub mod jsonpaths;
 pub mod jsonschema;
 pub mod jwt;
@@ -61,6 +62,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     globs_match::register(engine)?;
     jsonschema::register(engine)?;
     jsonpaths::register(engine)?;
+    graphql::register(engine)?;
     // Last: it wraps only the builtins no family above replaces.
     strict::register(engine)?;
     Ok(())
