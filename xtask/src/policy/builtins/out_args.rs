@@ -9,7 +9,8 @@
 //! where it is; a trailing comma after the output argument becomes a blank.
 //!
 //! The same way, OPA's operators called by their builtin names (`plus(1, 2)`, `lt(a, b, out)`),
-//! which regorus does not know as functions, become the operator they name: `((1) + (2))`.
+//! which regorus does not know as functions, become the operator they name: `((1) + (2))`;
+//! `eq(x, 1)` and `assign(x, 1)` as a whole literal become `x = (1)` and `x := (1)`.
 
 use std::collections::BTreeSet;
 
@@ -25,6 +26,7 @@ pub fn may_apply(text: &str) -> bool {
         .keys()
         .map(|name| name.split('.').next().unwrap_or(name))
         .chain(OPERATORS.iter().map(|(name, _)| *name))
+        .chain(["eq", "assign"])
         .any(|name| text.contains(name))
 }
 
@@ -46,6 +48,26 @@ pub fn edits(module: &Module, text: &str, claimed: &dyn Fn(&str) -> bool) -> Vec
                 return;
             };
             if names.first().is_some_and(|first| claimed(first)) {
+                return;
+            }
+            if let (["eq" | "assign"], Pos::Statement, [a, b]) =
+                (names.as_slice(), pos, &params[..])
+            {
+                // `eq(x, 1)` is `x = 1`, `assign(x, 1)` is `x := 1`: the name and its `(` go.
+                if seen.insert(span.start) {
+                    let op = if names == ["eq"] { " = (" } else { " := (" };
+                    let start = fcn.span().start as usize;
+                    let Some(c) = first_comma(text, a.span().end as usize, b.span().start as usize)
+                    else {
+                        return;
+                    };
+                    let open = a.span().start as usize;
+                    out.push(edit(text, start, open, &" ".repeat(open - start)));
+                    out.push(edit(text, c, c + 1, op));
+                    if let Some(t) = first_comma(text, b.span().end as usize, span.end as usize) {
+                        out.push(edit(text, t, t + 1, " "));
+                    }
+                }
                 return;
             }
             if let Some(&(_, op)) = OPERATORS.iter().find(|(n, _)| names == [*n]) {

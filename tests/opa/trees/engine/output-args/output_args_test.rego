@@ -254,3 +254,22 @@ test_082 if { x := [y | some i in [1, 2]; mul(i, 10, y)]; x == [10,20] }
 
 # $out := plus(mul(2, 3), minus(10, rem(7, 4))) = 13
 test_083 if { x := plus(mul(2, 3), minus(10, rem(7, 4))); x == 13 }
+
+# eq($out, 1) = 1
+test_084 if { eq(x, 1); x == 1 }
+
+# assign($out, [1, 2]) = [1,2]
+test_085 if { assign(x, [1, 2]); x == [1,2] }
+
+# eq([$out, _], ["a", "b"]) = "a"
+test_086 if { eq([x, _], ["a", "b"]); x == "a" }
+
+# eq(1, 2); $out := true is undefined
+test_087 if { not d_087 }
+d_087 if { eq(1, 2); x := true }
+
+# not eq(1, 2); $out := true = true
+test_088 if { not eq(1, 2); x := true; x == true }
+
+# $out := [v | some v in [1, 2]; eq(v, 2)] = [2]
+test_089 if { x := [v | some v in [1, 2]; eq(v, 2)]; x == [2] }
