@@ -690,3 +690,144 @@ test_228 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query
 
 # graphql.is_valid(input.q, input.s) = true
 test_229 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a }", "s": "type Query { a: Int } extend type Nope { b: Int }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_230 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: 1) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_231 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: 1.5) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_232 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: \"1\") }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_233 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(i: 5) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_234 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(i: 5.5) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_235 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(l: 1) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_236 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(l: [1, \"x\"]) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_237 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(c: {any: [1]}) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_238 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(e: A) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_239 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(e: \"A\") }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_240 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(o: {}) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_241 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(o: {x: 2}) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_242 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ u { __typename ... on T1 { v } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_243 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ u { ... on Node { id } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_244 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ u { ... on T1 { id } ... on T2 { w } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_245 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ n { id ... on T1 { v } ... on T2 { w } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_246 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ n { id ... on T1 { v } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_247 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "subscription { s1 }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_248 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "subscription { s1 s2 }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_249 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "subscription { ...F } fragment F on Subscription { s1 }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_250 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "subscription { __typename }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_251 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: Int @deprecated) { a(x: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_252 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: Float) { a(x: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_253 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: Int) { a(x: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_254 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: [Int]) { a(l: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_255 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: Int) { a(l: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_256 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ s { f } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_257 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a @skip(if: true) @include(if: false) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_258 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ __schema { queryType { name } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_259 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ __type(name: \"T1\") { name } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_260 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ u { __schema { x } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_261 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query { a } query { a }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_262 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query A { ...F } fragment F on Query { a } fragment F on Query { a }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_263 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ ...on Query { a } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_264 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ ... { a } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_265 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "fragment F on Query { a } { ...F ...F }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_266 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: null) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_267 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(o: {y: null}) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_268 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(o: {y: [\"a\", null]}) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_269 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: $undefinedVar) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_270 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: E = C) { a(e: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_271 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "query($v: In = {x: 1}) { a(o: $v) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = true
+test_272 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: 1) a(x: 1) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_273 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: 1) a(x: 2) }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = false
+test_274 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ a(x: 1) a }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.is_valid(input.q, input.s) = true
+test_275 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ u { ... on T1 { v } ... on T2 { v: w } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == true }
+
+# graphql.is_valid(input.q, input.s) = false
+test_276 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ n { ... on T1 { v } ... on T2 { v: w } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }

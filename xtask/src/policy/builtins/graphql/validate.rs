@@ -417,8 +417,14 @@ pub fn validate(schema: &Schema, doc: &Json) -> Result<()> {
                 }
             }
         }
-        if op == "subscription" && items(o, "SelectionSet").len() != 1 {
-            bail!("Subscription must select only one top level field.");
+        if op == "subscription" {
+            let set = items(o, "SelectionSet");
+            if set.len() != 1 {
+                bail!("Subscription must select only one top level field.");
+            }
+            if s(&set[0], "Name").starts_with("__") && set[0].get("Alias").is_some() {
+                bail!("Subscription must not select an introspection top level field.");
+            }
         }
     }
     let mut reached = BTreeSet::new();
