@@ -831,3 +831,123 @@ test_275 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ u {
 
 # graphql.is_valid(input.q, input.s) = false
 test_276 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "{ n { ... on T1 { v } ... on T2 { v: w } } }", "s": "type Query { a(x: Float, i: ID, l: [Int], c: Custom, e: E, o: In): Int u: U n: Node s: S }\ntype Subscription { s1: Int s2: Int }\nscalar Custom\nenum E { A B }\ninput In { x: Int = 1, y: [String!]! = [] }\nunion U = T1 | T2\ninterface Node { id: ID! }\ntype T1 implements Node { id: ID! v: Int }\ntype T2 { w: Int }\ntype S { f: Int @deprecated }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_277 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } type Mutation { b: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_278 if { x := graphql.schema_is_valid(input.s) with input as {"s": "schema { mutation: M } type M { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_279 if { x := graphql.schema_is_valid(input.s) with input as {"s": "schema { query: Q subscription: S } type Q { a: Int } type S { b: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_280 if { x := graphql.schema_is_valid(input.s) with input as {"s": "schema { query: Q query: Q } type Q { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_281 if { x := graphql.schema_is_valid(input.s) with input as {"s": "schema { foo: Q } type Q { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_282 if { x := graphql.schema_is_valid(input.s) with input as {"s": "interface I { a: Int } type Query implements I { a: String }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_283 if { x := graphql.schema_is_valid(input.s) with input as {"s": "interface I { a(x: Int): Int } type Query implements I { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_284 if { x := graphql.schema_is_valid(input.s) with input as {"s": "interface I implements J { a: Int } interface J { a: Int } type Query { i: I }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_285 if { x := graphql.schema_is_valid(input.s) with input as {"s": "interface I implements I { a: Int } type Query { i: I }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_286 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } extend type Query { a: String }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_287 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } extend type Query @deprecated"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_288 if { x := graphql.schema_is_valid(input.s) with input as {"s": "enum E { A A } type Query { e: E }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_289 if { x := graphql.schema_is_valid(input.s) with input as {"s": "union U = A | A type A { a: Int } type Query { u: U }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_290 if { x := graphql.schema_is_valid(input.s) with input as {"s": "input I { a: Int } input I2 { i: I } type Query { f(i: I2): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_291 if { x := graphql.schema_is_valid(input.s) with input as {"s": "input I { i: I! } type Query { f(i: I): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_292 if { x := graphql.schema_is_valid(input.s) with input as {"s": "input I { i: I } type Query { f(i: I): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_293 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d(x: Int!) on OBJECT type Query @d { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_294 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d(x: Int!) on OBJECT type Query @d(x: 1) { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_295 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d on FIELD_DEFINITION type Query @d { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_296 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d on OBJECT type Query @d @d { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_297 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d repeatable on OBJECT type Query @d @d { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_298 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d(x: Nope) on OBJECT type Query { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_299 if { x := graphql.schema_is_valid(input.s) with input as {"s": "directive @d(x: Query) on OBJECT type Query { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_300 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a(x: E = B): Int } enum E { A }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_301 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a(x: [Int] = [1, \"a\"]): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_302 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a(x: Int! = null): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_303 if { x := graphql.schema_is_valid(input.s) with input as {"s": "\"\"\"doc\"\"\" type Query { \"field doc\" a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_304 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } scalar Int"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_305 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Boolean } enum Boolean { T }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_306 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: [Query!]! }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_307 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } type query { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_308 if { x := graphql.schema_is_valid(input.s) with input as {"s": "extend scalar Foo @x type Query { a: Int }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_309 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } extend union U = Query"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_310 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } extend input I { a: Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_311 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a(b: Int @deprecated): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_312 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a(b: Int! @deprecated): Int }"}; x == true }
+
+# graphql.schema_is_valid(input.s) = false
+test_313 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int @specifiedBy(url: \"x\") }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = false
+test_314 if { x := graphql.schema_is_valid(input.s) with input as {"s": "scalar S @specifiedBy type Query { a: S }"}; x == false }
+
+# graphql.schema_is_valid(input.s) = true
+test_315 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } directive @skip on FIELD"}; x == true }
+
+# graphql.schema_is_valid(input.s) = true
+test_316 if { x := graphql.schema_is_valid(input.s) with input as {"s": "type Query { a: Int } directive @include(if: Boolean!) on FIELD | FRAGMENT_SPREAD | INLINE_FRAGMENT"}; x == true }

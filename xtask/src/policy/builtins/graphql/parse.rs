@@ -655,6 +655,9 @@ impl Parser {
         let dirs = self.directives(true)?;
         let ops = match self.is("{") {
             true => self.many("{", "}", false, |p| {
+                if !matches!(&p.tok, Tok::Name(n) if matches!(n.as_str(), "query" | "mutation" | "subscription")) {
+                    return p.unexpected();
+                }
                 let op = p.name()?;
                 p.expect(":")?;
                 Ok(json!({"Operation": op, "Type": p.name()?, "Position": null, "Comment": null}))

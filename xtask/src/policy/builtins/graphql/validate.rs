@@ -81,6 +81,11 @@ pub fn load_schema(doc: &Json) -> Result<Schema> {
         directives.insert(name.to_string(), d.clone());
     }
     for e in items(doc, "Extensions") {
+        for d in items(e, "Directives") {
+            if !directives.contains_key(s(d, "Name")) {
+                bail!("Undefined directive {}.", s(d, "Name"));
+            }
+        }
         let name = s(e, "Name");
         // gqlparser accepts an extension of an undefined type (and drops it).
         let Some(def) = types.get_mut(name) else {
@@ -176,8 +181,53 @@ impl Schema {
             if !items(def, "Locations").iter().any(|l| l == location) {
                 bail!("Directive {name} is not applicable on {location}.");
             }
+            for a in items(d, "Arguments") {
+                if !items(def, "Arguments")
+                    .iter()
+                    .any(|x| s(x, "Name") == s(a, "Name"))
+                {
+                    bail!("Undefined argument {} for directive {name}.", s(a, "Name"));
+                }
+            }
+            for x in items(def, "Arguments") {
+                let required = x["Type"]["NonNull"] == json!(true) && x["DefaultValue"].is_null();
+                if required
+                    && !items(d, "Arguments")
+                        .iter()
+                        .any(|a| s(a, "Name") == s(x, "Name"))
+                {
+                    bail!(
+                        "Argument {} for directive {name} cannot be null.",
+                        s(x, "Name")
+                    );
+                }
+            }
         }
         Ok(())
+    }
+
+    /// Whether a field of type `have` may implement an interface field of type `want`.
+    fn subtype(&self, have: &Json, want: &Json) -> bool {
+        let nn = |t: &Json| t["NonNull"] == json!(true);
+        let strip = |t: &Json| {
+            let mut t = t.clone();
+            t["NonNull"] = json!(false);
+            t
+        };
+        if nn(want) {
+            return nn(have) && self.subtype(&strip(have), &strip(want));
+        }
+        if nn(have) {
+            return self.subtype(&strip(have), want);
+        }
+        match (have["Elem"].is_object(), want["Elem"].is_object()) {
+            (true, true) => self.subtype(&have["Elem"], &want["Elem"]),
+            (false, false) => {
+                let (h, w) = (s(have, "NamedType"), s(want, "NamedType"));
+                h == w || (self.is_composite(w) && self.possible(w).contains(h))
+            }
+            _ => false,
+        }
     }
 
     fn check_argument_definitions(&self, on: &Json, owner: &str) -> Result<()> {
@@ -244,14 +294,31 @@ impl Schema {
                     }
                     for f in items(idef, "Fields") {
                         let fname = s(f, "Name");
-                        if !items(d, "Fields").iter().any(|g| s(g, "Name") == fname) {
+                        let Some(g) = items(d, "Fields").iter().find(|g| s(g, "Name") == fname)
+                        else {
                             bail!("For {name} to implement {iname} it must have a field called {fname}.");
+                        };
+                        if !self.subtype(&g["Type"], &f["Type"]) {
+                            bail!("For {name} to implement {iname} the field {fname} must have type {}.", shown(&f["Type"]));
+                        }
+                        for a in items(f, "Arguments") {
+                            let found = items(g, "Arguments").iter().any(|b| {
+                                s(b, "Name") == s(a, "Name")
+                                    && shown(&b["Type"]) == shown(&a["Type"])
+                            });
+                            if !found {
+                                bail!("For {name} to implement {iname} the field {fname} must have the same arguments.");
+                            }
                         }
                     }
                 }
             }
             "UNION" => {
-                if items(d, "Types").is_empty() {
+                let members: BTreeSet<&str> = items(d, "Types")
+                    .iter()
+                    .filter_map(|t| t.as_str())
+                    .collect();
+                if members.is_empty() || members.len() != items(d, "Types").len() {
                     bail!("UNION {name}: must define one or more unique member types.");
                 }
                 for t in items(d, "Types") {
@@ -264,7 +331,11 @@ impl Schema {
                 }
             }
             "ENUM" => {
-                if items(d, "EnumValues").is_empty() {
+                let values: BTreeSet<&str> = items(d, "EnumValues")
+                    .iter()
+                    .map(|v| s(v, "Name"))
+                    .collect();
+                if values.is_empty() || values.len() != items(d, "EnumValues").len() {
                     bail!("ENUM {name}: must define one or more unique enum values.");
                 }
                 for v in items(d, "EnumValues") {
