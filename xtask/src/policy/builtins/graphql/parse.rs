@@ -36,6 +36,8 @@ struct Lexer {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// The comments read since the last token (gqlparser attaches them to schema nodes).
+    comments: Vec<String>,
 }
 
 const PUNCTS: &[&str] = &[
@@ -77,9 +79,12 @@ impl Lexer {
                     self.newline();
                 }
                 Some('#') => {
+                    let start = self.pos;
                     while !matches!(self.peek(0), None | Some('\n' | '\r')) {
                         self.pos += 1;
                     }
+                    self.comments
+                        .push(self.chars[start..self.pos].iter().collect());
                 }
                 _ => break,
             }
@@ -290,6 +295,10 @@ pub struct Parser {
     lexer: Lexer,
     tok: Tok,
     at: (usize, usize),
+    /// The comments before `tok`.
+    comments: Vec<String>,
+    /// The comments before the closing token of the last `many`.
+    close_comments: Json,
 }
 
 impl Parser {
@@ -299,9 +308,30 @@ impl Parser {
             pos: 0,
             line: 1,
             line_start: 0,
+            comments: Vec::new(),
         };
         let (tok, at) = lexer.next()?;
-        Ok(Parser { lexer, tok, at })
+        let comments = std::mem::take(&mut lexer.comments);
+        Ok(Parser {
+            lexer,
+            tok,
+            at,
+            comments,
+            close_comments: Json::Null,
+        })
+    }
+
+    /// gqlparser's `CommentGroup` of the comments before the current token (`null`: none).
+    fn comment(&self) -> Json {
+        if self.comments.is_empty() {
+            return Json::Null;
+        }
+        let list: Vec<Json> = self
+            .comments
+            .iter()
+            .map(|c| json!({"Value": c, "Position": null}))
+            .collect();
+        json!({ "List": list })
     }
 
     fn err<T>(&self, msg: impl std::fmt::Display) -> Result<T> {
@@ -314,6 +344,7 @@ impl Parser {
 
     fn bump(&mut self) -> Result<Tok> {
         let (next, at) = self.lexer.next()?;
+        self.comments = std::mem::take(&mut self.lexer.comments);
         self.at = at;
         Ok(std::mem::replace(&mut self.tok, next))
     }
@@ -376,7 +407,9 @@ impl Parser {
         loop {
             out.push(item(self)?);
             // At the end of the text the next item reports what it expected (as gqlparser).
-            if self.skip(close)? {
+            if self.is(close) {
+                self.close_comments = self.comment();
+                self.bump()?;
                 return Ok(out);
             }
         }
@@ -422,6 +455,7 @@ impl Parser {
                 "Position": null, "Comment": null,
             }));
         }
+        let comment = self.comment();
         let op = self.name()?;
         let name = match &self.tok {
             Tok::Name(_) => self.name()?,
@@ -434,11 +468,12 @@ impl Parser {
         Ok(json!({
             "Operation": op, "Name": name, "VariableDefinitions": Self::list(vars),
             "Directives": self.directives(false)?, "SelectionSet": self.selection_set()?,
-            "Position": null, "Comment": null,
+            "Position": null, "Comment": comment,
         }))
     }
 
     fn variable_definition(&mut self) -> Result<Json> {
+        let comment = self.comment();
         self.expect("$")?;
         let var = self.name()?;
         self.expect(":")?;
@@ -449,7 +484,7 @@ impl Parser {
         };
         Ok(json!({
             "Variable": var, "Type": ty, "DefaultValue": default,
-            "Directives": self.directives(true)?, "Position": null, "Comment": null,
+            "Directives": self.directives(true)?, "Position": null, "Comment": comment,
             "Definition": null, "Used": false,
         }))
     }
@@ -459,12 +494,13 @@ impl Parser {
     }
 
     fn selection(&mut self) -> Result<Json> {
+        let comment = self.comment();
         if self.skip("...")? {
             if matches!(&self.tok, Tok::Name(n) if n != "on") {
                 return Ok(json!({
                     "Name": self.name()?, "Directives": self.directives(false)?,
                     "ObjectDefinition": null, "Definition": null, "Position": null,
-                    "Comment": null,
+                    "Comment": comment,
                 }));
             }
             let cond = match self.is_name("on") {
@@ -477,7 +513,7 @@ impl Parser {
             return Ok(json!({
                 "TypeCondition": cond, "Directives": self.directives(false)?,
                 "SelectionSet": self.selection_set()?, "ObjectDefinition": null,
-                "Position": null, "Comment": null,
+                "Position": null, "Comment": comment,
             }));
         }
         let mut name = self.name()?;
@@ -499,16 +535,17 @@ impl Parser {
         }
         Ok(json!({
             "Alias": alias, "Name": name, "Arguments": args, "Directives": dirs,
-            "SelectionSet": set, "Position": null, "Comment": null, "Definition": null,
+            "SelectionSet": set, "Position": null, "Comment": comment, "Definition": null,
             "ObjectDefinition": null,
         }))
     }
 
     fn arguments(&mut self, constant: bool) -> Result<Json> {
         let args = self.many("(", ")", false, |p| {
+            let comment = p.comment();
             let name = p.name()?;
             p.expect(":")?;
-            Ok(json!({"Name": name, "Value": p.value(constant)?, "Position": null, "Comment": null}))
+            Ok(json!({"Name": name, "Value": p.value(constant)?, "Position": null, "Comment": comment}))
         })?;
         Ok(Json::Array(args))
     }
@@ -530,6 +567,7 @@ impl Parser {
     }
 
     fn fragment(&mut self) -> Result<Json> {
+        let comment = self.comment();
         self.keyword("fragment")?;
         if self.is_name("on") {
             return self.unexpected();
@@ -540,7 +578,7 @@ impl Parser {
         Ok(json!({
             "Name": name, "VariableDefinition": null, "TypeCondition": cond,
             "Directives": self.directives(false)?, "SelectionSet": self.selection_set()?,
-            "Definition": null, "Position": null, "Comment": null,
+            "Definition": null, "Position": null, "Comment": comment,
         }))
     }
 
@@ -560,9 +598,10 @@ impl Parser {
         }
         if self.is("{") {
             let fields = self.many("{", "}", true, |p| {
+                let comment = p.comment();
                 let name = p.name()?;
                 p.expect(":")?;
-                Ok(json!({"Name": name, "Value": p.value(constant)?, "Position": null, "Comment": null}))
+                Ok(json!({"Name": name, "Value": p.value(constant)?, "Position": null, "Comment": comment}))
             })?;
             return Ok(v("", 9, Self::list(fields)));
         }
@@ -609,12 +648,17 @@ impl Parser {
             "Extensions": [], "Comment": null,
         });
         while self.tok != Tok::Eof {
-            let description = self.description()?;
+            let (description, before) = self.description()?;
+            let after = self.comment();
+            let notes = (before, after);
             if self.is_name("extend") {
                 self.bump()?;
                 let (key, def) = match self.is_name("schema") {
-                    true => ("SchemaExtension", self.schema_definition(String::new())?),
-                    false => ("Extensions", self.type_definition(String::new())?),
+                    true => (
+                        "SchemaExtension",
+                        self.schema_definition(String::new(), notes)?,
+                    ),
+                    false => ("Extensions", self.type_definition(String::new(), notes)?),
                 };
                 push(&mut doc[key], def);
                 continue;
@@ -625,12 +669,13 @@ impl Parser {
                 _ => "Definitions",
             };
             let def = match key {
-                "Schema" => self.schema_definition(description)?,
-                "Directives" => self.directive_definition(description)?,
-                _ => self.type_definition(description)?,
+                "Schema" => self.schema_definition(description, notes)?,
+                "Directives" => self.directive_definition(description, notes)?,
+                _ => self.type_definition(description, notes)?,
             };
             push(&mut doc[key], def);
         }
+        doc["Comment"] = self.comment();
         for v in doc.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
             if v.as_array().is_some_and(|a| a.is_empty()) {
                 *v = Json::Null;
@@ -639,18 +684,20 @@ impl Parser {
         Ok(doc)
     }
 
-    fn description(&mut self) -> Result<String> {
+    /// A description, if any, and the comments before it.
+    fn description(&mut self) -> Result<(String, Json)> {
         match &self.tok {
             Tok::Str(s) | Tok::Block(s) => {
                 let s = s.clone();
+                let before = self.comment();
                 self.bump()?;
-                Ok(s)
+                Ok((s, before))
             }
-            _ => Ok(String::new()),
+            _ => Ok((String::new(), Json::Null)),
         }
     }
 
-    fn schema_definition(&mut self, description: String) -> Result<Json> {
+    fn schema_definition(&mut self, description: String, notes: (Json, Json)) -> Result<Json> {
         self.keyword("schema")?;
         let dirs = self.directives(true)?;
         let ops = match self.is("{") {
@@ -658,20 +705,25 @@ impl Parser {
                 if !matches!(&p.tok, Tok::Name(n) if matches!(n.as_str(), "query" | "mutation" | "subscription")) {
                     return p.unexpected();
                 }
+                let comment = p.comment();
                 let op = p.name()?;
                 p.expect(":")?;
-                Ok(json!({"Operation": op, "Type": p.name()?, "Position": null, "Comment": null}))
+                Ok(json!({"Operation": op, "Type": p.name()?, "Position": null, "Comment": comment}))
             })?,
             false => Vec::new(),
         };
+        let end = match ops.is_empty() {
+            true => Json::Null,
+            false => std::mem::take(&mut self.close_comments),
+        };
         Ok(json!({
             "Description": description, "Directives": dirs, "OperationTypes": Self::list(ops),
-            "Position": null, "BeforeDescriptionComment": null, "AfterDescriptionComment": null,
-            "EndOfDefinitionComment": null,
+            "Position": null, "BeforeDescriptionComment": notes.0,
+            "AfterDescriptionComment": notes.1, "EndOfDefinitionComment": end,
         }))
     }
 
-    fn directive_definition(&mut self, description: String) -> Result<Json> {
+    fn directive_definition(&mut self, description: String, notes: (Json, Json)) -> Result<Json> {
         self.keyword("directive")?;
         self.expect("@")?;
         let name = self.name()?;
@@ -689,7 +741,7 @@ impl Parser {
         Ok(json!({
             "Description": description, "Name": name, "Arguments": args,
             "Locations": locations, "IsRepeatable": repeatable, "Position": null,
-            "BeforeDescriptionComment": null, "AfterDescriptionComment": null,
+            "BeforeDescriptionComment": notes.0, "AfterDescriptionComment": notes.1,
         }))
     }
 
@@ -698,7 +750,8 @@ impl Parser {
             return Ok(Json::Null);
         }
         let args = self.many("(", ")", false, |p| {
-            let description = p.description()?;
+            let (description, before) = p.description()?;
+            let after = p.comment();
             let name = p.name()?;
             p.expect(":")?;
             let ty = p.type_ref()?;
@@ -709,14 +762,15 @@ impl Parser {
             Ok(json!({
                 "Description": description, "Name": name, "DefaultValue": default, "Type": ty,
                 "Directives": p.directives(true)?, "Position": null,
-                "BeforeDescriptionComment": null, "AfterDescriptionComment": null,
+                "BeforeDescriptionComment": before, "AfterDescriptionComment": after,
             }))
         })?;
         Ok(Json::Array(args))
     }
 
     fn field_definition(&mut self, input: bool) -> Result<Json> {
-        let description = self.description()?;
+        let (description, before) = self.description()?;
+        let after = self.comment();
         let name = self.name()?;
         let args = match input {
             true => Json::Null,
@@ -731,11 +785,11 @@ impl Parser {
         Ok(json!({
             "Description": description, "Name": name, "Arguments": args,
             "DefaultValue": default, "Type": ty, "Directives": self.directives(true)?,
-            "Position": null, "BeforeDescriptionComment": null, "AfterDescriptionComment": null,
+            "Position": null, "BeforeDescriptionComment": before, "AfterDescriptionComment": after,
         }))
     }
 
-    fn type_definition(&mut self, description: String) -> Result<Json> {
+    fn type_definition(&mut self, description: String, notes: (Json, Json)) -> Result<Json> {
         let kind = match &self.tok {
             Tok::Name(n) => match n.as_str() {
                 "scalar" => "SCALAR",
@@ -761,10 +815,12 @@ impl Parser {
         }
         let dirs = self.directives(true)?;
         let (mut fields, mut types, mut values) = (Json::Null, Json::Null, Json::Null);
+        let mut end = Json::Null;
         match kind {
             "OBJECT" | "INTERFACE" | "INPUT_OBJECT" if self.is("{") => {
                 let input = kind == "INPUT_OBJECT";
                 fields = Json::Array(self.many("{", "}", false, |p| p.field_definition(input))?);
+                end = std::mem::take(&mut self.close_comments);
             }
             "UNION" if self.skip("=")? => {
                 self.skip("|")?;
@@ -776,7 +832,8 @@ impl Parser {
             }
             "ENUM" if self.is("{") => {
                 values = Json::Array(self.many("{", "}", false, |p| {
-                    let description = p.description()?;
+                    let (description, before) = p.description()?;
+                    let after = p.comment();
                     let name = p.name()?;
                     if matches!(name.as_str(), "true" | "false" | "null") {
                         return p.err(format!(
@@ -786,9 +843,10 @@ impl Parser {
                     Ok(json!({
                         "Description": description, "Name": name,
                         "Directives": p.directives(true)?, "Position": null,
-                        "BeforeDescriptionComment": null, "AfterDescriptionComment": null,
+                        "BeforeDescriptionComment": before, "AfterDescriptionComment": after,
                     }))
                 })?);
+                end = std::mem::take(&mut self.close_comments);
             }
             _ => {}
         }
@@ -796,8 +854,8 @@ impl Parser {
             "Kind": kind, "Description": description, "Name": name, "Directives": dirs,
             "Interfaces": Self::list(interfaces), "Fields": fields, "Types": types,
             "EnumValues": values, "Position": null, "BuiltIn": false,
-            "BeforeDescriptionComment": null, "AfterDescriptionComment": null,
-            "EndOfDefinitionComment": null,
+            "BeforeDescriptionComment": notes.0, "AfterDescriptionComment": notes.1,
+            "EndOfDefinitionComment": end,
         }))
     }
 }
