@@ -24,10 +24,13 @@ use crate::policy::with::Edit;
 pub fn may_apply(text: &str) -> bool {
     extension_only()
         .keys()
-        .map(|name| name.split('.').next().unwrap_or(name))
+        .copied()
         .chain(OPERATORS.iter().map(|(name, _)| *name))
         .chain(["eq", "assign"])
-        .any(|name| text.contains(name))
+        .any(|name| {
+            text.match_indices(name)
+                .any(|(i, _)| text[i + name.len()..].starts_with('('))
+        })
 }
 
 /// The edits for the output arguments of extension-only builtins in `module` (text `text`).
