@@ -981,3 +981,24 @@ test_325 if { x := graphql.is_valid(input.q, input.s) with input as {"q": "# onl
 
 # graphql.parse_query(input.q) = {"Operations":[{"Name":"","Operation":"query","SelectionSet":[{"Alias":"a","Arguments":[{"Name":"s","Value":{"ExpectedTypeHasDefault":false,"Kind":4,"Raw":"x\n  y"}}],
 test_326 if { x := graphql.parse_query(input.q) with input as {"q": "\r\n{ a(s: \"\"\"\r\n  x\r\n    y\r\n  \"\"\") }"}; x == {"Operations":[{"Name":"","Operation":"query","SelectionSet":[{"Alias":"a","Arguments":[{"Name":"s","Value":{"ExpectedTypeHasDefault":false,"Kind":4,"Raw":"x\n  y"}}],"Name":"a"}]}]} }
+
+# graphql.schema_is_valid({"Definitions": 5}) = false
+test_327 if { x := graphql.schema_is_valid({"Definitions": 5}); x == false }
+
+# graphql.is_valid({"Operations": "x"}, {}) = false
+test_328 if { x := graphql.is_valid({"Operations": "x"}, {}); x == false }
+
+# graphql.is_valid({"Operations": []}, {"Definitions": []}) = true
+test_329 if { x := graphql.is_valid({"Operations": []}, {"Definitions": []}); x == true }
+
+# graphql.parse_and_verify({"Operations": 1}, {}) = [false,{},{}]
+test_330 if { x := graphql.parse_and_verify({"Operations": 1}, {}); x == [false,{},{}] }
+
+# graphql.parse(graphql.parse_query(`{ a }`), graphql.parse_schema(`type Query { a: Int }`)) = [{"Operations":[{"Name":"","Operation":"query","SelectionSet":[{"Alias":"a","Name":"a"}]}]},{"Definitions
+test_331 if { x := graphql.parse(graphql.parse_query(`{ a }`), graphql.parse_schema(`type Query { a: Int }`)); x == [{"Operations":[{"Name":"","Operation":"query","SelectionSet":[{"Alias":"a","Name":"a"}]}]},{"Definitions":[{"BuiltIn":false,"Description":"","Fields":[{"Description":"","Name":"a","Type":{"NamedType":"Int","NonNull":false}}],"Kind":"OBJECT","Name":"Query"}]}] }
+
+# graphql.parse_and_verify(graphql.parse_query(`{ a }`), `type Query { a: Int }`) = [true,{"Operations":[{"Name":"","Operation":"query","SelectionSet":[{"Alias":"a","Name":"a"}]}]},{"Definitions":[{"B
+test_332 if { x := graphql.parse_and_verify(graphql.parse_query(`{ a }`), `type Query { a: Int }`); x == [true,{"Operations":[{"Name":"","Operation":"query","SelectionSet":[{"Alias":"a","Name":"a"}]}]},{"Definitions":[{"BuiltIn":false,"Description":"","Fields":[{"Description":"","Name":"a","Type":{"NamedType":"Int","NonNull":false}}],"Kind":"OBJECT","Name":"Query"}]}] }
+
+# graphql.is_valid({"Operations": [{"Operation": "query", "SelectionSet": [{"Alias": "a", "Name": "a"}]}]}, `type Query { a: Int }`) = true
+test_333 if { x := graphql.is_valid({"Operations": [{"Operation": "query", "SelectionSet": [{"Alias": "a", "Name": "a"}]}]}, `type Query { a: Int }`); x == true }

@@ -43,7 +43,27 @@ fn document(v: &Value, i: usize, schema: bool) -> Result<Json> {
                 false => p.query_document(),
             }
         }
-        Value::Object(_) => to_json(v),
+        Value::Object(_) => {
+            // Go decodes the object into gqlparser's document: a list field of another kind
+            // fails that.
+            let doc = to_json(v)?;
+            let lists: &[&str] = match schema {
+                true => &[
+                    "Schema",
+                    "SchemaExtension",
+                    "Directives",
+                    "Definitions",
+                    "Extensions",
+                ],
+                false => &["Operations", "Fragments"],
+            };
+            for k in lists {
+                if !matches!(doc.get(*k), None | Some(Json::Null | Json::Array(_))) {
+                    anyhow::bail!("cannot decode the {k} of a GraphQL document");
+                }
+            }
+            Ok(doc)
+        }
         other => Err(type_error(i + 1, "one of {string, object}", other)),
     }
 }
