@@ -64,8 +64,11 @@ pub fn edits(module: &Module, text: &str, claimed: &dyn Fn(&str) -> bool) -> Vec
                     else {
                         return;
                     };
-                    let open = a.span().start as usize;
-                    out.push(edit(text, start, open, &" ".repeat(open - start)));
+                    let name_end = fcn.span().end as usize;
+                    let Some(paren) = text[name_end..].find('(').map(|i| name_end + i) else {
+                        return;
+                    };
+                    out.push(edit(text, start, paren + 1, &" ".repeat(paren + 1 - start)));
                     out.push(edit(text, c, c + 1, op));
                     if let Some(t) = first_comma(text, b.span().end as usize, span.end as usize) {
                         out.push(edit(text, t, t + 1, " "));

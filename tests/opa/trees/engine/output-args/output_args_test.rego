@@ -273,3 +273,12 @@ test_088 if { not eq(1, 2); x := true; x == true }
 
 # $out := [v | some v in [1, 2]; eq(v, 2)] = [2]
 test_089 if { x := [v | some v in [1, 2]; eq(v, 2)]; x == [2] }
+
+# eq(($out), 1) = 1
+test_090 if { eq((x), 1); x == 1 }
+
+# eq( $out , [1] , ) = [1]
+test_091 if { eq( x , [1] , ); x == [1] }
+
+# $out := plus((1), (2)) = 3
+test_092 if { x := plus((1), (2)); x == 3 }
