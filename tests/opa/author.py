@@ -3,14 +3,16 @@
 
     author.py eval DIR REQUEST.json     {"inputs": [...], "documents": ["pkg.rule", ...]}
         -> [[{"value": V} | {"undefined": true} | {"error": "..."}, ...per document], ...per input]
-    author.py coverage DIR              OPA's coverage of every test of DIR, as the union over
-        the tests of the rows each report marks: {"file": {"covered": [rows], "not_covered": [rows]}}
+    author.py coverage DIR              OPA's coverage of every test of DIR as `opa test --coverage`
+        reports it, per file: {"file": {"covered": [rows], "not_covered": [rows],
+        "covered_lines": n, "not_covered_lines": n, "coverage": percent rounded to 2 places}}
     author.py junit FILE                what junitparser reads from a JUnit XML file
     author.py enters DIR                the rule bodies OPA's trace enters, per test:
         {"data.pkg.test_x": ["file:line", ...]}
 """
 
 import json
+import math
 import os
 import sys
 
@@ -41,24 +43,46 @@ def rows(ranges):
     return {r for x in ranges for r in range(x["start"]["row"], x["end"]["row"] + 1)}
 
 
+def key(r):
+    return (r["start"]["row"], r["start"].get("col", 0), r["end"]["row"], r["end"].get("col", 0))
+
+
+def contains(outer, inner):
+    (sr, sc, er, ec), (ir, ic, jr, jc) = outer, inner
+    return (sr, sc) <= (ir, ic) and (er, ec) >= (jr, jc)
+
+
 def coverage(root):
+    """`opa test --coverage` over every test: one tracer for all of them, so a range is covered
+    when any test evaluated it, and not covered when no covered range contains it (a row can be
+    both). Each test's own report lists every range it did not cover; what no test covered is
+    OPA's not-covered list."""
     e, modules = judge.engine_for(root)
-    covered, not_covered = {}, {}
+    covered, candidates = {}, {}
     for test in judge.tests_of(modules):
         try:
             e.eval_document(test[len("data."):], coverage=True)
         except Exception:
             pass
         for f, fr in (e.last_coverage or {}).get("files", {}).items():
-            covered.setdefault(f, set()).update(rows(fr.get("covered", [])))
-            not_covered.setdefault(f, set()).update(rows(fr.get("not_covered", [])))
-    return {
-        f: {
-            "covered": sorted(covered.get(f, set())),
-            "not_covered": sorted(not_covered.get(f, set()) - covered.get(f, set())),
+            covered.setdefault(f, set()).update(key(r) for r in fr.get("covered", []))
+            candidates.setdefault(f, set()).update(key(r) for r in fr.get("not_covered", []))
+    out = {}
+    for f in sorted(set(covered) | set(candidates)):
+        cov = covered.get(f, set())
+        not_cov = [r for r in candidates.get(f, set()) if not any(contains(c, r) for c in cov)]
+        c_rows = {row for (s, _, e2, _) in cov for row in range(s, e2 + 1)}
+        n_rows = {row for (s, _, e2, _) in not_cov for row in range(s, e2 + 1)}
+        total = len(c_rows) + len(n_rows)
+        out[f] = {
+            "covered": sorted(c_rows),
+            "not_covered": sorted(n_rows),
+            "covered_lines": len(c_rows),
+            "not_covered_lines": len(n_rows),
+            # Rounded half away from zero, as the Rust side of the comparison does.
+            "coverage": math.floor(10000.0 * len(c_rows) / total + 0.5) / 100 if total else 0.0,
         }
-        for f in sorted(set(covered) | set(not_covered))
-    }
+    return out
 
 
 def enters(root):

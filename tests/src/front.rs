@@ -1,7 +1,8 @@
 //! A fault-injecting, hostile HTTP front for the test registry: listens on 127.0.0.1, forwards
 //! to the real `docker-registry` (tests/src/registry.rs), logs every request, and lets a test
 //! decide per request — with one closure — to forward, modify, answer itself, drop the
-//! connection, never answer, or drip bytes. Everything stops when the `Front` is dropped, and
+//! connection, never answer, or drip bytes. [`Front::silent`] goes further: it accepts
+//! connections and never reads or writes a byte (not even a TLS handshake). Everything stops when the `Front` is dropped, and
 //! every front ends by itself after [`MAX_LIFETIME`] so a forgotten one cannot hang CI.
 //!
 //! ```ignore
@@ -232,6 +233,10 @@ type Handler = dyn Fn(&Request, &Upstream) -> Reply + Send + Sync;
 struct Shared {
     stop: AtomicBool,
     count: AtomicUsize,
+    /// Connections accepted (a silent front counts these, not requests).
+    accepted: AtomicUsize,
+    /// Accept connections and leave them untouched.
+    silent: bool,
     log: Mutex<Vec<Logged>>,
     conns: Mutex<Vec<TcpStream>>,
     handler: Box<Handler>,
@@ -259,12 +264,28 @@ impl Front {
     where
         F: Fn(&Request, &Upstream) -> Reply + Send + Sync + 'static,
     {
+        Front::listen(upstream, false, handler)
+    }
+
+    /// A front that accepts every connection and never reads or answers a byte on it (a hung
+    /// server, or a firewall that completes the handshake): the client's TLS handshake gets
+    /// no answer either. Nothing is logged; [`Front::accepted`] counts the connections.
+    pub fn silent() -> Front {
+        Front::listen("127.0.0.1:9", true, |_, _| Reply::Hang)
+    }
+
+    fn listen<F>(upstream: &str, silent: bool, handler: F) -> Front
+    where
+        F: Fn(&Request, &Upstream) -> Reply + Send + Sync + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind front");
         let addr = listener.local_addr().expect("front addr").to_string();
         listener.set_nonblocking(true).expect("nonblocking");
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             count: AtomicUsize::new(0),
+            accepted: AtomicUsize::new(0),
+            silent,
             log: Mutex::new(Vec::new()),
             conns: Mutex::new(Vec::new()),
             handler: Box::new(handler),
@@ -279,8 +300,14 @@ impl Front {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let _ = stream.set_nonblocking(false);
+                        sh.accepted.fetch_add(1, Ordering::SeqCst);
                         if let Ok(c) = stream.try_clone() {
                             sh.conns.lock().unwrap().push(c);
+                        }
+                        if sh.silent {
+                            // Held open (its clone is in `conns`) until the front stops.
+                            drop(stream);
+                            continue;
                         }
                         let sh = sh.clone();
                         std::thread::spawn(move || serve(stream, &sh));
@@ -313,6 +340,11 @@ impl Front {
     /// How many requests arrived.
     pub fn count(&self) -> usize {
         self.shared.count.load(Ordering::SeqCst)
+    }
+
+    /// How many connections were accepted.
+    pub fn accepted(&self) -> usize {
+        self.shared.accepted.load(Ordering::SeqCst)
     }
 }
 

@@ -44,6 +44,29 @@ pub fn sigstore_verify(
     digest: &str,
     pubkey_pem: &[u8],
 ) -> Result<usize, String> {
+    run_tool(registry, repo, digest, pubkey_pem, None)
+}
+
+/// [`sigstore_verify`] with the transparency log's public key (PEM file): sigstore then checks
+/// each layer's `dev.sigstore.cosign/bundle` SET with it, and only layers carrying a verified
+/// one count, so a missing or forged annotation is a refusal.
+pub fn sigstore_verify_with_log(
+    registry: &str,
+    repo: &str,
+    digest: &str,
+    pubkey_pem: &[u8],
+    rekor_pubkey: &std::path::Path,
+) -> Result<usize, String> {
+    run_tool(registry, repo, digest, pubkey_pem, Some(rekor_pubkey))
+}
+
+fn run_tool(
+    registry: &str,
+    repo: &str,
+    digest: &str,
+    pubkey_pem: &[u8],
+    rekor_pubkey: Option<&std::path::Path>,
+) -> Result<usize, String> {
     let tool = tool()?;
     let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
     let key = dir.path().join("cosign.pub");
@@ -51,6 +74,7 @@ pub fn sigstore_verify(
     let out = Command::new(&tool)
         .args([registry, repo, digest])
         .arg(&key)
+        .args(rekor_pubkey)
         .output()
         .map_err(|e| format!("{}: {e}", tool.display()))?;
     if !out.status.success() {

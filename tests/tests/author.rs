@@ -371,9 +371,13 @@ fn coverage_equals_opa(tree: &Path) {
     let mut ours_rows = serde_json::Map::new();
     for (file, fr) in ours["files"].as_object().unwrap() {
         let rel = file.strip_prefix(&prefix).unwrap_or(file);
+        // OPA's percentage, to the two places its summary prints.
+        let pct = (fr["coverage"].as_f64().unwrap() * 100.0).round() / 100.0;
         ours_rows.insert(
             rel.to_string(),
-            json!({"covered": rows(&fr["covered"]), "not_covered": rows(&fr["not_covered"])}),
+            json!({"covered": rows(&fr["covered"]), "not_covered": rows(&fr["not_covered"]),
+                   "covered_lines": fr["covered_lines"], "not_covered_lines": fr["not_covered_lines"],
+                   "coverage": pct}),
         );
     }
     let mut bad = Vec::new();
@@ -384,7 +388,8 @@ fn coverage_equals_opa(tree: &Path) {
         .chain(ours_rows.keys())
         .collect();
     for f in files {
-        let empty = json!({"covered": [], "not_covered": []});
+        let empty = json!({"covered": [], "not_covered": [], "covered_lines": 0,
+                           "not_covered_lines": 0, "coverage": 0.0});
         let (o, u) = (
             opa.get(f).unwrap_or(&empty),
             ours_rows.get(f).unwrap_or(&empty),
@@ -409,6 +414,11 @@ fn coverage_marks_the_lines_opa_marks() {
     coverage_equals_opa(&sample());
     coverage_equals_opa(&multi_file());
     coverage_equals_opa(&workspace().join("tests/opa/trees/author/coverage-edges"));
+    // Bare `else := v`, function bodies OPA's rule index never enters, bodies whose first
+    // literal fails, over several files.
+    coverage_equals_opa(&workspace().join("tests/opa/trees/author/coverage-index"));
+    // `not` whose parts OPA's compiler moves out: the parts evaluated, the `not` not reached.
+    coverage_equals_opa(&workspace().join("tests/opa/trees/engine/negation"));
 }
 
 #[test]

@@ -78,3 +78,95 @@ fn a_file_over_the_size_bound_names_the_bound() {
     assert_eq!(r.code, 1, "{r}");
     assert!(r.error_line().contains("64 MiB"), "{r}");
 }
+
+/// A certificate as a secret-bearing input: none of its body may reach the user.
+const CERT: &str = "-----BEGIN CERTIFICATE-----\\nMIIBszCCAVmgAwIBAgIUSECRETSECRETSECRETSECRETSECRETwCgYIKoZIzj0EAwIw\\n-----END CERTIFICATE-----";
+
+/// What regorus prints or dumps for its own debugging never reaches the user, and an error
+/// names the user's file, line and variable in OPA's words.
+fn assert_quiet(r: &e2e::Run) {
+    for out in [&r.stdout, &r.stderr] {
+        for stray in [
+            "could not schedule",
+            "scopes",
+            "String(",
+            "SECRET",
+            "redundant import",
+        ] {
+            assert!(!out.contains(stray), "{stray:?} reached the user:\n{r}");
+        }
+    }
+    if r.code != 0 {
+        let e = r.error_line();
+        assert!(
+            e.contains("rego_") || e.contains("eval_") || e.contains("tests failed"),
+            "not in OPA's words: {e}\n{r}"
+        );
+    }
+}
+
+#[test]
+fn engine_internals_never_reach_the_user() {
+    let dir = tempfile::tempdir().unwrap();
+    // An output argument of a builtin only our extensions provide, fed a certificate; and an
+    // `import input`, which regorus warns about.
+    let policy = "package generated\n\
+                  import rego.v1\n\
+                  import input\n\
+                  verify(c) := out if {\n\
+                  \tio.jwt.decode_verify(\"a.b.c\", {\"cert\": c}, out)\n\
+                  }\n\
+                  r := verify(input.cert)\n";
+    let test = format!(
+        "package generated_test\nimport rego.v1\n\
+         test_r if data.generated.r with input.cert as \"{CERT}\"\n"
+    );
+    write_tree(
+        dir.path(),
+        &[
+            ("generated/p.rego", policy),
+            ("generated/p_test.rego", &test),
+        ],
+    );
+    let input = dir.path().join("input.json");
+    std::fs::write(&input, format!("{{\"cert\": \"{CERT}\"}}")).unwrap();
+    let input = input.to_string_lossy().into_owned();
+    for args in [
+        vec!["policy-test", "--dir", "."],
+        vec!["policy-test", "--dir", ".", "-v", "--coverage"],
+        vec![
+            "policy-eval",
+            "--dir",
+            ".",
+            "--input",
+            &input,
+            "data.generated.r",
+        ],
+    ] {
+        let r = run(dir.path(), &args);
+        assert_quiet(&r);
+        if r.code != 0 && args[0] == "policy-eval" {
+            assert!(
+                r.error_line()
+                    .contains("generated/p.rego:5:48: rego_unsafe_var_error: var out is unsafe"),
+                "{r}"
+            );
+        }
+    }
+    // The same call in a query, with a certificate bound to `c`: `policy-eval` reads no tree
+    // rewrite into its query.
+    let query = format!(
+        "c := \"{CERT}\"; some out; io.jwt.decode_verify(\"a.b.c\", {{\"cert\": c}}, out); out[0]"
+    );
+    let clean = tempfile::tempdir().unwrap();
+    write_tree(clean.path(), &[("q/q.rego", "package q\nx := 1\n")]);
+    let r = run(clean.path(), &["policy-eval", "--dir", ".", &query]);
+    assert_quiet(&r);
+    if r.code != 0 {
+        assert_eq!(
+            r.error_line(),
+            "error: <query.rego>:1:186: rego_unsafe_var_error: var out is unsafe",
+            "{r}"
+        );
+    }
+}

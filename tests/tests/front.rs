@@ -129,6 +129,39 @@ fn never_answer_holds_until_dropped_and_drip_is_slow() {
 }
 
 #[test]
+fn a_silent_front_accepts_and_never_reads_nor_answers() {
+    let front = Front::silent();
+    let mut s = TcpStream::connect(&front.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    // A TLS ClientHello's first bytes, then a request: neither gets a byte back.
+    s.write_all(&[0x16, 0x03, 0x01, 0x00, 0x05]).unwrap();
+    write!(s, "GET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut buf = [0u8; 16];
+    let e = s.read(&mut buf).expect_err("no answer");
+    assert!(matches!(
+        e.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    ));
+    let _second = TcpStream::connect(&front.addr).unwrap();
+    let t = Instant::now();
+    while front.accepted() < 2 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        (front.accepted(), front.count()),
+        (2, 0),
+        "accepted, never read"
+    );
+    assert!(front.log().is_empty());
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let t = Instant::now();
+    drop(front);
+    assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "closed when dropped");
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
 fn upload_location_moves_to_another_host_which_logs_authorization() {
     let reg = TestRegistry::start();
     let other = Front::forwarding(&reg.addr);

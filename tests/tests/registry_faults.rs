@@ -236,6 +236,165 @@ fn silent_and_slow_drip_servers_end_within_about_a_minute() {
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
 }
 
+/// `policy-verify REF` with `extra` flags, timed.
+fn verify_timed(cwd: &Path, reference: &str, extra: &[&str]) -> (Run, Duration) {
+    let mut args = vec!["policy-verify", reference];
+    args.extend_from_slice(extra);
+    let t = Instant::now();
+    let r: Run = xtask(cwd, &args).output().expect("run").into();
+    (r, t.elapsed())
+}
+
+/// A manifest answer whose body is dripped after its head (or, `head_too`, head and all).
+fn drip_manifest(req: &e2e::front::Request, head_too: bool) -> Option<Reply> {
+    if !req.is("GET", "/manifests/") {
+        return None;
+    }
+    let body = hostile::sig_manifest(3, &format!("sha256:{}", "a".repeat(64)), 10);
+    Some(Reply::Drip {
+        response: Response::new(200, body)
+            .with_header("Content-Type", "application/vnd.oci.image.manifest.v1+json"),
+        every: Duration::from_millis(500),
+        body_only: !head_too,
+    })
+}
+
+/// Each slow or silent server ends within one deadline per operation: the probe, token fetch
+/// and every try share it. With `--timeout 5s` each ends well before 15 s, in one line that
+/// names the host and what was being done. (The default 90 s deadline is measured by
+/// `benches/slow-registry.sh`, not here: no test waits that long.)
+#[test]
+fn every_slow_or_silent_mode_ends_within_the_deadline() {
+    let reg = TestRegistry::start();
+    let d = tempfile::tempdir().unwrap();
+    with_keys(d.path());
+    type Handler = Box<dyn Fn(&e2e::front::Request, &e2e::front::Upstream) -> Reply + Send + Sync>;
+    let forward_or = |f: fn(&e2e::front::Request) -> Option<Reply>| -> Handler {
+        Box::new(move |req, up| f(req).unwrap_or_else(|| Reply::Send(up.forward(req))))
+    };
+    let fronts: Vec<(&str, Front, &[&str])> = vec![
+        // Accepts and never reads nor answers: over HTTPS first (loopback), as the issue ran it.
+        ("silent, HTTPS first", Front::silent(), &[]),
+        ("silent, plain HTTP", Front::silent(), &["--plain-http"]),
+        (
+            "reads and never answers",
+            Front::start(&reg.addr, modes::never_answer()),
+            &["--plain-http"],
+        ),
+        (
+            "drips everything",
+            Front::start(&reg.addr, modes::drip(Duration::from_millis(500), false)),
+            &["--plain-http"],
+        ),
+        (
+            "drips the manifest's headers",
+            Front::start(&reg.addr, forward_or(|r| drip_manifest(r, true))),
+            &["--plain-http"],
+        ),
+        (
+            "drips the manifest's body",
+            Front::start(&reg.addr, forward_or(|r| drip_manifest(r, false))),
+            &["--plain-http"],
+        ),
+    ];
+    for (name, front, extra) in &fronts {
+        let reference = format!("{}/p/c:dev", front.addr);
+        let mut flags = extra.to_vec();
+        flags.extend(["--timeout", "5s"]);
+        let (r, took) = verify_timed(d.path(), &reference, &flags);
+        clean_failure(&r);
+        eprintln!("{name}: {took:?}: {}", r.error_line());
+        assert!(took < Duration::from_secs(15), "{name}: {took:?}\n{r}");
+        let e = r.error_line();
+        assert!(
+            e.contains(&front.addr) && e.contains("GET manifest dev") && e.contains("--timeout 5s"),
+            "{name}: the host, what was being done and the deadline: {r}"
+        );
+    }
+    assert!(fronts[0].1.accepted() > 0 && fronts[0].1.count() == 0);
+
+    // A token service that drips its answer: the token fetch is inside the deadline too.
+    use std::sync::{Arc, OnceLock};
+    let me: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let m = me.clone();
+    let front = Front::start(&reg.addr, move |req, up| {
+        if req.path.starts_with("/token") {
+            return Reply::Drip {
+                response: Response::new(200, r#"{"token":"tok-1","expires_in":300}"#)
+                    .with_header("Content-Type", "application/json"),
+                every: Duration::from_millis(500),
+                body_only: true,
+            };
+        }
+        if req.header("authorization") != Some("Bearer tok-1") {
+            let challenge = format!(
+                "Bearer realm=\"http://{}/token\",service=\"test\"",
+                m.get().map(String::as_str).unwrap_or("")
+            );
+            return Reply::Send(
+                Response::oci_error(401, "UNAUTHORIZED", "token needed")
+                    .with_header("WWW-Authenticate", &challenge),
+            );
+        }
+        Reply::Send(up.forward(req))
+    });
+    me.set(front.addr.clone()).unwrap();
+    let (r, took) = verify_timed(
+        d.path(),
+        &format!("{}/p/c:dev", front.addr),
+        &["--plain-http", "--timeout", "5s"],
+    );
+    clean_failure(&r);
+    assert!(took < Duration::from_secs(15), "token drip: {took:?}\n{r}");
+    assert!(
+        front.log().iter().any(|l| l.path.starts_with("/token")),
+        "the token was asked for: {:?}",
+        front.log()
+    );
+    let e = r.error_line();
+    assert!(
+        e.contains(&front.addr) && e.contains("GET manifest dev") && e.contains("--timeout 5s"),
+        "{r}"
+    );
+}
+
+/// A retry that could not end before the deadline is not started: a server that takes 3 s to
+/// refuse each try, and `--timeout 8s`, gets at most two tries, and the command gives up by
+/// itself (no try is cut short by the deadline) saying why.
+#[test]
+fn a_retry_that_cannot_end_before_the_deadline_is_not_started() {
+    let reg = TestRegistry::start();
+    let d = tempfile::tempdir().unwrap();
+    with_keys(d.path());
+    let front = Front::start(&reg.addr, |req, up| {
+        if req.is("GET", "/manifests/") {
+            std::thread::sleep(Duration::from_secs(3));
+            return Fault::Status(503).reply();
+        }
+        Reply::Send(up.forward(req))
+    });
+    let (r, took) = verify_timed(
+        d.path(),
+        &format!("{}/p/c:dev", front.addr),
+        &["--plain-http", "--timeout", "8s"],
+    );
+    clean_failure(&r);
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    let e = r.error_line();
+    assert!(
+        e.contains(&front.addr)
+            && e.contains("GET manifest dev: HTTP 503")
+            && e.contains("another could not end before --timeout 8s"),
+        "{r}"
+    );
+    let tries = front
+        .log()
+        .iter()
+        .filter(|l| l.path.contains("/manifests/"))
+        .count();
+    assert!((1..=2).contains(&tries), "{tries} tries: {r}");
+}
+
 fn with_keys(cwd: &Path) {
     let r: Run = xtask(cwd, &["policy-keys"])
         .env("COSIGN_PASSWORD", PW)

@@ -1,5 +1,5 @@
-//! Keeps the tree honest: the README documents exactly the commands `--help` lists, and every
-//! module says what it is for in its first line.
+//! Keeps the tree honest: the README and the reference pages under `docs/` document exactly the
+//! commands `--help` lists, and every module says what it is for in its first line.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -42,6 +42,25 @@ fn readme_and_help_list_the_same_commands() {
             "README documents `cargo xtask {d}`, which --help does not list"
         );
     }
+    // Each command has its reference section, a `## `cargo xtask NAME ...`` heading, on a page
+    // under docs/, and every such heading names a command --help lists.
+    let mut sections = BTreeSet::new();
+    for e in std::fs::read_dir(workspace().join("docs")).unwrap() {
+        let page = e.unwrap().path();
+        if page.extension().is_some_and(|x| x == "md") {
+            let text = std::fs::read_to_string(&page).unwrap();
+            for l in text.lines() {
+                if let Some(rest) = l.strip_prefix("## `cargo xtask ") {
+                    let name = rest.split([' ', '`']).next().unwrap_or_default();
+                    sections.insert(name.to_string());
+                }
+            }
+        }
+    }
+    assert_eq!(
+        sections, commands,
+        "the sections of docs/*.md (left) and the commands --help lists (right) differ"
+    );
 }
 
 #[test]

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::oci::{self, layout::Layout, registry::Registry, Target};
+
+pub mod tlog;
 use crate::policy::bundle;
 
 const PASSWORD: &str = "bench-only-password";
@@ -31,7 +33,15 @@ pub fn run(mb: usize) -> Result<()> {
     let to = format!("{}/bench/constitution:dev", reg.addr);
     let bundle_cmd = || {
         Command::new(&exe)
-            .args(["policy-bundle", "--json", "--to", &to, "--keys"])
+            // The signing figures without a log: `bench --tlog` measures what the log adds.
+            .args([
+                "policy-bundle",
+                "--json",
+                "--tlog-upload=false",
+                "--to",
+                &to,
+                "--keys",
+            ])
             .arg(&keys)
             .arg("--out")
             .arg(work.path().join("sample.tar.gz"))

@@ -126,6 +126,8 @@ enum Command {
         /// Push without signing (CI without keys; the Runner must then run with verify=false)
         #[arg(long)]
         unsigned: bool,
+        #[command(flatten)]
+        tlog: TlogUpload,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -148,6 +150,8 @@ enum Command {
         extract: Option<PathBuf>,
         #[command(flatten)]
         net: Net,
+        #[command(flatten)]
+        log: TlogCheck,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -168,6 +172,8 @@ enum Command {
         tags: Vec<String>,
         #[command(flatten)]
         net: Net,
+        #[command(flatten)]
+        log: TlogCheck,
         /// Print one JSON object for CI on stdout
         #[arg(long)]
         json: bool,
@@ -248,6 +254,8 @@ enum Command {
         key: PathBuf,
         #[command(flatten)]
         net: Net,
+        #[command(flatten)]
+        log: TlogCheck,
         /// Print one JSON object on stdout
         #[arg(long)]
         json: bool,
@@ -288,6 +296,9 @@ enum Command {
         /// Size of the generated policy tree for the packing benchmark, in MiB
         #[arg(long, default_value_t = 50)]
         mb: usize,
+        /// Only what signing with a transparency log costs beyond its round trips (in process)
+        #[arg(long)]
+        tlog: bool,
     },
     /// Differential fuzzing: random Rego programs through our engine and the real OPA
     FuzzRego {
@@ -338,7 +349,8 @@ struct Net {
     /// Speak plain HTTP to the registry (loopback hosts fall back to it when TLS fails)
     #[arg(long)]
     plain_http: bool,
-    /// Give up on the whole command after this long (e.g. 90s, 5m)
+    /// Give up on the whole command after this long (e.g. 30s, 5m, 1m30s) [default: each
+    /// registry operation, all its retries included, gives up after 90s]
     #[arg(long, value_name = "DURATION")]
     timeout: Option<String>,
 }
@@ -351,6 +363,38 @@ impl Net {
             self.plain_http,
             self.timeout.as_deref(),
         )
+    }
+}
+
+/// Where signing logs signatures (cosign's `--rekor-url`, `--tlog-upload`).
+#[derive(clap::Args)]
+struct TlogUpload {
+    /// The Rekor transparency log signatures are uploaded to
+    #[arg(long, env = "POLICY_REKOR_URL", default_value = cosign::rekor::PUBLIC_REKOR)]
+    rekor_url: String,
+    /// Upload each signature to the log [default: true for a registry, false for an oci: layout]
+    #[arg(long, env = "POLICY_TLOG_UPLOAD", value_name = "BOOL", num_args = 0..=1,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    tlog_upload: Option<bool>,
+}
+
+/// How log evidence is verified (cosign's `--trusted-root`, `--insecure-ignore-tlog`).
+#[derive(clap::Args)]
+struct TlogCheck {
+    /// Sigstore trusted_root.json with the log keys [default: the built-in public-good root]
+    #[arg(long, env = "POLICY_TRUSTED_ROOT", value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    /// Accept a signature whose transparency-log entry is missing (not checked), with a warning
+    #[arg(long, env = "POLICY_INSECURE_IGNORE_TLOG")]
+    insecure_ignore_tlog: bool,
+}
+
+impl TlogCheck {
+    fn args(self) -> cosign::signature::LogArgs {
+        cosign::signature::LogArgs {
+            trusted_root: self.trusted_root,
+            insecure_ignore_tlog: self.insecure_ignore_tlog,
+        }
     }
 }
 
@@ -375,6 +419,8 @@ struct StatusArgs {
     key: PathBuf,
     #[command(flatten)]
     net: Net,
+    #[command(flatten)]
+    log: TlogCheck,
     /// Print one JSON object for CI on stdout
     #[arg(long)]
     json: bool,
@@ -389,6 +435,7 @@ impl StatusArgs {
             key: self.key,
             net: self.net.options()?,
             json: self.json,
+            log: self.log.args(),
         })
     }
 }
@@ -468,6 +515,7 @@ fn main() -> ExitCode {
             net,
             allow_unshipped_data,
             unsigned,
+            tlog,
             json,
             check_cluster,
             cluster,
@@ -484,6 +532,8 @@ fn main() -> ExitCode {
                 allow_unshipped_data,
                 unsigned,
                 check_cluster: check_cluster.then_some((cluster.context, cluster.namespace)),
+                tlog_upload: tlog.tlog_upload,
+                rekor_url: tlog.rekor_url,
             })
         }),
         Command::PolicyVerify {
@@ -491,6 +541,7 @@ fn main() -> ExitCode {
             key,
             extract,
             net,
+            log,
             json,
         } => net.options().and_then(|net| {
             verify::policy_verify(&verify::Options {
@@ -499,6 +550,7 @@ fn main() -> ExitCode {
                 extract,
                 json,
                 net,
+                log: log.args(),
             })
         }),
         Command::PolicyPromote {
@@ -507,6 +559,7 @@ fn main() -> ExitCode {
             key,
             tags,
             net,
+            log,
             json,
         } => net.options().and_then(|net| {
             promote::policy_promote(&promote::Options {
@@ -516,6 +569,7 @@ fn main() -> ExitCode {
                 tags,
                 net,
                 json,
+                log: log.args(),
             })
         }),
         Command::PolicyEval {
@@ -551,6 +605,7 @@ fn main() -> ExitCode {
             target,
             key,
             net,
+            log,
             json,
         } => net.options().and_then(|net| {
             policy::inspect::policy_inspect(&policy::inspect::Options {
@@ -558,9 +613,11 @@ fn main() -> ExitCode {
                 key,
                 net,
                 json,
+                log: log.args(),
             })
         }),
-        Command::Bench { mb } => bench::run(mb),
+        Command::Bench { tlog: true, .. } => bench::tlog::run(),
+        Command::Bench { mb, .. } => bench::run(mb),
         Command::FuzzRego {
             minutes,
             seconds,

@@ -27,6 +27,7 @@ pub struct Options {
     pub key: PathBuf,
     pub net: crate::oci::net::Options,
     pub json: bool,
+    pub log: signature::LogArgs,
 }
 
 /// One Runner need.
@@ -319,18 +320,33 @@ pub fn check_bundle(
     reference: &str,
     key: &PublicKey,
     net: &crate::oci::net::Options,
-) -> Result<(String, usize)> {
+    log: &signature::LogArgs,
+) -> Result<(String, usize, String)> {
     let target = Target::parse(reference)?;
+    let log = signature::LogPolicy::new(log, &target)?;
     let mut store = oci::open(&target, net)?;
     let (digest, manifest) = verify::resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
-    signature::verify(
+    let verified = crate::cosign::sigbundle::verify_either(
         store.as_mut(),
         &digest,
         key,
         &format!("the key in configmap/{PUB_KEY_CONFIGMAP}"),
         &shown,
+        &log,
+        true,
     )?;
+    // What the log says, in a few words for the row.
+    let tlog = match (&verified.entry, log.ignore && verified.logged) {
+        (_, true) => "; transparency log not checked (--insecure-ignore-tlog)".to_string(),
+        (Some(e), false) => format!("; log entry {} verified", e.log_index),
+        (None, false) => {
+            eprintln!("{}", signature::no_entry_warning(&shown));
+            "; NO transparency-log entry: cosign's default verify refuses it unless \
+             --insecure-ignore-tlog"
+                .to_string()
+        }
+    };
     let (_, bytes) = verify::fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
     let tmp = tempfile::tempdir().context("temp dir")?;
     let dir = tmp.path().join("bundle");
@@ -345,7 +361,7 @@ pub fn check_bundle(
     if rules == 0 {
         bail!("{shown}: empty rule inventory: the UI's rules page would be empty");
     }
-    Ok((shown, rules))
+    Ok((shown, rules, tlog))
 }
 
 /// The policy-bundle row: the cluster holds a key, the bundle verifies with it (exactly as the
@@ -404,7 +420,7 @@ pub fn bundle_row(
         None => None,
     };
     let same = local.as_ref().map(|l| *l == cluster);
-    match check_bundle(reference, &cluster, &o.net) {
+    match check_bundle(reference, &cluster, &o.net, &o.log) {
         Err(e) => {
             let why = format!("{e:#}");
             // Rotated keys: sign with the new key first (signatures are appended, so the
@@ -416,7 +432,7 @@ pub fn bundle_row(
             };
             Row::bad(NEED, why, fix)
         }
-        Ok((shown, rules)) => match same {
+        Ok((shown, rules, tlog)) => match same {
             Some(false) => Row::bad(
                 NEED,
                 format!(
@@ -433,7 +449,7 @@ pub fn bundle_row(
                 };
                 Row::ok(
                     NEED,
-                    format!("{shown} verifies with the cluster's key, {rules} rules{note}"),
+                    format!("{shown} verifies with the cluster's key, {rules} rules{note}{tlog}"),
                 )
             }
         },

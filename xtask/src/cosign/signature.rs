@@ -11,6 +11,8 @@ use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::{PublicKey, SecretKey};
 use serde_json::json;
 
+use super::rekor;
+use super::trust::TrustedRoot;
 use crate::oci::{self, Descriptor, Manifest, Store, CONFIG_V1, MANIFEST_V1};
 
 pub const SIMPLESIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
@@ -60,7 +62,85 @@ pub struct Signed {
 /// How often a signature is added again when a concurrent push overwrote it.
 const SIGN_ATTEMPTS: u32 = 5;
 
-/// Signs `digest` and stores the signature beside it, appending to an existing `.sig` manifest.
+/// Where signing records its signatures: a Rekor log, or none (`--tlog-upload=false`).
+#[derive(Debug, Clone)]
+pub enum Tlog {
+    Upload { rekor_url: String },
+    Off,
+}
+
+/// A signature made and logged, not yet stored beside the image.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    body: Vec<u8>,
+    layer: Descriptor,
+    /// The log entry, when uploaded.
+    pub entry: Option<rekor::Entry>,
+}
+
+/// Signs `digest` and, unless `tlog` is off, uploads a `hashedrekord` entry for the
+/// signature, as `cosign sign` does: the `.sig` layer then carries cosign's bundle
+/// annotation. Nothing is written to a store yet, so a log that is down leaves no trace.
+pub fn prepare(
+    docker_reference: &str,
+    digest: &str,
+    key: &SecretKey,
+    tlog: &Tlog,
+    net: &oci::net::Options,
+) -> Result<Prepared> {
+    match tlog {
+        Tlog::Off => prepare_with(docker_reference, digest, key, None),
+        Tlog::Upload { rekor_url } => prepare_with(
+            docker_reference,
+            digest,
+            key,
+            Some(&mut |proposed: &[u8]| rekor::upload(rekor_url, proposed, net)),
+        ),
+    }
+}
+
+/// A log client: integrates a proposed entry and returns it with its evidence.
+pub type LogClient<'a> = &'a mut dyn FnMut(&[u8]) -> Result<rekor::Entry>;
+
+/// [`prepare`] with any log client (the benchmark's in-process log; Rekor otherwise).
+pub fn prepare_with(
+    docker_reference: &str,
+    digest: &str,
+    key: &SecretKey,
+    log: Option<LogClient>,
+) -> Result<Prepared> {
+    let body = payload(docker_reference, digest);
+    let der = sign_bytes(key, &body);
+    let mut layer = Descriptor::of(SIMPLESIGNING, &body);
+    layer
+        .annotations
+        .insert(SIGNATURE_ANNOTATION.into(), B64.encode(&der));
+    let entry = match log {
+        None => None,
+        Some(log) => {
+            let proposed = rekor::hashedrekord(&body, &der, &key.public_key())?;
+            let entry = log(&proposed)?;
+            layer
+                .annotations
+                .insert(rekor::BUNDLE_ANNOTATION.into(), entry.cosign_annotation()?);
+            Some(entry)
+        }
+    };
+    Ok(Prepared { body, layer, entry })
+}
+
+/// Whether `existing` is `layer`'s signature (same payload and signature value), and already
+/// has the log evidence `layer` brings, if any.
+fn same_signature(existing: &Descriptor, layer: &Descriptor) -> bool {
+    existing.digest == layer.digest
+        && existing.annotations.get(SIGNATURE_ANNOTATION)
+            == layer.annotations.get(SIGNATURE_ANNOTATION)
+        && (existing.annotations.contains_key(rekor::BUNDLE_ANNOTATION)
+            || !layer.annotations.contains_key(rekor::BUNDLE_ANNOTATION))
+}
+
+/// Adds a prepared signature beside `digest`, appending to an existing `.sig` manifest (a
+/// signature there without log evidence is replaced by the logged one).
 ///
 /// The `.sig` manifest is read, extended and written back, and a registry offers no
 /// compare-and-swap: two pushes signing the same digest at once could each write a manifest
@@ -69,26 +149,25 @@ const SIGN_ATTEMPTS: u32 = 5;
 /// settle time of twice that window has passed (a concurrent writer's window is about as
 /// long), the manifest is read again; a signature that went missing is merged in again, up to
 /// [`SIGN_ATTEMPTS`] times. Merges only ever add layers, so the runs converge on the union.
-pub fn sign(
-    store: &mut dyn Store,
-    docker_reference: &str,
-    digest: &str,
-    key: &SecretKey,
-) -> Result<Signed> {
-    let body = payload(docker_reference, digest);
-    let signature = B64.encode(sign_bytes(key, &body));
-    let mut layer = Descriptor::of(SIMPLESIGNING, &body);
-    layer
-        .annotations
-        .insert(SIGNATURE_ANNOTATION.into(), signature);
-
+pub fn store(store: &mut dyn Store, digest: &str, prepared: &Prepared) -> Result<Signed> {
+    let (body, layer) = (&prepared.body, &prepared.layer);
     let tag = oci::signature_tag(digest);
-    oci::ensure_blob(store, &body, &|_| {})?;
+    oci::ensure_blob(store, body, &|_| {})?;
+    let has = |current: &[Descriptor]| current.iter().any(|l| same_signature(l, layer));
+    let merge = |current: &mut Vec<Descriptor>| {
+        // The same signature without log evidence gives way to the logged one.
+        current.retain(|l| {
+            !(l.digest == layer.digest
+                && l.annotations.get(SIGNATURE_ANNOTATION)
+                    == layer.annotations.get(SIGNATURE_ANNOTATION))
+        });
+        current.push(layer.clone());
+    };
     // The window runs from the read (whose snapshot may be old by the time it arrives) to the
     // end of the write.
     let mut started = std::time::Instant::now();
     let (mut current, mut current_digest) = read_layers(store, &tag)?;
-    if current.contains(&layer) {
+    if has(&current) {
         return Ok(Signed {
             tag,
             manifest_digest: current_digest,
@@ -101,8 +180,8 @@ pub fn sign(
             started = std::time::Instant::now();
             (current, _) = read_layers(store, &tag)?;
         }
-        if !current.contains(&layer) {
-            current.push(layer.clone());
+        if !has(&current) {
+            merge(&mut current);
             write_layers(store, &tag, &current)?;
         }
         let window = started.elapsed();
@@ -111,7 +190,7 @@ pub fn sign(
             std::time::Duration::from_secs(5),
         ));
         (current, current_digest) = read_layers(store, &tag)?;
-        if current.contains(&layer) {
+        if has(&current) {
             return Ok(Signed {
                 tag,
                 manifest_digest: current_digest,
@@ -158,19 +237,85 @@ pub fn write_layers(store: &mut dyn Store, tag: &str, layers: &[Descriptor]) -> 
 
 #[derive(Debug)]
 pub struct Verified {
-    /// How many signatures verified with the key.
+    /// How many signatures verified with the key (and, unless ignored, their log entries).
     pub valid: usize,
     pub docker_reference: String,
+    /// The log entry of the first valid signature; `None` when it has none (accepted only
+    /// under `--insecure-ignore-tlog`, or for an OCI layout).
+    pub entry: Option<rekor::Entry>,
+    /// Whether that signature carries log evidence at all (also when it was not checked).
+    pub logged: bool,
+    /// What verified: `.sig` (cosign 2's form) and/or a referrer bundle (cosign 3's).
+    pub sig_form: bool,
+    pub bundle_form: bool,
+}
+
+impl Verified {
+    /// One line on the log evidence, for reports.
+    pub fn tlog_line(&self, shown: &str) -> String {
+        match &self.entry {
+            None if !self.sig_form => "transparency log: the bundle has no entry".to_string(),
+            Some(e) => format!(
+                "transparency log: entry {} integrated at {}, verified",
+                e.log_index,
+                chrono::DateTime::from_timestamp(e.integrated_time, 0)
+                    .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_default()
+            ),
+            None => no_entry_warning(shown),
+        }
+    }
+}
+
+/// The one line every command that looks at a signature without a log entry prints.
+pub fn no_entry_warning(shown: &str) -> String {
+    format!(
+        "warning: {shown}: the signature has no transparency-log entry (signed with \
+         --tlog-upload=false); cosign's default `cosign verify` refuses it unless the consumer \
+         passes --insecure-ignore-tlog"
+    )
+}
+
+/// How log evidence is checked.
+#[derive(Debug, Clone)]
+pub struct LogPolicy {
+    pub root: TrustedRoot,
+    /// `--insecure-ignore-tlog`: the log evidence is not checked, as cosign.
+    pub ignore: bool,
+    /// A signature without an entry is accepted with the warning line (OCI layouts: a local
+    /// staging area, signed offline by default).
+    pub missing_ok: bool,
+}
+
+/// The verification flags: `--trusted-root FILE`, `--insecure-ignore-tlog`.
+#[derive(Debug, Clone, Default)]
+pub struct LogArgs {
+    pub trusted_root: Option<std::path::PathBuf>,
+    pub insecure_ignore_tlog: bool,
+}
+
+impl LogPolicy {
+    /// The policy for `target`: `--trusted-root` or the built-in root; a layout accepts a
+    /// missing entry.
+    pub fn new(args: &LogArgs, target: &oci::Target) -> Result<LogPolicy> {
+        Ok(LogPolicy {
+            root: TrustedRoot::load(args.trusted_root.as_deref())?,
+            ignore: args.insecure_ignore_tlog,
+            missing_ok: matches!(target, oci::Target::Layout { .. }),
+        })
+    }
 }
 
 /// Checks that at least one signature stored beside `digest` verifies with `key` over its
-/// payload, and that the payload names `digest`. `shown` names the image in errors.
+/// payload, that the payload names `digest`, and, as cosign's default, that its transparency
+/// log entry verifies against `log`'s trusted root. `shown` names the image in errors.
 pub fn verify(
     store: &mut dyn Store,
     digest: &str,
     key: &PublicKey,
     key_name: &str,
     shown: &str,
+    log: &LogPolicy,
 ) -> Result<Verified> {
     let tag = oci::signature_tag(digest);
     let Some((bytes, _)) = store.get_manifest(&tag)? else {
@@ -186,6 +331,8 @@ pub fn verify(
     }
     let mut tampered = None;
     let mut other_digest = None;
+    let mut log_refusal = None;
+    let mut unlogged = false;
     let mut verified = Vec::new();
     for layer in manifest
         .layers
@@ -218,17 +365,60 @@ pub fn verify(
             other_digest = Some(crate::oci::net::sanitize(claimed));
             continue;
         }
-        verified.push(
+        // The log evidence, as cosign checks the bundle annotation.
+        let entry = match layer.annotations.get(rekor::BUNDLE_ANNOTATION) {
+            _ if log.ignore => None,
+            None => {
+                unlogged = true;
+                if !log.missing_ok {
+                    continue;
+                }
+                None
+            }
+            Some(annotation) => {
+                let checked = rekor::Entry::from_cosign_annotation(annotation).and_then(|e| {
+                    let want = rekor::Expected {
+                        payload: &body,
+                        signature_der: &der,
+                        key,
+                        dsse: false,
+                    };
+                    rekor::verify(&e, &log.root, &want).map(|()| e)
+                });
+                match checked {
+                    Ok(e) => Some(e),
+                    Err(e) => {
+                        log_refusal = Some(format!("{e:#}"));
+                        continue;
+                    }
+                }
+            }
+        };
+        let logged = layer.annotations.contains_key(rekor::BUNDLE_ANNOTATION);
+        verified.push((
             p["critical"]["identity"]["docker-reference"]
                 .as_str()
                 .unwrap_or("")
                 .to_string(),
-        );
+            entry,
+            logged,
+        ));
     }
-    if let Some(docker_reference) = verified.first().cloned() {
+    // Logged signatures first: their entry is the one reported.
+    verified.sort_by_key(|(_, e, logged)| (e.is_none(), !logged));
+    if let Some((docker_reference, entry, logged)) = verified.first().cloned() {
+        if log.ignore {
+            eprintln!(
+                "warning: {shown}: --insecure-ignore-tlog: the transparency log was not checked"
+            );
+        }
         return Ok(Verified {
             valid: verified.len(),
             docker_reference,
+            entry,
+            logged,
+            sig_form: true,
+            bundle_form: false,
         });
     }
     if let Some(other) = other_digest {
@@ -236,6 +426,15 @@ pub fn verify(
     }
     if let Some(d) = tampered {
         bail!("{shown}: tampered signature payload: blob {d} does not match its digest");
+    }
+    if let Some(why) = log_refusal {
+        bail!("{shown}: the signature's transparency-log entry is refused: {why}");
+    }
+    if unlogged {
+        bail!(
+            "{shown}: signature not found in transparency log: it has no entry (signed with \
+             --tlog-upload=false); pass --insecure-ignore-tlog to accept it, as cosign"
+        );
     }
     bail!("{shown}: no signature verifies with {key_name} (signed with another key, or the payload was altered)")
 }
@@ -245,6 +444,20 @@ mod tests {
     use super::*;
     use crate::cosign::keys;
     use crate::oci::layout::Layout;
+
+    fn sign(store: &mut dyn Store, r: &str, digest: &str, key: &SecretKey) -> Result<Signed> {
+        let p = prepare(r, digest, key, &Tlog::Off, &oci::net::Options::default())?;
+        super::store(store, digest, &p)
+    }
+
+    /// Verification that accepts a missing entry, as for a layout.
+    fn lenient() -> LogPolicy {
+        LogPolicy {
+            root: TrustedRoot::public_good().unwrap(),
+            ignore: false,
+            missing_ok: true,
+        }
+    }
 
     #[test]
     fn payload_is_cosigns() {
@@ -266,7 +479,15 @@ mod tests {
         let digest = oci::sha256_digest(b"manifest");
         let (k1, k2) = (keys::generate(), keys::generate());
 
-        let err = verify(&mut store, &digest, &k1.public_key(), "k1", "img").unwrap_err();
+        let err = verify(
+            &mut store,
+            &digest,
+            &k1.public_key(),
+            "k1",
+            "img",
+            &lenient(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("not signed"), "{err}");
 
         let s1 = sign(&mut store, "r/x", &digest, &k1).unwrap();
@@ -275,7 +496,15 @@ mod tests {
         assert!(!again.appended, "same key, same payload: idempotent");
         assert_eq!(again.manifest_digest, s1.manifest_digest);
 
-        let err = verify(&mut store, &digest, &k2.public_key(), "k2", "img").unwrap_err();
+        let err = verify(
+            &mut store,
+            &digest,
+            &k2.public_key(),
+            "k2",
+            "img",
+            &lenient(),
+        )
+        .unwrap_err();
         assert!(
             err.to_string().contains("no signature verifies with k2"),
             "{err}"
@@ -284,16 +513,109 @@ mod tests {
         let s2 = sign(&mut store, "r/x", &digest, &k2).unwrap();
         assert_eq!(s2.signatures, 2, "appended, not replaced");
         assert_eq!(
-            verify(&mut store, &digest, &k1.public_key(), "k1", "img")
-                .unwrap()
-                .valid,
+            verify(
+                &mut store,
+                &digest,
+                &k1.public_key(),
+                "k1",
+                "img",
+                &lenient()
+            )
+            .unwrap()
+            .valid,
             1
         );
         assert_eq!(
-            verify(&mut store, &digest, &k2.public_key(), "k2", "img")
-                .unwrap()
-                .docker_reference,
+            verify(
+                &mut store,
+                &digest,
+                &k2.public_key(),
+                "k2",
+                "img",
+                &lenient()
+            )
+            .unwrap()
+            .docker_reference,
             "r/x"
+        );
+    }
+
+    #[test]
+    fn log_evidence_is_required_unless_ignored_and_forgeries_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Layout::new(dir.path());
+        let digest = oci::sha256_digest(b"manifest");
+        let key = keys::generate();
+        let log = rekor::tests::TestLog::new();
+        let strict = |ignore| LogPolicy {
+            root: log.root.clone(),
+            ignore,
+            missing_ok: false,
+        };
+
+        // No entry: refused by default, accepted when ignored.
+        sign(&mut store, "r/x", &digest, &key).unwrap();
+        let pk = key.public_key();
+        let err = verify(&mut store, &digest, &pk, "k", "img", &strict(false)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("signature not found in transparency log"),
+            "{err}"
+        );
+        let ok = verify(&mut store, &digest, &pk, "k", "img", &strict(true)).unwrap();
+        assert!(ok.entry.is_none());
+
+        // The same signature with its entry replaces the unlogged layer, and verifies.
+        let mut p = prepare(
+            "r/x",
+            &digest,
+            &key,
+            &Tlog::Off,
+            &oci::net::Options::default(),
+        )
+        .unwrap();
+        let der = B64
+            .decode(&p.layer.annotations[SIGNATURE_ANNOTATION])
+            .unwrap();
+        let entry = log.integrate(&rekor::hashedrekord(&p.body, &der, &pk).unwrap());
+        p.layer.annotations.insert(
+            rekor::BUNDLE_ANNOTATION.into(),
+            entry.cosign_annotation().unwrap(),
+        );
+        let s = super::store(&mut store, &digest, &p).unwrap();
+        assert_eq!((s.appended, s.signatures), (true, 1));
+        let ok = verify(&mut store, &digest, &pk, "k", "img", &strict(false)).unwrap();
+        assert_eq!(ok.entry.unwrap().log_index, entry.log_index);
+        assert!(
+            !super::store(&mut store, &digest, &p).unwrap().appended,
+            "idempotent"
+        );
+
+        // A log not in the trusted root.
+        let other = rekor::tests::TestLog::new();
+        let foreign = LogPolicy {
+            root: other.root.clone(),
+            ignore: false,
+            missing_ok: false,
+        };
+        let err = verify(&mut store, &digest, &pk, "k", "img", &foreign).unwrap_err();
+        assert!(err.to_string().contains("unknown log"), "{err}");
+
+        // A forged annotation (another entry's SET over this layer).
+        let (mut layers, _) = read_layers(&mut store, &oci::signature_tag(&digest)).unwrap();
+        let forged = other.integrate(&rekor::hashedrekord(&p.body, &der, &pk).unwrap());
+        let mut e = forged.clone();
+        e.log_id = log.log_id();
+        layers[0].annotations.insert(
+            rekor::BUNDLE_ANNOTATION.into(),
+            e.cosign_annotation().unwrap(),
+        );
+        write_layers(&mut store, &oci::signature_tag(&digest), &layers).unwrap();
+        let err = verify(&mut store, &digest, &pk, "k", "img", &strict(false)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("entry is refused: signed entry timestamp does not verify"),
+            "{err}"
         );
     }
 }

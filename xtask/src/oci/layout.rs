@@ -103,6 +103,12 @@ impl Store for Layout {
             let digest = desc.digest.clone();
             self.put_blob(&digest, bytes, &|_| {})?;
         }
+        // A referrer (a manifest with a `subject`) put by digest is reached through its
+        // subject's referrers index (tag `sha256-<hex>`), not listed untagged in index.json,
+        // whose entries are the layout's tags.
+        if reference.starts_with("sha256:") && has_subject(bytes) {
+            return Ok(());
+        }
         // index.json is read, changed and replaced: concurrent pushes to the same layout take
         // turns, so neither loses the other's tags.
         let _lock = self.lock()?;
@@ -152,6 +158,11 @@ impl Store for Layout {
     fn blobs_uploaded(&self) -> usize {
         self.uploaded
     }
+}
+
+fn has_subject(manifest: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(manifest)
+        .is_ok_and(|m| m.get("subject").is_some_and(|s| s.is_object()))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod layout;
 pub mod net;
 pub mod reference;
+pub mod referrers;
 pub mod registry;
 mod wire;
 
@@ -33,6 +34,9 @@ pub struct Descriptor {
     pub size: u64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
+    /// In a referrers index: the referrer's artifact type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
 }
 
 impl Descriptor {
@@ -42,6 +46,7 @@ impl Descriptor {
             digest: sha256_digest(bytes),
             size: bytes.len() as u64,
             annotations: BTreeMap::new(),
+            artifact_type: None,
         }
     }
 }
@@ -58,6 +63,9 @@ pub struct Manifest {
     pub artifact_type: Option<String>,
     pub config: Descriptor,
     pub layers: Vec<Descriptor>,
+    /// OCI 1.1: the manifest this one refers to (a signature's signed image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
 }
@@ -70,6 +78,7 @@ impl Manifest {
             artifact_type: None,
             config,
             layers,
+            subject: None,
             annotations: BTreeMap::new(),
         }
     }
@@ -96,6 +105,11 @@ pub trait Store {
     /// The registry and repository, for stores that are one.
     fn location(&self) -> Option<Location> {
         None
+    }
+    /// The referrers of `digest` through the registry's referrers API (OCI 1.1), or `None`
+    /// when the store has no such API (then the referrers tag schema holds them).
+    fn referrers_api(&mut self, _digest: &str) -> Result<Option<Vec<Descriptor>>> {
+        Ok(None)
     }
 }
 

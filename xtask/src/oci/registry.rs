@@ -31,7 +31,7 @@ use oci_client::{Client, Reference, RegistryOperation};
 use reqwest::header::HeaderValue;
 use zeroize::Zeroizing;
 
-use super::net::{self, Options};
+use super::net::{self, Deadline, Options, Retry};
 use super::reference::RegistryRef;
 use super::wire::{Endpoint, OpError};
 use super::{Store, ACCEPT};
@@ -190,27 +190,27 @@ impl Registry {
         scope: Option<RegistryOperation>,
         op: impl for<'a> Fn(Option<&'a Client>, Endpoint) -> Fut<'a, T>,
     ) -> Result<T, Failure> {
-        let started = Instant::now();
+        // One deadline for the whole operation: the probe, token fetches, every try and wait.
+        let deadline = self.net.operation(size);
         let mut tries = 0;
         let mut fresh_token = false;
         loop {
             if !self.probed {
-                self.probe()?;
+                self.probe(&deadline)?;
+            }
+            if deadline.passed() {
+                return Err(self.stopped(what, &deadline, tries));
             }
             tries += 1;
-            let mut limit = net::request_deadline(size);
+            let started = Instant::now();
+            let mut own = net::request_deadline(size);
             if self.may_fall_back {
                 // A loopback server that neither speaks TLS nor answers the handshake would
                 // otherwise hold the first request for the whole read timeout.
-                limit = limit.min(PROBE_TIMEOUT);
+                own = own.min(PROBE_TIMEOUT);
             }
-            let mut by_command = false;
-            if let Some(left) = self.net.remaining() {
-                if left <= limit {
-                    limit = left;
-                    by_command = true;
-                }
-            }
+            // The token fetch and the request share the try's limit.
+            let (limit, by_deadline) = deadline.limit(own);
             let cached = scope.is_some_and(|s| self.cached_token(s).is_some());
             // Only oci-client's own operations (no scope) need its client here.
             let authz = match scope {
@@ -229,24 +229,19 @@ impl Registry {
                         repository: self.repository.clone(),
                         authz,
                     };
-                    // A token fetch took some of the time --timeout leaves.
-                    let limit = self.net.remaining().map_or(limit, |left| limit.min(left));
-                    net::run(&self.rt, limit, op(self.client.as_ref(), ep))
+                    let left = limit.saturating_sub(started.elapsed());
+                    net::run(&self.rt, left, op(self.client.as_ref(), ep))
                 }
                 Err(e) => e,
             };
+            let took = started.elapsed();
             let failure = match result {
                 Ok(Ok(v)) => {
                     self.may_fall_back = false;
                     return Ok(v);
                 }
                 Ok(Err(e)) => classify(&e),
-                Err(None) if by_command => {
-                    return Err(Failure::new(format!(
-                        "{what}: stopped by --timeout {}",
-                        self.net.timeout_text.as_deref().unwrap_or("")
-                    )))
-                }
+                Err(None) if by_deadline => return Err(self.stopped(what, &deadline, tries)),
                 Err(None) if self.may_fall_back => Failure {
                     connect: true,
                     ..Failure::new(format!(
@@ -285,46 +280,58 @@ impl Registry {
             let Some(reason) = &failure.retry else {
                 return Err(failure);
             };
-            if tries >= net::MAX_TRIES {
-                return Err(Failure {
-                    message: format!("{} (gave up after {tries} tries)", failure.message),
-                    ..failure
-                });
-            }
             let (wait, asked) = match failure.retry_after {
                 Some(w) => (w, " (Retry-After)"),
                 None => (net::backoff(tries + 1), ""),
             };
-            let budget_left = net::retry_budget(size).saturating_sub(started.elapsed());
-            let command_left = self.net.remaining();
-            if wait >= budget_left || command_left.is_some_and(|left| left <= wait) {
-                // Retrying before the registry said would only earn another refusal, and a
-                // wait past the budget or --timeout is not ours to take: give up now.
-                let over = if command_left.is_some_and(|left| left < budget_left) {
-                    "--timeout"
-                } else {
-                    "this operation's time"
-                };
-                let message = if failure.retry_after.is_some() {
-                    format!(
-                        "{} (the registry asks to wait {} (Retry-After), past {over}; gave up \
-                         after {tries} tries)",
-                        failure.message,
+            let tried = if tries == 1 {
+                "1 try".to_string()
+            } else {
+                format!("{tries} tries")
+            };
+            // Retrying before the registry said would only earn another refusal, and a retry
+            // that cannot end before the deadline only delays the error: give up now.
+            let why = match deadline.retry(tries, wait, took) {
+                Retry::After(wait) => {
+                    eprintln!(
+                        "retrying {what} after {reason} ({}/{}), waiting {}{asked}",
+                        tries + 1,
+                        net::MAX_TRIES,
                         net::seconds(wait)
-                    )
-                } else {
-                    format!("{} (gave up after {tries} tries)", failure.message)
-                };
-                return Err(Failure { message, ..failure });
-            }
-            eprintln!(
-                "retrying {what} after {reason} ({}/{}), waiting {}{asked}",
-                tries + 1,
-                net::MAX_TRIES,
-                net::seconds(wait)
-            );
-            std::thread::sleep(wait);
+                    );
+                    std::thread::sleep(wait);
+                    continue;
+                }
+                Retry::NoTriesLeft => format!("gave up after {tried}"),
+                Retry::WaitPastDeadline if failure.retry_after.is_some() => format!(
+                    "the registry asks to wait {} (Retry-After), past {}; gave up after {tried}",
+                    net::seconds(wait),
+                    deadline.name()
+                ),
+                Retry::WaitPastDeadline | Retry::NoTimeForAnother => format!(
+                    "gave up after {tried}: another could not end before {}",
+                    deadline.name()
+                ),
+            };
+            let message = if failure.message.starts_with(what) {
+                format!("{}; {why}", failure.message)
+            } else {
+                format!("{what}: {}; {why}", failure.message)
+            };
+            return Err(Failure { message, ..failure });
         }
+    }
+
+    /// The operation ran out of time: what it was doing, on which deadline, after how many tries.
+    fn stopped(&self, what: &str, deadline: &Deadline, tries: u32) -> Failure {
+        let tried = match tries {
+            0 | 1 => String::new(),
+            n => format!("; {n} tries"),
+        };
+        Failure::new(format!(
+            "{what}: stopped by {}, no complete answer (server too slow or silent{tried})",
+            deadline.name()
+        ))
     }
 
     /// A fresh `Authorization` already fetched for `scope` (a push token covers pulls too).
@@ -401,19 +408,16 @@ impl Registry {
     /// otherwise the credentials are handed to oci-client, after checking where they would go:
     /// the token service (the Bearer challenge's `realm`) on another host must be HTTPS, unless
     /// the registry itself is plain HTTP on loopback. Network trouble is left to the operation.
-    fn probe(&mut self) -> Result<(), Failure> {
+    fn probe(&mut self, deadline: &Deadline) -> Result<(), Failure> {
         let scheme = if self.plain { "http" } else { "https" };
         let url = format!("{scheme}://{}/v2/", self.host);
         let http = self.http.clone();
         // Short: a silent server must not cost a full request deadline before the first try.
-        let mut limit = if self.may_fall_back {
+        let (limit, _) = deadline.limit(if self.may_fall_back {
             PROBE_TIMEOUT
         } else {
             PROBE_TIMEOUT * 2
-        };
-        if let Some(left) = self.net.remaining() {
-            limit = limit.min(left);
-        }
+        });
         let fetched = net::run(&self.rt, limit, async move {
             let resp = http.get(&url).send().await?;
             let challenge = resp
@@ -436,7 +440,7 @@ impl Registry {
                 self.plain = true;
                 self.client = None;
                 self.tokens.clear();
-                return self.probe();
+                return self.probe(deadline);
             }
             _ => {
                 if !self.may_fall_back {
@@ -687,10 +691,19 @@ fn classify(e: &OpError) -> Failure {
             } else {
                 Some("a connection error".to_string())
             };
+            // reqwest's read timeout: say what it means rather than "operation timed out".
+            let message = if r.is_timeout() && !r.is_connect() {
+                format!(
+                    "read timed out ({}s; server too slow or silent)",
+                    net::READ_TIMEOUT.as_secs()
+                )
+            } else {
+                chain
+            };
             Failure {
                 retry,
                 status: None,
-                message: chain,
+                message,
                 connect: r.is_connect() && !untrusted,
                 retry_after: None,
             }
@@ -892,9 +905,11 @@ impl Store for Registry {
         const LIMIT: u64 = 4 << 20;
         let accept = ACCEPT.join(", ");
         let reference_owned = reference.to_string();
+        // The cap is not a size to wait for: manifests are a few KiB, and a server dripping one
+        // would otherwise be given the 64 s that 4 MiB takes at `MIN_RATE`.
         let r = self.call(
             &format!("GET manifest {reference}"),
-            LIMIT,
+            0,
             Some(RegistryOperation::Pull),
             |_, ep| {
                 let (r, accept) = (reference_owned.clone(), accept.clone());
@@ -945,6 +960,26 @@ impl Store for Registry {
             host: self.host.clone(),
             repository: self.repository.clone(),
         })
+    }
+
+    fn referrers_api(&mut self, digest: &str) -> Result<Option<Vec<super::Descriptor>>> {
+        const LIMIT: u64 = 4 << 20;
+        let d = digest.to_string();
+        let r = self.call(
+            &format!("GET referrers {digest}"),
+            LIMIT,
+            Some(RegistryOperation::Pull),
+            |_, ep| {
+                let d = d.clone();
+                Box::pin(async move { ep.get_referrers(&d, LIMIT).await })
+            },
+        );
+        match r {
+            Ok(Some(bytes)) => Ok(Some(super::referrers::parse_index(&bytes, digest)?)),
+            Ok(None) => Ok(None),
+            Err(f) if not_found(&f) => Ok(None),
+            Err(f) => Err(self.error(f)),
+        }
     }
 }
 

@@ -184,6 +184,40 @@ impl Endpoint {
     }
 }
 
+/// The OCI 1.1 referrers API, kept apart from the manifest calls above.
+impl Endpoint {
+    /// `GET /v2/<name>/referrers/<digest>`: the image index of `digest`'s referrers, at most
+    /// `limit` bytes; `None` when the registry has no referrers API (it answers 404, as
+    /// Distribution 2.x does for an unknown route).
+    pub async fn get_referrers(
+        &self,
+        digest: &str,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, OpError> {
+        let url = self.parse(&self.url(&format!("referrers/{digest}")))?;
+        let mut resp = self
+            .request(reqwest::Method::GET, url)
+            .header(reqwest::header::ACCEPT, super::INDEX_V1)
+            .send()
+            .await?;
+        match resp.status().as_u16() {
+            200 => {}
+            404 | 405 => return Ok(None),
+            _ => return Err(failed(resp).await),
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(generic(format!(
+                    "referrers of {digest}: over the {limit}-byte limit"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(body))
+    }
+}
+
 fn generic(message: String) -> OpError {
     OpError::Client(OciDistributionError::GenericError(Some(message)))
 }

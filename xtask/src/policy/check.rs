@@ -12,6 +12,7 @@ mod indexing;
 mod opa_builtins;
 mod recursion;
 mod safety;
+mod with_targets;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -119,11 +120,12 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let prog = Program::new(&mods);
     // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
     // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 10] = [
+    let stages: [fn(&Program) -> Vec<Refusal>; 11] = [
         duplicate_imports,
         safety::redeclared_vars,
         rule_conflicts,
         calls::undefined_functions,
+        with_targets::unknown_targets,
         safety::unsafe_vars,
         recursion::recursive_rules,
         calls::types,
@@ -933,6 +935,27 @@ mod tests {
                 "p.rego:6:2: rego_compile_error: var b assigned above",
                 "p.rego:10:2: rego_compile_error: var x declared above",
                 "p.rego:11:2: rego_compile_error: cannot assign vars inside negated expression",
+            ]
+        );
+        // A declaration after a use in the same body (not in a comprehension: a scope of its own).
+        let src = "package p
+
+r if {
+	z == 1
+	z := 1
+}
+                   s if {
+	a := [1 | q := 2]
+	q := 1
+	b := x
+	some x in [1]
+}
+";
+        assert_eq!(
+            lines(&[("p.rego", src)]),
+            [
+                "p.rego:5:2: rego_compile_error: var z referenced above",
+                "p.rego:11:2: rego_compile_error: var x referenced above",
             ]
         );
     }

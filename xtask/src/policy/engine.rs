@@ -10,6 +10,7 @@ use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
 use regorus::{Engine, PolicyLengthConfig, Source, Value};
 
 use super::guard::guarded;
+use super::split_functions::FileSplit;
 use super::tree::PolicyTree;
 use super::with::{self, Edit};
 
@@ -34,6 +35,7 @@ pub fn new_engine() -> Result<Engine> {
     engine.set_strict_builtin_errors(true);
     super::builtins::register(&mut engine)?;
     super::lang::register(&mut engine)?;
+    super::coverage::register(&mut engine)?;
     Ok(engine)
 }
 
@@ -108,6 +110,10 @@ impl Policy {
             || tree.root.display().to_string(),
             || Ok(super::lang::rule_paths(tree)),
         )?;
+        let split = guarded(
+            || tree.root.display().to_string(),
+            || Ok(super::split_functions::plan(tree)),
+        )?;
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {
@@ -135,8 +141,10 @@ impl Policy {
             collect_rules(&module, &file.rel, &mut decls);
             let pkg = module.package.refr.span().text().to_string();
             let fns = functions.get(&pkg).cloned().unwrap_or_default();
-            let (text, file_shifts, targets) =
-                guarded(at, || rewrite_module(&src, &module, &fns, &roots))?;
+            let (text, file_shifts, targets) = guarded(at, || {
+                let split = split.get(&file.rel).cloned().unwrap_or_default();
+                rewrite_module(&src, &module, &fns, &roots, &split)
+            })?;
             if !targets.is_empty() {
                 mocked.entry(pkg.clone()).or_default().extend(targets);
             }
@@ -144,6 +152,11 @@ impl Policy {
                 Some(f) => guarded(at, || f(&module, text))?,
                 None => text,
             };
+            // Kept from regorus's scheduler, which would print to stderr (see `quiet.rs`).
+            if let Some(e) = super::quiet::unschedulable(&shown, &text) {
+                errors.push(e);
+                continue;
+            }
             if let Err(e) = guarded(at, || engine.add_policy(shown.clone(), text)) {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
@@ -263,6 +276,12 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
     Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
 }
 
+/// A text already through `source`'s rewrites (a module as loaded), read as it is.
+pub(crate) fn source_as_is(name: String, text: String) -> Result<Source> {
+    let c = length_config();
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
 pub(crate) fn parse(src: &Source) -> Result<Module> {
     let mut parser = Parser::new(src)?;
     parser.set_max_col(length_config().max_col);
@@ -311,7 +330,8 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 /// Rewrites a lone module (a module without its tree: explanations, coverage, unit tests).
 pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
     let roots = super::lang::module_rule_paths(module);
-    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new(), &roots)?;
+    let split = FileSplit::default();
+    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new(), &roots, &split)?;
     Ok((text, shifts))
 }
 
@@ -323,8 +343,10 @@ fn rewrite_module(
     module: &Module,
     functions: &BTreeSet<String>,
     roots: &BTreeSet<String>,
+    split: &FileSplit,
 ) -> Result<(String, ColumnShifts, BTreeSet<String>)> {
     let mut aliases: HashMap<String, String> = HashMap::new();
+    let mut blanked = Vec::new();
     let mut skip = vec![(module.package.span.start, module.package.span.end)];
     for import in &module.imports {
         skip.push((import.span.start, import.span.end));
@@ -346,16 +368,38 @@ fn rewrite_module(
         };
         if alias != target {
             aliases.insert(alias, target);
+            // Every use is written out in full below; regorus would take a local of the
+            // alias's name for the import (`some p in c` after `import data.p`).
+            let (start, end) = (import.span.start as usize, import.span.end as usize);
+            blanked.push(Edit {
+                start,
+                end,
+                text: " ".repeat(src.contents()[start..end].chars().count()),
+                line: import.span.line,
+                col: import.span.col,
+            });
         }
     }
     let text = src.contents();
+    // Locals named like an alias or a rule of the package: renamed, never resolved (`scope.rs`).
+    let package = module.package.refr.span().text();
+    let mut globals: BTreeSet<String> = aliases.keys().cloned().collect();
+    let rules_here: BTreeSet<String> = package_rules(package, roots).collect();
+    globals.extend(rules_here.iter().cloned());
+    let locals = super::scope::shadowing_locals(module, &globals);
     // Besides aliases, only `with` and `default` functions need rewriting (see `with.rs`).
     if aliases.is_empty()
+        && locals.is_empty()
+        && *split == FileSplit::default()
         && functions.is_empty()
         && !text.contains("with")
         && !text.contains("default")
         && !super::lang::may_rewrite(text)
         && !super::builtins::out_args::may_apply(text)
+        && !module
+            .imports
+            .iter()
+            .any(|i| i.refr.span().text() == "input")
     {
         return Ok((text.clone(), ColumnShifts::new(), BTreeSet::new()));
     }
@@ -371,12 +415,27 @@ fn rewrite_module(
         tokens.push(tok);
     }
 
-    let mut edits = Vec::new();
+    let mut edits = blanked;
     for (i, tok) in tokens.iter().enumerate() {
         if tok.0 != TokenKind::Ident {
             continue;
         }
         let span = &tok.1;
+        if locals.binary_search(&(span.start, span.end)).is_ok() {
+            // A local named like an alias stays as written (the import is gone, below); one
+            // named like a rule of the package needs another name (see `scope.rs`).
+            if !rules_here.contains(span.text()) {
+                continue;
+            }
+            edits.push(Edit {
+                start: span.start as usize,
+                end: span.end as usize,
+                text: format!("{}{}", span.text(), super::scope::SUFFIX),
+                line: span.line,
+                col: span.col,
+            });
+            continue;
+        }
         let Some(full) = aliases.get(span.text()) else {
             continue;
         };
@@ -398,23 +457,69 @@ fn rewrite_module(
             col: span.col,
         });
     }
-    let rules: BTreeSet<String> = {
+    let (rules, own_functions): (BTreeSet<String>, BTreeSet<String>) = {
         let mut decls = Vec::new();
         collect_rules(module, "", &mut decls);
-        decls.into_iter().map(|d| d.name).collect()
+        let functions = decls.iter().filter(|d| d.function).map(|d| d.name.clone());
+        let functions = functions.collect();
+        (decls.into_iter().map(|d| d.name).collect(), functions)
     };
     let (with_edits, mut wrappers) = with::builtin_replacements(&tokens, &skip, &rules);
     let targets = with::extension_targets(&tokens, &skip, |first| {
         rules.contains(first) || aliases.contains_key(first)
     });
     wrappers.push_str(&with::default_function_bodies(module));
+    wrappers.push_str(&split.forwards);
+    edits.extend(split_heads(module, split));
+    for &(start, end) in &split.moved_defaults {
+        let (start, end) = (start as usize, end as usize);
+        edits.push(Edit {
+            start,
+            end,
+            text: " ".repeat(text[start..end].chars().count()),
+            line: 0,
+            col: 0,
+        });
+    }
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
     edits.extend(super::builtins::out_args::edits(module, text, &|first| {
         rules.contains(first) || aliases.contains_key(first)
     }));
+    // regorus warns on stderr about `import input` (see `quiet.rs`).
+    edits.extend(super::quiet::input_imports(module, text));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.
-    let lang = super::lang::edits(module, text, &edits, &rules, roots);
+    let values = super::lang::WithValues {
+        pkg: package.strip_prefix("data.").unwrap_or(package).to_string(),
+        names: rules_here
+            .iter()
+            .filter(|n| !functions.contains(*n) && !own_functions.contains(*n))
+            .cloned()
+            .collect(),
+    };
+    let targets_of: BTreeSet<String> = values
+        .names
+        .iter()
+        .filter(|n| !aliases.contains_key(*n))
+        .cloned()
+        .collect();
+    edits.extend(with::rule_targets(&tokens, &skip, &targets_of, &values.pkg));
+    // A rule of the package in another file is as much a rule here (an operand of `not` that
+    // may be undefined).
+    let package_rules: BTreeSet<String> = rules.union(&rules_here).cloned().collect();
+    let lang = super::lang::edits(module, text, &edits, &package_rules, roots, &values);
+    // What a language rewrite replaces it wrote out with the other edits applied (a `with`
+    // value bound before its literal): those edits go, not into the replacement.
+    let replaced: Vec<(usize, usize)> = lang
+        .iter()
+        .filter(|e| e.end > e.start)
+        .map(|e| (e.start, e.end))
+        .collect();
+    edits.retain(|e| {
+        !replaced
+            .iter()
+            .any(|&(s, t)| e.start >= s && e.end <= t && e.start < t)
+    });
     edits.splice(0..0, lang);
     edits.sort_by_key(|e| (e.start, e.end));
 
@@ -444,6 +549,44 @@ fn rewrite_module(
     Ok((out, shifts, targets))
 }
 
+/// The heads of the module's functions that `split` renames, renamed (`split_functions.rs`).
+fn split_heads(module: &Module, split: &FileSplit) -> Vec<Edit> {
+    let mut out = Vec::new();
+    for rule in &module.policy {
+        let Rule::Spec {
+            head: RuleHead::Func { refr, .. },
+            ..
+        } = &**rule
+        else {
+            continue;
+        };
+        let span = refr.span();
+        if let Some(name) = split.renamed.get(span.text()) {
+            out.push(Edit {
+                start: span.start as usize,
+                end: span.end as usize,
+                text: name.clone(),
+                line: span.line,
+                col: span.col,
+            });
+        }
+    }
+    out
+}
+
+/// The rule names of `package` (as written) among `roots` (`package.name` of every rule).
+fn package_rules<'r>(
+    package: &str,
+    roots: &'r BTreeSet<String>,
+) -> impl Iterator<Item = String> + 'r {
+    let package = package.strip_prefix("data.").unwrap_or(package);
+    let prefix = format!("{package}.");
+    roots.iter().filter_map(move |r| {
+        let name = r.strip_prefix(&prefix)?;
+        (!name.contains(['.', '['])).then(|| name.to_string())
+    })
+}
+
 /// A value as text for a report. Unlike `format!("{v}")`, which panics when regorus's `Display`
 /// fails (a number past float64's range, e.g. `bits.lsh(1, 100000)`), this cannot panic.
 pub fn show(v: &Value) -> String {
@@ -471,7 +614,7 @@ fn location(text: &str) -> Option<(&str, u32, u32)> {
 pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
     let text = format!("{e}");
     let Some((file, line, mut col)) = location(&text) else {
-        return text.split_whitespace().collect::<Vec<_>>().join(" ");
+        return super::quiet::words(&text.split_whitespace().collect::<Vec<_>>().join(" "));
     };
     if let Some(line_shifts) = shifts.and_then(|s| s.get(&line)) {
         let back: u32 = line_shifts
@@ -488,12 +631,15 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
         .unwrap_or_else(|| text.lines().last().unwrap_or(""));
     // Operator errors and conflicts in OPA's words (`eval_type_error: and: operand 1 ...`).
     let opa = super::builtins::words::opa_words(&text);
-    let msg = opa.as_deref().unwrap_or(msg);
+    let msg = super::quiet::words(opa.as_deref().unwrap_or(msg));
+    let msg = msg.as_str();
     if with::is_generated(file) {
         // A line of a module we generated means nothing to the user; the caller names the
         // expression being evaluated.
         return msg.trim().to_string();
     }
+    // A renamed local (`scope.rs`) by the name the user wrote.
+    let msg = msg.replace(super::scope::SUFFIX, "");
     format!("{file}:{line}:{col}: {}", msg.trim())
 }
 

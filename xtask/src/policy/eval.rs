@@ -62,6 +62,10 @@ impl Evaluator {
 
     pub fn query(&mut self, query: &str, input: Option<Value>) -> Result<QueryResults> {
         // Inside the engine's panic boundary, like every other evaluation.
+        // Kept from regorus's scheduler, which would print to stderr (see `quiet.rs`).
+        if let Some(e) = super::quiet::unschedulable_query(query) {
+            bail!(e);
+        }
         self.policy.guarded(format!("query {query}"), |policy| {
             policy.engine.set_input(input.unwrap_or(Value::Undefined));
             policy

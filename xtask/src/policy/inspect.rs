@@ -131,6 +131,7 @@ pub struct Options {
     pub key: PathBuf,
     pub net: crate::oci::net::Options,
     pub json: bool,
+    pub log: crate::cosign::signature::LogArgs,
 }
 
 /// `policy-inspect`.
@@ -143,7 +144,7 @@ pub fn policy_inspect(o: &Options) -> Result<()> {
     let (contents, oci) = if local.is_file() {
         (read_bundle_file(local)?, None)
     } else {
-        let pulled = crate::release::verify::pull(&o.target, &o.key, &o.net)?;
+        let pulled = crate::release::verify::pull(&o.target, &o.key, &o.net, &o.log)?;
         let shown = PathBuf::from(&pulled.reference);
         (read_bundle(&pulled.bundle, &shown)?, Some(pulled))
     };
@@ -212,6 +213,12 @@ fn pretty(r: &Json) -> String {
             "SIGNATURE  {}\n",
             str_of(&oci["signature"]["status"])
         ));
+        if let Some(detail) = oci["signature"]["detail"].as_str() {
+            s.push_str(&format!("           {detail}\n"));
+        }
+        if let Some(tlog) = oci["signature"]["tlog"]["status"].as_str() {
+            s.push_str(&format!("TLOG       {tlog}\n"));
+        }
         if let Some(a) = oci["annotations"].as_object() {
             s.push_str("ANNOTATIONS:\n");
             for (k, v) in a {

@@ -91,6 +91,7 @@ pub fn edits(
     others: &[Edit],
     rules: &BTreeSet<String>,
     roots: &BTreeSet<String>,
+    values: &WithValues,
 ) -> Vec<Edit> {
     let mut out = Vec::new();
     let mut walk = Walk {
@@ -98,6 +99,7 @@ pub fn edits(
         others,
         rules,
         roots,
+        values,
         out: &mut out,
         rule: None,
         vars: Vec::new(),
@@ -257,10 +259,49 @@ fn ends_term(tok: &Token) -> bool {
     }
 }
 
+/// The rules of a module's package that are values, not functions (`names`), and the package
+/// (`pkg`, without `data.`): a `with` value that reads one of them is evaluated before the
+/// literal.
+#[derive(Default)]
+pub struct WithValues {
+    pub pkg: String,
+    pub names: BTreeSet<String>,
+}
+
+impl WithValues {
+    /// Whether `e` reads one of `names`, by its name or in full (`data.<pkg>.<name>`).
+    fn read_by(&self, e: &Expr) -> bool {
+        if self.names.is_empty() {
+            return false;
+        }
+        match e {
+            Expr::Var { span, .. } => self.names.contains(span.text()),
+            Expr::RefDot { .. } | Expr::RefBrack { .. } => {
+                let mut base = e;
+                while let Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } = base {
+                    base = refr;
+                }
+                let text = e.span().text();
+                let full = text
+                    .strip_prefix("data.")
+                    .and_then(|t| t.strip_prefix(self.pkg.as_str()))
+                    .and_then(|t| t.strip_prefix('.'))
+                    .map(|t| t.split(['.', '[']).next().unwrap_or(t));
+                full.is_some_and(|n| self.names.contains(n)) || self.read_by(base)
+            }
+            Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+            Expr::Call { params, .. } => params.iter().any(|p| self.read_by(p)),
+            _ => children(e).into_iter().any(|c| self.read_by(c)),
+        }
+    }
+}
+
 struct Walk<'a> {
     text: &'a str,
     others: &'a [Edit],
     rules: &'a BTreeSet<String>,
+    /// What a `with` value may read that gets it evaluated first (see [`WithValues`]).
+    values: &'a WithValues,
     /// `package.name` of every rule of the tree (see [`ground_doc`]).
     roots: &'a BTreeSet<String>,
     out: &'a mut Vec<Edit>,
@@ -452,16 +493,63 @@ impl<'a> Walk<'a> {
         // OPA evaluates a `with` value before the literal: an undefined one (a reference into
         // `input`) makes the literal undefined. Other references may name functions (`with f
         // as data.q.mock`), so only `input`'s move.
-        let mut values = Vec::new();
+        let mut moved: Vec<String> = first;
+        // A value that reads a rule of the package is bound before the literal, as OPA's
+        // compiler does (regorus evaluated it under the literal's own `with`s: undefined); the
+        // literal's other computed values too, so that they keep their order (an error in an
+        // earlier one comes first).
+        let any = stmt.with_mods.iter().any(|w| self.values.read_by(&w.r#as));
+        // OPA moves the calls in `with` values out first, in order; references are read when
+        // the `with` applies.
+        let mut later: Vec<String> = Vec::new();
         for w in &stmt.with_mods {
             self.expr(&w.refr);
             self.expr(&w.r#as);
-            input_refs(&w.r#as, &mut values);
+            let computed = !matches!(
+                &*w.r#as,
+                Expr::Var { .. }
+                    | Expr::RefDot { .. }
+                    | Expr::RefBrack { .. }
+                    | Expr::String { .. }
+                    | Expr::RawString { .. }
+                    | Expr::Number { .. }
+                    | Expr::Bool { .. }
+                    | Expr::Null { .. }
+            );
+            if self.values.read_by(&w.r#as) || (any && computed) {
+                // From after `as` to the modifier's end (regorus's span of an object value
+                // starts at its last field).
+                let from = self.end(w.refr.span()) as usize;
+                let rest = self.text.get(from..).unwrap_or("");
+                let gap = rest.len() - rest.trim_start().len();
+                let after_as = rest[gap..].strip_prefix("as").unwrap_or("");
+                let skip = after_as.len() - after_as.trim_start().len();
+                let start = (from + gap + 2 + skip) as u32;
+                let end = self.end(&w.span);
+                let var = format!("__xtask_wv{start}");
+                let bind = format!("{var} := {}", self.render(start, end));
+                match has_call(&w.r#as) {
+                    true => moved.push(bind),
+                    false => later.push(bind),
+                }
+                let mut edit = self.edit_at(start as usize, var);
+                edit.end = end as usize;
+                self.out.push(edit);
+            } else {
+                // An undefined reference into `input` or base data (never a function) makes
+                // the literal undefined.
+                let mut values = Vec::new();
+                input_refs(&w.r#as, &mut values);
+                let mut docs = Vec::new();
+                deep_refs(&w.r#as, self.roots, &mut docs);
+                let data = |e: &&Expr| e.span().text().starts_with("data.");
+                values.extend(docs.into_iter().filter(data));
+                for v in values {
+                    later.push(format!("{DEFINED}({})", self.text_of(v)));
+                }
+            }
         }
-        let mut moved: Vec<String> = first;
-        for v in values {
-            moved.push(format!("{DEFINED}({})", self.text_of(v)));
-        }
+        moved.extend(later);
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
             Literal::SomeIn {
@@ -1067,6 +1155,20 @@ fn input_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         }
         Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
         _ => children(e).into_iter().for_each(|c| input_refs(c, out)),
+    }
+}
+
+/// Whether `e` calls a function or operator (comprehension bodies aside).
+fn has_call(e: &Expr) -> bool {
+    match e {
+        Expr::Call { .. }
+        | Expr::ArithExpr { .. }
+        | Expr::BinExpr { .. }
+        | Expr::BoolExpr { .. }
+        | Expr::UnaryExpr { .. }
+        | Expr::Membership { .. } => true,
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
+        _ => children(e).into_iter().any(has_call),
     }
 }
 

@@ -233,7 +233,7 @@ pub fn policy_test_with(dir: &Path, o: &TestOptions, out: &mut dyn Write) -> Res
     let tree = PolicyTree::load(dir)?;
     let data = tree.merged_data(false)?;
     let mut policy = if coverage {
-        Policy::load_with(&tree, &data, Some(&super::coverage::instrument))?
+        super::coverage::load(&tree, &data)?
     } else {
         Policy::load(&tree, &data)?
     };

@@ -77,7 +77,7 @@ pub fn builtin_replacements(
                 None => continue,
             },
         };
-        if arity == 0 || rules.contains(first.1.text()) {
+        if rules.contains(first.1.text()) {
             continue;
         }
         let wrapper = format!("{PREFIX}{}", name.replace('.', "_"));
@@ -315,6 +315,44 @@ pub fn full_function_names(
     edits
 }
 
+/// `with` targets naming a rule of the module's package by its short name (`with docs as 2`),
+/// spelled in full (`with data.p.docs as 2`), as OPA's compiler resolves them: regorus looks a
+/// bare name up as a function or an import only (`undefined rule`). `values` are the package's
+/// rules that are not functions (functions go through [`full_function_names`]); `package` is
+/// without `data.`.
+pub fn rule_targets(
+    tokens: &[Token],
+    skip: &[(u32, u32)],
+    values: &BTreeSet<String>,
+    package: &str,
+) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for (i, tok) in tokens.iter().enumerate() {
+        if tok.0 != TokenKind::Ident || tok.1.text() != "with" {
+            continue;
+        }
+        if skip
+            .iter()
+            .any(|&(s, e)| tok.1.start >= s && tok.1.end <= e)
+        {
+            continue;
+        }
+        let Some(first) = tokens.get(i + 1).filter(|t| t.0 == TokenKind::Ident) else {
+            continue;
+        };
+        if values.contains(first.1.text()) {
+            edits.push(Edit {
+                start: first.1.start as usize,
+                end: first.1.start as usize,
+                text: format!("data.{package}."),
+                line: first.1.line,
+                col: first.1.col,
+            });
+        }
+    }
+    edits
+}
+
 #[cfg(test)]
 mod tests {
     use crate::policy::engine::Policy;
@@ -345,6 +383,18 @@ mod tests {
                    t2 if count([1]) == 7 with count as mock\n\
                    t3 if input.x == 3 with input.x as count([1, 2, 3])\n";
         for t in ["t1", "t2", "t3"] {
+            assert_eq!(eval(src, t), Value::from(true), "{t}");
+        }
+    }
+
+    #[test]
+    fn rules_of_the_package_by_their_short_name() {
+        let src = "package p_test\ndocs := 1\nq := docs + 1\nseven := 7\n\
+                   t1 if q == 3 with docs as 2\n\
+                   t2 if seven == 7 with data.config as seven\n\
+                   t3 if seven == 7 with input as {\"a\": data.p_test.seven}\n\
+                   t4 if is_object(opa.runtime()) with opa.runtime as opa.runtime\n";
+        for t in ["t1", "t2", "t3", "t4"] {
             assert_eq!(eval(src, t), Value::from(true), "{t}");
         }
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 
-use crate::cosign::{keydir, signature};
+use crate::cosign::{keydir, sigbundle, signature};
 use crate::oci::{self, Target};
 
 pub struct Options {
@@ -18,6 +18,7 @@ pub struct Options {
     pub tags: Vec<String>,
     pub net: oci::net::Options,
     pub json: bool,
+    pub log: signature::LogArgs,
 }
 
 pub fn policy_promote(o: &Options) -> Result<()> {
@@ -40,12 +41,28 @@ pub fn policy_promote(o: &Options) -> Result<()> {
     let key = keydir::read_public(&o.key)?;
     let key_name = o.key.display().to_string();
 
-    // 1. The source must verify, or nothing is copied.
+    // 1. The source must verify, or nothing is copied: with its log entry unless the source is
+    //    a layout (the destination's check below still requires one there).
+    let src_log = signature::LogPolicy::new(&o.log, &src)?;
+    let dst_log = signature::LogPolicy::new(&o.log, &dst)?;
     let mut from = oci::open(&src, &o.net)?;
     let (digest, _manifest) = super::verify::resolve(from.as_mut(), &src)?;
     let shown = src.with(&digest);
-    let verified = signature::verify(from.as_mut(), &digest, &key, &key_name, &shown)
-        .context("refusing to promote")?;
+    let verified = crate::cosign::sigbundle::verify_either(
+        from.as_mut(),
+        &digest,
+        &key,
+        &key_name,
+        &shown,
+        &src_log,
+        false,
+    )
+    .context("refusing to promote")?;
+    if verified.entry.is_none() && !dst_log.missing_ok && !dst_log.ignore {
+        bail!(
+            "refusing to promote: {shown}: the signature has no transparency-log entry, so              cosign's default verify would refuse it at {dst}; sign with --tlog-upload=true, or              pass --insecure-ignore-tlog"
+        );
+    }
 
     // 2. Blobs, then the manifest under its digest and each tag, then the signatures: a
     //    failure part-way leaves no new tag.
@@ -71,6 +88,23 @@ pub fn policy_promote(o: &Options) -> Result<()> {
         }
         signature::write_layers(to.as_mut(), &sig_tag, &union)?;
     }
+    // The Sigstore bundles attached as referrers (cosign 3), copied byte for byte and
+    // registered at the destination (its referrers API, or the tag schema).
+    let mut bundles = 0;
+    for r in oci::referrers::list(from.as_mut(), &digest)? {
+        if r.artifact_type.as_deref() != Some(sigbundle::BUNDLE_V03)
+            || !oci::reference::is_digest(&r.digest)
+        {
+            continue;
+        }
+        let copied = oci::copy(from.as_mut(), &r.digest, to.as_mut(), &r.digest, 1 << 20)
+            .with_context(|| format!("copy the Sigstore bundle {}", r.digest))?;
+        if copied != r.digest {
+            bail!("referrer {}: the copied manifest is {copied}", r.digest);
+        }
+        oci::referrers::register(to.as_mut(), &digest, &r)?;
+        bundles += 1;
+    }
     let (bytes, media_type) = from
         .get_manifest(&digest)?
         .with_context(|| format!("{shown}: vanished during the copy"))?;
@@ -83,8 +117,19 @@ pub fn policy_promote(o: &Options) -> Result<()> {
 
     // 3. What the Runner will do at the destination: the promoted signature verifies there.
     let pinned = dst.with(&digest);
-    let at_dst = signature::verify(to.as_mut(), &digest, &key, &key_name, &pinned)
-        .context("the promoted copy does not verify")?;
+    let at_dst = crate::cosign::sigbundle::verify_either(
+        to.as_mut(),
+        &digest,
+        &key,
+        &key_name,
+        &pinned,
+        &dst_log,
+        false,
+    )
+    .context("the promoted copy does not verify")?;
+    if !at_dst.logged {
+        eprintln!("{}", signature::no_entry_warning(&pinned));
+    }
 
     if o.json {
         let report = json!({
@@ -93,6 +138,7 @@ pub fn policy_promote(o: &Options) -> Result<()> {
             "digest": digest,
             "tags": tags.iter().map(|t| dst.with(t)).collect::<Vec<_>>(),
             "signatures": at_dst.valid,
+            "sigstore_bundles": bundles,
             "docker_reference": verified.docker_reference,
             "uploaded_blobs": to.blobs_uploaded(),
         });
@@ -104,7 +150,7 @@ pub fn policy_promote(o: &Options) -> Result<()> {
             println!("tagged   {}", dst.with(t));
         }
         println!(
-            "  {} signature(s) copied, valid with {key_name}; {} new blobs",
+            "  {} signature(s) and {bundles} Sigstore bundle(s) copied, valid with {key_name}; {} new blobs",
             at_dst.valid,
             to.blobs_uploaded()
         );

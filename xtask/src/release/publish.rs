@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 
 use crate::cosign::keydir::KeyDir;
-use crate::cosign::signature;
+use crate::cosign::{sigbundle, signature};
 use crate::oci::{self, Descriptor, Manifest, Target, CONFIG_V1, LAYER_TAR_GZIP, MANIFEST_V1};
 use crate::policy::{bundle, test, tree::PolicyTree};
 
@@ -32,6 +32,21 @@ pub struct Options {
     pub check_cluster: Option<(Option<String>, String)>,
     /// Push without a signature (CI without keys).
     pub unsigned: bool,
+    /// `--tlog-upload`: `None` is the default (a registry: yes; an OCI layout: no).
+    pub tlog_upload: Option<bool>,
+    pub rekor_url: String,
+}
+
+/// Whether signatures of `target` go to the log: asked, or by default for a registry only. An
+/// OCI layout is the offline dev loop (and the embedded default target): uploading there
+/// would make every local build need the network.
+pub fn tlog_for(target: &Target, upload: Option<bool>, rekor_url: &str) -> signature::Tlog {
+    match upload.unwrap_or(matches!(target, Target::Registry(_))) {
+        true => signature::Tlog::Upload {
+            rekor_url: rekor_url.to_string(),
+        },
+        false => signature::Tlog::Off,
+    }
 }
 
 pub fn policy_bundle(o: &Options) -> Result<()> {
@@ -128,6 +143,29 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     let manifest_bytes = serde_json::to_vec(&manifest)?;
     let digest = oci::sha256_digest(&manifest_bytes);
 
+    // The signature and its log entry come before any tag moves: a log that is down or
+    // refuses leaves the registry as it was.
+    let tlog = tlog_for(&target, o.tlog_upload, &o.rekor_url);
+    let prepared = match &secret {
+        Some(key) => Some(signature::prepare(
+            &target.repository_name(),
+            &digest,
+            key,
+            &tlog,
+            &o.net,
+        )?),
+        None => None,
+    };
+    // The same signature as a Sigstore bundle, as cosign 3 attaches it: only with its log
+    // entry, as a bundle without an entry or a timestamp carries no time any verifier accepts
+    // by default (the `.sig` serves the air-gapped consumer the same).
+    let made = match (&secret, &tlog) {
+        (Some(key), signature::Tlog::Upload { .. }) => {
+            Some(sigbundle::make(&digest, key, &tlog, &o.net)?)
+        }
+        _ => None,
+    };
+
     let bar = progress_bar(built.bytes.len() as u64 + config.len() as u64, o.json);
     let tick = |n: u64| bar.inc(n);
     oci::ensure_blob(store.as_mut(), &config, &tick)?;
@@ -138,14 +176,9 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
     }
     let uploaded_bundle_blobs = store.blobs_uploaded();
 
-    // 5. Sign the pushed digest.
-    let signed = match &secret {
-        Some(key) => Some(signature::sign(
-            store.as_mut(),
-            &target.repository_name(),
-            &digest,
-            key,
-        )?),
+    // 5. Store the signature of the pushed digest.
+    let signed = match &prepared {
+        Some(prepared) => Some(signature::store(store.as_mut(), &digest, prepared)?),
         None => {
             eprintln!(
                 "WARNING: NOT SIGNED (--unsigned): {} carries no signature; a Runner that \
@@ -156,7 +189,27 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
         }
     };
 
+    // 6. The bundle, attached as a referrer of the pushed manifest (unless one by this key,
+    //    as logged as this one, is there already).
+    let referrer = match (&made, &secret) {
+        (Some(made), Some(key)) => {
+            let logged = made.entry.is_some();
+            match sigbundle::already(store.as_mut(), &digest, &key.public_key(), logged)? {
+                true => None,
+                false => Some(sigbundle::attach(
+                    store.as_mut(),
+                    &sigbundle::subject(&manifest_bytes, MANIFEST_V1),
+                    &made.bytes,
+                )?),
+            }
+        }
+        _ => None,
+    };
+
     let pinned = target.with(&digest);
+    if signed.is_some() && prepared.as_ref().is_some_and(|p| p.entry.is_none()) {
+        eprintln!("{}", signature::no_entry_warning(&pinned));
+    }
     if o.json {
         let report = json!({
             "reference": pinned,
@@ -171,12 +224,18 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
             },
             "tests": {"passed": summary.passed, "failed": summary.failed},
             "signed": signed.is_some(),
+            "tlog": prepared.as_ref().and_then(|p| p.entry.as_ref()).map(|e| json!({
+                "log_index": e.log_index,
+                "integrated_time": e.integrated_time,
+                "log_id": e.log_id,
+            })),
             "signature": signed.as_ref().map(|signed| json!({
                 "tag": target.with(&signed.tag),
                 "manifest_digest": signed.manifest_digest,
                 "signatures": signed.signatures,
                 "appended": signed.appended,
             })),
+            "sigstore_bundle": referrer.as_ref().map(|r| target.with(r)),
             "uploaded_blobs": uploaded_bundle_blobs,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -193,6 +252,15 @@ pub fn policy_bundle(o: &Options) -> Result<()> {
                     " (already signed with this key)"
                 };
                 println!("signed  {}{note}", target.with(&signed.tag));
+                if let Some(r) = &referrer {
+                    println!(
+                        "bundle  {} (Sigstore bundle v0.3, referrer)",
+                        target.with(r)
+                    );
+                }
+                if let Some(e) = prepared.as_ref().and_then(|p| p.entry.as_ref()) {
+                    println!("logged  {} entry {}", o.rekor_url, e.log_index);
+                }
             }
             None => println!("UNSIGNED {}", target.with(&digest)),
         }

@@ -24,17 +24,36 @@ pub struct Options {
     pub extract: Option<PathBuf>,
     pub json: bool,
     pub net: oci::net::Options,
+    pub log: signature::LogArgs,
 }
 
 pub fn policy_verify(o: &Options) -> Result<()> {
     let target = Target::parse(&o.reference)?;
     let key = keydir::read_public(&o.key)?;
     let key_name = o.key.display().to_string();
+    let log = signature::LogPolicy::new(&o.log, &target)?;
     let mut store = oci::open(&target, &o.net)?;
 
     let (digest, manifest) = resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
-    let verified = signature::verify(store.as_mut(), &digest, &key, &key_name, &shown)?;
+    let verified = crate::cosign::sigbundle::verify_either(
+        store.as_mut(),
+        &digest,
+        &key,
+        &key_name,
+        &shown,
+        &log,
+        false,
+    )?;
+    if !verified.logged {
+        eprintln!("{}", signature::no_entry_warning(&shown));
+    }
+    if !verified.sig_form {
+        eprintln!(
+            "warning: {shown}: only a Sigstore bundle (cosign 3) verifies, no .sig: cosign 2, \
+             which the Runner runs, will refuse it"
+        );
+    }
 
     let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
     if let Some(dir) = &o.extract {
@@ -49,6 +68,8 @@ pub fn policy_verify(o: &Options) -> Result<()> {
             "key": key_name,
             "signatures": verified.valid,
             "docker_reference": verified.docker_reference,
+            "tlog": tlog_json(&verified, log.ignore),
+            "forms": forms_json(&verified),
             "bundle": {"digest": layer.digest, "size": layer.size},
             "extracted_to": o.extract,
         });
@@ -59,11 +80,39 @@ pub fn policy_verify(o: &Options) -> Result<()> {
             "  {} signature(s) valid with {key_name}; bundle {} ({} bytes)",
             verified.valid, layer.digest, layer.size
         );
+        println!("  verified as: {}", forms(&verified));
+        if !log.ignore && verified.entry.is_some() {
+            println!("  {}", verified.tlog_line(&shown));
+        }
         if let Some(dir) = &o.extract {
             println!("  extracted to {}", dir.display());
         }
     }
     Ok(())
+}
+
+/// Which forms verified: cosign 2's `.sig`, cosign 3's referrer bundle.
+pub fn forms(v: &signature::Verified) -> &'static str {
+    match (v.sig_form, v.bundle_form) {
+        (true, true) => ".sig and Sigstore bundle (referrer)",
+        (true, false) => ".sig (no verifying Sigstore bundle attached)",
+        (false, _) => "Sigstore bundle (referrer) only; cosign 2 reads only .sig",
+    }
+}
+
+fn forms_json(v: &signature::Verified) -> serde_json::Value {
+    json!({"sig": v.sig_form, "sigstore_bundle": v.bundle_form})
+}
+
+/// The log evidence of a verified signature, for JSON reports.
+pub fn tlog_json(v: &signature::Verified, ignored: bool) -> serde_json::Value {
+    match (&v.entry, ignored) {
+        (_, true) => json!({"status": "not checked (--insecure-ignore-tlog)"}),
+        (Some(e), false) => json!({"status": "verified", "log_index": e.log_index,
+                                   "integrated_time": e.integrated_time, "log_id": e.log_id}),
+        (None, false) => json!({"status": "missing",
+            "detail": "cosign's default verify refuses it unless --insecure-ignore-tlog"}),
+    }
 }
 
 /// What `policy-inspect` reads from a reference: the bundle layer (digest checked) and what the
@@ -80,17 +129,37 @@ pub struct Pulled {
     pub signature: serde_json::Value,
 }
 
-pub fn pull(reference: &str, key: &Path, net: &oci::net::Options) -> Result<Pulled> {
+pub fn pull(
+    reference: &str,
+    key: &Path,
+    net: &oci::net::Options,
+    log: &signature::LogArgs,
+) -> Result<Pulled> {
     let target = Target::parse(reference)?;
+    let log = signature::LogPolicy::new(log, &target)?;
     let mut store = oci::open(&target, net)?;
     let (digest, manifest) = resolve(store.as_mut(), &target)?;
     let shown = target.with(&digest);
     let key_name = key.display().to_string();
     let signature = match keydir::read_public(key) {
         Err(e) => json!({"status": "not checked", "key": null, "detail": format!("{e:#}")}),
-        Ok(k) => match signature::verify(store.as_mut(), &digest, &k, &key_name, &shown) {
-            Ok(v) => json!({"status": "verified", "key": key_name, "signatures": v.valid,
-                            "docker_reference": v.docker_reference}),
+        Ok(k) => match crate::cosign::sigbundle::verify_either(
+            store.as_mut(),
+            &digest,
+            &k,
+            &key_name,
+            &shown,
+            &log,
+            false,
+        ) {
+            Ok(v) => {
+                if !v.logged {
+                    eprintln!("{}", signature::no_entry_warning(&shown));
+                }
+                json!({"status": "verified", "key": key_name, "signatures": v.valid,
+                       "docker_reference": v.docker_reference,
+                       "tlog": tlog_json(&v, log.ignore), "forms": forms_json(&v)})
+            }
             Err(e) => json!({"status": "unverified", "key": key_name, "detail": format!("{e:#}")}),
         },
     };

@@ -495,6 +495,33 @@ pub(crate) fn redeclared_vars(prog: &Program) -> Vec<Refusal> {
     out
 }
 
+/// The names literal `s` uses (not those its `:=` or `some` declares), outside comprehensions and
+/// `every` bodies.
+fn literal_uses<'a>(s: &'a LiteralStmt, out: &mut Vec<&'a str>) {
+    // `x.f(1)`: a local `x` declared later in the body is used here too.
+    if let Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } = &s.literal {
+        visit(expr, &mut |e| {
+            if let Expr::Call { fcn, .. } = e {
+                if let Some(names) = super::dotted(fcn).filter(|n| n.len() > 1) {
+                    out.push(names[0]);
+                }
+            }
+        });
+    }
+    match &s.literal {
+        Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => match &**expr {
+            Expr::AssignExpr { op, rhs, .. } if is_colon_eq(op) => all_vars(rhs, out),
+            e => all_vars(e, out),
+        },
+        Literal::SomeIn { collection, .. } => all_vars(collection, out),
+        Literal::Every { domain, .. } => all_vars(domain, out),
+        Literal::SomeVars { .. } => {}
+    }
+    for w in &s.with_mods {
+        all_vars(&w.r#as, out);
+    }
+}
+
 /// Whether a variable named `name` occurs in the statements (at any depth).
 fn mentioned(stmts: &[LiteralStmt], name: &str) -> bool {
     let mut found = false;
@@ -520,7 +547,13 @@ fn scope(
 ) {
     let mut assigned: HashSet<&str> = HashSet::new();
     let mut declared: HashSet<&str> = HashSet::new();
+    // Names used by the literals before this one (outside comprehensions and `every` bodies):
+    // declaring one of them after is `var x referenced above`.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut pending: Vec<&str> = Vec::new();
     for (i, s) in q.stmts.iter().enumerate() {
+        seen.extend(pending.drain(..));
+        literal_uses(s, &mut pending);
         match &s.literal {
             Literal::Expr { expr, .. } => {
                 let Expr::AssignExpr { op, lhs, .. } = &**expr else {
@@ -538,6 +571,8 @@ fn scope(
                         format!("var {name} assigned above")
                     } else if declared.contains(name) {
                         format!("var {name} declared above")
+                    } else if seen.contains(name) {
+                        format!("var {name} referenced above")
                     } else {
                         assigned.insert(name);
                         continue;
@@ -548,6 +583,11 @@ fn scope(
             Literal::SomeVars { vars, .. } => {
                 for v in vars {
                     let name = v.text();
+                    if name != "_" && seen.contains(name) && !declared.contains(name) {
+                        let msg = format!("var {name} referenced above");
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                        continue;
+                    }
                     declared.insert(name);
                     let others = q.stmts[..i].iter().chain(&q.stmts[i + 1..]);
                     let used = head.contains(name)
@@ -561,10 +601,18 @@ fn scope(
                 }
             }
             Literal::SomeIn { key, value, .. } => {
+                let mut names = Vec::new();
                 if let Some(k) = key {
-                    all_vars(k, &mut declared);
+                    all_vars(k, &mut names);
                 }
-                all_vars(value, &mut declared);
+                all_vars(value, &mut names);
+                for name in names {
+                    if name != "_" && seen.contains(name) && !declared.contains(name) {
+                        let msg = format!("var {name} referenced above");
+                        out.push(m.refusal(&s.span, "rego_compile_error", msg));
+                    }
+                    declared.insert(name);
+                }
             }
             Literal::Every {
                 key, value, query, ..

@@ -104,7 +104,12 @@ pub struct Rule {
 #[derive(Clone, Debug)]
 pub struct Module {
     pub package: String,
+    /// `import data.<path>` lines (the alias is the path's last name).
+    pub imports: Vec<String>,
     pub rules: Vec<Rule>,
+    /// Rendered over two files of the package: rules alternate, a function's definitions may
+    /// appear in both (`Some(salt)` decides which).
+    pub split: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -115,13 +120,20 @@ pub struct Program {
 }
 
 impl Program {
-    /// File name and source text of every module.
+    /// File name and source text of every module (two files for a split one).
     pub fn files(&self) -> Vec<(String, String)> {
-        self.modules
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (format!("m{i}.rego"), m.render()))
-            .collect()
+        let mut out = Vec::new();
+        for (i, m) in self.modules.iter().enumerate() {
+            match m.split {
+                None => out.push((format!("m{i}.rego"), m.render())),
+                Some(salt) => {
+                    let (a, b) = m.render_split(salt);
+                    out.push((format!("m{i}.rego"), a));
+                    out.push((format!("m{i}b.rego"), b));
+                }
+            }
+        }
+        out
     }
 
     /// What both engines evaluate: every package, and every non-function rule and ref-head
@@ -152,13 +164,40 @@ impl Program {
 }
 
 impl Module {
-    pub fn render(&self) -> String {
+    fn preamble(&self) -> String {
         let mut s = format!("package {}\n", self.package);
+        for i in &self.imports {
+            s.push_str(&format!("\nimport data.{i}\n"));
+        }
+        s
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = self.preamble();
         for r in &self.rules {
             s.push('\n');
             r.render(&mut s);
         }
         s
+    }
+
+    /// The module as two files of its package: rules alternate between them, and a function's
+    /// definition (not its `default`) is now and then written in both, identically.
+    fn render_split(&self, salt: u64) -> (String, String) {
+        let (mut a, mut b) = (self.preamble(), self.preamble());
+        for (i, r) in self.rules.iter().enumerate() {
+            let mix = Rng::new(salt.wrapping_add(i as u64)).next();
+            let both = matches!(r.head, Head::Func(..)) && mix.is_multiple_of(4);
+            if both || i.is_multiple_of(2) {
+                a.push('\n');
+                r.render(&mut a);
+            }
+            if both || !i.is_multiple_of(2) {
+                b.push('\n');
+                r.render(&mut b);
+            }
+        }
+        (a, b)
     }
 }
 
@@ -334,6 +373,18 @@ struct Known {
 
 pub struct Gen {
     rng: Rng,
+    /// A second stream for the scoping forms (short names, import aliases, locals named like
+    /// globals, split files): the first stream, and so the shape of every program, stays as it
+    /// was before these forms existed.
+    alt: Rng,
+    /// The package being generated, and its import alias (`alias`, `data.<path>`) if any.
+    pkg: String,
+    alias: Option<(String, String)>,
+    /// The current rule names its locals like globals (rules of the package, the alias); it
+    /// then writes every rule and function of the tree in full.
+    shadow: bool,
+    /// Globals already used as local names in the current rule (each at most once).
+    shadowed: Vec<String>,
     known: Vec<Known>,
     scope: Vec<(String, Ty)>,
     /// The current function's parameters.
@@ -345,6 +396,11 @@ pub struct Gen {
 pub fn program(seed: u64) -> Program {
     let mut g = Gen {
         rng: Rng::new(seed),
+        alt: Rng::new(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA11A5),
+        pkg: String::new(),
+        alias: None,
+        shadow: false,
+        shadowed: Vec::new(),
         known: Vec::new(),
         scope: Vec::new(),
         params: Vec::new(),
@@ -361,7 +417,12 @@ pub fn program(seed: u64) -> Program {
     let n_mod = 1 + g.rng.below(2);
     let mut modules = Vec::new();
     let mut rule_no = 0;
-    for pkg in packages.iter().take(n_mod) {
+    for (i, pkg) in packages.iter().take(n_mod).enumerate() {
+        g.pkg = pkg.to_string();
+        // A later package may import the first one (`import data.p`: alias `p`).
+        g.alias = (i > 0 && g.alt.chance(50)).then(|| ("p".to_string(), "p".to_string()));
+        let imports = g.alias.iter().map(|(_, path)| path.clone()).collect();
+        let split = g.alt.chance(30).then(|| g.alt.next());
         let mut rules = Vec::new();
         let n = 2 + g.rng.below(5);
         let mut groups = 0;
@@ -373,7 +434,9 @@ pub fn program(seed: u64) -> Program {
         }
         modules.push(Module {
             package: pkg.to_string(),
+            imports,
             rules,
+            split,
         });
     }
     // Last, so that every program before these rules stays as it was for its seed: builtins
@@ -585,13 +648,82 @@ impl Gen {
 
     fn var(&mut self) -> String {
         self.fresh += 1;
+        if self.shadow && self.alt.chance(35) {
+            // A global's name for a local: a rule of the package, or the import alias.
+            let mut globals: Vec<String> = self
+                .known
+                .iter()
+                .filter_map(|k| self.short_name(&k.path))
+                .collect();
+            globals.extend(self.alias.iter().map(|(a, _)| a.clone()));
+            globals.retain(|g| !self.shadowed.contains(g));
+            if !globals.is_empty() {
+                let name = self.alt.pick(&globals).clone();
+                self.shadowed.push(name.clone());
+                return name;
+            }
+        }
         format!("x{}", self.fresh)
+    }
+
+    /// Now and then, `not f(args)` of an earlier function, its operands maybe undefined
+    /// (OPA evaluates them before the negation). Drawn from the second stream only.
+    fn negated_call(&mut self) -> Option<Lit> {
+        let funcs: Vec<Known> = self
+            .known
+            .iter()
+            .filter(|k| k.params.is_some())
+            .cloned()
+            .collect();
+        if funcs.is_empty() || !self.alt.chance(40) {
+            return None;
+        }
+        // The arguments come from the second stream: the first one's draws stay as they were.
+        std::mem::swap(&mut self.rng, &mut self.alt);
+        let f = self.rng.pick(&funcs).clone();
+        let args = f
+            .params
+            .unwrap_or_default()
+            .iter()
+            .map(|t| self.expr(*t, 1))
+            .collect();
+        std::mem::swap(&mut self.rng, &mut self.alt);
+        let name = self.spell(&f.path);
+        Some(Lit::Not(Box::new(Lit::Expr(Expr::Call(name, args)))))
+    }
+
+    /// The name a rule of the current package (`data.<pkg>.<name>`) goes by inside it.
+    fn short_name(&self, path: &str) -> Option<String> {
+        let rest = path
+            .strip_prefix("data.")?
+            .strip_prefix(self.pkg.as_str())?;
+        let name = rest.strip_prefix('.')?;
+        (!name.contains(['.', '['])).then(|| name.to_string())
+    }
+
+    /// `path` (`data.p.r3`) as this rule may write it: now and then by its short name inside
+    /// its package, or through the import alias; never when a local could hide the name.
+    fn spell(&mut self, path: &str) -> String {
+        if self.shadow || !self.alt.chance(50) {
+            return path.to_string();
+        }
+        if let Some(name) = self.short_name(path) {
+            return name;
+        }
+        if let Some((alias, target)) = &self.alias {
+            if let Some(rest) = path.strip_prefix(&format!("data.{target}.")) {
+                return format!("{alias}.{rest}");
+            }
+        }
+        path.to_string()
     }
 
     /// One rule, or several rules with the same name (multiple bodies, defaults).
     fn rule(&mut self, pkg: &str, no: usize, groups: &mut usize) -> Vec<Rule> {
         self.scope.clear();
         self.params.clear();
+        self.shadow = self.alt.chance(30);
+        self.shadowed.clear();
         let full = |name: &str| format!("data.{pkg}.{name}");
         match self.rng.below(10) {
             // Partial set rule, one or two bodies.
@@ -770,7 +902,9 @@ impl Gen {
             text.match_indices(name)
                 .filter(|(i, _)| {
                     let end = i + name.len();
-                    !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric())
+                    // Not a longer name, and not a field (`data.p.r3` does not use local `r3`).
+                    !text[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                        && !text[..*i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
                 })
                 .count()
         };
@@ -924,7 +1058,7 @@ impl Gen {
                 // OPA v1.20 drops `not true` in a rule whose head calls a function (the rule
                 // is then defined): not worth finding again and again.
                 c @ Lit::Expr(Expr::Lit(_)) => c,
-                c => Lit::Not(Box::new(c)),
+                c => self.negated_call().unwrap_or(Lit::Not(Box::new(c))),
             },
             6 if !self.known.iter().all(|k| !k.mockable) || self.rng.chance(50) => {
                 let l = self.cond(depth);
@@ -940,7 +1074,8 @@ impl Gen {
                 if !mockable.is_empty() && self.rng.chance(50) {
                     let k = self.rng.pick(&mockable).clone();
                     let v = self.expr(k.ty, 1);
-                    ws.push((k.path, v));
+                    let target = self.spell(&k.path);
+                    ws.push((target, v));
                 }
                 Lit::With(Box::new(l), ws)
             }
@@ -1067,7 +1202,10 @@ impl Gen {
                     Expr::Path(format!("data.d.{key}"))
                 }
             }
-            5 if !rules.is_empty() => Expr::Path(self.rng.pick(&rules).path.clone()),
+            5 if !rules.is_empty() => {
+                let path = self.rng.pick(&rules).path.clone();
+                Expr::Path(self.spell(&path))
+            }
             _ => self.literal(ty),
         }
     }
@@ -1096,7 +1234,8 @@ impl Gen {
                 .iter()
                 .map(|t| self.expr(*t, d))
                 .collect();
-            return Expr::Call(f.path, args);
+            let name = self.spell(&f.path);
+            return Expr::Call(name, args);
         }
         let call = |f: &str, args: Vec<Expr>| Expr::Call(f.to_string(), args);
         match ty {

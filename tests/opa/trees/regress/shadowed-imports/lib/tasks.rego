@@ -1,0 +1,3 @@
+package tasks
+
+build := "imported"

@@ -1,0 +1,5 @@
+package r
+
+default level := "low"
+
+copy := level
