@@ -190,6 +190,35 @@ fn operator(text: &str, call: &Expr, op: &str, pos: Pos, out: &mut Vec<Edit>) {
     out.extend(edits);
 }
 
+/// A `policy-eval` query with [`edits`] applied (`None`: nothing to change or not parsed).
+pub fn rewrite_query(query: &str) -> Option<String> {
+    if !may_apply(query) {
+        return None;
+    }
+    // The query as the body of a rule, as `quiet::unschedulable_query` reads it.
+    let (head, tail) = ("package __xtask_query\n__xtask_q if {\n", "\n}\n");
+    let text = format!("{head}{query}{tail}");
+    let src = crate::policy::engine::source_as_is("<query.rego>".into(), text.clone()).ok()?;
+    let module = crate::policy::engine::parse(&src).ok()?;
+    let mut edits = edits(&module, &text, &|_| false);
+    if edits.is_empty() {
+        return None;
+    }
+    edits.sort_by_key(|e| e.start);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut copied = 0;
+    for e in edits {
+        if e.start < copied {
+            continue;
+        }
+        out.push_str(&text[copied..e.start]);
+        out.push_str(&e.text);
+        copied = e.end;
+    }
+    out.push_str(&text[copied..]);
+    Some(out.strip_prefix(head)?.strip_suffix(tail)?.to_string())
+}
+
 /// The first `,` of `text[from..to]` outside a comment.
 fn first_comma(text: &str, from: usize, to: usize) -> Option<usize> {
     let gap = text.get(from..to)?;
