@@ -4,8 +4,9 @@
     cases.py tests/opa/cases/strings.txt tests/opa/trees/engine/strings
 
 One case per line: `EXPR` or `EXPR ;; INPUT_JSON` (the arguments come through `input`, so OPA's
-type checker sees them as unknown, as with real policies). The real OPA engine evaluates each
-case; the tree gets one test per case asserting OPA's value (compared through its JSON text, so
+type checker sees them as unknown, as with real policies). An EXPR holding `$out` is a body
+literal whose `$out` is the value (an output argument: `net.cidr_merge(input.a, $out)`).
+The real OPA engine evaluates each case; the tree gets one test per case asserting OPA's value (compared through its JSON text, so
 numbers keep their digits), OPA's undefined, or that the call errors. The side-by-side suite then
 checks that `policy-test` reaches the same verdicts. Run it with target/opa-venv/bin/python.
 """
@@ -23,8 +24,11 @@ def main(src, out):
     for i, line in enumerate(lines):
         expr, _, inp = line.partition(" ;; ")
         w = f" with input as {json.dumps(json.loads(inp), ensure_ascii=False)}" if inp else ""
+        # `x := EXPR`, or the literal EXPR binding `x` as its output argument.
+        bind = expr.replace("$out", "x") if "$out" in expr else f"x := {expr}"
+        probe = bind if "$out" in expr else f"_ := {expr}"
         e = OpaEngine()
-        e.add_policy("q.rego", f"package q\nr := [json.marshal(x), type_name(x)] if {{ x := {expr}{w} }}\n")
+        e.add_policy("q.rego", f"package q\nr := [json.marshal(x), type_name(x)] if {{ {bind}{w} }}\n")
         n = f"test_{i:03d}"
         try:
             v, kind = e.eval_document("q.r")
@@ -32,14 +36,14 @@ def main(src, out):
                 items = json.loads(v)
                 v = "{" + ", ".join(json.dumps(i, ensure_ascii=False) for i in items) + "}" if items else "set()"
             rules.append(f"# {expr} = {v}"[:200])
-            rules.append(f"{n} if {{ x := {expr}{w}; x == {v} }}")
+            rules.append(f"{n} if {{ {bind}{w}; x == {v} }}")
         except OpaUndefinedError:
             rules.append(f"# {expr} is undefined")
-            rules.append(f"{n} if {{ not d_{i:03d}{w} }}\nd_{i:03d} if {{ _ := {expr} }}")
+            rules.append(f"{n} if {{ not d_{i:03d}{w} }}\nd_{i:03d} if {{ {probe} }}")
         except OpaError as ex:
             msg = ex.message.replace("\n", " ").split("q.rego:2: ", 1)[-1]
             rules.append(f"# {expr} errors: {msg}"[:200])
-            rules.append(f"{n} if {{ x := {expr}{w}; x == x }}")
+            rules.append(f"{n} if {{ {bind}{w}; x == x }}")
         rules.append("")
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, f"{pkg}.rego"), "w", encoding="utf-8") as f:

@@ -395,6 +395,7 @@ fn rewrite_module(
         && !text.contains("with")
         && !text.contains("default")
         && !super::lang::may_rewrite(text)
+        && !super::builtins::out_args::may_apply(text)
         && !module
             .imports
             .iter()
@@ -482,6 +483,9 @@ fn rewrite_module(
     }
     edits.extend(with_edits);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
+    edits.extend(super::builtins::out_args::edits(module, text, &|first| {
+        rules.contains(first) || aliases.contains_key(first)
+    }));
     // regorus warns on stderr about `import input` (see `quiet.rs`).
     edits.extend(super::quiet::input_imports(module, text));
     // Language rewrites (`lang.rs`) go first: their insertions open before any other edit there.

@@ -63,6 +63,9 @@ impl Evaluator {
     pub fn query(&mut self, query: &str, input: Option<Value>) -> Result<QueryResults> {
         // Inside the engine's panic boundary, like every other evaluation.
         // Kept from regorus's scheduler, which would print to stderr (see `quiet.rs`).
+        // Output arguments of extension-only builtins, as in modules (`builtins/out_args.rs`).
+        let rewritten = super::builtins::out_args::rewrite_query(query);
+        let query = rewritten.as_deref().unwrap_or(query);
         if let Some(e) = super::quiet::unschedulable_query(query) {
             bail!(e);
         }

@@ -232,10 +232,13 @@ fn try_explain(
                 Ok(_) => "ok",
                 Err(_) => "error",
             };
+            // Long strings (a certificate in a `with`) are cut, as in messages (`quiet.rs`).
+            let first_line = super::quiet::cut_values(first_line);
             out.push(format!("{at}: {verdict}: {first_line}"));
             for (text, name) in &sides[k] {
                 if let Ok(v) = eval(name) {
-                    out.push(format!("  {} = {}", one_line_text(text), show(&v)));
+                    let shown = format!("  {} = {}", one_line_text(text), show(&v));
+                    out.push(super::quiet::cut_values(&shown));
                 }
             }
             if let Err(e) = &result {

@@ -170,7 +170,7 @@ fn cut(s: &str) -> String {
 }
 
 /// Every double-quoted string in `msg` longer than [`LONGEST`] characters, cut.
-fn cut_values(msg: &str) -> String {
+pub fn cut_values(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len().min(1024));
     let mut rest = msg;
     while let Some(open) = rest.find('"') {

@@ -202,6 +202,7 @@ impl Render<'_> {
     fn stmt(&mut self, depth: usize, id: usize, k: usize, verdict: &str) {
         let body = &self.bodies[id];
         if let Some((line, text)) = body.stmts.get(k) {
+            let text = super::quiet::cut_values(text);
             let line = format!("  {}:{line}: {verdict}: {text}", body.file);
             self.push(depth, line);
         }

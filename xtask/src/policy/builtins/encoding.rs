@@ -105,7 +105,10 @@ pub fn rego_text(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::String(s) => quote(s),
-        Value::Number(_) => v.to_json_str().unwrap_or_default(),
+        // OPA keeps an integer beyond 64 bits exactly (a certificate's serial number).
+        Value::Number(_) => {
+            super::bigjson::big_digits(v).unwrap_or_else(|| v.to_json_str().unwrap_or_default())
+        }
         Value::Array(a) => {
             let items: Vec<String> = a.iter().map(rego_text).collect();
             format!("[{}]", items.join(", "))

@@ -95,18 +95,23 @@ impl Metadata {
         let mut n = 0;
         while i + 6 < tokens.len() {
             let names: Vec<&str> = tokens[i..i + 7].iter().map(|t| t.2.as_str()).collect();
-            let call = match names.as_slice() {
-                ["rego", ".", "metadata", ".", f @ ("rule" | "chain"), "(", ")"]
+            let (call, out_arg) = match names.as_slice() {
+                ["rego", ".", "metadata", ".", f @ ("rule" | "chain"), "(", close]
                     if (i == 0 || tokens[i - 1].2 != ".") =>
                 {
-                    *f
+                    (*f, *close != ")")
                 }
                 _ => {
                     i += 1;
                     continue;
                 }
             };
-            let (start, end) = (tokens[i].0, tokens[i + 6].1);
+            // `rego.metadata.rule(out)` (an output argument; OPA's checks let it stand only as a
+            // whole literal): the call up to its `(` becomes `NAME=(`, so `NAME=(out)` remains.
+            let (start, end) = match out_arg {
+                false => (tokens[i].0, tokens[i + 6].1),
+                true => (tokens[i].0, tokens[i + 5].1),
+            };
             let Some(rule) = enclosing_rule(module, start) else {
                 i += 7;
                 continue; // outside a rule: leave it to regorus, which refuses it
@@ -118,12 +123,16 @@ impl Metadata {
             let name = format!("__rego_metadata_{n}");
             n += 1;
             let width = end - start;
-            if name.len() > width {
+            let shown = match out_arg {
+                false => name.clone(),
+                true => format!("{name}=("),
+            };
+            if shown.len() > width {
                 i += 7;
                 continue;
             }
             out.push_str(&text[copied..start]);
-            out.push_str(&format!("{name:>width$}"));
+            out.push_str(&format!("{shown:>width$}"));
             copied = end;
             // Pretty JSON keeps every line short (regorus caps the width of a line).
             let literal = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());

@@ -19,6 +19,8 @@ pub mod encoding;
 pub mod glob;
 pub mod globs_match;
 pub mod gourl;
+pub mod graphql;
+pub mod jsonpaths;
 pub mod jsonschema;
 pub mod jwt;
 pub mod keys;
@@ -28,6 +30,7 @@ pub mod net;
 #[cfg(test)]
 mod odd_args;
 pub mod offline;
+pub mod out_args;
 pub mod panics;
 pub mod semver;
 pub mod sprintf;
@@ -58,6 +61,8 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     glob::register(engine)?;
     globs_match::register(engine)?;
     jsonschema::register(engine)?;
+    jsonpaths::register(engine)?;
+    graphql::register(engine)?;
     // Last: it wraps only the builtins no family above replaces.
     strict::register(engine)?;
     Ok(())

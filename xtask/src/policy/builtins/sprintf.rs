@@ -240,10 +240,20 @@ fn format_arg(a: &Arg, verb: char, spec: Spec) -> String {
                     .map(|n| n.to_str_radix(r))
                     .unwrap_or_default()
             };
+            // `*big.Int` is a `fmt.Formatter`: `%s` and `%v` print its digits too.
             match verb {
-                'v' | 'd' => int(neg, mag, "", spec),
+                'v' | 'd' | 's' => int(neg, mag, "", spec),
                 'b' => int(neg, &radix(2), "0b", spec),
                 'o' => int(neg, &radix(8), "0", spec),
+                'O' => int(
+                    neg,
+                    &radix(8),
+                    "0o",
+                    Spec {
+                        sharp: true,
+                        ..spec
+                    },
+                ),
                 'x' => int(neg, &radix(16), "0x", spec),
                 'X' => int(neg, &radix(16).to_ascii_uppercase(), "0X", spec),
                 _ => format!("%!{verb}(big.Int={s})"),

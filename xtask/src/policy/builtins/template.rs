@@ -26,7 +26,7 @@ fn render_builtin(args: &[Value]) -> Result<Value> {
     let data = to_json(vars)?;
     let nodes = Parser::new(text).parse_all()?;
     let mut out = String::new();
-    let mut scope = vec![("$".to_string(), Some(data.clone()))];
+    let mut scope = vec![("$".to_string(), Val::Json(data.clone()))];
     exec(&nodes, &Some(data), &mut scope, &mut out)?;
     Ok(Value::from(out))
 }
@@ -549,7 +549,8 @@ const FUNCS: [&str; 14] = [
 
 // ---- execution ----------------------------------------------------------------------------
 
-type Scope = Vec<(String, Option<Json>)>;
+/// Variables as Go holds them: a `range` index is an `int` (so `{{if $i}}` is false at 0).
+type Scope = Vec<(String, Val)>;
 
 fn exec(nodes: &[Node], dot: &Option<Json>, scope: &mut Scope, out: &mut String) -> Result<()> {
     for n in nodes {
@@ -583,17 +584,17 @@ fn exec(nodes: &[Node], dot: &Option<Json>, scope: &mut Scope, out: &mut String)
                 let mut inner = p.clone();
                 let names = std::mem::take(&mut inner.decl);
                 let v = eval_pipeline(&inner, dot, scope)?;
-                let items: Vec<(Json, Json)> = match &v {
+                let items: Vec<(Val, Json)> = match &v {
                     Val::Json(Json::Array(a)) => a
                         .iter()
                         .enumerate()
-                        .map(|(i, x)| (Json::from(i), x.clone()))
+                        .map(|(i, x)| (Val::Int(i as i64), x.clone()))
                         .collect(),
                     Val::Json(Json::Object(o)) => {
                         let sorted: BTreeMap<_, _> = o.iter().collect();
                         sorted
                             .into_iter()
-                            .map(|(k, x)| (Json::String(k.clone()), x.clone()))
+                            .map(|(k, x)| (Val::Json(Json::String(k.clone())), x.clone()))
                             .collect()
                     }
                     Val::Nil | Val::Json(Json::Null) => Vec::new(),
@@ -605,10 +606,10 @@ fn exec(nodes: &[Node], dot: &Option<Json>, scope: &mut Scope, out: &mut String)
                 for (k, x) in items {
                     let d = scope.len();
                     match names.as_slice() {
-                        [v] => scope.push((v.clone(), Some(x.clone()))),
+                        [v] => scope.push((v.clone(), Val::Json(x.clone()))),
                         [i, v] => {
-                            scope.push((i.clone(), Some(k)));
-                            scope.push((v.clone(), Some(x.clone())));
+                            scope.push((i.clone(), k));
+                            scope.push((v.clone(), Val::Json(x.clone())));
                         }
                         _ => {}
                     }
@@ -642,9 +643,9 @@ fn eval_pipeline(p: &Pipeline, dot: &Option<Json>, scope: &mut Scope) -> Result<
             let Some(slot) = scope.iter_mut().rev().find(|(n, _)| n == name) else {
                 bail!("undefined variable: {name}");
             };
-            slot.1 = to_opt(&v);
+            slot.1 = v.clone();
         } else {
-            scope.push((name.clone(), to_opt(&v)));
+            scope.push((name.clone(), v.clone()));
         }
     }
     Ok(v)
@@ -676,7 +677,10 @@ fn eval_arg(a: &Arg, dot: &Option<Json>, scope: &mut Scope) -> Result<Val> {
                 let Some((_, v)) = scope.iter().rev().find(|(n, _)| n == name) else {
                     bail!("undefined variable: {name}");
                 };
-                field(v.clone(), path)?
+                match path.is_empty() {
+                    true => v.clone(),
+                    false => field(to_opt(v), path)?,
+                }
             }
             Tok::Str(s) => Val::Json(Json::String(s.clone())),
             Tok::Int(i) => Val::Int(*i),
@@ -888,7 +892,7 @@ mod tests {
     fn render(t: &str, vars: Json) -> String {
         let nodes = Parser::new(t).parse_all().unwrap();
         let mut out = String::new();
-        let mut scope = vec![("$".to_string(), Some(vars.clone()))];
+        let mut scope = vec![("$".to_string(), Val::Json(vars.clone()))];
         exec(&nodes, &Some(vars), &mut scope, &mut out).unwrap();
         out
     }

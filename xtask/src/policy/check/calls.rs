@@ -142,7 +142,7 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
                 let at = fcn.span();
                 let k = params.len();
                 let fits = |n: usize| k == n || (pos == Pos::Statement && k == n + 1);
-                let (name, args, flags) = match callee(prog, m, &names, &is_local) {
+                let (name, args, result, flags) = match callee(prog, m, &names, &is_local) {
                     Callee::Undefined => {
                         let msg = format!("undefined function {}", at.text());
                         out.undefined.push(m.refusal(at, "rego_type_error", msg));
@@ -159,7 +159,7 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
                         return;
                     }
                     Callee::Unknown => return,
-                    Callee::Builtin(&(name, args, _, flags)) => (name, args, flags),
+                    Callee::Builtin(&(name, args, result, flags)) => (name, args, result, flags),
                 };
                 if args == "..." {
                     // Variadic: any number of arguments of any kind.
@@ -168,9 +168,16 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
                     out.undefined.push(m.refusal(at, "rego_type_error", msg));
                     return;
                 } else {
-                    let bad = args.split(',').zip(params.iter()).any(|(w, p)| {
+                    // An output argument (`count(xs, "a")`) must fit the result's kind. Only
+                    // its own form counts: a variable of that name may be a comprehension's.
+                    let n = arity(args);
+                    let output = (params.len() > n && !result.is_empty()).then_some(result);
+                    let wants = args.split(',').filter(|w| !w.is_empty()).chain(output);
+                    let bad = wants.zip(params.iter()).enumerate().any(|(i, (w, p))| {
+                        let vars: &dyn Fn(&str) -> Option<&'static str> =
+                            if i < n { &var_kinds } else { &|_| None };
                         w != "*"
-                            && kinds(prog, m, p, &is_local, &var_kinds)
+                            && kinds(prog, m, p, &is_local, vars)
                                 .is_some_and(|have| !have.chars().any(|c| w.contains(c)))
                     });
                     if bad {

@@ -348,9 +348,13 @@ fn bindings<'a>(s: &'a LiteralStmt, out: &mut HashSet<&'a str>) {
                     all_vars(rhs, out);
                 }
             }
-            Expr::Call { params, .. } => {
+            Expr::Call { fcn, params, .. } => {
                 if let Some(last) = params.last() {
                     all_vars(last, out);
+                }
+                // `eq(x, 1)` and `assign(x, 1)` are `x = 1` and `x := 1`.
+                if matches!(fcn.span().text(), "eq" | "assign") {
+                    params.iter().for_each(|p| all_vars(p, out));
                 }
                 for p in params {
                     index_vars(p, out);

@@ -439,6 +439,15 @@ pub fn program(seed: u64) -> Program {
             split,
         });
     }
+    // Last, so that every program before these rules stays as it was for its seed: builtins
+    // called with an output argument, and `graphql.*`.
+    if let Some(first) = modules.first_mut() {
+        for _ in 0..g.rng.below(3) {
+            rule_no += 1;
+            g.scope.clear();
+            first.rules.push(g.builtin_rule(rule_no));
+        }
+    }
     Program {
         modules,
         data,
@@ -446,7 +455,159 @@ pub fn program(seed: u64) -> Program {
     }
 }
 
+const VERSIONS: &[&str] = &[
+    "1.0.0",
+    "2.0.0",
+    "1.0.0-rc.1",
+    "1.0.0+build",
+    "1.2",
+    "v1.0.0",
+];
+
+/// No repeated non-zero IPv6 host: OPA v1.20's `net.cidr_merge` panics on `["::1/128", "::1/128"]`.
+const CIDRS: &[&str] = &[
+    "10.0.0.0/24",
+    "10.0.1.0/24",
+    "10.0.0.0/8",
+    "192.168.1.1/32",
+    "2001:db8::/32",
+];
+
+/// GraphQL texts for `graphql.*`: valid and invalid queries and schemas.
+const GQL_SCHEMAS: &[&str] = &[
+    "type Query { user(id: ID!): User users: [User!]! } type User { name: String age: Int }",
+    "type Query { a: Int b(x: Int = 1): String }",
+    "type Query { a: Foo }",
+    "type Query { a: Int",
+    "schema { query: Q } type Q { a: Int } enum E { X Y }",
+];
+
+const GQL_QUERIES: &[&str] = &[
+    "{ a }",
+    "{ b(x: 2) }",
+    "{ users { name } }",
+    "query Q($id: ID!) { user(id: $id) { name ...F } } fragment F on User { age }",
+    "{ user(id: \"1\") { nope } }",
+    "{ users }",
+    "{ a b: a }",
+    "query { a(",
+];
+
 impl Gen {
+    /// A rule whose body binds a builtin's result as the call's output argument (or compares
+    /// it with a constant), or calls `graphql.*`: `w7 := x if { net.cidr_merge([..], x) }`.
+    fn builtin_rule(&mut self, no: usize) -> Rule {
+        let out = self.var();
+        fn lit(s: &str) -> Expr {
+            Expr::Lit(format!("{s:?}"))
+        }
+        let strs = |g: &mut Gen, from: &[&str]| {
+            let n = 1 + g.rng.below(3);
+            Expr::Array((0..n).map(|_| lit(g.rng.pick::<&str>(from))).collect())
+        };
+        let (name, mut args) = match self.rng.below(12) {
+            0 => (
+                "semver.compare",
+                vec![
+                    lit(self.rng.pick::<&str>(VERSIONS)),
+                    lit(self.rng.pick::<&str>(VERSIONS)),
+                ],
+            ),
+            1 => (
+                "semver.is_valid",
+                vec![lit(self.rng.pick::<&str>(VERSIONS))],
+            ),
+            2 => ("net.cidr_merge", vec![strs(self, CIDRS)]),
+            3 => (
+                "net.cidr_contains_matches",
+                vec![strs(self, CIDRS), strs(self, CIDRS)],
+            ),
+            4 => (
+                "glob.match",
+                vec![
+                    lit(self.rng.pick::<&str>(&["a*", "*.b", "{a,b}*", "**.c"])),
+                    Expr::Array(vec![lit(".")]),
+                    self.expr(Ty::Str, 1),
+                ],
+            ),
+            5 => (
+                *self
+                    .rng
+                    .pick(&["crypto.sha256", "crypto.md5", "upper", "strings.reverse"]),
+                vec![self.expr(Ty::Str, 1)],
+            ),
+            6 => (
+                *self.rng.pick(&["plus", "minus", "mul", "lt", "gte", "neq"]),
+                vec![self.expr(Ty::Num, 1), self.expr(Ty::Num, 1)],
+            ),
+            7 => (
+                *self.rng.pick(&["json.remove", "json.filter"]),
+                vec![
+                    self.expr(Ty::Obj, 1),
+                    strs(self, &["a", "/a", "b/c", "/s/0", "//n", "e~1f", ""]),
+                ],
+            ),
+            8 => (
+                *self.rng.pick(&["count", "array.reverse", "type_name"]),
+                vec![self.expr(Ty::Arr, 1)],
+            ),
+            9 => (
+                *self
+                    .rng
+                    .pick(&["graphql.is_valid", "graphql.parse_and_verify"]),
+                vec![
+                    lit(self.rng.pick::<&str>(GQL_QUERIES)),
+                    lit(self.rng.pick::<&str>(GQL_SCHEMAS)),
+                ],
+            ),
+            10 => (
+                "graphql.schema_is_valid",
+                vec![lit(self.rng.pick::<&str>(GQL_SCHEMAS))],
+            ),
+            _ => (
+                "graphql.parse_query",
+                vec![lit(self.rng.pick::<&str>(GQL_QUERIES))],
+            ),
+        };
+        let name = name.to_string();
+        // Mostly a variable; sometimes a constant to compare, sometimes under `not`.
+        let constant = match name.as_str() {
+            "semver.compare" => Some(Expr::Lit(self.rng.pick(&["-1", "0", "1"]).to_string())),
+            "count" | "plus" | "minus" | "mul" => Some(self.literal(Ty::Num)),
+            "semver.is_valid"
+            | "glob.match"
+            | "lt"
+            | "gte"
+            | "neq"
+            | "graphql.is_valid"
+            | "graphql.schema_is_valid" => Some(self.literal(Ty::Bool)),
+            _ => None,
+        };
+        let (body, value) = match (self.rng.below(6), constant) {
+            (0, Some(c)) => {
+                args.push(c);
+                (
+                    vec![Lit::Expr(Expr::Call(name, args))],
+                    Expr::Lit("true".into()),
+                )
+            }
+            (1, _) if name == "semver.is_valid" || name == "graphql.is_valid" => {
+                args.push(Expr::Lit("true".into()));
+                let not = Lit::Not(Box::new(Lit::Expr(Expr::Call(name, args))));
+                (vec![not], Expr::Lit("true".into()))
+            }
+            _ => {
+                args.push(Expr::Var(out.clone()));
+                (vec![Lit::Expr(Expr::Call(name, args))], Expr::Var(out))
+            }
+        };
+        Rule {
+            head: Head::Complete(format!("w{no}"), value),
+            body,
+            elses: vec![],
+        }
+    }
+
     fn json_object(&mut self, depth: usize) -> Json {
         let mut m = Map::new();
         for k in ["a", "b", "c", "e", "n", "s"] {

@@ -1,0 +1,5 @@
+package p
+
+r if {
+	count([1, 2], "two")
+}
