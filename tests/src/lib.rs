@@ -14,7 +14,7 @@ pub mod registry;
 pub mod sigstore_check;
 pub mod sigstore_mock;
 
-pub use sigstore_check::{sigstore_verify, sigstore_verify_with_log};
+pub use sigstore_check::{sigstore_verify, sigstore_verify_keyless, sigstore_verify_with_log};
 
 /// The workspace root (where `policy/constitution` lives).
 pub fn workspace() -> PathBuf {

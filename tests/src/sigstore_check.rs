@@ -60,6 +60,30 @@ pub fn sigstore_verify_with_log(
     run_tool(registry, repo, digest, pubkey_pem, Some(rekor_pubkey))
 }
 
+/// Verifies with sigstore-rs that `registry/repo@digest` carries a keyless cosign signature
+/// by `identity` (the certificate's URI SAN) from the OIDC `issuer`: sigstore checks each
+/// `.sig` layer's `dev.sigstore.cosign/bundle` with the Rekor key (PEM file) and its
+/// `dev.sigstore.cosign/certificate` against the Fulcio root (PEM file, e.g.
+/// `SigstoreMock::fulcio_root()`) at the logged time, then needs one layer signed by its
+/// certificate's key for that identity and issuer. Returns how many layers it accepted.
+pub fn sigstore_verify_keyless(
+    registry: &str,
+    repo: &str,
+    digest: &str,
+    fulcio_root: &std::path::Path,
+    rekor_pubkey: &std::path::Path,
+    identity: &str,
+    issuer: &str,
+) -> Result<usize, String> {
+    let tool = tool()?;
+    let mut c = Command::new(&tool);
+    c.args(["--keyless", registry, repo, digest])
+        .arg(fulcio_root)
+        .arg(rekor_pubkey)
+        .args([identity, issuer]);
+    output_count(&tool, c)
+}
+
 fn run_tool(
     registry: &str,
     repo: &str,
@@ -71,12 +95,16 @@ fn run_tool(
     let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
     let key = dir.path().join("cosign.pub");
     std::fs::write(&key, pubkey_pem).map_err(|e| format!("{}: {e}", key.display()))?;
-    let out = Command::new(&tool)
-        .args([registry, repo, digest])
+    let mut c = Command::new(&tool);
+    c.args([registry, repo, digest])
         .arg(&key)
-        .args(rekor_pubkey)
-        .output()
-        .map_err(|e| format!("{}: {e}", tool.display()))?;
+        .args(rekor_pubkey);
+    output_count(&tool, c)
+}
+
+/// Runs the tool: its stdout is the count of accepted layers, its stderr the refusal.
+fn output_count(tool: &std::path::Path, mut c: Command) -> Result<usize, String> {
+    let out = c.output().map_err(|e| format!("{}: {e}", tool.display()))?;
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
     }

@@ -83,7 +83,9 @@
 //! statement must name the digest).
 //!
 //! **sigstore-rs** ([`crate::sigstore_verify_with_log`]): the `.sig` layers by key, each with a
-//! bundle annotation whose SET verifies with `rekor.pub` and whose body is that layer's.
+//! bundle annotation whose SET verifies with `rekor.pub` and whose body is that layer's; and
+//! ([`crate::sigstore_verify_keyless`]) keyless `.sig` layers by identity and issuer, the
+//! certificate against `fulcio_root.pem` at the logged time.
 //!
 //! Everything is installed by `scripts/install-sigstore` (which `scripts/test` runs) into
 //! `${XDG_CACHE_HOME:-$HOME/.cache}/trustacks-xtask/`; a missing part fails the test with a

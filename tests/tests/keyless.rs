@@ -2,7 +2,8 @@
 //! Actions' endpoint of the loopback `e2e::sigstore_mock`, `SIGSTORE_ID_TOKEN`, or
 //! `--identity-token @file`), gets a Fulcio certificate for an ephemeral key and logs the
 //! signature in Rekor. The real cosign v2.4.1 verifies it by identity and refuses another;
-//! sigstore-js verifies the v0.3 bundle for the identity. Each bad input is one line and
+//! sigstore-js verifies the v0.3 bundle for the identity; sigstore-rs verifies the `.sig`
+//! layer's certificate, chain and bundle for the identity and refuses another. Each bad input is one line and
 //! leaves the registry untouched.
 
 use std::path::Path;
@@ -16,7 +17,7 @@ use e2e::sigstore_mock::{
     registry_manifest, registry_sigstore_bundles, Cosign, FulcioFault, Match, Signed, Signer,
     SigstoreMock, DEFAULT_IDENTITY, GITHUB_ISSUER,
 };
-use e2e::{sample_copy, xtask, Run};
+use e2e::{sample_copy, sigstore_verify_keyless, xtask, Run};
 
 fn mock() -> &'static SigstoreMock {
     static MOCK: OnceLock<SigstoreMock> = OnceLock::new();
@@ -137,6 +138,35 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
         &[],
     )
     .failed();
+
+    // sigstore-rs by identity: certificate against the Fulcio root, bundle against the log key.
+    let rs = |root: &Path, identity: &str, issuer: &str| {
+        sigstore_verify_keyless(
+            &reg.addr,
+            "keyless/constitution",
+            &digest,
+            root,
+            &m.rekor_pubkey(),
+            identity,
+            issuer,
+        )
+    };
+    let n = rs(&m.fulcio_root(), DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .unwrap_or_else(|e| panic!("sigstore-rs refused the right identity: {e}"));
+    assert_eq!(n, 1);
+    let other = "https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main";
+    let e = rs(&m.fulcio_root(), other, GITHUB_ISSUER).unwrap_err();
+    assert!(e.contains("no layer signed by"), "{e}");
+    let e = rs(
+        &m.fulcio_root(),
+        DEFAULT_IDENTITY,
+        "https://accounts.google.com",
+    )
+    .unwrap_err();
+    assert!(e.contains("no layer signed by"), "{e}");
+    // Another CA (the TSA's chain) as the root: the certificate does not chain.
+    let e = rs(&m.tsa_chain(), DEFAULT_IDENTITY, GITHUB_ISSUER).unwrap_err();
+    assert!(e.contains("chains to the Fulcio root"), "{e}");
 
     // Ours, by identity, against the mock's trusted root (Fulcio CA, CT log, Rekor).
     let verify = |extra: &[&str]| {
