@@ -1,4 +1,4 @@
-//! Small walks over regorus's syntax tree that several readers of a module share.
+//! Small walks over regorus's syntax tree and its spans that several readers of a module share.
 
 use regorus::unstable::{Expr, Rule, RuleHead};
 
@@ -51,4 +51,21 @@ pub(crate) fn rule_name(rule: &Rule) -> String {
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(head.len());
     head[..end].to_string()
+}
+
+/// Whether a string literal is still open at the end of `text`.
+pub(crate) fn open_string(text: &str) -> bool {
+    let mut open: Option<char> = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match open {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => open = None,
+            Some(_) => {}
+            None if c == '"' || c == '`' => open = Some(c),
+            None => {}
+        }
+    }
+    open.is_some()
 }

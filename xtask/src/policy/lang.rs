@@ -33,7 +33,7 @@ use regorus::unstable::{
 };
 use regorus::{Engine, Source, Value};
 
-use super::ast::children;
+use super::ast::{children, open_string};
 use super::with::Edit;
 
 /// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
@@ -728,22 +728,10 @@ impl<'a> Walk<'a> {
             .text
             .get(self.start(span) as usize..span.end as usize)
             .unwrap_or("");
-        // Inside a string when an opening quote is still open at the end.
-        let mut open: Option<char> = None;
-        let mut escaped = false;
-        for c in text.chars() {
-            match open {
-                Some('"') if escaped => escaped = false,
-                Some('"') if c == '\\' => escaped = true,
-                Some(q) if c == q => open = None,
-                Some(_) => {}
-                None if c == '"' || c == '`' => open = Some(c),
-                None => {}
-            }
-        }
-        match open {
-            Some(_) => span.end + 1,
-            None => span.end,
+        if open_string(text) {
+            span.end + 1
+        } else {
+            span.end
         }
     }
 

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use regorus::unstable::{Rule, RuleHead};
 
-use super::ast::rule_name;
+use super::ast::{open_string, rule_name};
 use super::tree::PolicyTree;
 
 /// What one file's text needs (see the module's notes).
@@ -121,23 +121,6 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
         }
     }
     out
-}
-
-/// Whether a string literal is still open at the end of `text`.
-fn open_string(text: &str) -> bool {
-    let mut open: Option<char> = None;
-    let mut escaped = false;
-    for c in text.chars() {
-        match open {
-            Some('"') if escaped => escaped = false,
-            Some('"') if c == '\\' => escaped = true,
-            Some(q) if c == q => open = None,
-            Some(_) => {}
-            None if c == '"' || c == '`' => open = Some(c),
-            None => {}
-        }
-    }
-    open.is_some()
 }
 
 #[cfg(test)]
