@@ -543,6 +543,23 @@ impl SigstoreMock {
         c.output().expect("run cosign verify").into()
     }
 
+    /// [`Self::cosign_verify_identity`] with an exact identity and issuer and no other flags.
+    pub fn cosign_verify_exact(
+        &self,
+        which: Cosign,
+        image: &str,
+        identity: &str,
+        issuer: &str,
+    ) -> Run {
+        self.cosign_verify_identity(
+            which,
+            image,
+            Match::Exact(identity),
+            Match::Exact(issuer),
+            &[],
+        )
+    }
+
     /// `cosign sign --key <key>` into this mock's log (the password through `COSIGN_PASSWORD`).
     pub fn cosign_sign_key(
         &self,

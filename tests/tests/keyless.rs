@@ -86,14 +86,8 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
 
     // cosign 2.4.1 by identity: the right one verifies, another (and another issuer) do not.
     let image = format!("{}/keyless/constitution@{digest}", reg.addr);
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
+    m.cosign_verify_exact(Cosign::V2, &image, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
     m.cosign_verify_identity(
         Cosign::V2,
         &image,
@@ -104,38 +98,29 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
         &[],
     )
     .ok();
-    m.cosign_verify_identity(
+    m.cosign_verify_exact(
         Cosign::V2,
         &image,
-        Match::Exact("https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main"),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
+        "https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main",
+        GITHUB_ISSUER,
     )
     .failed();
-    m.cosign_verify_identity(
+    m.cosign_verify_exact(
         Cosign::V2,
         &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact("https://accounts.google.com"),
-        &[],
+        DEFAULT_IDENTITY,
+        "https://accounts.google.com",
     )
     .failed();
 
     // cosign 3 by identity (it reads the referrer bundle or the .sig).
-    m.cosign_verify_identity(
+    m.cosign_verify_exact(Cosign::V3, &image, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
+    m.cosign_verify_exact(
         Cosign::V3,
         &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
-    m.cosign_verify_identity(
-        Cosign::V3,
-        &image,
-        Match::Exact("https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main"),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
+        "https://github.com/acme/other/.github/workflows/publish.yml@refs/heads/main",
+        GITHUB_ISSUER,
     )
     .failed();
 
@@ -292,12 +277,11 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
         ],
     ));
     r.ok();
-    m.cosign_verify_identity(
+    m.cosign_verify_exact(
         Cosign::V2,
         &format!("{}/keyless/prod@{digest}", reg.addr),
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
+        DEFAULT_IDENTITY,
+        GITHUB_ISSUER,
     )
     .ok();
 
@@ -340,12 +324,11 @@ fn github_actions_identity_signs_and_cosign_verifies_by_identity() {
     ));
     r.failed();
     assert!(r.error_line().contains("does not match"), "{r}");
-    m.cosign_verify_identity(
+    m.cosign_verify_exact(
         Cosign::V3,
         &format!("{}/keyless/prod@{digest}", reg.addr),
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
+        DEFAULT_IDENTITY,
+        GITHUB_ISSUER,
     )
     .ok();
 

@@ -39,6 +39,15 @@ fn cosign_keys(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf
     (dir.join("cosign.key"), dir.join("cosign.pub"))
 }
 
+/// A registry with one test image pushed to `repo` (tag `v1`): the registry (keep it alive),
+/// the image's digest and its reference by digest.
+fn registry_with_image(repo: &str, layer: &[u8]) -> (TestRegistry, String, String) {
+    let reg = TestRegistry::start();
+    let digest = push_test_image(&reg.addr, repo, "v1", layer);
+    let image = format!("{}/{repo}@{digest}", reg.addr);
+    (reg, digest, image)
+}
+
 #[test]
 fn the_mock_serves_trust_files_and_a_github_token() {
     let m = mock();
@@ -99,11 +108,9 @@ fn the_mock_serves_trust_files_and_a_github_token() {
 #[test]
 fn cosign_v2_signs_with_a_key_into_the_mock_log_and_verifies_with_its_defaults() {
     let m = mock();
-    let reg = TestRegistry::start();
+    let (reg, digest, image) = registry_with_image("harness/keyed", b"keyed layer");
     let keys = tempfile::tempdir().unwrap();
     let (key, pubkey) = cosign_keys(keys.path());
-    let digest = push_test_image(&reg.addr, "harness/keyed", "v1", b"keyed layer");
-    let image = format!("{}/harness/keyed@{digest}", reg.addr);
 
     // Before signing: no signature at all.
     m.cosign_verify_key(Cosign::V2, &image, &pubkey, &[])
@@ -179,11 +186,9 @@ fn cosign_v2_signs_with_a_key_into_the_mock_log_and_verifies_with_its_defaults()
 #[test]
 fn cosign_v2_refuses_a_signature_without_a_log_entry_by_default() {
     let m = mock();
-    let reg = TestRegistry::start();
+    let (reg, digest, image) = registry_with_image("harness/notlog", b"no tlog layer");
     let keys = tempfile::tempdir().unwrap();
     let (key, pubkey) = cosign_keys(keys.path());
-    let digest = push_test_image(&reg.addr, "harness/notlog", "v1", b"no tlog layer");
-    let image = format!("{}/harness/notlog@{digest}", reg.addr);
     m.cosign_sign_key(Cosign::V2, &image, &key, PASSWORD, &["--tlog-upload=false"])
         .ok();
     let run = m.cosign_verify_key(Cosign::V2, &image, &pubkey, &[]);
@@ -221,21 +226,13 @@ fn cosign_v2_refuses_a_signature_without_a_log_entry_by_default() {
 #[test]
 fn cosign_v2_keyless_with_the_mock_fulcio_and_github_token_verifies_by_identity() {
     let m = mock();
-    let reg = TestRegistry::start();
-    let digest = push_test_image(&reg.addr, "harness/keyless", "v1", b"keyless layer");
-    let image = format!("{}/harness/keyless@{digest}", reg.addr);
+    let (_reg, _, image) = registry_with_image("harness/keyless", b"keyless layer");
 
     m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
         .ok();
 
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
+    m.cosign_verify_exact(Cosign::V2, &image, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
     m.cosign_verify_identity(
         Cosign::V2,
         &image,
@@ -247,30 +244,16 @@ fn cosign_v2_keyless_with_the_mock_fulcio_and_github_token_verifies_by_identity(
 
     // Another identity, another issuer: refused.
     let wrong = DEFAULT_IDENTITY.replace("constitution", "impostor");
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(&wrong),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .failed();
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact("https://gitlab.com"),
-        &[],
-    )
-    .failed();
+    m.cosign_verify_exact(Cosign::V2, &image, &wrong, GITHUB_ISSUER)
+        .failed();
+    m.cosign_verify_exact(Cosign::V2, &image, DEFAULT_IDENTITY, "https://gitlab.com")
+        .failed();
 }
 
 #[test]
 fn the_mock_fulcio_refuses_bad_tokens() {
     let m = mock();
-    let reg = TestRegistry::start();
-    let digest = push_test_image(&reg.addr, "harness/badtoken", "v1", b"bad token layer");
-    let image = format!("{}/harness/badtoken@{digest}", reg.addr);
+    let (_reg, _, image) = registry_with_image("harness/badtoken", b"bad token layer");
     let expired = m.mint_token(serde_json::json!({"expired": true}));
     let run = m.cosign_sign_keyless(Cosign::V2, &image, &expired, &[]);
     run.failed();
@@ -346,30 +329,21 @@ fn sigstore_python_signs_and_verifies_a_bundle_against_the_mock_root() {
 #[test]
 fn cosign_v3_verifies_what_cosign_v2_signed() {
     let m = mock();
-    let reg = TestRegistry::start();
+    let (_reg, _, image) = registry_with_image("harness/v2-for-v3", b"v2 for v3 layer");
     let keys = tempfile::tempdir().unwrap();
     let (key, pubkey) = cosign_keys(keys.path());
-    let digest = push_test_image(&reg.addr, "harness/v2-for-v3", "v1", b"v2 for v3 layer");
-    let image = format!("{}/harness/v2-for-v3@{digest}", reg.addr);
     m.cosign_sign_key(Cosign::V2, &image, &key, PASSWORD, &[])
         .ok();
     m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
         .ok();
     m.cosign_verify_key(Cosign::V3, &image, &pubkey, &[]).ok();
-    m.cosign_verify_identity(
+    m.cosign_verify_exact(Cosign::V3, &image, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
+    m.cosign_verify_exact(
         Cosign::V3,
         &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
-    m.cosign_verify_identity(
-        Cosign::V3,
-        &image,
-        Match::Exact(&DEFAULT_IDENTITY.replace("constitution", "impostor")),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
+        &DEFAULT_IDENTITY.replace("constitution", "impostor"),
+        GITHUB_ISSUER,
     )
     .failed();
 }
@@ -377,11 +351,9 @@ fn cosign_v3_verifies_what_cosign_v2_signed() {
 #[test]
 fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
     let m = mock();
-    let reg = TestRegistry::start();
+    let (reg, digest, image) = registry_with_image("harness/v3", b"v3 layer");
     let keys = tempfile::tempdir().unwrap();
     let (key, pubkey) = cosign_keys(keys.path());
-    let digest = push_test_image(&reg.addr, "harness/v3", "v1", b"v3 layer");
-    let image = format!("{}/harness/v3@{digest}", reg.addr);
     let (_, manifest) = registry_manifest(&reg.addr, "harness/v3", &digest).unwrap();
     let manifest_file = keys.path().join("manifest.json");
     std::fs::write(&manifest_file, &manifest).unwrap();
@@ -435,14 +407,8 @@ fn cosign_v3_bundles_are_referrers_the_independent_verifiers_accept() {
     // Keyless: the bundle carries the Fulcio certificate.
     m.cosign_sign_keyless(Cosign::V3, &image, &m.identity_token(), &[])
         .ok();
-    m.cosign_verify_identity(
-        Cosign::V3,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
+    m.cosign_verify_exact(Cosign::V3, &image, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
     let bundles = registry_sigstore_bundles(&reg.addr, "harness/v3", &digest);
     assert_eq!(bundles.len(), 2, "two bundle referrers");
     let keyless = bundles
@@ -479,11 +445,9 @@ fn is_dsse(bundle: &[u8]) -> bool {
 #[test]
 fn cosign_v2_timestamps_with_the_mock_tsa() {
     let m = mock();
-    let reg = TestRegistry::start();
+    let (reg, digest, image) = registry_with_image("harness/tsa", b"tsa layer");
     let keys = tempfile::tempdir().unwrap();
     let (key, pubkey) = cosign_keys(keys.path());
-    let digest = push_test_image(&reg.addr, "harness/tsa", "v1", b"tsa layer");
-    let image = format!("{}/harness/tsa@{digest}", reg.addr);
     let tsa = m.tsa_url();
     m.cosign_sign_key(
         Cosign::V2,
@@ -515,9 +479,7 @@ fn cosign_v2_timestamps_with_the_mock_tsa() {
 fn cosign_v2_refuses_a_certificate_that_expired_before_its_log_entry() {
     // A mock of its own: the clock is the server's.
     let m = SigstoreMock::start();
-    let reg = TestRegistry::start();
-    let digest = push_test_image(&reg.addr, "harness/late", "v1", b"late layer");
-    let image = format!("{}/harness/late@{digest}", reg.addr);
+    let (_reg, _, image) = registry_with_image("harness/late", b"late layer");
     // Rekor an hour ahead: the ten-minute certificate has expired when the entry is integrated.
     m.set_clock_offset(Service::Rekor, 3600);
     m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
@@ -535,13 +497,7 @@ fn cosign_v2_refuses_a_certificate_that_expired_before_its_log_entry() {
         integrated > now + 3000,
         "integrated {integrated}, now {now}"
     );
-    let run = m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    );
+    let run = m.cosign_verify_exact(Cosign::V2, &image, DEFAULT_IDENTITY, GITHUB_ISSUER);
     run.failed();
     assert!(run.stderr.contains("expired"), "{run}");
 }
@@ -549,18 +505,8 @@ fn cosign_v2_refuses_a_certificate_that_expired_before_its_log_entry() {
 #[test]
 fn cosign_v2_refuses_what_a_misbehaving_fulcio_issues() {
     let m = SigstoreMock::start();
-    let reg = TestRegistry::start();
-    let digest = push_test_image(&reg.addr, "harness/badca", "v1", b"bad ca layer");
-    let image = format!("{}/harness/badca@{digest}", reg.addr);
-    let verify = || {
-        m.cosign_verify_identity(
-            Cosign::V2,
-            &image,
-            Match::Exact(DEFAULT_IDENTITY),
-            Match::Exact(GITHUB_ISSUER),
-            &[],
-        )
-    };
+    let (_reg, _, image) = registry_with_image("harness/badca", b"bad ca layer");
+    let verify = || m.cosign_verify_exact(Cosign::V2, &image, DEFAULT_IDENTITY, GITHUB_ISSUER);
     // cosign 2 takes a certificate for another key without noticing; the log refuses the
     // entry (the signature does not verify with the certificate's key), as Rekor does.
     m.fulcio_misbehave(FulcioFault::WrongKey, 1);
@@ -580,14 +526,8 @@ fn cosign_v2_refuses_what_a_misbehaving_fulcio_issues() {
     // And then a well-behaved certificate signs and verifies.
     m.cosign_sign_keyless(Cosign::V2, &image, &m.identity_token(), &[])
         .ok();
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(DEFAULT_IDENTITY),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .ok();
+    m.cosign_verify_exact(Cosign::V2, &image, DEFAULT_IDENTITY, GITHUB_ISSUER)
+        .ok();
 }
 
 #[test]
@@ -658,9 +598,7 @@ fn injected_faults_answer_then_clear() {
 #[test]
 fn a_minted_gitlab_token_gets_its_own_identity_and_issuer() {
     let m = mock();
-    let reg = TestRegistry::start();
-    let digest = push_test_image(&reg.addr, "harness/gitlab", "v1", b"gitlab layer");
-    let image = format!("{}/harness/gitlab@{digest}", reg.addr);
+    let (_reg, _, image) = registry_with_image("harness/gitlab", b"gitlab layer");
     let token = m.mint_token(serde_json::json!({"claims": {
         "iss": "https://gitlab.com",
         "sub": "project_path:acme/constitution:ref_type:tag:ref:v2.0.0",
@@ -668,20 +606,8 @@ fn a_minted_gitlab_token_gets_its_own_identity_and_issuer() {
     }}));
     m.cosign_sign_keyless(Cosign::V2, &image, &token, &[]).ok();
     let identity = "https://gitlab.com/acme/constitution//.gitlab-ci.yml@refs/tags/v2.0.0";
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(identity),
-        Match::Exact("https://gitlab.com"),
-        &[],
-    )
-    .ok();
-    m.cosign_verify_identity(
-        Cosign::V2,
-        &image,
-        Match::Exact(identity),
-        Match::Exact(GITHUB_ISSUER),
-        &[],
-    )
-    .failed();
+    m.cosign_verify_exact(Cosign::V2, &image, identity, "https://gitlab.com")
+        .ok();
+    m.cosign_verify_exact(Cosign::V2, &image, identity, GITHUB_ISSUER)
+        .failed();
 }

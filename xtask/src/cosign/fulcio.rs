@@ -156,21 +156,7 @@ pub fn http(
     body: Option<&[u8]>,
     o: &net::Options,
 ) -> Result<(u16, Vec<u8>)> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut b = reqwest::Client::builder()
-        .connect_timeout(net::CONNECT_TIMEOUT)
-        .read_timeout(net::READ_TIMEOUT)
-        .user_agent(concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")))
-        .danger_accept_invalid_certs(o.insecure)
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(path) = &o.ca_file {
-        let pem = std::fs::read(path)
-            .with_context(|| format!("--ca-file {}: cannot read", path.display()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|_| anyhow!("--ca-file {}: not a PEM certificate file", path.display()))?;
-        b = b.tls_certs_merge(certs);
-    }
-    let client = b
+    let client = net::client_builder(o)?
         .build()
         .map_err(|_| anyhow!("cannot build the HTTP client"))?;
     let rt = tokio::runtime::Builder::new_current_thread()

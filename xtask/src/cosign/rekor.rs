@@ -81,21 +81,7 @@ pub fn upload(rekor_url: &str, proposed: &[u8], o: &net::Options) -> Result<Entr
     let base = rekor_url.trim_end_matches('/');
     let url = format!("{base}/api/v1/log/entries");
     let shown = net::sanitize(base);
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut b = reqwest::Client::builder()
-        .connect_timeout(net::CONNECT_TIMEOUT)
-        .read_timeout(net::READ_TIMEOUT)
-        .user_agent(concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")))
-        .danger_accept_invalid_certs(o.insecure)
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(path) = &o.ca_file {
-        let pem = std::fs::read(path)
-            .with_context(|| format!("--ca-file {}: cannot read", path.display()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|_| anyhow!("--ca-file {}: not a PEM certificate file", path.display()))?;
-        b = b.tls_certs_merge(certs);
-    }
-    let client = b
+    let client = net::client_builder(o)?
         .build()
         .map_err(|e| anyhow!("Rekor client: {}", net::sanitize(&e.to_string())))?;
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Context, Result};
 
 /// Connect timeout of every request.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -169,6 +169,26 @@ impl Options {
             None => Deadline::after(OPERATION_DEADLINE + body_time(size)),
         }
     }
+}
+
+/// An HTTP client for a JSON service beside the registries (Fulcio, Rekor): the registry
+/// calls' timeouts, user agent and `--ca-file`/`--insecure` from `o`; redirects not followed.
+pub fn client_builder(o: &Options) -> Result<reqwest::ClientBuilder> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut b = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .user_agent(concat!("trustacks-xtask/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(o.insecure)
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = &o.ca_file {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("--ca-file {}: cannot read", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|_| anyhow!("--ca-file {}: not a PEM certificate file", path.display()))?;
+        b = b.tls_certs_merge(certs);
+    }
+    Ok(b)
 }
 
 /// A duration as Go (and so cosign) prints one: `90s` is `1m30s`, `500ms`, `2h0m0s`.

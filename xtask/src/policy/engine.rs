@@ -289,6 +289,14 @@ pub(crate) fn parse(src: &Source) -> Result<Module> {
     parser.parse()
 }
 
+/// A file of a tree read and parsed as the engine does; `None` where either fails (the
+/// loader reports that error, so readers that only gather facts skip the file).
+pub(crate) fn parse_file(file: &super::tree::RegoFile) -> Option<(Source, Module)> {
+    let src = source(file.rel.clone(), file.text.clone()).ok()?;
+    let module = parse(&src).ok()?;
+    Some((src, module))
+}
+
 fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
     let package = module.package.refr.span().text().to_string();
     for rule in &module.policy {

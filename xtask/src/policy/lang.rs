@@ -33,6 +33,7 @@ use regorus::unstable::{
 };
 use regorus::{Engine, Source, Value};
 
+use super::ast::{children, open_string};
 use super::with::Edit;
 
 /// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
@@ -727,22 +728,10 @@ impl<'a> Walk<'a> {
             .text
             .get(self.start(span) as usize..span.end as usize)
             .unwrap_or("");
-        // Inside a string when an opening quote is still open at the end.
-        let mut open: Option<char> = None;
-        let mut escaped = false;
-        for c in text.chars() {
-            match open {
-                Some('"') if escaped => escaped = false,
-                Some('"') if c == '\\' => escaped = true,
-                Some(q) if c == q => open = None,
-                Some(_) => {}
-                None if c == '"' || c == '`' => open = Some(c),
-                None => {}
-            }
-        }
-        match open {
-            Some(_) => span.end + 1,
-            None => span.end,
+        if open_string(text) {
+            span.end + 1
+        } else {
+            span.end
         }
     }
 
@@ -881,40 +870,6 @@ fn all_vars<'r>(e: &'r Expr, out: &mut Vec<(&'r str, u32, u32)>) {
             query_vars(query, out);
         }
         _ => children(e).into_iter().for_each(|c| all_vars(c, out)),
-    }
-}
-
-/// The direct sub-expressions of `e`, comprehension bodies aside.
-fn children(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| &**i).collect(),
-        Expr::Object { fields, .. } => fields.iter().flat_map(|(_, k, v)| [&**k, &**v]).collect(),
-        Expr::ArrayCompr { term, .. } | Expr::SetCompr { term, .. } => vec![term],
-        Expr::ObjectCompr { key, value, .. } => vec![key, value],
-        Expr::Call { fcn, params, .. } => {
-            let mut v: Vec<&Expr> = vec![fcn];
-            v.extend(params.iter().map(|p| &**p));
-            v
-        }
-        Expr::UnaryExpr { expr, .. } => vec![expr],
-        Expr::RefDot { refr, .. } => vec![refr],
-        Expr::RefBrack { refr, index, .. } => vec![refr, index],
-        Expr::BinExpr { lhs, rhs, .. }
-        | Expr::BoolExpr { lhs, rhs, .. }
-        | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => vec![lhs, rhs],
-        Expr::Membership {
-            key,
-            value,
-            collection,
-            ..
-        } => {
-            let mut v: Vec<&Expr> = key.iter().map(|k| &**k).collect();
-            v.push(value);
-            v.push(collection);
-            v
-        }
-        _ => Vec::new(),
     }
 }
 
@@ -1102,21 +1057,7 @@ pub fn module_rule_paths(module: &Module) -> BTreeSet<String> {
     module
         .policy
         .iter()
-        .map(|rule| {
-            let refr = match &**rule {
-                Rule::Spec { head, .. } => match head {
-                    RuleHead::Compr { refr, .. }
-                    | RuleHead::Set { refr, .. }
-                    | RuleHead::Func { refr, .. } => refr,
-                },
-                Rule::Default { refr, .. } => refr,
-            };
-            let head = refr.span().text();
-            let end = head
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(head.len());
-            format!("{package}.{}", &head[..end])
-        })
+        .map(|rule| format!("{package}.{}", super::ast::rule_name(rule)))
         .collect()
 }
 

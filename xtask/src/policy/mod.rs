@@ -1,5 +1,6 @@
 //! The Rego side: load a policy tree, run its tests, build its OPA bundle.
 
+pub mod ast;
 pub mod builtins;
 pub mod bundle;
 pub mod check;

@@ -18,6 +18,8 @@ use std::collections::BTreeSet;
 
 use regorus::unstable::{AssignOp, Expr, Literal, Module, Query, Rule, RuleHead};
 
+use super::ast::children;
+
 /// Appended to a local variable named like a global (see the module's notes).
 pub const SUFFIX: &str = "__xtask_l";
 
@@ -236,40 +238,6 @@ fn arg_vars(e: &Expr, out: &mut BTreeSet<String>) {
             arg_vars(index, out);
         }
         _ => {}
-    }
-}
-
-/// The direct sub-expressions of `e`, comprehension bodies aside.
-fn children(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::Array { items, .. } | Expr::Set { items, .. } => items.iter().map(|i| &**i).collect(),
-        Expr::Object { fields, .. } => fields.iter().flat_map(|(_, k, v)| [&**k, &**v]).collect(),
-        Expr::ArrayCompr { term, .. } | Expr::SetCompr { term, .. } => vec![term],
-        Expr::ObjectCompr { key, value, .. } => vec![key, value],
-        Expr::Call { fcn, params, .. } => {
-            let mut v: Vec<&Expr> = vec![fcn];
-            v.extend(params.iter().map(|p| &**p));
-            v
-        }
-        Expr::UnaryExpr { expr, .. } => vec![expr],
-        Expr::RefDot { refr, .. } => vec![refr],
-        Expr::RefBrack { refr, index, .. } => vec![refr, index],
-        Expr::BinExpr { lhs, rhs, .. }
-        | Expr::BoolExpr { lhs, rhs, .. }
-        | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => vec![lhs, rhs],
-        Expr::Membership {
-            key,
-            value,
-            collection,
-            ..
-        } => {
-            let mut v: Vec<&Expr> = key.iter().map(|k| &**k).collect();
-            v.push(value);
-            v.push(collection);
-            v
-        }
-        _ => Vec::new(),
     }
 }
 

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use regorus::unstable::{Rule, RuleHead};
 
+use super::ast::{open_string, rule_name};
 use super::tree::PolicyTree;
 
 /// What one file's text needs (see the module's notes).
@@ -41,10 +42,7 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
     let mut first: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut defaults: Vec<(String, String, usize, u32, u32, String)> = Vec::new();
     for (i, file) in tree.modules.iter().enumerate() {
-        let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
-            continue;
-        };
-        let Ok(module) = super::engine::parse(&src) else {
+        let Some((src, module)) = super::engine::parse_file(file) else {
             continue; // the loader reports syntax errors
         };
         let package = module.package.refr.span().text().to_string();
@@ -123,40 +121,6 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
         }
     }
     out
-}
-
-/// Whether a string literal is still open at the end of `text`.
-fn open_string(text: &str) -> bool {
-    let mut open: Option<char> = None;
-    let mut escaped = false;
-    for c in text.chars() {
-        match open {
-            Some('"') if escaped => escaped = false,
-            Some('"') if c == '\\' => escaped = true,
-            Some(q) if c == q => open = None,
-            Some(_) => {}
-            None if c == '"' || c == '`' => open = Some(c),
-            None => {}
-        }
-    }
-    open.is_some()
-}
-
-/// A rule's first name (`r` for `r`, `r.a.b`, `r[x]`).
-fn rule_name(rule: &Rule) -> String {
-    let refr = match rule {
-        Rule::Spec { head, .. } => match head {
-            RuleHead::Compr { refr, .. }
-            | RuleHead::Set { refr, .. }
-            | RuleHead::Func { refr, .. } => refr,
-        },
-        Rule::Default { refr, .. } => refr,
-    };
-    let head = refr.span().text();
-    let end = head
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .unwrap_or(head.len());
-    head[..end].to_string()
 }
 
 #[cfg(test)]

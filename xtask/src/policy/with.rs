@@ -216,10 +216,7 @@ pub fn default_function_bodies(module: &Module) -> String {
 pub fn package_functions(tree: &PolicyTree) -> HashMap<String, BTreeSet<String>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
     for file in &tree.modules {
-        let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
-            continue;
-        };
-        let Ok(module) = super::engine::parse(&src) else {
+        let Some((_, module)) = super::engine::parse_file(file) else {
             continue; // the loader reports syntax errors
         };
         let package = module.package.refr.span().text().to_string();

@@ -60,10 +60,7 @@ pub fn policy_verify(o: &Options) -> Result<()> {
         );
     }
 
-    let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
-    if let Some(dir) = &o.extract {
-        extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
-    }
+    let layer = fetch_and_extract(store.as_mut(), &manifest, &shown, o)?;
 
     if o.json {
         let report = json!({
@@ -108,10 +105,7 @@ fn verify_identity(o: &Options, policy: &identity::IdentityPolicy) -> Result<()>
     if policy.ignore_sct {
         eprintln!("warning: {shown}: --insecure-ignore-sct: the certificate's SCT was not checked");
     }
-    let (layer, bytes) = fetch_bundle_layer(store.as_mut(), &manifest, &shown)?;
-    if let Some(dir) = &o.extract {
-        extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
-    }
+    let layer = fetch_and_extract(store.as_mut(), &manifest, &shown, o)?;
     if o.json {
         let report = json!({
             "verified": true,
@@ -141,6 +135,20 @@ fn verify_identity(o: &Options, policy: &identity::IdentityPolicy) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// [`fetch_bundle_layer`], then the bundle extracted into `--extract`'s directory if given.
+fn fetch_and_extract<'m>(
+    store: &mut dyn Store,
+    manifest: &'m Manifest,
+    shown: &str,
+    o: &Options,
+) -> Result<&'m oci::Descriptor> {
+    let (layer, bytes) = fetch_bundle_layer(store, manifest, shown)?;
+    if let Some(dir) = &o.extract {
+        extract(&bytes, dir).with_context(|| format!("{}: not extracted", dir.display()))?;
+    }
+    Ok(layer)
 }
 
 /// Which forms verified: cosign 2's `.sig`, cosign 3's referrer bundle.
