@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerates xtask/src/policy/check/opa_builtins.rs from OPA's own capabilities.
+"""Regenerates xtask/rego/src/check/opa_builtins.rs from OPA's own capabilities.
 
 OPA embeds its capabilities JSON (every builtin with its declared argument and result types) in
 the engine library that `opa-golib-python-bindings` ships; the newest of them is the version the
 bindings run. Run this after upgrading the bindings, then `cargo fmt`:
 
-    target/opa-venv/bin/python tests/opa/builtin_table.py > xtask/src/policy/check/opa_builtins.rs
+    target/opa-venv/bin/python tests/opa/builtin_table.py > xtask/rego/src/check/opa_builtins.rs
 
 Only the top-level kind of each type is kept (what the checks decide statically).
 """

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerates xtask/src/policy/builtins/strict_table.rs: how OPA words a wrongly typed operand.
+"""Regenerates xtask/rego/src/builtins/strict_table.rs: how OPA words a wrongly typed operand.
 
-For every builtin of xtask/src/policy/check/opa_builtins.rs (OPA's capabilities) and every operand
+For every builtin of xtask/rego/src/check/opa_builtins.rs (OPA's capabilities) and every operand
 with a declared type, the real OPA engine evaluates a call whose other operands are well typed and
 whose operand N has a kind the declaration excludes; when OPA answers `eval_type_error: NAME:
 operand N must be T but got U`, the table records the accepted kinds and T. Run it after
 upgrading the bindings, then `cargo fmt`:
 
-    target/opa-venv/bin/python tests/opa/strict_table.py > xtask/src/policy/builtins/strict_table.rs
+    target/opa-venv/bin/python tests/opa/strict_table.py > xtask/rego/src/builtins/strict_table.rs
 """
 import json
 import os
@@ -43,7 +43,7 @@ def message(name, kinds, i, wrong):
 
 
 def main():
-    src = open(os.path.join(ROOT, "xtask/src/policy/check/opa_builtins.rs"), encoding="utf-8").read()
+    src = open(os.path.join(ROOT, "xtask/rego/src/check/opa_builtins.rs"), encoding="utf-8").read()
     rows = re.findall(r'\("([^"]+)", "([^"]*)", "[^"]*", ([A-Z_| 0]+)\)', src)
     table = {}
     for name, args, flags in rows:

@@ -1,4 +1,4 @@
-//! The builtin table the checks use (xtask/src/policy/check/opa_builtins.rs) against the real
+//! The builtin table the checks use (xtask/rego/src/check/opa_builtins.rs) against the real
 //! OPA engine: for every builtin, OPA accepts a call with the table's number of arguments and
 //! refuses one with a single argument more; and `policy-check` says the same.
 
@@ -13,7 +13,7 @@ use e2e::{run, workspace};
 type Row = (String, Option<usize>, bool, bool);
 
 fn table() -> Vec<Row> {
-    let src = fs::read_to_string(workspace().join("xtask/src/policy/check/opa_builtins.rs"))
+    let src = fs::read_to_string(workspace().join("xtask/rego/src/check/opa_builtins.rs"))
         .expect("read the builtin table");
     let mut out = Vec::new();
     for line in src.lines() {

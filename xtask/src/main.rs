@@ -571,7 +571,7 @@ fn main() -> ExitCode {
             out,
             revision,
             allow_unshipped_data,
-        } => policy::bundle::policy_build(&dir, &out, revision, allow_unshipped_data).map(drop),
+        } => policy::build::policy_build(&dir, &out, revision, allow_unshipped_data).map(drop),
         Command::PolicyKeys { dir, import, force } => {
             cosign::keydir::policy_keys(&dir, import.as_deref(), force)
         }

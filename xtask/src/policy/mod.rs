@@ -1,25 +1,7 @@
-//! The Rego side: load a policy tree, run its tests, build its OPA bundle.
+//! The Rego side of the CLI: the engine crate (`trustacks_rego`) under its old path, plus the
+//! commands' glue that needs the rest of the xtask (files, git, OCI, cosign).
 
-pub mod ast;
-pub mod builtins;
-pub mod bundle;
-pub mod check;
-pub mod coverage;
-pub mod engine;
-pub mod eval;
-pub mod explain;
-pub mod fuzz;
-pub mod guard;
+pub use trustacks_rego::*;
+
+pub mod build;
 pub mod inspect;
-pub mod inventory;
-pub mod lang;
-pub mod late_imports;
-pub mod quiet;
-pub mod report;
-pub mod rule_bodies;
-pub mod scope;
-pub mod split_functions;
-pub mod test;
-pub mod trace;
-pub mod tree;
-pub mod with;

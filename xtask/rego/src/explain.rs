@@ -11,7 +11,8 @@ use super::engine::{parse, resolve_aliases, source, Policy};
 use super::tree::PolicyTree;
 
 /// How much to say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Explain {
     /// The expression that failed, with the values it saw
     Fails,

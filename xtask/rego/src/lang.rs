@@ -1124,8 +1124,8 @@ fn has_wildcard(e: &Expr) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::policy::engine::{show, Policy};
-    use crate::policy::tree::PolicyTree;
+    use crate::engine::{show, Policy};
+    use crate::tree::PolicyTree;
 
     /// `data.p` as text, or the error, with `input` the JSON text `input`.
     fn eval(src: &str, input: &str) -> String {

@@ -654,7 +654,7 @@ pub fn one_line(e: &anyhow::Error, shifts: Option<&ColumnShifts>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::tree::PolicyTree;
+    use crate::tree::PolicyTree;
 
     fn eval(files: &[(&str, &str)], pkg: &str, rule: &str) -> Value {
         let t = PolicyTree::of(files);

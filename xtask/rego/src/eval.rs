@@ -12,7 +12,8 @@ use serde_json::Value as Json;
 use super::engine::Policy;
 use super::tree::{DataFile, PolicyTree, RegoFile};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     Json,
     Raw,
@@ -167,10 +168,8 @@ pub fn policy_eval(o: &Options) -> Result<u8> {
 /// The text `opa eval --format F` prints for these results.
 pub fn render(results: &QueryResults, format: Format) -> Result<String> {
     // Integers beyond 64 bits (certificate serial numbers, RSA moduli) print every digit.
-    if let Some(marked) = crate::policy::builtins::bigjson::mark_results(results) {
-        return Ok(crate::policy::builtins::bigjson::unmark(&render(
-            &marked, format,
-        )?));
+    if let Some(marked) = crate::builtins::bigjson::mark_results(results) {
+        return Ok(crate::builtins::bigjson::unmark(&render(&marked, format)?));
     }
     let mut s = String::new();
     match format {

@@ -3,9 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context, Result};
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
@@ -108,33 +106,6 @@ pub fn build(tree: &PolicyTree, revision: &str, allow_unshipped_data: bool) -> R
         tar_digest: format!("sha256:{}", hex(&Sha256::digest(&tar))),
         rule_count: inventory.len(),
     })
-}
-
-/// `policy-build`: load, build, then write atomically.
-pub fn policy_build(
-    dir: &Path,
-    out: &Path,
-    revision: Option<String>,
-    allow_unshipped_data: bool,
-) -> Result<Bundle> {
-    let started = Instant::now();
-    let tree = PolicyTree::load(dir)?;
-    let revision = revision.unwrap_or_else(|| crate::git::revision(dir));
-    let bundle = build(&tree, &revision, allow_unshipped_data)?;
-    crate::fsutil::write_atomic(out, &bundle.bytes, 0o644)?;
-    eprintln!(
-        "built {} rules from {} files in {} ms",
-        bundle.rule_count,
-        tree.modules.len() + tree.data.len(),
-        started.elapsed().as_millis()
-    );
-    println!(
-        "{}  sha256:{}  {} bytes",
-        out.display(),
-        bundle.sha256,
-        bundle.bytes.len()
-    );
-    Ok(bundle)
 }
 
 /// Every rule that is neither a function nor a test must evaluate without error on undefined

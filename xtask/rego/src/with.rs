@@ -352,8 +352,8 @@ pub fn rule_targets(
 
 #[cfg(test)]
 mod tests {
-    use crate::policy::engine::Policy;
-    use crate::policy::tree::PolicyTree;
+    use crate::engine::Policy;
+    use crate::tree::PolicyTree;
     use regorus::Value;
 
     fn eval(src: &str, rule: &str) -> Value {
@@ -409,7 +409,7 @@ mod tests {
 
     #[test]
     fn extension_only_builtins_are_listed_with_their_arity() {
-        let names = crate::policy::builtins::extension_only();
+        let names = crate::builtins::extension_only();
         assert_eq!(names.get("crypto.sha256"), Some(&1));
         assert_eq!(names.get("crypto.hmac.sha256"), Some(&2));
         // Overrides of the engine's own builtins are not extension-only.
@@ -444,8 +444,8 @@ mod tests {
     fn a_rule_or_alias_named_like_the_builtin_is_left_alone() {
         let src = "package p_test\nimport data.q as crypto\nf(_) := 1\n\
                    t if f(1) == 1 with crypto.sha256 as 2\n";
-        let s = crate::policy::engine::source("p_test.rego".into(), src.into()).unwrap();
-        let m = crate::policy::engine::parse(&s).unwrap();
+        let s = crate::engine::source("p_test.rego".into(), src.into()).unwrap();
+        let m = crate::engine::parse(&s).unwrap();
         let mut lexer = regorus::unstable::Lexer::new(&s);
         let mut tokens = Vec::new();
         loop {

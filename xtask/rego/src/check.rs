@@ -880,7 +880,7 @@ mod tests {
 
     #[test]
     fn the_sample_constitution_passes() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policy/constitution");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy/constitution");
         let tree = PolicyTree::load(&dir).unwrap();
         assert_eq!(refusals(&tree), Vec::new());
     }

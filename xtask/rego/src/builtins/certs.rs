@@ -1501,7 +1501,7 @@ fn csr_attribute(attr: Tlv) -> Option<(Vec<u64>, Value, Vec<Extension>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::builtins::der::pem_decode;
+    use crate::builtins::der::pem_decode;
 
     const DATA: &str = include_str!("../../../../tests/opa/trees/builtins/x509-certs/data.json");
 
@@ -1521,7 +1521,7 @@ mod tests {
         ders.sort();
         ders.dedup();
         assert!(ders.len() > 10);
-        let opts = crate::policy::builtins::verify::Options::default();
+        let opts = crate::builtins::verify::Options::default();
         for der in &ders {
             let mut variants: Vec<Vec<u8>> = (0..der.len()).map(|n| der[..n].to_vec()).collect();
             for i in 0..der.len() {
@@ -1538,12 +1538,12 @@ mod tests {
                     if n % 16 == 0 {
                         let mut chain: Vec<Cert> = parse_all(der).unwrap_or_default();
                         chain.extend(certs);
-                        let _ = crate::policy::builtins::verify::verify_chain(&chain, &opts);
+                        let _ = crate::builtins::verify::verify_chain(&chain, &opts);
                     }
                 }
                 let _ = parse_csr(&v);
-                let _ = crate::policy::builtins::keys::pkcs8(&v);
-                let _ = crate::policy::builtins::keys::sec1(&v);
+                let _ = crate::builtins::keys::pkcs8(&v);
+                let _ = crate::builtins::keys::sec1(&v);
             }
         }
     }

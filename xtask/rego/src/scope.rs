@@ -243,8 +243,8 @@ fn arg_vars(e: &Expr, out: &mut BTreeSet<String>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::policy::engine::Policy;
-    use crate::policy::tree::PolicyTree;
+    use crate::engine::Policy;
+    use crate::tree::PolicyTree;
     use regorus::Value;
 
     fn eval(files: &[(&str, &str)], rule: &str) -> Value {

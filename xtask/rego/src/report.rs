@@ -11,7 +11,8 @@ use serde_json::json;
 use super::coverage;
 use super::test::{Outcome, TestResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     Pretty,
     Json,

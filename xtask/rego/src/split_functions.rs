@@ -125,8 +125,8 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::policy::engine::Policy;
-    use crate::policy::tree::PolicyTree;
+    use crate::engine::Policy;
+    use crate::tree::PolicyTree;
     use regorus::Value;
 
     fn eval(files: &[(&str, &str)], rule: &str) -> Result<Value, String> {

@@ -117,8 +117,10 @@ fn read_expect(path: &Path) -> Result<BTreeSet<(u64, String)>> {
 
 /// The repository root, where `tests/opa/fuzz_worker.py` lives.
 pub fn workspace() -> PathBuf {
+    // This crate lives at xtask/rego.
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .map(Path::to_path_buf)
         .unwrap_or_default()
 }

@@ -13,7 +13,7 @@ use regorus::unstable::{Lexer, Module, Rule, RuleHead, TokenKind};
 use regorus::Source;
 use serde_json::{json, Map, Value as Json};
 
-use crate::policy::tree::PolicyTree;
+use crate::tree::PolicyTree;
 
 /// One `# METADATA` block, parsed.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ impl Metadata {
         }
         m.active = true;
         for file in &tree.modules {
-            let Ok(src) = crate::policy::engine::source(file.rel.clone(), file.text.clone()) else {
+            let Ok(src) = crate::engine::source(file.rel.clone(), file.text.clone()) else {
                 continue;
             };
             let Ok(module) = parse(&src) else {
@@ -147,7 +147,7 @@ impl Metadata {
             out.push('\n');
         }
         out.push_str(&extra);
-        crate::policy::engine::source(src.file().clone(), out)
+        crate::engine::source(src.file().clone(), out)
             .with_context(|| format!("{rel}: cannot rewrite rego.metadata calls"))
     }
 
@@ -214,7 +214,7 @@ impl Metadata {
 }
 
 fn parse(src: &Source) -> Result<Module> {
-    crate::policy::engine::parse(src)
+    crate::engine::parse(src)
 }
 
 struct RuleInfo {
@@ -579,8 +579,8 @@ mod tests {
 
 #[cfg(test)]
 mod rewrite_tests {
-    use crate::policy::engine::Policy;
-    use crate::policy::tree::PolicyTree;
+    use crate::engine::Policy;
+    use crate::tree::PolicyTree;
     use regorus::Value;
 
     const P: &str = "# METADATA\n# title: pkg\npackage p\n\nimport rego.v1\nimport data.q\n\n\

@@ -109,7 +109,7 @@ fn panics_of(engine: &mut Engine, name: &str, arity: usize, values: &[Value]) ->
 
 #[test]
 fn no_builtin_panics_on_odd_arguments() {
-    let mut engine = crate::policy::engine::new_engine().unwrap();
+    let mut engine = crate::engine::new_engine().unwrap();
     let values = odd_values();
     let mut names: Vec<(&str, usize)> = regorus::unstable::BUILTINS
         .iter()

@@ -64,8 +64,7 @@ impl PolicyTree {
         Ok(tree)
     }
 
-    /// An in-memory tree rooted at `t`, for unit tests.
-    #[cfg(test)]
+    /// An in-memory tree rooted at `t`, for unit tests (this crate's and its users').
     pub fn of(files: &[(&str, &str)]) -> PolicyTree {
         PolicyTree {
             root: PathBuf::from("t"),
