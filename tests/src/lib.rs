@@ -51,11 +51,23 @@ pub fn xtask_bin() -> &'static Path {
             }
         }
         let status = cmd
-            .args(["build", "--quiet", "--package", "xtask"])
+            // With the fuzzer (tests/tests/opa_fuzz.rs), which `cargo xtask` leaves out: one
+            // binary for every test, so no test process swaps it under another.
+            .args([
+                "build",
+                "--quiet",
+                "--package",
+                "xtask",
+                "--features",
+                "fuzz",
+            ])
             .current_dir(workspace())
             .status()
             .expect("run cargo build");
-        assert!(status.success(), "cargo build -p xtask failed");
+        assert!(
+            status.success(),
+            "cargo build -p xtask --features fuzz failed"
+        );
         // Test binaries live in <target>/debug/deps; the xtask binary in <target>/debug.
         let exe = std::env::current_exe().expect("current exe");
         exe.parent()

@@ -1,6 +1,6 @@
 //! Differential fuzzing in the test run: a fixed seed range of `cargo xtask fuzz-rego` against
 //! the real OPA engine. Any divergence not listed in `tests/opa/fuzz-open.txt` (open, by seed)
-//! or known (`KNOWN` in xtask/rego/src/fuzz/mod.rs) fails, and so does a listed one that no
+//! or known (`KNOWN` in xtask/rego-fuzz/src/lib.rs) fails, and so does a listed one that no
 //! longer diverges, so that the list only ever shrinks with fixes.
 
 use e2e::opa::opa_python;

@@ -34,8 +34,8 @@
 //! For now every module is public as it was inside the xtask; the layers read bottom to top:
 //! source rewrites (`lang`, `late_imports`, `rule_bodies`, `with`, `split_functions`, `scope`),
 //! loading (`tree`, `engine`, `guard`, `builtins`), checks (`check`), evaluation (`eval`,
-//! `test`, `bundle`), author tools (`coverage`, `trace`, `explain`, `report`, `inventory`), and
-//! the differential fuzzer against OPA (`fuzz`).
+//! `test`, `bundle`), author tools (`coverage`, `trace`, `explain`, `report`, `inventory`). The
+//! differential fuzzer against OPA is a crate of its own (`xtask/rego-fuzz`).
 
 pub mod ast;
 pub mod builtins;
@@ -45,7 +45,6 @@ pub mod coverage;
 pub mod engine;
 pub mod eval;
 pub mod explain;
-pub mod fuzz;
 pub mod guard;
 pub mod inspect;
 pub mod inventory;

@@ -4,4 +4,5 @@
 pub use trustacks_rego::*;
 
 pub mod build;
+pub mod fuzz;
 pub mod inspect;

@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz-rego`: differential fuzzing of our Rego engine against the real OPA
+//! `cargo fuzz-rego` (an xtask built with its `fuzz` feature): differential fuzzing of our Rego engine against the real OPA
 //! (Go OPA v1.20 through `tests/opa/fuzz_worker.py`). Random programs go to both; every
 //! disagreement is shrunk and printed, or saved as a side-by-side regression tree.
 
@@ -19,9 +19,9 @@ use regorus::Value;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
-use super::engine::Policy;
-use super::tree::{PolicyTree, RegoFile};
 use gen::Program;
+use trustacks_rego::engine::Policy;
+use trustacks_rego::tree::{PolicyTree, RegoFile};
 
 /// Divergences we know of and skip, each with the reason. Keep this short: a divergence
 /// belongs here only when matching OPA is out of reach of this tool (regorus's evaluation
