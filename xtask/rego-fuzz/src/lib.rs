@@ -1,6 +1,7 @@
-//! `cargo fuzz-rego` (an xtask built with its `fuzz` feature): differential fuzzing of our Rego engine against the real OPA
-//! (Go OPA v1.20 through `tests/opa/fuzz_worker.py`). Random programs go to both; every
-//! disagreement is shrunk and printed, or saved as a side-by-side regression tree.
+//! `cargo fuzz-rego` (the xtask built with its `fuzz` feature): differential fuzzing of our Rego
+//! engine against the real OPA (Go OPA v1.20 through `tests/opa/fuzz_worker.py`). Random
+//! programs go to both; every disagreement is shrunk and printed, or saved as a side-by-side
+//! regression tree.
 
 pub mod gen;
 pub mod shrink;
