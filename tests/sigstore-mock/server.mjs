@@ -95,7 +95,12 @@ function send(res, status, body, contentType = 'application/json', headers = {})
 // Fulcio and Rekor report errors as {code, message} JSON.
 const fail = (res, status, message) => send(res, status, { code: status, message });
 
+// Stage marks on stderr (the harness's log): a start that stalls says where.
+// performance.now() counts from the process's start, so the first mark includes node's own boot.
+const mark = (what) => process.stderr.write(`sigstore-mock: ${what} (+${Math.round(performance.now())} ms)\n`);
+
 async function main() {
+  mark('modules loaded');
   // Listen first: the Rekor mock puts its host into the checkpoint origin.
   const server = http.createServer();
   await new Promise((resolve, reject) => {
@@ -104,12 +109,14 @@ async function main() {
   });
   const port = server.address().port;
   const base = `http://127.0.0.1:${port}`;
+  mark(`listening on ${port}`);
 
   // One key per role (mockFulcio shares one between the CA and the CT log; the real ones don't).
   const keys = { ca: p256(), ct: p256(), tlog: p256(), tsa: p256() };
   const oidc = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const oidcKid = crypto.createHash('sha256').update(spkiDer(oidc.publicKey)).digest('hex').slice(0, 16);
 
+  mark('keys generated');
   const ctlog = await initializeCTLog(keys.ct);
   const rogueCtlog = await initializeCTLog(p256());
   const ca = await initializeCA(keys.ca, ctlog);
@@ -259,6 +266,7 @@ async function main() {
     oidc_request_token: state.requestToken,
     files,
   };
+  mark('ready');
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   // Stop when the harness goes away (stdin closes) as well as on signals.
   process.stdin.on('end', () => process.exit(0));
