@@ -5,7 +5,7 @@
 //! stage that refuses (a tree with an undefined function is not also checked for recursion).
 //! Every check is conservative: where OPA's answer depends on analysis done here only roughly
 //! (variable types, rule-head refs, whole-package refs), it accepts. A tree OPA accepts is never
-//! refused; the side-by-side suite (tests/tests/opa*.rs) holds both directions to OPA.
+//! refused; the side-by-side suite (xtask/rego/tests/opa*.rs) holds both directions to OPA.
 
 mod calls;
 mod indexing;
@@ -794,7 +794,7 @@ mod tests {
     macro_rules! tree {
         ($name:literal) => {
             include_str!(concat!(
-                "../../../tests/opa/trees/checks/",
+                "../tests/opa/trees/checks/",
                 $name,
                 "/p.rego"
             ))
