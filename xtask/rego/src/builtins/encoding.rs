@@ -1,7 +1,7 @@
 //! Encoding builtins where regorus differs from OPA: `json.is_valid`, `yaml.is_valid` and the
-//! other `*.is_valid` are
-//! `false` (not an error) for a non-string, `to_number` takes Go's float syntax only, `json.marshal` escapes HTML characters as Go does, and the Rego text of a value (`sprintf`'s `%v` of a
-//! composite) is OPA's.
+//! other `*.is_valid` are `false` (not an error) for a non-string, `to_number` takes Go's float
+//! syntax only, `json.marshal` escapes HTML characters as Go does. (The Rego text of a value,
+//! `sprintf`'s `%v` of a composite, is `sprintf.rs`'s.)
 
 use anyhow::Result;
 use regorus::{Engine, Value};
@@ -98,39 +98,9 @@ pub fn go_json(json: &str) -> String {
     out
 }
 
-/// A value as OPA prints a term: strings quoted as Go does, `[1, "a"]`, `{"k": v}`, `{1, 2}`,
-/// `set()`; what `sprintf` shows for a non-string, non-number argument.
-pub fn rego_text(v: &Value) -> String {
-    match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::String(s) => quote(s),
-        // OPA keeps an integer beyond 64 bits exactly (a certificate's serial number).
-        Value::Number(_) => {
-            super::bigjson::big_digits(v).unwrap_or_else(|| v.to_json_str().unwrap_or_default())
-        }
-        Value::Array(a) => {
-            let items: Vec<String> = a.iter().map(rego_text).collect();
-            format!("[{}]", items.join(", "))
-        }
-        Value::Set(s) if s.is_empty() => "set()".into(),
-        Value::Set(s) => {
-            let items: Vec<String> = s.iter().map(rego_text).collect();
-            format!("{{{}}}", items.join(", "))
-        }
-        Value::Object(o) => {
-            let items: Vec<String> = o
-                .iter()
-                .map(|(k, v)| format!("{}: {}", rego_text(k), rego_text(v)))
-                .collect();
-            format!("{{{}}}", items.join(", "))
-        }
-        Value::Undefined => "undefined".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::sprintf::rego_text;
     use super::*;
 
     #[test]

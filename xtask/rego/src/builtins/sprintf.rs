@@ -5,8 +5,6 @@
 
 use regorus::Value;
 
-use super::encoding::rego_text;
-
 /// One argument as Go's `fmt` sees it.
 enum Arg {
     /// An integer; `true` when regorus held it as an integral float (so `%g` works on it too).
@@ -538,6 +536,37 @@ fn escape(c: char, quote: char, out: &mut String) {
 /// Unicode format characters Go's `IsPrint` rejects (zero-width and directional marks).
 fn is_format(c: char) -> bool {
     matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF)
+}
+
+/// A value as OPA prints a term: strings quoted as Go does, `[1, "a"]`, `{"k": v}`, `{1, 2}`,
+/// `set()`; what `sprintf` shows for a non-string, non-number argument.
+pub fn rego_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => quote(s),
+        // OPA keeps an integer beyond 64 bits exactly (a certificate's serial number).
+        Value::Number(_) => {
+            super::bigjson::big_digits(v).unwrap_or_else(|| v.to_json_str().unwrap_or_default())
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(rego_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Set(s) if s.is_empty() => "set()".into(),
+        Value::Set(s) => {
+            let items: Vec<String> = s.iter().map(rego_text).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Object(o) => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", rego_text(k), rego_text(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Undefined => "undefined".into(),
+    }
 }
 
 #[cfg(test)]
