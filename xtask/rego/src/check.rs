@@ -6,6 +6,10 @@
 //! Every check is conservative: where OPA's answer depends on analysis done here only roughly
 //! (variable types, rule-head refs, whole-package refs), it accepts. A tree OPA accepts is never
 //! refused; the side-by-side suite (xtask/rego/tests/opa*.rs) holds both directions to OPA.
+//!
+//! Layer: checks, over loading (the tree, the engine's parser) and the source rewrites; the
+//! folder `check/` holds one file per compiler stage, each using only this module and those
+//! layers. Evaluation and the author tools use the checks, never the other way round.
 
 mod calls;
 mod indexing;
@@ -16,8 +20,6 @@ mod with_targets;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::path::Path;
-use std::time::Instant;
 
 use anyhow::{bail, Result};
 use regorus::unstable::{AssignOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead};
@@ -72,32 +74,6 @@ pub fn refusals(tree: &PolicyTree) -> Vec<Refusal> {
         .map(|m| (tree.display(&m.rel), m.text.clone()))
         .collect();
     check_sources(&files)
-}
-
-/// `policy-check`: prints every refusal on stdout, like `opa check`; fails if there is one.
-pub fn policy_check(dir: &Path) -> Result<()> {
-    let started = Instant::now();
-    let tree = PolicyTree::load(dir)?;
-    let found = refusals(&tree);
-    for r in &found {
-        println!("{r}");
-    }
-    eprintln!(
-        "checked {} modules in {} ms",
-        tree.modules.len(),
-        started.elapsed().as_millis()
-    );
-    match found.len() {
-        0 => Ok(()),
-        1 => bail!(
-            "{}: 1 error (OPA {OPA_VERSION} would refuse it)",
-            dir.display()
-        ),
-        n => bail!(
-            "{}: {n} errors (OPA {OPA_VERSION} would refuse it)",
-            dir.display()
-        ),
-    }
 }
 
 /// The checks over `(file name, source)` pairs.
@@ -793,11 +769,7 @@ mod tests {
 
     macro_rules! tree {
         ($name:literal) => {
-            include_str!(concat!(
-                "../tests/opa/trees/checks/",
-                $name,
-                "/p.rego"
-            ))
+            include_str!(concat!("../tests/opa/trees/checks/", $name, "/p.rego"))
         };
     }
 
@@ -880,7 +852,8 @@ mod tests {
 
     #[test]
     fn the_sample_constitution_passes() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy/constitution");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy/constitution");
         let tree = PolicyTree::load(&dir).unwrap();
         assert_eq!(refusals(&tree), Vec::new());
     }

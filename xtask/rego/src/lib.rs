@@ -7,8 +7,9 @@
 //! - load a tree: [`tree::PolicyTree::load`] (a directory) or [`tree::PolicyTree::of`] (in
 //!   memory); a built bundle: [`inspect::read_bundle`];
 //! - the compile checks: [`check::refusals`] (every refusal) or [`check::check`] (an error);
-//! - run tests: [`engine::Policy::load`], then [`test::run_tests_with`]; the whole command with
-//!   coverage, traces and reports: [`test::policy_test_with`];
+//! - run tests: [`engine::Policy::load`], then [`test::run_tests_with`] (explanations and traces
+//!   as asked); coverage: [`coverage::load`] and [`coverage::report`]; reports in OPA's formats:
+//!   [`report`];
 //! - evaluate: [`engine::Policy::eval`] (a rule) or [`eval::Evaluator::query`] (any query);
 //! - list rules: [`engine::Policy::rules`]; rule ids and where they are declared:
 //!   [`inventory::sites`];
