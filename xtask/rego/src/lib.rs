@@ -32,11 +32,21 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 //!
-//! For now every module is public as it was inside the xtask; the layers read bottom to top:
-//! source rewrites (`lang`, `late_imports`, `rule_bodies`, `with`, `split_functions`, `scope`),
-//! loading (`tree`, `engine`, `guard`, `builtins`), checks (`check`), evaluation (`eval`,
-//! `test`, `bundle`), author tools (`coverage`, `trace`, `explain`, `report`, `inventory`). The
-//! differential fuzzer against OPA is a crate of its own (`xtask/rego-fuzz`).
+//! The layers, bottom to top; a module uses only its own layer and those below it, with no
+//! import cycle (`scripts/rego-layers` measures both from the `crate::`/`super::` paths):
+//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`,
+//!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
+//! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
+//!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`), `guard`
+//!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`;
+//! 3. checks: `check` (OPA's compile-time refusals);
+//! 4. evaluation: `engine` (the policy loaded into regorus), `eval`, `bundle`, `inspect`,
+//!    `inventory`;
+//! 5. author tools: `test` (with explanations and traces), `coverage`, `trace`, `explain`,
+//!    `report`.
+//!
+//! The differential fuzzer against OPA is a crate of its own (`xtask/rego-fuzz`); the commands
+//! around the engine (`policy-test`, `policy-eval`, `policy-check`, ...) are the xtask's.
 
 pub mod ast;
 pub mod builtins;
@@ -51,10 +61,12 @@ pub mod inspect;
 pub mod inventory;
 pub mod lang;
 pub mod late_imports;
+pub mod probe;
 pub mod quiet;
 pub mod report;
 pub mod rule_bodies;
 pub mod scope;
+pub mod source;
 pub mod split_functions;
 pub mod test;
 pub mod trace;
