@@ -48,7 +48,7 @@
 //! The differential fuzzer against OPA is a crate of its own (`xtask/rego-fuzz`); the commands
 //! around the engine (`policy-test`, `policy-eval`, `policy-check`, ...) are the xtask's.
 
-pub mod ast;
+pub(crate) mod ast;
 pub mod builtins;
 pub mod bundle;
 pub mod check;
@@ -59,16 +59,16 @@ pub mod explain;
 pub mod guard;
 pub mod inspect;
 pub mod inventory;
-pub mod lang;
-pub mod late_imports;
-pub mod probe;
-pub mod quiet;
+pub(crate) mod lang;
+pub(crate) mod late_imports;
+pub(crate) mod probe;
+pub(crate) mod quiet;
 pub mod report;
-pub mod rule_bodies;
-pub mod scope;
-pub mod source;
-pub mod split_functions;
+pub(crate) mod rule_bodies;
+pub(crate) mod scope;
+pub(crate) mod source;
+pub(crate) mod split_functions;
 pub mod test;
-pub mod trace;
+pub(crate) mod trace;
 pub mod tree;
-pub mod with;
+pub(crate) mod with;
