@@ -13,7 +13,8 @@
 //! - evaluate: [`engine::Policy::eval`] (a rule) or [`eval::Evaluator::query`] (any query);
 //! - list rules: [`engine::Policy::rules`]; rule ids and where they are declared:
 //!   [`inventory::sites`];
-//! - build a bundle: [`bundle::build`].
+//! - build a bundle: [`bundle::build`];
+//! - read certificates and DER as OPA's `crypto.x509.*` do, verify chains as Go does: [`pki`].
 //!
 //! ```
 //! use trustacks_rego::{check, engine::Policy, test, tree::PolicyTree};
@@ -38,7 +39,8 @@
 //!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
 //!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`), `guard`
-//!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`;
+//!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`, and `pki`
+//!    (certificates, DER, chain verification and hex, public for the xtask's signing code);
 //! 3. checks: `check` (OPA's compile-time refusals);
 //! 4. evaluation: `engine` (the policy loaded into regorus), `eval`, `bundle`, `inspect`,
 //!    `inventory`;
@@ -49,7 +51,7 @@
 //! around the engine (`policy-test`, `policy-eval`, `policy-check`, ...) are the xtask's.
 
 pub(crate) mod ast;
-pub mod builtins;
+pub(crate) mod builtins;
 pub mod bundle;
 pub mod check;
 pub mod coverage;
@@ -61,6 +63,7 @@ pub mod inspect;
 pub mod inventory;
 pub(crate) mod lang;
 pub(crate) mod late_imports;
+pub mod pki;
 pub(crate) mod probe;
 pub(crate) mod quiet;
 pub mod report;
