@@ -1,12 +1,58 @@
 //! Encoding builtins where regorus differs from OPA: `json.is_valid`, `yaml.is_valid` and the
-//! other `*.is_valid` are `false` (not an error) for a non-string, `to_number` takes Go's float
-//! syntax only, `json.marshal` escapes HTML characters as Go does. (The Rego text of a value,
-//! `sprintf`'s `%v` of a composite, is `sprintf.rs`'s.)
+//! other `*.is_valid` are
+//! `false` (not an error) for a non-string, `to_number` takes Go's float syntax only, `json.marshal` escapes HTML characters as Go does, and the Rego text of a value (`sprintf`'s `%v` of a
+//! composite) is OPA's.
 
 use anyhow::Result;
 use regorus::{Engine, Value};
 
-use super::sprintf::quote;
+/// Go's `strconv.Quote` (`sprintf`'s `%q` and `%#v`, and the Rego text of a string).
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        escape(c, '"', &mut out);
+    }
+    out.push('"');
+    out
+}
+
+pub(super) fn quote_rune(c: char) -> String {
+    let mut out = String::from("'");
+    escape(c, '\'', &mut out);
+    out.push('\'');
+    out
+}
+
+fn escape(c: char, quote: char, out: &mut String) {
+    match c {
+        '\x07' => out.push_str("\\a"),
+        '\x08' => out.push_str("\\b"),
+        '\x0c' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\x0b' => out.push_str("\\v"),
+        '\\' => out.push_str("\\\\"),
+        c if c == quote => {
+            out.push('\\');
+            out.push(c);
+        }
+        c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c if c != ' ' && (c.is_whitespace() || c.is_control() || is_format(c)) => {
+            if (c as u32) < 0x10000 {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            } else {
+                out.push_str(&format!("\\U{:08x}", c as u32));
+            }
+        }
+        c => out.push(c),
+    }
+}
+
+/// Unicode format characters Go's `IsPrint` rejects (zero-width and directional marks).
+fn is_format(c: char) -> bool {
+    matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF)
+}
 
 pub fn register(engine: &mut Engine) -> Result<()> {
     engine.add_extension(
@@ -98,9 +144,39 @@ pub fn go_json(json: &str) -> String {
     out
 }
 
+/// A value as OPA prints a term: strings quoted as Go does, `[1, "a"]`, `{"k": v}`, `{1, 2}`,
+/// `set()`; what `sprintf` shows for a non-string, non-number argument.
+pub fn rego_text(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) => quote(s),
+        // OPA keeps an integer beyond 64 bits exactly (a certificate's serial number).
+        Value::Number(_) => {
+            super::bigjson::big_digits(v).unwrap_or_else(|| v.to_json_str().unwrap_or_default())
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(rego_text).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Set(s) if s.is_empty() => "set()".into(),
+        Value::Set(s) => {
+            let items: Vec<String> = s.iter().map(rego_text).collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Object(o) => {
+            let items: Vec<String> = o
+                .iter()
+                .map(|(k, v)| format!("{}: {}", rego_text(k), rego_text(v)))
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Undefined => "undefined".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::sprintf::rego_text;
     use super::*;
 
     #[test]

@@ -4,9 +4,9 @@
 //!
 //! Layer: loading (the engine registers these when it makes an engine). A builtin uses regorus,
 //! its siblings here (shared helpers: `type_name` and the registration helpers of this file,
-//! `bigjson`, `sprintf`'s Rego text, `der`, `gourl`) and the bottom layer (`ast`); the rewrites
-//! only builtins know (`metadata`, `out_args`) also read the tree and parse as every reader does
-//! (`tree`, `source`). Nothing here uses the checks, evaluation or the author tools
+//! `bigjson`, `encoding`'s Go quoting and Rego text, `der`, `gourl`) and the bottom layer
+//! (`ast`); the rewrites only builtins know (`metadata`, `out_args`) also read the tree and
+//! parse as every reader does (`tree`, `source`). Nothing here uses the checks, evaluation or the author tools
 //! (`scripts/rego-layers` lists any edge that does).
 
 use std::cell::RefCell;
