@@ -171,6 +171,10 @@ pub fn render(results: &QueryResults, format: Format) -> Result<String> {
     if let Some(marked) = crate::builtins::bigjson::mark_results(results) {
         return Ok(crate::builtins::bigjson::unmark(&render(&marked, format)?));
     }
+    // Sets holding sets and objects list them in OPA's order.
+    if let Some(sorted) = crate::builtins::order::results_for_json(results) {
+        return render(&sorted, format);
+    }
     let mut s = String::new();
     match format {
         Format::Json => {

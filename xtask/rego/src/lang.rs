@@ -105,6 +105,8 @@ pub fn edits(
         rule: None,
         vars: Vec::new(),
         renames: Vec::new(),
+        declaring: Vec::new(),
+        lax_with: false,
     };
     for rule in &module.policy {
         walk.rule = Some(rule);
@@ -160,7 +162,9 @@ pub fn edits(
                         (None, true) => None,
                     };
                     let checks = walk.index_checks(&b.query.stmts, refr, value);
+                    walk.lax_with = lax_with_body(head, &b.query);
                     walk.body(&b.query, checks);
+                    walk.lax_with = false;
                 }
             }
             Rule::Default { value, .. } => walk.expr(value),
@@ -313,6 +317,41 @@ struct Walk<'a> {
     vars: Vec<(&'a str, u32, u32)>,
     /// The renames written by [`Walk::shadowed`], which text copied here gets too.
     renames: Vec<Edit>,
+    /// The variables the `:=` being walked declares (`x` in `x := [x | ..]`): OPA declares them
+    /// after its right side, so a comprehension there has its own `x`.
+    declaring: Vec<String>,
+    /// The body being walked is OPA's exception to undefined `with` values (see
+    /// [`lax_with_body`]).
+    lax_with: bool,
+}
+
+/// OPA v1.20 takes an undefined `with` value (`with input.n as input.zz`) as no `with` at all,
+/// rather than as an undefined literal, in one form only (fuzzer seed 3207): a partial-object
+/// rule whose key is written as a collection (`o[{}] := 7`, `o[[x]]`) with a body that is the
+/// single literal `true` with its `with`s. A string key, a second literal or another expression
+/// than `true` is undefined there as everywhere else.
+fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
+    let RuleHead::Compr {
+        refr,
+        assign: Some(_),
+        ..
+    } = head
+    else {
+        return false;
+    };
+    let Expr::RefBrack { index, .. } = &**refr else {
+        return false;
+    };
+    let composite = matches!(
+        &**index,
+        Expr::Array { .. } | Expr::Object { .. } | Expr::Set { .. }
+    );
+    let [stmt] = &query.stmts[..] else {
+        return false;
+    };
+    let only_true = matches!(&stmt.literal, Literal::Expr { expr, .. }
+        if matches!(&**expr, Expr::Bool { span, .. } if span.text() == "true"));
+    composite && only_true && !stmt.with_mods.is_empty()
 }
 
 impl<'a> Walk<'a> {
@@ -463,6 +502,18 @@ impl<'a> Walk<'a> {
             index_refs(expr, self.roots, &mut refs);
         }
         let mut out: Vec<String> = Vec::new();
+        // A term another edit blanks is gone (a repeated key's first value, `dup_keys.rs`).
+        let blanked = |e: &Expr| {
+            let span = e.span();
+            self.others.iter().any(|o| {
+                o.end > o.start
+                    && o.start <= span.start as usize
+                    && span.end as usize <= o.end
+                    && o.text.trim().is_empty()
+            })
+        };
+        refs.retain(|r| !blanked(r));
+        dups.retain(|d| !blanked(d));
         for r in refs {
             let lit = format!("{DEFINED}({})", self.text_of(r));
             if !out.contains(&lit) {
@@ -495,6 +546,24 @@ impl<'a> Walk<'a> {
         // `input`) makes the literal undefined. Other references may name functions (`with f
         // as data.q.mock`), so only `input`'s move.
         let mut moved: Vec<String> = first;
+        if self.lax_with {
+            // `true` stays `true` under any `with`; only an undefined value could change it,
+            // which OPA ignores here: the `with`s go (blanked, so columns stay).
+            if let (Some(w), Literal::Expr { expr, .. }) = (stmt.with_mods.first(), &stmt.literal) {
+                let (start, end) = (expr.span().end, self.end(&stmt.span));
+                if w.span.start >= start {
+                    let blank: String = self.text[start as usize..end as usize]
+                        .chars()
+                        .map(|c| if c.is_whitespace() { c } else { ' ' })
+                        .collect();
+                    let mut edit = self.edit_at(start as usize, blank);
+                    edit.end = end as usize;
+                    self.out.push(edit);
+                }
+            }
+            self.hoist(stmt, &moved);
+            return;
+        }
         // A value that reads a rule of the package is bound before the literal, as OPA's
         // compiler does (regorus evaluated it under the literal's own `with`s: undefined); the
         // literal's other computed values too, so that they keep their order (an error in an
@@ -581,13 +650,35 @@ impl<'a> Walk<'a> {
                         | Expr::SetCompr { .. }
                         | Expr::ObjectCompr { .. }
                 );
-                if !literal {
+                // A set written as one too, for its order (`order.rs`).
+                let set = matches!(&**collection, Expr::Set { items, .. } if !items.is_empty())
+                    || matches!(&**collection, Expr::SetCompr { .. });
+                if !literal || (set && key.is_none()) {
                     let span = collection.span();
-                    self.insert(self.start(span) as usize, format!("{ITER}("));
+                    // One variable: a set holding collections is iterated in OPA's order.
+                    let iter = match key {
+                        None => crate::builtins::order::ITER_ORDERED,
+                        Some(_) => ITER,
+                    };
+                    self.insert(self.start(span) as usize, format!("{iter}("));
                     self.insert(self.end(span) as usize, ")".into());
                 }
             }
-            Literal::Expr { expr, .. } => self.expr(expr),
+            Literal::Expr { expr, .. } => {
+                let mut names = Vec::new();
+                if let Expr::AssignExpr {
+                    op: AssignOp::ColEq,
+                    lhs,
+                    ..
+                } = &**expr
+                {
+                    expr_vars(lhs, &mut names);
+                }
+                let names = names.into_iter().map(str::to_string).collect();
+                let saved = std::mem::replace(&mut self.declaring, names);
+                self.expr(expr);
+                self.declaring = saved;
+            }
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
@@ -634,6 +725,10 @@ impl<'a> Walk<'a> {
                 _ => {}
             }
         }
+        // The comprehension's own, when the `:=` it stands in declares the name (a rule's
+        // variable of that name is bound only after it).
+        let declaring = self.declaring.clone();
+        declared.extend(declaring.iter().map(String::as_str));
         let (start, end) = (e.span().start, e.span().end);
         let inside = |at: u32| at >= start && at < end;
         declared.retain(|n| *n != "_");

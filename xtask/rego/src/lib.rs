@@ -42,6 +42,7 @@ pub mod builtins;
 pub mod bundle;
 pub mod check;
 pub mod coverage;
+pub mod dup_keys;
 pub mod engine;
 pub mod eval;
 pub mod explain;

@@ -30,6 +30,7 @@ pub mod net;
 #[cfg(test)]
 mod odd_args;
 pub mod offline;
+pub mod order;
 pub mod out_args;
 pub mod panics;
 pub mod semver;
@@ -63,6 +64,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     jsonschema::register(engine)?;
     jsonpaths::register(engine)?;
     graphql::register(engine)?;
+    order::register(engine)?;
     // Last: it wraps only the builtins no family above replaces.
     strict::register(engine)?;
     Ok(())
