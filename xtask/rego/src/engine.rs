@@ -522,9 +522,10 @@ fn rewrite_module(
     let package_rules: BTreeSet<String> = rules.union(&rules_here).cloned().collect();
     let lang = super::lang::edits(module, text, &edits, &package_rules, roots, &values);
     // Comparisons in OPA's order (`order.rs`); after the language rewrites, which copy operands
-    // and must not copy the call's opening around one.
+    // and must not copy the call's opening around one. First among the other edits: the call
+    // opens before a name written in full at the same place (`data.p.f(..) < x`).
     if super::builtins::order::may_apply(text) {
-        edits.extend(super::builtins::order::edits(module, text));
+        edits.splice(0..0, super::builtins::order::edits(module, text));
     }
     // What a language rewrite replaces it wrote out with the other edits applied (a `with`
     // value bound before its literal): those edits go, not into the replacement.

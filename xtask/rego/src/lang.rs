@@ -326,26 +326,32 @@ struct Walk<'a> {
 }
 
 /// OPA v1.20 takes an undefined `with` value (`with input.n as input.zz`) as no `with` at all,
-/// rather than as an undefined literal, in one form only (fuzzer seed 3207): a partial-object
-/// rule whose key is written as a collection (`o[{}] := 7`, `o[[x]]`) with a body that is the
-/// single literal `true` with its `with`s. A string key, a second literal or another expression
-/// than `true` is undefined there as everywhere else.
+/// rather than as an undefined literal, in one form only (fuzzer seeds 3207, 500468): a body
+/// that is the single literal `true` with its `with`s, in a rule whose head reads a reference
+/// (`s contains input.c`, `o[input.k] := 7`, `r := input.c`) or, for a partial object, whose key
+/// is written as a collection (`o[{}] := 7`). A scalar or collection written in the head
+/// otherwise (`s contains 7`, `o["a"] := 7`, `r := {}`), a function, a second literal or
+/// another expression than `true` is undefined there as everywhere else.
 fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
-    let RuleHead::Compr {
-        refr,
-        assign: Some(_),
-        ..
-    } = head
-    else {
-        return false;
+    let composite = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Array { .. } | Expr::Object { .. } | Expr::Set { .. }
+        )
     };
-    let Expr::RefBrack { index, .. } = &**refr else {
-        return false;
+    let composite = match head {
+        RuleHead::Compr { refr, assign, .. } => {
+            let key = match &**refr {
+                Expr::RefBrack { index, .. } => Some(&**index),
+                _ => None,
+            };
+            let value = assign.as_ref().map(|a| &*a.value);
+            key.is_some_and(|k| (assign.is_some() && composite(k)) || reads_ref(k))
+                || value.is_some_and(reads_ref)
+        }
+        RuleHead::Set { key, .. } => key.as_deref().is_some_and(reads_ref),
+        RuleHead::Func { .. } => false,
     };
-    let composite = matches!(
-        &**index,
-        Expr::Array { .. } | Expr::Object { .. } | Expr::Set { .. }
-    );
     let [stmt] = &query.stmts[..] else {
         return false;
     };
@@ -872,6 +878,14 @@ impl<'a> Walk<'a> {
             col,
         }
     }
+}
+
+/// Whether `e` is or holds a reference or a variable (comprehension bodies aside).
+fn reads_ref(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
+    ) || children(e).into_iter().any(reads_ref)
 }
 
 /// The variables in `e` (a declaration's pattern: `[k, v]`), comprehension bodies aside.

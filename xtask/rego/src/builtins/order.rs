@@ -32,20 +32,6 @@ const OPERATORS: &[(BoolOp, &str)] = &[
 /// `[]`), and a set whose elements hold sets or objects becomes an array in OPA's order.
 pub const ITER_ORDERED: &str = "__xtask_iter_ordered";
 
-/// OPA's rank of a value's type.
-fn rank(v: &Value) -> u8 {
-    match v {
-        Value::Null => 0,
-        Value::Bool(_) => 1,
-        Value::Number(_) => 2,
-        Value::String(_) => 3,
-        Value::Array(_) => 4,
-        Value::Object(_) => 5,
-        Value::Set(_) => 6,
-        Value::Undefined => 7,
-    }
-}
-
 /// Whether `v` is or holds a set or an object (where regorus's order may differ from OPA's).
 fn holds_collection(v: &Value) -> bool {
     match v {
@@ -57,59 +43,63 @@ fn holds_collection(v: &Value) -> bool {
 
 /// OPA's comparison of two values.
 pub fn cmp(a: &Value, b: &Value) -> Ordering {
-    let (ra, rb) = (rank(a), rank(b));
-    if ra != rb {
-        return ra.cmp(&rb);
+    if !holds_collection(a) && !holds_collection(b) {
+        return a.cmp(b);
     }
-    match (a, b) {
-        (Value::Array(x), Value::Array(y)) => seq(x.iter(), y.iter()),
-        (Value::Set(x), Value::Set(y)) => seq(items(x).into_iter(), items(y).into_iter()),
-        (Value::Object(x), Value::Object(y)) => {
-            let (ex, ey) = (entries(x), entries(y));
-            for ((kx, vx), (ky, vy)) in ex.iter().zip(&ey) {
-                let c = cmp(kx, ky).then_with(|| cmp(vx, vy));
-                if c != Ordering::Equal {
-                    return c;
-                }
-            }
-            ex.len().cmp(&ey.len())
+    key(a).cmp(&key(b))
+}
+
+/// `v` with objects and sets swapped, so that regorus's own order of the result is OPA's order
+/// of `v`: an object becomes the set of its `[key, value]` pairs (regorus orders sets after
+/// arrays and before objects, pairs by key then value, then by length, as OPA orders objects),
+/// a set becomes an object of its elements as keys (ordered element by element, then by
+/// length, as OPA orders sets). Computed once per value, so a comparison stays linear however
+/// deep sets nest.
+fn key(v: &Value) -> Value {
+    match v {
+        Value::Array(a) => Value::from(a.iter().map(key).collect::<Vec<_>>()),
+        Value::Object(o) => {
+            let pairs: Set = o
+                .iter()
+                .map(|(k, v)| Value::from(vec![key(k), key(v)]))
+                .collect();
+            Value::from(pairs)
         }
-        _ => a.cmp(b),
+        Value::Set(s) => {
+            let mut out = BTreeMap::new();
+            for e in s.iter() {
+                out.insert(key(e), Value::Null);
+            }
+            Value::from(out)
+        }
+        other => other.clone(),
     }
 }
 
-fn seq<'a>(x: impl Iterator<Item = &'a Value>, mut y: impl Iterator<Item = &'a Value>) -> Ordering {
-    for a in x {
-        let Some(b) = y.next() else {
-            return Ordering::Greater;
-        };
-        let c = cmp(a, b);
-        if c != Ordering::Equal {
-            return c;
-        }
-    }
-    match y.next() {
-        Some(_) => Ordering::Less,
-        None => Ordering::Equal,
-    }
+/// `values` sorted in OPA's order (each keyed once).
+fn sorted<'v>(values: impl Iterator<Item = &'v Value>) -> Vec<&'v Value> {
+    let mut keyed: Vec<(Value, &Value)> = values.map(|v| (key(v), v)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, v)| v).collect()
 }
 
 /// A set's elements in OPA's order.
 pub fn items(s: &Set) -> Vec<&Value> {
-    let mut v: Vec<&Value> = s.iter().collect();
-    if v.iter().any(|x| holds_collection(x)) {
-        v.sort_by(|a, b| cmp(a, b));
+    match s.iter().any(holds_collection) {
+        true => sorted(s.iter()),
+        false => s.iter().collect(),
     }
-    v
 }
 
 /// An object's entries in OPA's order of keys.
 pub fn entries(o: &Object) -> Vec<(&Value, &Value)> {
-    let mut v: Vec<(&Value, &Value)> = o.iter().collect();
-    if o.keys().any(holds_collection) {
-        v.sort_by(|a, b| cmp(a.0, b.0));
+    if !o.keys().any(holds_collection) {
+        return o.iter().collect();
     }
-    v
+    sorted(o.keys())
+        .into_iter()
+        .filter_map(|k| o.get(k).map(|v| (k, v)))
+        .collect()
 }
 
 /// Whether rendering `v` needs [`for_json`]: a set somewhere whose elements hold a collection.
@@ -207,10 +197,12 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         Box::new(|args: Vec<Value>| {
             let out = super::strict::checked_call("sort", &args)?;
             Ok(match mixed(&args[0]) {
-                Some(mut all) => {
-                    all.sort_by(|a, b| cmp(a, b));
-                    Value::from(all.into_iter().cloned().collect::<Vec<_>>())
-                }
+                Some(all) => Value::from(
+                    sorted(all.into_iter())
+                        .into_iter()
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                ),
                 None => out,
             })
         }),
@@ -301,23 +293,16 @@ pub fn edits(module: &Module, text: &str) -> Vec<Edit> {
             if scalar(lhs) || scalar(rhs) {
                 return;
             }
-            let (start, lend) = (starts(text, lhs.span().start), ends(text, lhs));
-            let (rstart, end) = (starts(text, rhs.span().start), ends(text, rhs));
-            if end > ends_span(text, span) {
-                return;
-            }
-            let Some(gap) = text.get(lend..rstart) else {
+            // regorus's spans of the sides can be off (an object holding `set()`); the whole
+            // comparison's is not, and its one operator outside brackets is this one.
+            let (start, end) = (starts(text, span.start), ends_span(text, span));
+            let Some(whole) = text.get(start..end) else {
                 return;
             };
-            // Only the operator between the sides (a parenthesized side, a comment: left alone).
-            let Some(at) = gap.find(['<', '>']) else {
+            let Some((at, width)) = sole_operator(whole) else {
                 return;
             };
-            let width = if gap[at + 1..].starts_with('=') { 2 } else { 1 };
-            if !matches!(gap.trim(), "<" | "<=" | ">" | ">=") {
-                return;
-            }
-            let at = lend + at;
+            let at = start + at;
             out.push(edit(text, start, start, &format!("{name}(")));
             out.push(edit(
                 text,
@@ -340,17 +325,49 @@ pub(crate) fn starts(text: &str, start: u32) -> usize {
     }
 }
 
-/// Where a term ends. regorus's span of an empty `set()` runs on over the next token.
-fn ends(text: &str, e: &Expr) -> usize {
-    let span = e.span();
-    if let Expr::Set { items, .. } = e {
-        if items.is_empty() {
-            if let Some(close) = span.text().find(')') {
-                return span.start as usize + close + 1;
+/// The place and width of the one comparison operator of `text` outside brackets, strings and
+/// comments; `None` when there is not exactly one (`(a < b) < c` is left as written).
+fn sole_operator(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut found, mut count) = (0i32, None, 0);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
             }
+            b'`' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'`' {
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b'<' | b'>' if depth == 0 => {
+                count += 1;
+                let width = if bytes.get(i + 1) == Some(&b'=') {
+                    2
+                } else {
+                    1
+                };
+                found = Some((i, width));
+                i += width - 1;
+            }
+            b'=' | b'!' if depth == 0 => count += 2, // `==`, `!=`, `=`: another operator
+            _ => {}
         }
+        i += 1;
     }
-    ends_span(text, span)
+    (count == 1).then_some(found).flatten()
 }
 
 /// Where a span ends: regorus ends a string literal's span before its closing quote.
@@ -397,6 +414,26 @@ mod tests {
         assert_eq!(cmp(&v(r#"{"a": 1}"#), &v(r#"{"b": 0}"#)), Ordering::Less);
         let s: Set = [set.clone(), obj.clone()].into_iter().collect();
         assert_eq!(items(&s), vec![&obj, &set]);
+        let k = |x: Value| Value::from(BTreeMap::from([(Value::from("k"), x)]));
+        assert_eq!(cmp(&k(obj.clone()), &k(set.clone())), Ordering::Less);
+        assert_eq!(cmp(&v("{}"), &v(r#"{"a": 1}"#)), Ordering::Less);
+        let one: Set = [Value::from(1)].into_iter().collect();
+        assert_eq!(cmp(&set, &Value::from(one)), Ordering::Less);
+    }
+
+    #[test]
+    fn deeply_nested_sets_compare_in_linear_time() {
+        // Two elements per level, 40 levels: re-sorting at each level would take 2^40 steps.
+        let mut a = Value::new_object();
+        for i in 0..40 {
+            let s: Set = [a.clone(), Value::from(i)].into_iter().collect();
+            a = Value::from(vec![Value::from(s), Value::new_object()]);
+        }
+        let (x, y) = (
+            Value::from(vec![a.clone(), v("{}")]),
+            Value::from(vec![a, Value::new_set()]),
+        );
+        assert_eq!(cmp(&x, &y), Ordering::Less);
     }
 
     #[test]
