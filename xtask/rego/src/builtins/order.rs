@@ -153,12 +153,11 @@ pub fn results_for_json(r: &regorus::QueryResults) -> Option<regorus::QueryResul
 
 /// The elements of `sort`/`min`/`max`'s operand, when OPA's order may differ from regorus's.
 fn mixed(v: &Value) -> Option<Vec<&Value>> {
-    let all: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Set(s) => s.iter().collect(),
-        _ => return None,
-    };
-    all.iter().any(|x| holds_collection(x)).then_some(all)
+    match v {
+        Value::Array(a) if a.iter().any(holds_collection) => Some(a.iter().collect()),
+        Value::Set(s) if s.iter().any(holds_collection) => Some(s.iter().collect()),
+        _ => None,
+    }
 }
 
 pub fn register(engine: &mut Engine) -> Result<()> {
