@@ -67,16 +67,29 @@ impl Evaluator {
         // Output arguments of extension-only builtins, as in modules (`builtins/out_args.rs`).
         let rewritten = super::builtins::out_args::rewrite_query(query);
         let query = rewritten.as_deref().unwrap_or(query);
+        // Comparisons in OPA's order of objects and sets, as in modules (`builtins/order.rs`).
+        let ordered = super::builtins::order::rewrite_query(query);
+        let query = ordered.as_ref().map_or(query, |(q, _)| q.as_str());
         if let Some(e) = super::quiet::unschedulable_query(query) {
             bail!(e);
         }
-        self.policy.guarded(format!("query {query}"), |policy| {
+        let mut results = self.policy.guarded(format!("query {query}"), |policy| {
             policy.engine.set_input(input.unwrap_or(Value::Undefined));
             policy
                 .engine
                 .eval_query(query.to_string(), false)
                 .map_err(|e| anyhow!(policy.error_line(&e)))
-        })
+        })?;
+        // Each expression shown as written, not as rewritten for its order.
+        if let Some((_, written)) = &ordered {
+            for r in results.result.iter_mut() {
+                // The literals in order (regorus stops at a false one).
+                for (e, text) in r.expressions.iter_mut().zip(written) {
+                    e.text = text.as_str().into();
+                }
+            }
+        }
+        Ok(results)
     }
 }
 

@@ -315,6 +315,53 @@ pub fn edits(module: &Module, text: &str) -> Vec<Edit> {
     out
 }
 
+/// A `policy-eval` query with its comparisons in OPA's order (`None`: nothing to change), and
+/// the text of each of its literals as written, for the results to show.
+pub fn rewrite_query(query: &str) -> Option<(String, Vec<String>)> {
+    if !may_apply(query) {
+        return None;
+    }
+    // The query as the body of a rule, as `out_args::rewrite_query` reads it.
+    let (head, tail) = ("package __xtask_query\n__xtask_q if {\n", "\n}\n");
+    let text = format!("{head}{query}{tail}");
+    let src = crate::engine::source_as_is("<query.rego>".into(), text.clone()).ok()?;
+    let module = crate::engine::parse(&src).ok()?;
+    let mut edits = edits(&module, &text);
+    if edits.is_empty() {
+        return None;
+    }
+    let written: Vec<String> = match module.policy.first().map(|r| &**r) {
+        Some(regorus::unstable::Rule::Spec { bodies, .. }) => bodies
+            .first()
+            .map(|b| {
+                b.query
+                    .stmts
+                    .iter()
+                    .map(|s| {
+                        let (start, end) = (starts(&text, s.span.start), ends_span(&text, &s.span));
+                        text.get(start..end).unwrap_or("").to_string()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut copied = 0;
+    for e in edits {
+        if e.start < copied {
+            continue;
+        }
+        out.push_str(&text[copied..e.start]);
+        out.push_str(&e.text);
+        copied = e.end;
+    }
+    out.push_str(&text[copied..]);
+    let out = out.strip_prefix(head)?.strip_suffix(tail)?.to_string();
+    Some((out, written))
+}
+
 /// Where a term starts: regorus starts a string literal's span after its opening quote.
 pub(crate) fn starts(text: &str, start: u32) -> usize {
     let at = start as usize;
@@ -418,6 +465,14 @@ mod tests {
         assert_eq!(cmp(&v("{}"), &v(r#"{"a": 1}"#)), Ordering::Less);
         let one: Set = [Value::from(1)].into_iter().collect();
         assert_eq!(cmp(&set, &Value::from(one)), Ordering::Less);
+    }
+
+    #[test]
+    fn a_query_compares_in_opa_order_and_keeps_its_text() {
+        let (q, written) = rewrite_query("x := 1; {} < set()").unwrap();
+        assert_eq!(q, "x := 1; __xtask_lt({} , set())");
+        assert_eq!(written, ["x := 1", "{} < set()"]);
+        assert_eq!(rewrite_query("count(x) > 1"), None);
     }
 
     #[test]
