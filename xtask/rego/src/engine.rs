@@ -349,8 +349,11 @@ fn rewrite_module(
     let rules_here: BTreeSet<String> = package_rules(package, roots).collect();
     globals.extend(rules_here.iter().cloned());
     let locals = super::scope::shadowing_locals(module, &globals);
+    // Fields OPA's parser drops: an earlier value of a repeated key (`dup_keys.rs`).
+    let dup_keys = super::dup_keys::edits(module, text);
     // Besides aliases, only `with` and `default` functions need rewriting (see `with.rs`).
     if aliases.is_empty()
+        && dup_keys.is_empty()
         && locals.is_empty()
         && *split == FileSplit::default()
         && functions.is_empty()
@@ -358,6 +361,7 @@ fn rewrite_module(
         && !text.contains("default")
         && !super::lang::may_rewrite(text)
         && !super::builtins::out_args::may_apply(text)
+        && !super::order_rewrite::may_apply(text)
         && !module
             .imports
             .iter()
@@ -444,6 +448,7 @@ fn rewrite_module(
         });
     }
     edits.extend(with_edits);
+    edits.extend(dup_keys);
     edits.extend(with::full_function_names(&tokens, &skip, module, functions));
     edits.extend(super::builtins::out_args::edits(module, text, &|first| {
         rules.contains(first) || aliases.contains_key(first)
@@ -470,6 +475,12 @@ fn rewrite_module(
     // may be undefined).
     let package_rules: BTreeSet<String> = rules.union(&rules_here).cloned().collect();
     let lang = super::lang::edits(module, text, &edits, &package_rules, roots, &values);
+    // Comparisons in OPA's order (`order.rs`); after the language rewrites, which copy operands
+    // and must not copy the call's opening around one. First among the other edits: the call
+    // opens before a name written in full at the same place (`data.p.f(..) < x`).
+    if super::order_rewrite::may_apply(text) {
+        edits.splice(0..0, super::order_rewrite::edits(module, text));
+    }
     // What a language rewrite replaces it wrote out with the other edits applied (a `with`
     // value bound before its literal): those edits go, not into the replacement.
     let replaced: Vec<(usize, usize)> = lang

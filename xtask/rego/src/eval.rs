@@ -54,16 +54,29 @@ impl Evaluator {
         // Output arguments of extension-only builtins, as in modules (`builtins/out_args.rs`).
         let rewritten = super::builtins::out_args::rewrite_query(query);
         let query = rewritten.as_deref().unwrap_or(query);
+        // Comparisons in OPA's order of objects and sets, as in modules (`order_rewrite.rs`).
+        let ordered = super::order_rewrite::rewrite_query(query);
+        let query = ordered.as_ref().map_or(query, |(q, _)| q.as_str());
         if let Some(e) = super::quiet::unschedulable_query(query) {
             bail!(e);
         }
-        self.policy.guarded(format!("query {query}"), |policy| {
+        let mut results = self.policy.guarded(format!("query {query}"), |policy| {
             policy.engine.set_input(input.unwrap_or(Value::Undefined));
             policy
                 .engine
                 .eval_query(query.to_string(), false)
                 .map_err(|e| anyhow!(policy.error_line(&e)))
-        })
+        })?;
+        // Each expression shown as written, not as rewritten for its order.
+        if let Some((_, written)) = &ordered {
+            for r in results.result.iter_mut() {
+                // The literals in order (regorus stops at a false one).
+                for (e, text) in r.expressions.iter_mut().zip(written) {
+                    e.text = text.as_str().into();
+                }
+            }
+        }
+        Ok(results)
     }
 }
 
@@ -145,6 +158,10 @@ pub fn render(results: &QueryResults, format: Format) -> Result<String> {
     // Integers beyond 64 bits (certificate serial numbers, RSA moduli) print every digit.
     if let Some(marked) = crate::builtins::bigjson::mark_results(results) {
         return Ok(crate::builtins::bigjson::unmark(&render(&marked, format)?));
+    }
+    // Sets holding sets and objects list them in OPA's order.
+    if let Some(sorted) = crate::builtins::order::results_for_json(results) {
+        return render(&sorted, format);
     }
     let mut s = String::new();
     match format {

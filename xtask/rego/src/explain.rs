@@ -384,7 +384,12 @@ fn one_line_text(t: &str) -> String {
 fn show(v: &Value) -> String {
     let s = match v {
         Value::Undefined => "undefined".to_string(),
-        v => serde_json::to_string(v).unwrap_or_else(|_| "?".into()),
+        // Sets holding sets and objects in OPA's order (`order.rs`).
+        v => match crate::builtins::order::for_json(v) {
+            Some(sorted) => serde_json::to_string(&sorted),
+            None => serde_json::to_string(v),
+        }
+        .unwrap_or_else(|_| "?".into()),
     };
     if s.chars().count() > MAX_VALUE {
         let cut: String = s.chars().take(MAX_VALUE).collect();

@@ -38,6 +38,9 @@ use super::ast::{children, open_string};
 
 /// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
 pub const ITER: &str = "__xtask_iter";
+/// The extension `some x in c` iterates through (`builtins/ordered.rs`): as [`ITER`] (a scalar
+/// is `[]`), and a set whose elements hold sets or objects becomes an array in OPA's order.
+pub(crate) const ITER_ORDERED: &str = "__xtask_iter_ordered";
 /// The check written for a term OPA evaluates before a literal: `true` once its argument is
 /// defined (`_ = x` would do, but a call tells our literals from the user's; see [`is_inserted`]).
 pub const DEFINED: &str = "__xtask_defined";
@@ -105,6 +108,8 @@ pub fn edits(
         rule: None,
         vars: Vec::new(),
         renames: Vec::new(),
+        declaring: Vec::new(),
+        lax_with: false,
     };
     for rule in &module.policy {
         walk.rule = Some(rule);
@@ -160,7 +165,9 @@ pub fn edits(
                         (None, true) => None,
                     };
                     let checks = walk.index_checks(&b.query.stmts, refr, value);
+                    walk.lax_with = lax_with_body(head, &b.query);
                     walk.body(&b.query, checks);
+                    walk.lax_with = false;
                 }
             }
             Rule::Default { value, .. } => walk.expr(value),
@@ -313,6 +320,47 @@ struct Walk<'a> {
     vars: Vec<(&'a str, u32, u32)>,
     /// The renames written by [`Walk::shadowed`], which text copied here gets too.
     renames: Vec<Edit>,
+    /// The variables the `:=` being walked declares (`x` in `x := [x | ..]`): OPA declares them
+    /// after its right side, so a comprehension there has its own `x`.
+    declaring: Vec<String>,
+    /// The body being walked is OPA's exception to undefined `with` values (see
+    /// [`lax_with_body`]).
+    lax_with: bool,
+}
+
+/// OPA v1.20 takes an undefined `with` value (`with input.n as input.zz`) as no `with` at all,
+/// rather than as an undefined literal, in one form only (fuzzer seeds 3207, 500468): a body
+/// that is the single literal `true` with its `with`s, in a rule whose head reads a reference
+/// (`s contains input.c`, `o[input.k] := 7`, `r := input.c`) or, for a partial object, whose key
+/// is written as a collection (`o[{}] := 7`). A scalar or collection written in the head
+/// otherwise (`s contains 7`, `o["a"] := 7`, `r := {}`), a function, a second literal or
+/// another expression than `true` is undefined there as everywhere else.
+fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
+    let composite = |e: &Expr| {
+        matches!(
+            e,
+            Expr::Array { .. } | Expr::Object { .. } | Expr::Set { .. }
+        )
+    };
+    let composite = match head {
+        RuleHead::Compr { refr, assign, .. } => {
+            let key = match &**refr {
+                Expr::RefBrack { index, .. } => Some(&**index),
+                _ => None,
+            };
+            let value = assign.as_ref().map(|a| &*a.value);
+            key.is_some_and(|k| (assign.is_some() && composite(k)) || reads_ref(k))
+                || value.is_some_and(reads_ref)
+        }
+        RuleHead::Set { key, .. } => key.as_deref().is_some_and(reads_ref),
+        RuleHead::Func { .. } => false,
+    };
+    let [stmt] = &query.stmts[..] else {
+        return false;
+    };
+    let only_true = matches!(&stmt.literal, Literal::Expr { expr, .. }
+        if matches!(&**expr, Expr::Bool { span, .. } if span.text() == "true"));
+    composite && only_true && !stmt.with_mods.is_empty()
 }
 
 impl<'a> Walk<'a> {
@@ -463,6 +511,18 @@ impl<'a> Walk<'a> {
             index_refs(expr, self.roots, &mut refs);
         }
         let mut out: Vec<String> = Vec::new();
+        // A term another edit blanks is gone (a repeated key's first value, `dup_keys.rs`).
+        let blanked = |e: &Expr| {
+            let span = e.span();
+            self.others.iter().any(|o| {
+                o.end > o.start
+                    && o.start <= span.start as usize
+                    && span.end as usize <= o.end
+                    && o.text.trim().is_empty()
+            })
+        };
+        refs.retain(|r| !blanked(r));
+        dups.retain(|d| !blanked(d));
         for r in refs {
             let lit = format!("{DEFINED}({})", self.text_of(r));
             if !out.contains(&lit) {
@@ -495,6 +555,24 @@ impl<'a> Walk<'a> {
         // `input`) makes the literal undefined. Other references may name functions (`with f
         // as data.q.mock`), so only `input`'s move.
         let mut moved: Vec<String> = first;
+        if self.lax_with {
+            // `true` stays `true` under any `with`; only an undefined value could change it,
+            // which OPA ignores here: the `with`s go (blanked, so columns stay).
+            if let (Some(w), Literal::Expr { expr, .. }) = (stmt.with_mods.first(), &stmt.literal) {
+                let (start, end) = (expr.span().end, self.end(&stmt.span));
+                if w.span.start >= start {
+                    let blank: String = self.text[start as usize..end as usize]
+                        .chars()
+                        .map(|c| if c.is_whitespace() { c } else { ' ' })
+                        .collect();
+                    let mut edit = self.edit_at(start as usize, blank);
+                    edit.end = end as usize;
+                    self.out.push(edit);
+                }
+            }
+            self.hoist(stmt, &moved);
+            return;
+        }
         // A value that reads a rule of the package is bound before the literal, as OPA's
         // compiler does (regorus evaluated it under the literal's own `with`s: undefined); the
         // literal's other computed values too, so that they keep their order (an error in an
@@ -581,13 +659,35 @@ impl<'a> Walk<'a> {
                         | Expr::SetCompr { .. }
                         | Expr::ObjectCompr { .. }
                 );
-                if !literal {
+                // A set written as one too, for its order (`builtins/order.rs`).
+                let set = matches!(&**collection, Expr::Set { items, .. } if !items.is_empty())
+                    || matches!(&**collection, Expr::SetCompr { .. });
+                if !literal || (set && key.is_none()) {
                     let span = collection.span();
-                    self.insert(self.start(span) as usize, format!("{ITER}("));
+                    // One variable: a set holding collections is iterated in OPA's order.
+                    let iter = match key {
+                        None => ITER_ORDERED,
+                        Some(_) => ITER,
+                    };
+                    self.insert(self.start(span) as usize, format!("{iter}("));
                     self.insert(self.end(span) as usize, ")".into());
                 }
             }
-            Literal::Expr { expr, .. } => self.expr(expr),
+            Literal::Expr { expr, .. } => {
+                let mut names = Vec::new();
+                if let Expr::AssignExpr {
+                    op: AssignOp::ColEq,
+                    lhs,
+                    ..
+                } = &**expr
+                {
+                    expr_vars(lhs, &mut names);
+                }
+                let names = names.into_iter().map(str::to_string).collect();
+                let saved = std::mem::replace(&mut self.declaring, names);
+                self.expr(expr);
+                self.declaring = saved;
+            }
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
@@ -634,6 +734,10 @@ impl<'a> Walk<'a> {
                 _ => {}
             }
         }
+        // The comprehension's own, when the `:=` it stands in declares the name (a rule's
+        // variable of that name is bound only after it).
+        let declaring = self.declaring.clone();
+        declared.extend(declaring.iter().map(String::as_str));
         let (start, end) = (e.span().start, e.span().end);
         let inside = |at: u32| at >= start && at < end;
         declared.retain(|n| *n != "_");
@@ -777,6 +881,14 @@ impl<'a> Walk<'a> {
             col,
         }
     }
+}
+
+/// Whether `e` is or holds a reference or a variable (comprehension bodies aside).
+fn reads_ref(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
+    ) || children(e).into_iter().any(reads_ref)
 }
 
 /// The variables in `e` (a declaration's pattern: `[k, v]`), comprehension bodies aside.

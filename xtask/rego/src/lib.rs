@@ -38,7 +38,9 @@
 //! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`,
 //!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
-//!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`), `guard`
+//!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`) or a
+//!    parsed module (`dup_keys`: a repeated key's earlier value, `order_rewrite`: comparisons in
+//!    OPA's order of values), `guard`
 //!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`, and `pki`
 //!    (certificates, DER, chain verification and hex, public for the xtask's signing code);
 //! 3. checks: `check` (OPA's compile-time refusals);
@@ -55,6 +57,7 @@ pub(crate) mod builtins;
 pub mod bundle;
 pub mod check;
 pub mod coverage;
+pub(crate) mod dup_keys;
 pub mod engine;
 pub mod eval;
 pub mod explain;
@@ -63,6 +66,7 @@ pub mod inspect;
 pub mod inventory;
 pub(crate) mod lang;
 pub(crate) mod late_imports;
+pub(crate) mod order_rewrite;
 pub mod pki;
 pub(crate) mod probe;
 pub(crate) mod quiet;

@@ -100,6 +100,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         1,
         Box::new(|args: Vec<Value>| {
             let v = args.first().cloned().unwrap_or(Value::Null);
+            let v = super::order::for_json(&v).unwrap_or(v);
             Ok(Value::from(go_json(&super::bigjson::to_json(&v)?)))
         }),
     )?;
@@ -161,12 +162,13 @@ pub fn rego_text(v: &Value) -> String {
         }
         Value::Set(s) if s.is_empty() => "set()".into(),
         Value::Set(s) => {
-            let items: Vec<String> = s.iter().map(rego_text).collect();
+            let items = super::order::items(s).into_iter().map(rego_text);
+            let items: Vec<String> = items.collect();
             format!("{{{}}}", items.join(", "))
         }
         Value::Object(o) => {
-            let items: Vec<String> = o
-                .iter()
+            let items: Vec<String> = super::order::entries(o)
+                .into_iter()
                 .map(|(k, v)| format!("{}: {}", rego_text(k), rego_text(v)))
                 .collect();
             format!("{{{}}}", items.join(", "))

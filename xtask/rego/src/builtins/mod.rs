@@ -37,6 +37,8 @@ pub mod net;
 #[cfg(test)]
 mod odd_args;
 pub mod offline;
+pub mod order;
+pub mod ordered;
 pub mod out_args;
 pub mod panics;
 pub mod semver;
@@ -70,6 +72,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     jsonschema::register(engine)?;
     jsonpaths::register(engine)?;
     graphql::register(engine)?;
+    ordered::register(engine)?;
     // Last: it wraps only the builtins no family above replaces.
     strict::register(engine)?;
     Ok(())

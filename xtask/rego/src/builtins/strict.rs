@@ -63,6 +63,16 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     Ok(())
 }
 
+/// `name` with its operands checked as its wrapper checks them, for an extension of ours that
+/// replaces the wrapper (`ordered.rs`: `sort`, `min`, `max`).
+pub fn checked_call(name: &str, args: &[Value]) -> Result<Value> {
+    let operands = OPERANDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[][..], |(_, o)| *o);
+    checked(name, operands, args)
+}
+
 /// The one-letter kind of `strict_table.rs`.
 fn kind(v: &Value) -> char {
     match v {
