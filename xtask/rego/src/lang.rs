@@ -22,7 +22,7 @@
 //!
 //! No line moves: what the user wrote keeps its line, and the loader maps columns back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::{NonZeroU32, NonZeroUsize};
 
 use anyhow::Result;
@@ -267,6 +267,10 @@ fn ends_term(tok: &Token) -> bool {
 pub struct WithValues {
     pub pkg: String,
     pub names: BTreeSet<String>,
+    /// The module's import aliases: name to the reference it stands for, without `data.`.
+    pub aliases: BTreeMap<String, String>,
+    /// `package.name` (without `data.`) of every function of the tree.
+    pub functions: BTreeSet<String>,
 }
 
 impl WithValues {
@@ -293,6 +297,63 @@ impl WithValues {
             Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
             Expr::Call { params, .. } => params.iter().any(|p| self.read_by(p)),
             _ => children(e).into_iter().any(|c| self.read_by(c)),
+        }
+    }
+
+    /// Whether evaluating `e` as a `with` value may evaluate a rule of any package: a call of a
+    /// function that is not a builtin, a reference into `data` (in full or through an alias), a
+    /// comprehension. A bare reference that names a function (`with f as data.q.mock`) is a
+    /// replacement, not a value, and is left alone.
+    ///
+    /// Why: regorus evaluates a `with` value after it has set aside what the enclosing query
+    /// had evaluated, and a rule evaluated then is marked done while its value is dropped with
+    /// the `with`'s documents: under the `with`, that rule reads as undefined
+    /// (`with input.atts as mock(1)`, where `mock` reads `data.lib.kind` that `data.lib.matching`
+    /// reads too). Bound before the literal, the value is evaluated as OPA does, outside it.
+    fn evaluates_rules(&self, e: &Expr) -> bool {
+        let bare = matches!(
+            e,
+            Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
+        );
+        if bare && self.names_function(e) {
+            return false;
+        }
+        self.reads_rules(e)
+    }
+
+    /// Whether the reference `e` names a function of the tree.
+    fn names_function(&self, e: &Expr) -> bool {
+        let text = e.span().text();
+        let (first, rest) = match text.split_once('.') {
+            Some((f, r)) => (f, Some(r)),
+            None => (text, None),
+        };
+        let full = match (first, rest) {
+            ("data", Some(r)) => r.to_string(),
+            (f, r) => match (self.aliases.get(f), r) {
+                (Some(a), Some(r)) => format!("{a}.{r}"),
+                (Some(a), None) => a.clone(),
+                (None, Some(r)) => format!("{}.{f}.{r}", self.pkg),
+                (None, None) => format!("{}.{f}", self.pkg),
+            },
+        };
+        self.functions.contains(&full)
+    }
+
+    fn reads_rules(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Var { span, .. } => {
+                let n = span.text();
+                n == "data" || self.aliases.contains_key(n) || self.names.contains(n)
+            }
+            Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => true,
+            Expr::Call { fcn, params, .. } => {
+                let name = fcn.span().text();
+                let builtin = regorus::unstable::BUILTINS.contains_key(name)
+                    || super::builtins::extension_only().contains_key(name);
+                !builtin || params.iter().any(|p| self.reads_rules(p))
+            }
+            _ => children(e).into_iter().any(|c| self.reads_rules(c)),
         }
     }
 }
@@ -499,7 +560,10 @@ impl<'a> Walk<'a> {
         // compiler does (regorus evaluated it under the literal's own `with`s: undefined); the
         // literal's other computed values too, so that they keep their order (an error in an
         // earlier one comes first).
-        let any = stmt.with_mods.iter().any(|w| self.values.read_by(&w.r#as));
+        let reads = |w: &regorus::unstable::WithModifier| {
+            self.values.read_by(&w.r#as) || self.values.evaluates_rules(&w.r#as)
+        };
+        let any = stmt.with_mods.iter().any(reads);
         // OPA moves the calls in `with` values out first, in order; references are read when
         // the `with` applies.
         let mut later: Vec<String> = Vec::new();
@@ -517,7 +581,7 @@ impl<'a> Walk<'a> {
                     | Expr::Bool { .. }
                     | Expr::Null { .. }
             );
-            if self.values.read_by(&w.r#as) || (any && computed) {
+            if reads(w) || (any && computed) {
                 // From after `as` to the modifier's end (regorus's span of an object value
                 // starts at its last field).
                 let from = self.end(w.refr.span()) as usize;
@@ -1224,5 +1288,19 @@ mod tests {
             out.contains("p.rego:3:45: eval_builtin_error: div: divide by zero"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_with_value_that_evaluates_rules_leaves_them_defined_under_the_with() {
+        let lib = "package lib\nkind := \"K\"\nkinds := {kind}\n\
+                   matching := [a | some a in input.atts; a.kind in kinds]\n";
+        let t = "package t\nimport data.lib\nmock(x) := [{\"kind\": lib.kind, \"x\": x}]\n\
+                 a := n if { n := count(lib.matching) with input.atts as mock(1) }\n\
+                 b := n if { n := count(lib.matching) with input as {\"atts\": mock(1)} }\n";
+        let tree = PolicyTree::of(&[("lib.rego", lib), ("t.rego", t)]);
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        for r in ["a", "b"] {
+            assert_eq!(show(&p.eval("t", r).unwrap()), "1", "{r}");
+        }
     }
 }
