@@ -78,7 +78,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
 
 /// Whether `text` may need an edit of this module (a cheap test before lexing).
 pub fn may_rewrite(text: &str) -> bool {
-    ["not", " in ", "input", "data", "some"]
+    ["not", " in ", "input", "data", "some", "walk("]
         .iter()
         .any(|w| text.contains(w))
 }
@@ -615,6 +615,9 @@ impl<'a> Walk<'a> {
             }
         }
         moved.extend(later);
+        if stmt.with_mods.is_empty() {
+            self.walk_relations(stmt, &mut moved);
+        }
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
             Literal::SomeIn {
@@ -733,6 +736,31 @@ impl<'a> Walk<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `walk(x)` with one argument is a relation in OPA: the literal is evaluated once per
+    /// `[path, value]` pair. regorus returns the array of every pair instead, so
+    /// `some _, v in walk(x)` iterated the two halves of one array, not the pairs. Each such
+    /// call (outside comprehensions and `not`) becomes a variable that `walk(x, var)`, written
+    /// before the literal, binds to each pair (the relation form, which regorus iterates).
+    fn walk_relations(&mut self, stmt: &LiteralStmt, moved: &mut Vec<String>) {
+        let mut calls = Vec::new();
+        match &stmt.literal {
+            Literal::Expr { expr, .. } => walk_calls(expr, &mut calls),
+            Literal::SomeIn { collection, .. } => walk_calls(collection, &mut calls),
+            _ => {}
+        }
+        for call in calls {
+            let Expr::Call { params, .. } = call else {
+                continue;
+            };
+            let (start, end) = (self.start(call.span()), self.end(call.span()));
+            let var = format!("__xtask_walk{start}");
+            moved.push(format!("walk({}, {var})", self.text_of(&params[0])));
+            let mut edit = self.edit_at(start as usize, var);
+            edit.end = end as usize;
+            self.out.push(edit);
         }
     }
 
@@ -1164,6 +1192,18 @@ fn input_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 }
 
 /// Whether `e` calls a function or operator (comprehension bodies aside).
+/// The one-argument `walk(x)` calls in `e`, comprehensions aside (see
+/// [`Walk::walk_relations`]).
+fn walk_calls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Call { fcn, params, .. } if fcn.span().text() == "walk" && params.len() == 1 => {
+            out.push(e)
+        }
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        _ => children(e).into_iter().for_each(|c| walk_calls(c, out)),
+    }
+}
+
 fn has_call(e: &Expr) -> bool {
     match e {
         Expr::Call { .. }
@@ -1302,5 +1342,18 @@ mod tests {
         for r in ["a", "b"] {
             assert_eq!(show(&p.eval("t", r).unwrap()), "1", "{r}");
         }
+    }
+
+    #[test]
+    fn a_one_argument_walk_is_a_relation() {
+        let src = "package p\ndoc := {\"m\": {\"a\": 1}}\n\
+                   keys := [k | some _, v in walk(doc); some k, _ in v.m]\n\
+                   pairs contains x if x := walk(doc)\n";
+        let tree = PolicyTree::of(&[("p.rego", src)]);
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        assert_eq!(show(&p.eval("p", "keys").unwrap()), r#"["a"]"#);
+        // Three pairs (the root, `m`, `m.a`), not one array of them.
+        let pairs = p.eval("p", "pairs").unwrap();
+        assert_eq!(pairs.as_set().map(|s| s.len()).ok(), Some(3));
     }
 }
