@@ -654,7 +654,17 @@ impl<'a> Walk<'a> {
                     self.insert(self.end(span) as usize, ")".into());
                 }
             }
-            Literal::Expr { expr, .. } => self.expr(expr),
+            Literal::Expr { expr, .. } => {
+                self.expr(expr);
+                // OPA evaluates the calls of a comparison left to right, each as a literal of
+                // its own: an undefined left side stops the body before the right side runs
+                // (and raises its errors); regorus evaluated both.
+                if let Expr::BoolExpr { lhs, rhs, .. } = &**expr {
+                    if stmt.with_mods.is_empty() && has_call(lhs) && has_call(rhs) {
+                        moved.push(format!("{DEFINED}({})", self.text_of(lhs)));
+                    }
+                }
+            }
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
@@ -1355,5 +1365,15 @@ mod tests {
         // Three pairs (the root, `m`, `m.a`), not one array of them.
         let pairs = p.eval("p", "pairs").unwrap();
         assert_eq!(pairs.as_set().map(|s| s.len()).ok(), Some(3));
+    }
+
+    #[test]
+    fn an_undefined_left_side_of_a_comparison_stops_before_the_right_side() {
+        let src = "package p\nf(x) := x if x > 1\n\
+                   a if f(1) == to_number(\"x\")\n\
+                   b := 1 if { not a }\n";
+        let tree = PolicyTree::of(&[("p.rego", src)]);
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        assert_eq!(show(&p.eval("p", "b").unwrap()), "1");
     }
 }
