@@ -660,7 +660,9 @@ impl<'a> Walk<'a> {
                 // its own: an undefined left side stops the body before the right side runs
                 // (and raises its errors); regorus evaluated both.
                 if let Expr::BoolExpr { lhs, rhs, .. } = &**expr {
-                    if stmt.with_mods.is_empty() && has_call(lhs) && has_call(rhs) {
+                    // A call's span is its text (an object's is not: see `stmt`).
+                    let call = matches!(&**lhs, Expr::Call { .. });
+                    if stmt.with_mods.is_empty() && call && has_call(rhs) {
                         moved.push(format!("{DEFINED}({})", self.text_of(lhs)));
                     }
                 }

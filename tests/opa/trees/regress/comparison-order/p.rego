@@ -28,3 +28,6 @@ left_defined contains name if {
 not_equal_left_undefined if value(image_labels, "b") != to_number("x")
 
 less_left_defined if value(image_labels, "a") < to_number("x")
+
+# An object on the left (found by the fuzzer: the rewrite must not copy an object's text).
+object_left if {"a": {}, "b": bits.or(1, 2)} != bits.or(1, 4)
