@@ -271,6 +271,9 @@ pub struct WithValues {
     pub aliases: BTreeMap<String, String>,
     /// `package.name` (without `data.`) of every function of the tree.
     pub functions: BTreeSet<String>,
+    /// Whether a value that evaluates rules anywhere is bound too (see
+    /// [`WithValues::evaluates_rules`]); not for a lone module.
+    pub evaluated: bool,
 }
 
 impl WithValues {
@@ -315,7 +318,7 @@ impl WithValues {
             e,
             Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
         );
-        if bare && self.names_function(e) {
+        if !self.evaluated || (bare && self.names_function(e)) {
             return false;
         }
         self.reads_rules(e)
@@ -615,7 +618,8 @@ impl<'a> Walk<'a> {
             }
         }
         moved.extend(later);
-        if stmt.with_mods.is_empty() {
+        // Not in a lone module: explanations take its literals one for one.
+        if stmt.with_mods.is_empty() && self.values.evaluated {
             self.walk_relations(stmt, &mut moved);
         }
         match &stmt.literal {
@@ -662,7 +666,8 @@ impl<'a> Walk<'a> {
                 if let Expr::BoolExpr { lhs, rhs, .. } = &**expr {
                     // A call's span is its text (an object's is not: see `stmt`).
                     let call = matches!(&**lhs, Expr::Call { .. });
-                    if stmt.with_mods.is_empty() && call && has_call(rhs) {
+                    let lone = !self.values.evaluated;
+                    if stmt.with_mods.is_empty() && call && has_call(rhs) && !lone {
                         moved.push(format!("{DEFINED}({})", self.text_of(lhs)));
                     }
                 }
