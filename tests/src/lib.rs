@@ -51,7 +51,7 @@ pub fn xtask_bin() -> &'static Path {
             }
         }
         let status = cmd
-            // With the fuzzer (tests/tests/opa_fuzz.rs), which `cargo xtask` leaves out: one
+            // With the fuzzer (its `fuzz-rego` command), which `cargo xtask` leaves out: one
             // binary for every test, so no test process swaps it under another.
             .args([
                 "build",

@@ -16,13 +16,13 @@ fn sample() -> PathBuf {
 }
 
 fn multi_file() -> PathBuf {
-    workspace().join("tests/opa/trees/author/multi-file")
+    workspace().join("xtask/rego/tests/opa/trees/author/multi-file")
 }
 
-/// What `tests/opa/author.py` (the real OPA engine, junitparser) says.
+/// What `xtask/rego/tests/opa/author.py` (the real OPA engine, junitparser) says.
 fn author_py(args: &[&str]) -> Value {
     let out = Command::new(opa_python())
-        .arg(workspace().join("tests/opa/author.py"))
+        .arg(workspace().join("xtask/rego/tests/opa/author.py"))
         .args(args)
         .output()
         .expect("run author.py");
@@ -413,12 +413,12 @@ fn coverage_equals_opa(tree: &Path) {
 fn coverage_marks_the_lines_opa_marks() {
     coverage_equals_opa(&sample());
     coverage_equals_opa(&multi_file());
-    coverage_equals_opa(&workspace().join("tests/opa/trees/author/coverage-edges"));
+    coverage_equals_opa(&workspace().join("xtask/rego/tests/opa/trees/author/coverage-edges"));
     // Bare `else := v`, function bodies OPA's rule index never enters, bodies whose first
     // literal fails, over several files.
-    coverage_equals_opa(&workspace().join("tests/opa/trees/author/coverage-index"));
+    coverage_equals_opa(&workspace().join("xtask/rego/tests/opa/trees/author/coverage-index"));
     // `not` whose parts OPA's compiler moves out: the parts evaluated, the `not` not reached.
-    coverage_equals_opa(&workspace().join("tests/opa/trees/engine/negation"));
+    coverage_equals_opa(&workspace().join("xtask/rego/tests/opa/trees/engine/negation"));
 }
 
 #[test]
@@ -890,6 +890,6 @@ fn explain_full_traces_every_body_opa_enters() {
     assert!(full_trace_covers_opas_enters(&sample()) > 100);
     assert!(full_trace_covers_opas_enters(&multi_file()) > 20);
     // `else := value` without a condition, and rules our rewrites add (rego.metadata).
-    let edges = workspace().join("tests/opa/trees/builtins/metadata-edges");
+    let edges = workspace().join("xtask/rego/tests/opa/trees/builtins/metadata-edges");
     assert!(full_trace_covers_opas_enters(&edges) > 5);
 }

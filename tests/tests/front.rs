@@ -111,11 +111,10 @@ fn never_answer_holds_until_dropped_and_drip_is_slow() {
         e.kind(),
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
     ));
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let t = Instant::now();
+    // Closed (EOF), not timed out: the read's bound is only there to end a hung test.
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     drop(front);
-    assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "closed when dropped");
-    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(s.read(&mut buf).expect("closed when dropped"), 0);
 
     let drip = Front::start(&reg.addr, modes::drip(Duration::from_millis(40), true));
     let t = Instant::now();
@@ -154,11 +153,10 @@ fn a_silent_front_accepts_and_never_reads_nor_answers() {
         "accepted, never read"
     );
     assert!(front.log().is_empty());
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let t = Instant::now();
+    // Closed (EOF), not timed out: the read's bound is only there to end a hung test.
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     drop(front);
-    assert_eq!(s.read(&mut buf).unwrap_or(0), 0, "closed when dropped");
-    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(s.read(&mut buf).expect("closed when dropped"), 0);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use e2e::opa::trees_under;
 use e2e::{run, workspace};
 
 fn checks_trees() -> Vec<std::path::PathBuf> {
-    trees_under(&workspace().join("tests/opa/trees"))
+    trees_under(&workspace().join("xtask/rego/tests/opa/trees"))
         .into_iter()
         .filter(|t| t.parent().and_then(|p| p.file_name()) == Some("checks".as_ref()))
         .collect()

@@ -82,7 +82,9 @@ fn every_module_opens_with_its_purpose() {
     for d in [
         "xtask/src",
         "xtask/rego/src",
+        "xtask/rego/tests",
         "xtask/rego-fuzz/src",
+        "xtask/rego-fuzz/tests",
         "tests/src",
         "tests/tests",
     ] {

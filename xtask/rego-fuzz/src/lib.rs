@@ -1,5 +1,5 @@
 //! `cargo fuzz-rego` (the xtask built with its `fuzz` feature): differential fuzzing of our Rego
-//! engine against the real OPA (Go OPA v1.20 through `tests/opa/fuzz_worker.py`). Random
+//! engine against the real OPA (Go OPA v1.20 through `xtask/rego/tests/opa/fuzz_worker.py`). Random
 //! programs go to both; every disagreement is shrunk and printed, or saved as a side-by-side
 //! regression tree.
 
@@ -116,9 +116,9 @@ fn read_expect(path: &Path) -> Result<BTreeSet<(u64, String)>> {
     Ok(out)
 }
 
-/// The repository root, where `tests/opa/fuzz_worker.py` lives.
+/// The repository root, where `xtask/rego/tests/opa/fuzz_worker.py` lives.
 pub fn workspace() -> PathBuf {
-    // This crate lives at xtask/rego.
+    // This crate lives at xtask/rego-fuzz.
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .nth(2)
@@ -182,7 +182,7 @@ pub struct Worker {
 
 impl Worker {
     pub fn spawn(python: &Path) -> Result<Worker> {
-        let script = workspace().join("tests/opa/fuzz_worker.py");
+        let script = workspace().join("xtask/rego/tests/opa/fuzz_worker.py");
         let mut child = Command::new(python)
             .arg(&script)
             .stdin(Stdio::piped())
@@ -561,7 +561,31 @@ fn cause(d: &Divergence) -> Option<String> {
     Some(format!("{} ({side} errs): {norm}", d.kind))
 }
 
+/// How a run ended: its last line, and whether it was clean (no divergence that is not listed,
+/// no listed one that no longer diverges).
+pub struct Summary {
+    pub programs: u64,
+    pub divergences: u64,
+    pub clean: bool,
+}
+
+impl Summary {
+    /// The run's last line: `N programs, M divergences`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} programs, {} divergences",
+            self.programs, self.divergences
+        )
+    }
+}
+
+/// Fuzzes as `opts` says, printing the report; true when the run was clean.
 pub fn fuzz_rego(opts: &Options) -> Result<bool> {
+    Ok(fuzz_rego_summary(opts)?.clean)
+}
+
+/// [`fuzz_rego`], returning its summary.
+pub fn fuzz_rego_summary(opts: &Options) -> Result<Summary> {
     let mut worker = Worker::spawn(&opts.python)?;
     quiet_panics();
     let start = Instant::now();
@@ -706,8 +730,13 @@ pub fn fuzz_rego(opts: &Options) -> Result<bool> {
             }
         }
     }
-    println!("{programs} programs, {found} divergences");
-    Ok(found == 0 && stale.is_empty())
+    let summary = Summary {
+        programs,
+        divergences: found,
+        clean: found == 0 && stale.is_empty(),
+    };
+    println!("{}", summary.line());
+    Ok(summary)
 }
 
 fn report(

@@ -1,6 +1,7 @@
-//! Small walks over regorus's syntax tree and its spans that several readers of a module share.
+//! Small walks over regorus's syntax tree and its spans that several readers of a module share,
+//! and the text edit every rewrite makes. The bottom of the crate: uses regorus only.
 
-use regorus::unstable::{Expr, Rule, RuleHead};
+use regorus::unstable::{Expr, Literal, LiteralStmt, Query, Rule, RuleHead};
 
 /// The direct sub-expressions of `e`, comprehension bodies aside.
 pub(crate) fn children(e: &Expr) -> Vec<&Expr> {
@@ -68,4 +69,184 @@ pub(crate) fn open_string(text: &str) -> bool {
         }
     }
     open.is_some()
+}
+
+/// `a.b.c` as written, if the expression is only a var and dots (a function name).
+pub(crate) fn dotted(e: &Expr) -> Option<Vec<&str>> {
+    match e {
+        Expr::Var { span, .. } => Some(vec![span.text()]),
+        Expr::RefDot { refr, field, .. } => {
+            let mut v = dotted(refr)?;
+            v.push(field.0.text());
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+/// Where an expression is visited from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pos {
+    /// The whole expression of a body literal (`f(x, out)` may have an output argument).
+    Statement,
+    /// Anywhere else.
+    Term,
+}
+
+/// Calls `f` on every expression of a rule (heads, bodies, comprehensions, `every`, `with`
+/// values; not `with` targets), with its position.
+pub(crate) fn walk_rule<'a>(rule: &'a Rule, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    match rule {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    walk_expr(refr, Pos::Term, f);
+                    if let Some(a) = assign {
+                        walk_expr(&a.value, Pos::Term, f);
+                    }
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    walk_expr(refr, Pos::Term, f);
+                    if let Some(k) = key {
+                        walk_expr(k, Pos::Term, f);
+                    }
+                }
+                RuleHead::Func {
+                    refr, args, assign, ..
+                } => {
+                    walk_expr(refr, Pos::Term, f);
+                    for a in args {
+                        walk_expr(a, Pos::Term, f);
+                    }
+                    if let Some(a) = assign {
+                        walk_expr(&a.value, Pos::Term, f);
+                    }
+                }
+            }
+            for b in bodies {
+                if let Some(a) = &b.assign {
+                    walk_expr(&a.value, Pos::Term, f);
+                }
+                walk_query(&b.query, f);
+            }
+        }
+        Rule::Default {
+            refr, args, value, ..
+        } => {
+            walk_expr(refr, Pos::Term, f);
+            for a in args {
+                walk_expr(a, Pos::Term, f);
+            }
+            walk_expr(value, Pos::Term, f);
+        }
+    }
+}
+
+pub(crate) fn walk_query<'a>(q: &'a Query, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    for s in &q.stmts {
+        walk_stmt(s, f);
+    }
+}
+
+pub(crate) fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    match &s.literal {
+        Literal::SomeVars { .. } => {}
+        Literal::SomeIn {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                walk_expr(k, Pos::Term, f);
+            }
+            walk_expr(value, Pos::Term, f);
+            walk_expr(collection, Pos::Term, f);
+        }
+        Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
+            walk_expr(expr, Pos::Statement, f)
+        }
+        Literal::Every { domain, query, .. } => {
+            walk_expr(domain, Pos::Term, f);
+            walk_query(query, f);
+        }
+    }
+    for w in &s.with_mods {
+        walk_expr(&w.r#as, Pos::Term, f);
+    }
+}
+
+pub(crate) fn walk_expr<'a>(e: &'a Expr, pos: Pos, f: &mut dyn FnMut(&'a Expr, Pos)) {
+    f(e, pos);
+    let t = Pos::Term;
+    match e {
+        Expr::String { .. }
+        | Expr::RawString { .. }
+        | Expr::Number { .. }
+        | Expr::Bool { .. }
+        | Expr::Null { .. }
+        | Expr::Var { .. } => {}
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            for i in items {
+                walk_expr(i, t, f);
+            }
+        }
+        Expr::Object { fields, .. } => {
+            for (_, k, v) in fields {
+                walk_expr(k, t, f);
+                walk_expr(v, t, f);
+            }
+        }
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            walk_expr(term, t, f);
+            walk_query(query, f);
+        }
+        Expr::ObjectCompr {
+            key, value, query, ..
+        } => {
+            walk_expr(key, t, f);
+            walk_expr(value, t, f);
+            walk_query(query, f);
+        }
+        Expr::Call { fcn, params, .. } => {
+            walk_expr(fcn, t, f);
+            for p in params {
+                walk_expr(p, t, f);
+            }
+        }
+        Expr::UnaryExpr { expr, .. } => walk_expr(expr, t, f),
+        Expr::RefDot { refr, .. } => walk_expr(refr, t, f),
+        Expr::RefBrack { refr, index, .. } => {
+            walk_expr(refr, t, f);
+            walk_expr(index, t, f);
+        }
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            walk_expr(lhs, t, f);
+            walk_expr(rhs, t, f);
+        }
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                walk_expr(k, t, f);
+            }
+            walk_expr(value, t, f);
+            walk_expr(collection, t, f);
+        }
+    }
+}
+
+/// One text replacement: byte range, new text, and the line/column where it starts.
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub line: u32,
+    pub col: u32,
 }

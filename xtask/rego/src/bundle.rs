@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use super::engine::{Policy, RuleDecl};
+use super::pki::hex;
 use super::tree::PolicyTree;
 
 /// The bundle's compression level. zlib-rs at level 5 lands within 1% of `gzip -6`'s size at
@@ -353,10 +354,6 @@ fn deflate_chunk(chunk: &[u8], dict: &[u8], last: bool, level: u32) -> Result<Ve
         }
     }
     Ok(out)
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -5,7 +5,11 @@
 //! stage that refuses (a tree with an undefined function is not also checked for recursion).
 //! Every check is conservative: where OPA's answer depends on analysis done here only roughly
 //! (variable types, rule-head refs, whole-package refs), it accepts. A tree OPA accepts is never
-//! refused; the side-by-side suite (tests/tests/opa*.rs) holds both directions to OPA.
+//! refused; the side-by-side suite (xtask/rego/tests/opa*.rs) holds both directions to OPA.
+//!
+//! Layer: checks, over loading (the tree, the engine's parser) and the source rewrites; the
+//! folder `check/` holds one file per compiler stage, each using only this module and those
+//! layers. Evaluation and the author tools use the checks, never the other way round.
 
 mod calls;
 mod indexing;
@@ -16,12 +20,11 @@ mod with_targets;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::path::Path;
-use std::time::Instant;
 
 use anyhow::{bail, Result};
-use regorus::unstable::{AssignOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead};
+use regorus::unstable::{AssignOp, Expr, Module, Rule, RuleHead};
 
+pub(crate) use super::ast::{dotted, walk_expr, walk_rule, walk_stmt, Pos};
 use super::tree::PolicyTree;
 
 /// The OPA version whose compiler these checks follow (and whose builtins `opa_builtins` lists).
@@ -74,32 +77,6 @@ pub fn refusals(tree: &PolicyTree) -> Vec<Refusal> {
     check_sources(&files)
 }
 
-/// `policy-check`: prints every refusal on stdout, like `opa check`; fails if there is one.
-pub fn policy_check(dir: &Path) -> Result<()> {
-    let started = Instant::now();
-    let tree = PolicyTree::load(dir)?;
-    let found = refusals(&tree);
-    for r in &found {
-        println!("{r}");
-    }
-    eprintln!(
-        "checked {} modules in {} ms",
-        tree.modules.len(),
-        started.elapsed().as_millis()
-    );
-    match found.len() {
-        0 => Ok(()),
-        1 => bail!(
-            "{}: 1 error (OPA {OPA_VERSION} would refuse it)",
-            dir.display()
-        ),
-        n => bail!(
-            "{}: {n} errors (OPA {OPA_VERSION} would refuse it)",
-            dir.display()
-        ),
-    }
-}
-
 /// The checks over `(file name, source)` pairs.
 pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let mut mods = Vec::new();
@@ -146,8 +123,8 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
 /// 1,024 columns and 20,000 lines, refuse policies OPA loads). The engine must parse with the
 /// same limits, or the checks and the engine would disagree on what parses.
 fn parse(name: &str, text: &str) -> Result<Module> {
-    let src = super::engine::source(name.to_string(), text.to_string())?;
-    super::engine::parse(&src)
+    let src = super::source::source(name.to_string(), text.to_string())?;
+    super::source::parse(&src)
 }
 
 /// A regorus parse error (several lines: location, excerpt, caret, message) as one refusal.
@@ -490,177 +467,6 @@ pub(crate) fn static_path(e: &Expr) -> (Vec<&str>, bool) {
     (rev, whole)
 }
 
-/// `a.b.c` as written, if the expression is only a var and dots (a function name).
-pub(crate) fn dotted(e: &Expr) -> Option<Vec<&str>> {
-    match e {
-        Expr::Var { span, .. } => Some(vec![span.text()]),
-        Expr::RefDot { refr, field, .. } => {
-            let mut v = dotted(refr)?;
-            v.push(field.0.text());
-            Some(v)
-        }
-        _ => None,
-    }
-}
-
-/// Where an expression is visited from.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Pos {
-    /// The whole expression of a body literal (`f(x, out)` may have an output argument).
-    Statement,
-    /// Anywhere else.
-    Term,
-}
-
-/// Calls `f` on every expression of a rule (heads, bodies, comprehensions, `every`, `with`
-/// values; not `with` targets), with its position.
-pub(crate) fn walk_rule<'a>(rule: &'a Rule, f: &mut dyn FnMut(&'a Expr, Pos)) {
-    match rule {
-        Rule::Spec { head, bodies, .. } => {
-            match head {
-                RuleHead::Compr { refr, assign, .. } => {
-                    walk_expr(refr, Pos::Term, f);
-                    if let Some(a) = assign {
-                        walk_expr(&a.value, Pos::Term, f);
-                    }
-                }
-                RuleHead::Set { refr, key, .. } => {
-                    walk_expr(refr, Pos::Term, f);
-                    if let Some(k) = key {
-                        walk_expr(k, Pos::Term, f);
-                    }
-                }
-                RuleHead::Func {
-                    refr, args, assign, ..
-                } => {
-                    walk_expr(refr, Pos::Term, f);
-                    for a in args {
-                        walk_expr(a, Pos::Term, f);
-                    }
-                    if let Some(a) = assign {
-                        walk_expr(&a.value, Pos::Term, f);
-                    }
-                }
-            }
-            for b in bodies {
-                if let Some(a) = &b.assign {
-                    walk_expr(&a.value, Pos::Term, f);
-                }
-                walk_query(&b.query, f);
-            }
-        }
-        Rule::Default {
-            refr, args, value, ..
-        } => {
-            walk_expr(refr, Pos::Term, f);
-            for a in args {
-                walk_expr(a, Pos::Term, f);
-            }
-            walk_expr(value, Pos::Term, f);
-        }
-    }
-}
-
-pub(crate) fn walk_query<'a>(q: &'a Query, f: &mut dyn FnMut(&'a Expr, Pos)) {
-    for s in &q.stmts {
-        walk_stmt(s, f);
-    }
-}
-
-pub(crate) fn walk_stmt<'a>(s: &'a LiteralStmt, f: &mut dyn FnMut(&'a Expr, Pos)) {
-    match &s.literal {
-        Literal::SomeVars { .. } => {}
-        Literal::SomeIn {
-            key,
-            value,
-            collection,
-            ..
-        } => {
-            if let Some(k) = key {
-                walk_expr(k, Pos::Term, f);
-            }
-            walk_expr(value, Pos::Term, f);
-            walk_expr(collection, Pos::Term, f);
-        }
-        Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
-            walk_expr(expr, Pos::Statement, f)
-        }
-        Literal::Every { domain, query, .. } => {
-            walk_expr(domain, Pos::Term, f);
-            walk_query(query, f);
-        }
-    }
-    for w in &s.with_mods {
-        walk_expr(&w.r#as, Pos::Term, f);
-    }
-}
-
-pub(crate) fn walk_expr<'a>(e: &'a Expr, pos: Pos, f: &mut dyn FnMut(&'a Expr, Pos)) {
-    f(e, pos);
-    let t = Pos::Term;
-    match e {
-        Expr::String { .. }
-        | Expr::RawString { .. }
-        | Expr::Number { .. }
-        | Expr::Bool { .. }
-        | Expr::Null { .. }
-        | Expr::Var { .. } => {}
-        Expr::Array { items, .. } | Expr::Set { items, .. } => {
-            for i in items {
-                walk_expr(i, t, f);
-            }
-        }
-        Expr::Object { fields, .. } => {
-            for (_, k, v) in fields {
-                walk_expr(k, t, f);
-                walk_expr(v, t, f);
-            }
-        }
-        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
-            walk_expr(term, t, f);
-            walk_query(query, f);
-        }
-        Expr::ObjectCompr {
-            key, value, query, ..
-        } => {
-            walk_expr(key, t, f);
-            walk_expr(value, t, f);
-            walk_query(query, f);
-        }
-        Expr::Call { fcn, params, .. } => {
-            walk_expr(fcn, t, f);
-            for p in params {
-                walk_expr(p, t, f);
-            }
-        }
-        Expr::UnaryExpr { expr, .. } => walk_expr(expr, t, f),
-        Expr::RefDot { refr, .. } => walk_expr(refr, t, f),
-        Expr::RefBrack { refr, index, .. } => {
-            walk_expr(refr, t, f);
-            walk_expr(index, t, f);
-        }
-        Expr::BinExpr { lhs, rhs, .. }
-        | Expr::BoolExpr { lhs, rhs, .. }
-        | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => {
-            walk_expr(lhs, t, f);
-            walk_expr(rhs, t, f);
-        }
-        Expr::Membership {
-            key,
-            value,
-            collection,
-            ..
-        } => {
-            if let Some(k) = key {
-                walk_expr(k, t, f);
-            }
-            walk_expr(value, t, f);
-            walk_expr(collection, t, f);
-        }
-    }
-}
-
 /// `import must not shadow import ...`: two imports with one alias in a module.
 fn duplicate_imports(prog: &Program) -> Vec<Refusal> {
     let mut out = Vec::new();
@@ -793,11 +599,7 @@ mod tests {
 
     macro_rules! tree {
         ($name:literal) => {
-            include_str!(concat!(
-                "../../../tests/opa/trees/checks/",
-                $name,
-                "/p.rego"
-            ))
+            include_str!(concat!("../tests/opa/trees/checks/", $name, "/p.rego"))
         };
     }
 
@@ -880,7 +682,8 @@ mod tests {
 
     #[test]
     fn the_sample_constitution_passes() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy/constitution");
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policy/constitution");
         let tree = PolicyTree::load(&dir).unwrap();
         assert_eq!(refusals(&tree), Vec::new());
     }

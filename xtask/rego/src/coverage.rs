@@ -12,7 +12,8 @@ use anyhow::Result;
 use regorus::unstable::{BoolOp, Expr, Literal, Module, Query, Rule, RuleHead};
 use serde::{Deserialize, Serialize};
 
-use super::engine::{parse, source, source_as_is, Policy};
+use super::engine::Policy;
+use super::source::{parse, source, source_as_is};
 use super::tree::PolicyTree;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,9 +70,7 @@ impl Loc {
     }
 }
 
-/// The extension the coverage probes call: `__xtask_probe(id, conditions)` records `id` when
-/// every condition is true, and is always true itself, so a probe never changes a result.
-pub const PROBE: &str = "__xtask_probe";
+pub use super::probe::PROBE;
 
 /// Per rule body and outcome (`held`: the body produced its value, OPA's exit of its head;
 /// else: OPA's rule index let the body in and OPA evaluated it), whether that happened.
@@ -266,27 +265,15 @@ thread_local! {
     static PROBES: std::cell::RefCell<Probes> = std::cell::RefCell::new(Probes::default());
 }
 
-/// Registers [`PROBE`] on an engine.
-pub fn register(engine: &mut regorus::Engine) -> Result<()> {
-    engine.add_extension(
-        PROBE.into(),
-        2,
-        Box::new(|args: Vec<regorus::Value>| {
-            let all = match args.get(1).map(|v| v.as_array()) {
-                Some(Ok(conds)) => conds.iter().all(|c| *c == regorus::Value::from(true)),
-                _ => false,
-            };
-            if let (true, Some(Ok(id))) = (all, args.first().map(|v| v.as_u64())) {
-                PROBES.with(|p| p.borrow_mut().fire(id as usize));
-            }
-            Ok(regorus::Value::from(true))
-        }),
-    )
+/// What a probe's firing records: the extension (`probe.rs`) calls this once `load` set it.
+fn record(id: usize) {
+    PROBES.with(|p| p.borrow_mut().fire(id));
 }
 
 /// Loads `tree` for a coverage run: probes written, none fired yet.
 pub fn load(tree: &PolicyTree, data: &serde_json::Value) -> Result<Policy> {
     PROBES.with(|p| *p.borrow_mut() = Probes::default());
+    super::probe::on_fire(record);
     Policy::load_with(tree, data, Some(&instrument))
 }
 

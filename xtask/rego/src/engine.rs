@@ -4,28 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{anyhow, bail, Result};
-use std::num::{NonZeroU32, NonZeroUsize};
 
-use regorus::unstable::{Lexer, Module, Parser, Rule, RuleHead, TokenKind};
-use regorus::{Engine, PolicyLengthConfig, Source, Value};
+use regorus::unstable::{Lexer, Module, Rule, RuleHead, TokenKind};
+use regorus::{Engine, Source, Value};
 
 use super::guard::guarded;
+use super::source::{length_config, parse, source, MAX_POLICY_BYTES};
 use super::split_functions::FileSplit;
 use super::tree::PolicyTree;
 use super::with::{self, Edit};
-
-/// The largest policy file we load. OPA has no limit short of memory; regorus's defaults (1 MiB,
-/// 20,000 lines, 1,024 columns) refuse policies OPA loads, such as an inline certificate.
-pub const MAX_POLICY_BYTES: usize = 64 << 20;
-
-/// regorus's limits lifted to [`MAX_POLICY_BYTES`]: no line or column limit below the file's.
-fn length_config() -> PolicyLengthConfig {
-    PolicyLengthConfig {
-        max_col: NonZeroU32::MAX,
-        max_file_bytes: NonZeroUsize::MAX,
-        max_lines: NonZeroUsize::MAX,
-    }
-}
 
 /// A fresh engine with our limits, our builtins, and OPA's strict builtin errors.
 pub fn new_engine() -> Result<Engine> {
@@ -35,7 +22,7 @@ pub fn new_engine() -> Result<Engine> {
     engine.set_strict_builtin_errors(true);
     super::builtins::register(&mut engine)?;
     super::lang::register(&mut engine)?;
-    super::coverage::register(&mut engine)?;
+    super::probe::register(&mut engine)?;
     Ok(engine)
 }
 
@@ -116,7 +103,7 @@ impl Policy {
             .collect();
         let roots = guarded(
             || tree.root.display().to_string(),
-            || Ok(super::lang::rule_paths(tree)),
+            || Ok(super::source::rule_paths(tree)),
         )?;
         let split = guarded(
             || tree.root.display().to_string(),
@@ -270,39 +257,6 @@ impl Policy {
         let file = location(&text).map(|(f, _, _)| f.to_string());
         one_line(e, file.as_deref().and_then(|f| self.shifts.get(f)))
     }
-}
-
-/// A module's source as the engine reads it, with OPA's limits (none short of a generous
-/// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
-pub(crate) fn source(name: String, text: String) -> Result<Source> {
-    let c = length_config();
-    let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
-    // OPA takes imports after rules; regorus only before them (see `late_imports.rs`).
-    let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
-    // OPA reads `p if { .. } { .. }` as two definitions of `p` (see `rule_bodies.rs`).
-    let text = super::rule_bodies::split(&name, &text).unwrap_or(text);
-    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
-}
-
-/// A text already through `source`'s rewrites (a module as loaded), read as it is.
-pub(crate) fn source_as_is(name: String, text: String) -> Result<Source> {
-    let c = length_config();
-    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
-}
-
-pub(crate) fn parse(src: &Source) -> Result<Module> {
-    let mut parser = Parser::new(src)?;
-    parser.set_max_col(length_config().max_col);
-    parser.enable_rego_v1()?;
-    parser.parse()
-}
-
-/// A file of a tree read and parsed as the engine does; `None` where either fails (the
-/// loader reports that error, so readers that only gather facts skip the file).
-pub(crate) fn parse_file(file: &super::tree::RegoFile) -> Option<(Source, Module)> {
-    let src = source(file.rel.clone(), file.text.clone()).ok()?;
-    let module = parse(&src).ok()?;
-    Some((src, module))
 }
 
 fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {

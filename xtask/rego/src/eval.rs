@@ -1,8 +1,8 @@
-//! `policy-eval`: one query over a policy tree or a built bundle, like `opa eval`, with OPA's
-//! result shape (`{"result":[{"expressions":[{"value","text","location"}],"bindings"}]}`) and
-//! OPA's exit codes (`--fail`, `--fail-defined`; 2 on an error).
+//! One query over a policy tree or a built bundle, like `opa eval`, with OPA's result shape
+//! (`{"result":[{"expressions":[{"value","text","location"}],"bindings"}]}`) and its renderings;
+//! the command (`policy-eval`, OPA's exit codes) is the xtask's (`xtask/src/policy/eval.rs`).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -18,19 +18,6 @@ pub enum Format {
     Json,
     Raw,
     Pretty,
-}
-
-pub struct Options {
-    pub dir: PathBuf,
-    pub bundle: Option<PathBuf>,
-    /// A JSON or YAML file, or `-` for stdin.
-    pub input: Option<PathBuf>,
-    /// Extra `.json`/`.yaml` documents (merged at the root of `data`) or `.rego` modules.
-    pub data: Vec<PathBuf>,
-    pub format: Format,
-    pub fail: bool,
-    pub fail_defined: bool,
-    pub query: String,
 }
 
 /// A loaded policy, ready for queries: what `policy-eval` and the tests of it share.
@@ -132,7 +119,9 @@ fn parse_document(text: &str, path: &Path) -> Result<Json> {
     }
 }
 
-fn read_input(path: &Path) -> Result<Value> {
+/// The input document of a query: a JSON or YAML file, or `-` for stdin, read as `opa eval
+/// --input` reads it.
+pub fn read_input(path: &Path) -> Result<Value> {
     let text = if path == Path::new("-") {
         let mut s = String::new();
         std::io::stdin()
@@ -149,20 +138,6 @@ fn read_input(path: &Path) -> Result<Value> {
     };
     let json = parse_document(&text, shown)?;
     Value::from_json_str(&json.to_string()).map_err(|e| anyhow!("{}: {e}", shown.display()))
-}
-
-/// Runs the command; returns the exit code (0, or 1 when `--fail`/`--fail-defined` trip).
-/// An error is the caller's exit code 2, as OPA's.
-pub fn policy_eval(o: &Options) -> Result<u8> {
-    let input = o.input.as_deref().map(read_input).transpose()?;
-    let mut ev = Evaluator::load(&o.dir, o.bundle.as_deref(), &o.data)?;
-    let results = ev.query(&o.query, input)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(render(&results, o.format)?.as_bytes())?;
-    let defined = !results.result.is_empty();
-    Ok(u8::from(
-        (o.fail && !defined) || (o.fail_defined && defined),
-    ))
 }
 
 /// The text `opa eval --format F` prints for these results.

@@ -7,7 +7,8 @@ use anyhow::{anyhow, Result};
 use regorus::unstable::{Expr, Literal, LiteralStmt, Rule, RuleHead};
 use regorus::Value;
 
-use super::engine::{parse, resolve_aliases, source, Policy};
+use super::engine::{resolve_aliases, Policy};
+use super::source::{parse, source};
 use super::tree::PolicyTree;
 
 /// How much to say.

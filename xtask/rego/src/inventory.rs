@@ -8,7 +8,7 @@ use anyhow::Result;
 use regorus::unstable::{Expr, Literal, Query, Rule, RuleHead};
 use regorus::Value;
 
-use super::engine::{parse, source};
+use super::source::{parse, source};
 use super::tree::PolicyTree;
 
 /// Where a rule id comes from, statically.

@@ -33,8 +33,8 @@ use regorus::unstable::{
 };
 use regorus::{Engine, Source, Value};
 
+use super::ast::Edit;
 use super::ast::{children, open_string};
-use super::with::Edit;
 
 /// The extension `some .. in` iterates through: a collection as it is, a scalar as `[]`.
 pub const ITER: &str = "__xtask_iter";
@@ -1143,20 +1143,6 @@ fn under_rules(path: &[&str], rules: &BTreeSet<String>) -> bool {
         let n = rule.len().min(path.len());
         rule[..n] == path[..n]
     })
-}
-
-/// `package.name` of every rule of `tree` (see [`ground_doc`]).
-pub fn rule_paths(tree: &super::tree::PolicyTree) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for file in &tree.modules {
-        let Ok(src) = super::engine::source(file.rel.clone(), file.text.clone()) else {
-            continue;
-        };
-        if let Ok(module) = super::engine::parse(&src) {
-            out.extend(module_rule_paths(&module));
-        }
-    }
-    out
 }
 
 /// `package.name` of every rule of `module`.

@@ -7,12 +7,14 @@
 //! - load a tree: [`tree::PolicyTree::load`] (a directory) or [`tree::PolicyTree::of`] (in
 //!   memory); a built bundle: [`inspect::read_bundle`];
 //! - the compile checks: [`check::refusals`] (every refusal) or [`check::check`] (an error);
-//! - run tests: [`engine::Policy::load`], then [`test::run_tests_with`]; the whole command with
-//!   coverage, traces and reports: [`test::policy_test_with`];
+//! - run tests: [`engine::Policy::load`], then [`test::run_tests_with`] (explanations and traces
+//!   as asked); coverage: [`coverage::load`] and [`coverage::report`]; reports in OPA's formats:
+//!   [`report`];
 //! - evaluate: [`engine::Policy::eval`] (a rule) or [`eval::Evaluator::query`] (any query);
 //! - list rules: [`engine::Policy::rules`]; rule ids and where they are declared:
 //!   [`inventory::sites`];
-//! - build a bundle: [`bundle::build`].
+//! - build a bundle: [`bundle::build`];
+//! - read certificates and DER as OPA's `crypto.x509.*` do, verify chains as Go does: [`pki`].
 //!
 //! ```
 //! use trustacks_rego::{check, engine::Policy, test, tree::PolicyTree};
@@ -31,14 +33,25 @@
 //! # Ok::<(), anyhow::Error>(())
 //! ```
 //!
-//! For now every module is public as it was inside the xtask; the layers read bottom to top:
-//! source rewrites (`lang`, `late_imports`, `rule_bodies`, `with`, `split_functions`, `scope`),
-//! loading (`tree`, `engine`, `guard`, `builtins`), checks (`check`), evaluation (`eval`,
-//! `test`, `bundle`), author tools (`coverage`, `trace`, `explain`, `report`, `inventory`). The
-//! differential fuzzer against OPA is a crate of its own (`xtask/rego-fuzz`).
+//! The layers, bottom to top; a module uses only its own layer and those below it, with no
+//! import cycle (`scripts/rego-layers` measures both from the `crate::`/`super::` paths):
+//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`,
+//!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
+//! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
+//!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`), `guard`
+//!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`, and `pki`
+//!    (certificates, DER, chain verification and hex, public for the xtask's signing code);
+//! 3. checks: `check` (OPA's compile-time refusals);
+//! 4. evaluation: `engine` (the policy loaded into regorus), `eval`, `bundle`, `inspect`,
+//!    `inventory`;
+//! 5. author tools: `test` (with explanations and traces), `coverage`, `trace`, `explain`,
+//!    `report`.
+//!
+//! The differential fuzzer against OPA is a crate of its own (`xtask/rego-fuzz`); the commands
+//! around the engine (`policy-test`, `policy-eval`, `policy-check`, ...) are the xtask's.
 
-pub mod ast;
-pub mod builtins;
+pub(crate) mod ast;
+pub(crate) mod builtins;
 pub mod bundle;
 pub mod check;
 pub mod coverage;
@@ -48,14 +61,17 @@ pub mod explain;
 pub mod guard;
 pub mod inspect;
 pub mod inventory;
-pub mod lang;
-pub mod late_imports;
-pub mod quiet;
+pub(crate) mod lang;
+pub(crate) mod late_imports;
+pub mod pki;
+pub(crate) mod probe;
+pub(crate) mod quiet;
 pub mod report;
-pub mod rule_bodies;
-pub mod scope;
-pub mod split_functions;
+pub(crate) mod rule_bodies;
+pub(crate) mod scope;
+pub(crate) mod source;
+pub(crate) mod split_functions;
 pub mod test;
-pub mod trace;
+pub(crate) mod trace;
 pub mod tree;
-pub mod with;
+pub(crate) mod with;

@@ -18,10 +18,10 @@
 
 use regorus::unstable::{Expr, Module};
 
+use super::ast::Edit;
+use super::ast::{dotted, walk_rule};
 use super::builtins::extension_only;
-use super::check::{dotted, walk_rule};
-use super::engine::{parse, source_as_is};
-use super::with::Edit;
+use super::source::{parse, source_as_is};
 
 /// Longest value quoted in a message; a longer one is cut to its first [`KEEP`] characters.
 const LONGEST: usize = 64;

@@ -42,7 +42,7 @@ pub fn plan(tree: &PolicyTree) -> HashMap<String, FileSplit> {
     let mut first: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut defaults: Vec<(String, String, usize, u32, u32, String)> = Vec::new();
     for (i, file) in tree.modules.iter().enumerate() {
-        let Some((src, module)) = super::engine::parse_file(file) else {
+        let Some((src, module)) = super::source::parse_file(file) else {
             continue; // the loader reports syntax errors
         };
         let package = module.package.refr.span().text().to_string();

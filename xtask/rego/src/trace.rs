@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use anyhow::{anyhow, Result};
 use regorus::unstable::{Literal, Rule};
 
-use super::engine::{parse, source, Policy};
+use super::engine::Policy;
 use super::lang::is_inserted;
+use super::source::{parse, source};
 use super::tree::PolicyTree;
 
 /// The trace of one test is cut after this many lines.

@@ -16,17 +16,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use regorus::unstable::{Module, Rule, RuleHead, Token, TokenKind, BUILTINS};
 
+pub use super::ast::Edit;
 use super::builtins::extension_only;
 use super::tree::PolicyTree;
-
-/// One text replacement: byte range, new text, and the line/column where it starts.
-pub struct Edit {
-    pub start: usize,
-    pub end: usize,
-    pub text: String,
-    pub line: u32,
-    pub col: u32,
-}
 
 /// Prefix of the generated wrapper functions (not a name a policy would use).
 const PREFIX: &str = "__xtask_builtin_";
@@ -216,7 +208,7 @@ pub fn default_function_bodies(module: &Module) -> String {
 pub fn package_functions(tree: &PolicyTree) -> HashMap<String, BTreeSet<String>> {
     let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
     for file in &tree.modules {
-        let Some((_, module)) = super::engine::parse_file(file) else {
+        let Some((_, module)) = super::source::parse_file(file) else {
             continue; // the loader reports syntax errors
         };
         let package = module.package.refr.span().text().to_string();
@@ -444,8 +436,8 @@ mod tests {
     fn a_rule_or_alias_named_like_the_builtin_is_left_alone() {
         let src = "package p_test\nimport data.q as crypto\nf(_) := 1\n\
                    t if f(1) == 1 with crypto.sha256 as 2\n";
-        let s = crate::engine::source("p_test.rego".into(), src.into()).unwrap();
-        let m = crate::engine::parse(&s).unwrap();
+        let s = crate::source::source("p_test.rego".into(), src.into()).unwrap();
+        let m = crate::source::parse(&s).unwrap();
         let mut lexer = regorus::unstable::Lexer::new(&s);
         let mut tokens = Vec::new();
         loop {

@@ -17,7 +17,7 @@ use crate::cosign::signature::{self, LogPolicy};
 use crate::cosign::trust::TrustedRoot;
 use crate::cosign::{keys, sigbundle};
 use crate::oci::{self, layout::Layout, Descriptor, Location, Store};
-use crate::policy::bundle::hex;
+use crate::policy::pki::hex;
 
 const ROUNDS: usize = 100;
 /// A public log's depth today (rekor.sigstore.dev's shards hold tens of millions of entries).

@@ -150,7 +150,7 @@ pub fn fingerprint(values: &BTreeMap<&'static str, Zeroizing<String>>) -> String
         h.update((v.len() as u64).to_be_bytes());
         h.update(v.as_bytes());
     }
-    crate::policy::bundle::hex(&h.finalize())
+    crate::policy::pki::hex(&h.finalize())
 }
 
 /// The Secret as JSON; `redact` replaces each value with `<redacted, N bytes>`.

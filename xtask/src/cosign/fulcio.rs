@@ -14,7 +14,7 @@ use serde_json::json;
 use super::oidc::Token;
 use super::signature::sign_bytes;
 use crate::oci::net;
-use crate::policy::builtins::{certs, der};
+use crate::policy::pki::{certs, der};
 
 /// The public-good Fulcio, cosign's default.
 pub const PUBLIC_FULCIO: &str = "https://fulcio.sigstore.dev";

@@ -22,7 +22,7 @@ use super::signature::{
 };
 use super::trust::{parse_spki, LogKey};
 use crate::oci::{self, Manifest, Store};
-use crate::policy::builtins::{certs, der, verify as x509};
+use crate::policy::pki::{certs, der, verify as x509};
 
 /// Fulcio's OIDC issuer extensions: v2 (DER UTF8String) and the deprecated raw v1.
 const OID_ISSUER_V2: &[u64] = &[1, 3, 6, 1, 4, 1, 57264, 1, 8];

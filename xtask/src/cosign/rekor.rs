@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::trust::TrustedRoot;
 use crate::oci::net;
-use crate::policy::bundle::hex;
+use crate::policy::pki::hex;
 
 /// Where cosign uploads by default.
 pub const PUBLIC_REKOR: &str = "https://rekor.sigstore.dev";
@@ -488,7 +488,7 @@ fn pem_key(b64_pem: Option<&str>) -> Option<PublicKey> {
 
 /// A keyless entry names the certificate: its key is what signed.
 fn cert_key(pem: &str) -> Option<PublicKey> {
-    use crate::policy::builtins::{certs, der};
+    use crate::policy::pki::{certs, der};
     let (ty, der, _) = der::pem_decode(pem.as_bytes())?;
     if ty != "CERTIFICATE" {
         return None;

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::rekor::{self, Entry, InclusionProof};
 use super::signature::{sign_bytes, verify_bytes, LogClient, LogPolicy, Tlog};
 use crate::oci::{self, referrers, Descriptor, Manifest, Store};
-use crate::policy::bundle::hex;
+use crate::policy::pki::hex;
 
 pub const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// The same version under the older media type spelling, which verifiers also accept.

@@ -115,7 +115,7 @@ impl TrustedRoot {
     pub fn tlog(&self, log_id_hex: &str) -> Option<&Tlog> {
         self.tlogs
             .iter()
-            .find(|t| crate::policy::bundle::hex(&t.log_id) == log_id_hex.to_ascii_lowercase())
+            .find(|t| crate::policy::pki::hex(&t.log_id) == log_id_hex.to_ascii_lowercase())
     }
 }
 

@@ -140,10 +140,7 @@ pub fn ensure_blob(store: &mut dyn Store, bytes: &[u8], progress: &dyn Fn(u64)) 
 }
 
 pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!(
-        "sha256:{}",
-        crate::policy::bundle::hex(&Sha256::digest(bytes))
-    )
+    format!("sha256:{}", crate::policy::pki::hex(&Sha256::digest(bytes)))
 }
 
 /// The tag cosign stores an image's signatures under: `sha256-<hex>.sig`.

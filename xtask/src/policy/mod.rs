@@ -4,5 +4,8 @@
 pub use trustacks_rego::*;
 
 pub mod build;
+pub mod check;
+pub mod eval;
 pub mod fuzz;
 pub mod inspect;
+pub mod test;

@@ -1503,7 +1503,7 @@ mod tests {
     use super::*;
     use crate::builtins::der::pem_decode;
 
-    const DATA: &str = include_str!("../../../../tests/opa/trees/builtins/x509-certs/data.json");
+    const DATA: &str = include_str!("../../tests/opa/trees/builtins/x509-certs/data.json");
 
     /// Every DER structure of the side-by-side tree, truncated at every length and with every
     /// byte flipped: parsing, writing and verifying never panic.

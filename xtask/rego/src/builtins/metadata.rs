@@ -53,7 +53,7 @@ impl Metadata {
         }
         m.active = true;
         for file in &tree.modules {
-            let Ok(src) = crate::engine::source(file.rel.clone(), file.text.clone()) else {
+            let Ok(src) = crate::source::source(file.rel.clone(), file.text.clone()) else {
                 continue;
             };
             let Ok(module) = parse(&src) else {
@@ -147,7 +147,7 @@ impl Metadata {
             out.push('\n');
         }
         out.push_str(&extra);
-        crate::engine::source(src.file().clone(), out)
+        crate::source::source(src.file().clone(), out)
             .with_context(|| format!("{rel}: cannot rewrite rego.metadata calls"))
     }
 
@@ -214,7 +214,7 @@ impl Metadata {
 }
 
 fn parse(src: &Source) -> Result<Module> {
-    crate::engine::parse(src)
+    crate::source::parse(src)
 }
 
 struct RuleInfo {

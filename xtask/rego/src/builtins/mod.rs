@@ -1,6 +1,13 @@
 //! Builtins we provide as engine extensions (looked up before regorus's own builtins): OPA v1.20
 //! builtins that regorus 0.14 lacks, one file per family, and Go-exact replacements for regorus
 //! builtins whose results differ from OPA's.
+//!
+//! Layer: loading (the engine registers these when it makes an engine). A builtin uses regorus,
+//! its siblings here (shared helpers: `type_name` and the registration helpers of this file,
+//! `bigjson`, `encoding`'s Go quoting and Rego text, `der`, `gourl`) and the bottom layer
+//! (`ast`); the rewrites only builtins know (`metadata`, `out_args`) also read the tree and
+//! parse as every reader does (`tree`, `source`). Nothing here uses the checks, evaluation or the author tools
+//! (`scripts/rego-layers` lists any edge that does).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -17,8 +17,8 @@ use std::collections::BTreeSet;
 use regorus::unstable::{Expr, Module};
 
 use super::extension_only;
-use crate::check::{dotted, walk_rule, Pos};
-use crate::with::Edit;
+use crate::ast::Edit;
+use crate::ast::{dotted, walk_rule, Pos};
 
 /// Whether `text` may hold such a call (a cheap test before walking the module).
 pub fn may_apply(text: &str) -> bool {
@@ -198,8 +198,8 @@ pub fn rewrite_query(query: &str) -> Option<String> {
     // The query as the body of a rule, as `quiet::unschedulable_query` reads it.
     let (head, tail) = ("package __xtask_query\n__xtask_q if {\n", "\n}\n");
     let text = format!("{head}{query}{tail}");
-    let src = crate::engine::source_as_is("<query.rego>".into(), text.clone()).ok()?;
-    let module = crate::engine::parse(&src).ok()?;
+    let src = crate::source::source_as_is("<query.rego>".into(), text.clone()).ok()?;
+    let module = crate::source::parse(&src).ok()?;
     let mut edits = edits(&module, &text, &|_| false);
     if edits.is_empty() {
         return None;
@@ -251,8 +251,8 @@ mod tests {
     use super::*;
 
     fn rewrite(src: &str) -> String {
-        let source = crate::engine::source("p.rego".into(), src.into()).unwrap();
-        let module = crate::engine::parse(&source).unwrap();
+        let source = crate::source::source("p.rego".into(), src.into()).unwrap();
+        let module = crate::source::parse(&source).unwrap();
         let text = source.contents().clone();
         let mut edits = edits(&module, &text, &|n| n == "lib");
         edits.sort_by_key(|e| e.start);

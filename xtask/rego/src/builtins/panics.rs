@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use regorus::unstable::{Expr, Parser, BUILTINS};
 use regorus::{Engine, Source, Value};
 
-use super::strings::type_name;
+use super::type_name;
 
 /// Builtins delegated to regorus behind a panic boundary.
 const PANIC_SAFE: &[&str] = &["time.parse_ns"];

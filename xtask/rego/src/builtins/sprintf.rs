@@ -5,7 +5,7 @@
 
 use regorus::Value;
 
-use super::encoding::rego_text;
+use super::encoding::{quote, quote_rune, rego_text};
 
 /// One argument as Go's `fmt` sees it.
 enum Arg {
@@ -486,58 +486,10 @@ fn fmt_f(d: &str, dp: i32, frac: usize) -> String {
     format!("{int}.{frac_s}")
 }
 
-/// Go's `strconv.Quote`.
 /// Go's `strconv.CanBackquote`: no backquote, no control character below space but tab, no BOM.
 fn can_backquote(s: &str) -> bool {
     s.chars()
         .all(|c| c != '`' && c != '\u{FEFF}' && (c == '\t' || c >= ' '))
-}
-
-pub fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        escape(c, '"', &mut out);
-    }
-    out.push('"');
-    out
-}
-
-fn quote_rune(c: char) -> String {
-    let mut out = String::from("'");
-    escape(c, '\'', &mut out);
-    out.push('\'');
-    out
-}
-
-fn escape(c: char, quote: char, out: &mut String) {
-    match c {
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\x0c' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\x0b' => out.push_str("\\v"),
-        '\\' => out.push_str("\\\\"),
-        c if c == quote => {
-            out.push('\\');
-            out.push(c);
-        }
-        c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if c != ' ' && (c.is_whitespace() || c.is_control() || is_format(c)) => {
-            if (c as u32) < 0x10000 {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            } else {
-                out.push_str(&format!("\\U{:08x}", c as u32));
-            }
-        }
-        c => out.push(c),
-    }
-}
-
-/// Unicode format characters Go's `IsPrint` rejects (zero-width and directional marks).
-fn is_format(c: char) -> bool {
-    matches!(c as u32, 0xAD | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFEFF)
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 //! gqlparser's AST marshalled to JSON with OPA's pruning (no `Position`, no null or empty
 //! fields). A query or schema may be given as text or as such an AST object.
 //!
+//! Part of `builtins/` (layer: loading): uses regorus, the helpers of `builtins/mod.rs` and its
+//! own files (`parse.rs`, the documents; `validate.rs`, the spec's rules) only.
+//!
 //! No crate fits: `apollo-compiler` (spec validation) adds 75 crates to a cold build, and
 //! neither it nor `graphql-parser` gives gqlparser's AST; `parse.rs` and `validate.rs` are
 //! written after gqlparser.

@@ -2,6 +2,10 @@
 //! 4, 6 and 7 (and gojsonschema's "hybrid" mode when `$schema` names none of them) with the
 //! error list, wording, fields and order of OPA's copy of gojsonschema.
 //!
+//! Part of `builtins/` (layer: loading): uses regorus, the helpers of `builtins/mod.rs`, its own
+//! files (`json.rs`, exact numbers; `formats.rs`) and the sibling `gourl` (Go's URL parser, for
+//! the `uri` formats) only.
+//!
 //! Where Go's answer depends on its random map order (several errors from sibling properties,
 //! additional properties, pattern properties or dependencies), we take keys in sorted order.
 //! `$ref`s to other documents are not fetched: OPA v1.20 reads `file://` and `http(s)://`

@@ -1,0 +1,76 @@
+//! A module's source as every reader of a tree reads it: OPA's limits (none short of a generous
+//! per-file bound) rather than regorus's defaults, and the text rewrites OPA's parser makes
+//! unnecessary (`lang`, `late_imports`, `rule_bodies`), then regorus's parser in Rego v1 mode.
+//!
+//! Layer: loading, its bottom: uses the tree's files and the source rewrites only; everything
+//! that parses a module (the engine, the checks, the rewrites over a whole tree, the author
+//! tools) uses this.
+
+use std::collections::BTreeSet;
+use std::num::{NonZeroU32, NonZeroUsize};
+
+use anyhow::Result;
+use regorus::unstable::{Module, Parser};
+use regorus::{PolicyLengthConfig, Source};
+
+use super::tree::{PolicyTree, RegoFile};
+
+/// The largest policy file we load. OPA has no limit short of memory; regorus's defaults (1 MiB,
+/// 20,000 lines, 1,024 columns) refuse policies OPA loads, such as an inline certificate.
+pub const MAX_POLICY_BYTES: usize = 64 << 20;
+
+/// regorus's limits lifted to [`MAX_POLICY_BYTES`]: no line or column limit below the file's.
+pub(crate) fn length_config() -> PolicyLengthConfig {
+    PolicyLengthConfig {
+        max_col: NonZeroU32::MAX,
+        max_file_bytes: NonZeroUsize::MAX,
+        max_lines: NonZeroUsize::MAX,
+    }
+}
+
+/// A module's source as the engine reads it, with OPA's limits (none short of a generous
+/// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
+pub(crate) fn source(name: String, text: String) -> Result<Source> {
+    let c = length_config();
+    let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
+    // OPA takes imports after rules; regorus only before them (see `late_imports.rs`).
+    let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
+    // OPA reads `p if { .. } { .. }` as two definitions of `p` (see `rule_bodies.rs`).
+    let text = super::rule_bodies::split(&name, &text).unwrap_or(text);
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
+/// A text already through `source`'s rewrites (a module as loaded), read as it is.
+pub(crate) fn source_as_is(name: String, text: String) -> Result<Source> {
+    let c = length_config();
+    Source::from_contents_with_limits(name, text, c.max_file_bytes, c.max_lines)
+}
+
+pub(crate) fn parse(src: &Source) -> Result<Module> {
+    let mut parser = Parser::new(src)?;
+    parser.set_max_col(length_config().max_col);
+    parser.enable_rego_v1()?;
+    parser.parse()
+}
+
+/// A file of a tree read and parsed as the engine does; `None` where either fails (the
+/// loader reports that error, so readers that only gather facts skip the file).
+pub(crate) fn parse_file(file: &RegoFile) -> Option<(Source, Module)> {
+    let src = source(file.rel.clone(), file.text.clone()).ok()?;
+    let module = parse(&src).ok()?;
+    Some((src, module))
+}
+
+/// `package.name` of every rule of `tree` (see `lang::ground_doc`).
+pub fn rule_paths(tree: &PolicyTree) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for file in &tree.modules {
+        let Ok(src) = source(file.rel.clone(), file.text.clone()) else {
+            continue;
+        };
+        if let Ok(module) = parse(&src) {
+            out.extend(super::lang::module_rule_paths(&module));
+        }
+    }
+    out
+}
