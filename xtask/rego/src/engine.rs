@@ -478,6 +478,7 @@ fn rewrite_module(
             .collect(),
         functions: all_functions.cloned().unwrap_or_default(),
         evaluated: all_functions.is_some(),
+        extension_only: Some(super::builtins::extension_only()),
     };
     let targets_of: BTreeSet<String> = values
         .names

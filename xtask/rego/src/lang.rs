@@ -274,6 +274,9 @@ pub struct WithValues {
     /// Whether a value that evaluates rules anywhere is bound too (see
     /// [`WithValues::evaluates_rules`]); not for a lone module.
     pub evaluated: bool,
+    /// The builtins only our extensions provide (with their arity), set by the loader: a call
+    /// of one evaluates no rule.
+    pub extension_only: Option<&'static BTreeMap<&'static str, u8>>,
 }
 
 impl WithValues {
@@ -353,7 +356,7 @@ impl WithValues {
             Expr::Call { fcn, params, .. } => {
                 let name = fcn.span().text();
                 let builtin = regorus::unstable::BUILTINS.contains_key(name)
-                    || super::builtins::extension_only().contains_key(name);
+                    || self.extension_only.is_some_and(|x| x.contains_key(name));
                 !builtin || params.iter().any(|p| self.reads_rules(p))
             }
             _ => children(e).into_iter().any(|c| self.reads_rules(c)),
