@@ -450,6 +450,17 @@ pub fn program(seed: u64) -> Program {
             first.rules.push(g.builtin_rule(rule_no));
         }
     }
+    // Later still: `with` values that evaluate rules the literal reads too, and `walk` as a
+    // relation (issue 22: a value built by a function reading a rule; `some _, v in walk(x)`).
+    if let Some(first) = modules.first_mut() {
+        g.pkg = first.package.clone();
+        g.alias = None;
+        g.shadow = false;
+        if g.alt.chance(50) {
+            rule_no += 2;
+            first.rules.extend(g.scoping_rules(rule_no));
+        }
+    }
     Program {
         modules,
         data,
@@ -496,6 +507,74 @@ const GQL_QUERIES: &[&str] = &[
 ];
 
 impl Gen {
+    /// A function that reads an earlier rule (`mk9(x) := [{"v": data.p.r3, "x": x}]`), a rule
+    /// that reads it too under a `with` whose value calls the function
+    /// (`w9 := x4 if { x4 := [data.p.r3, input.a] with input.a as mk9(1) }`), and a rule that
+    /// walks it (`w10 := {x5 | some _, x5 in walk(data.p.r3)}`). Drawn from the second stream.
+    fn scoping_rules(&mut self, no: usize) -> Vec<Rule> {
+        let values: Vec<Known> = self
+            .known
+            .iter()
+            .filter(|k| k.params.is_none())
+            .cloned()
+            .collect();
+        if values.is_empty() {
+            return Vec::new();
+        }
+        let k = self.alt.pick(&values).clone();
+        let key = match self.input_keys.is_empty() {
+            true => "zz".to_string(),
+            false => self.alt.pick(&self.input_keys).clone(),
+        };
+        let lit = |s: &str| Expr::Lit(format!("{s:?}"));
+        let mk = format!("mk{no}");
+        let read = Expr::Path(self.spell(&k.path));
+        let func = Rule {
+            head: Head::Func(
+                mk.clone(),
+                vec!["x".into()],
+                Expr::Array(vec![Expr::Object(vec![
+                    (lit("v"), read),
+                    (lit("x"), Expr::Var("x".into())),
+                ])]),
+            ),
+            body: vec![],
+            elses: vec![],
+        };
+        let call = |n: &str| Expr::Call(mk.clone(), vec![Expr::Lit(n.into())]);
+        let ws = match self.alt.below(2) {
+            0 => vec![(format!("input.{key}"), call("1"))],
+            _ => vec![(
+                "input".to_string(),
+                Expr::Object(vec![(lit(&key), call("2"))]),
+            )],
+        };
+        let v = self.var();
+        let both = Expr::Array(vec![
+            Expr::Path(self.spell(&k.path)),
+            Expr::Path(format!("input.{key}")),
+        ]);
+        let mocked = Rule {
+            head: Head::Complete(format!("w{no}"), Expr::Var(v.clone())),
+            body: vec![Lit::With(Box::new(Lit::Assign(v, both)), ws)],
+            elses: vec![],
+        };
+        let w = self.var();
+        let walk = Expr::Call("walk".into(), vec![Expr::Path(self.spell(&k.path))]);
+        let walked = Rule {
+            head: Head::Complete(
+                format!("w{}", no + 1),
+                Expr::SetCompr(
+                    Box::new(Expr::Var(w.clone())),
+                    vec![Lit::SomeIn(vec!["_".into(), w], walk)],
+                ),
+            ),
+            body: vec![],
+            elses: vec![],
+        };
+        vec![func, mocked, walked]
+    }
+
     /// A rule whose body binds a builtin's result as the call's output argument (or compares
     /// it with a constant), or calls `graphql.*`: `w7 := x if { net.cidr_merge([..], x) }`.
     fn builtin_rule(&mut self, no: usize) -> Rule {
@@ -1555,3 +1634,21 @@ trait Pipe: Sized {
     }
 }
 impl<T> Pipe for T {}
+
+#[cfg(test)]
+mod scoping_tests {
+    #[test]
+    fn some_programs_mock_a_rule_with_a_function_that_reads_it_and_walk_it() {
+        let texts: Vec<String> = (1..60)
+            .map(|seed| {
+                let p = super::program(seed);
+                p.files().into_iter().map(|(_, s)| s).collect::<String>()
+            })
+            .collect();
+        let mocked = texts.iter().filter(|t| t.contains(" as mk")).count();
+        let walked = texts.iter().filter(|t| t.contains("in walk(")).count();
+        assert!(mocked > 5 && walked > 5, "{mocked} {walked}");
+        let one = texts.iter().find(|t| t.contains(" as mk")).unwrap();
+        println!("{one}");
+    }
+}

@@ -93,6 +93,14 @@ impl Policy {
             || Ok(with::package_functions(tree)),
         )?;
         errors.extend(metadata.errors.iter().cloned());
+        // `package.f` (without `data.`) of every function, for `with` values (`lang.rs`).
+        let all_functions: BTreeSet<String> = functions
+            .iter()
+            .flat_map(|(pkg, heads)| {
+                let pkg = pkg.strip_prefix("data.").unwrap_or(pkg);
+                heads.iter().map(move |h| format!("{pkg}.{h}"))
+            })
+            .collect();
         let roots = guarded(
             || tree.root.display().to_string(),
             || Ok(super::source::rule_paths(tree)),
@@ -130,7 +138,7 @@ impl Policy {
             let fns = functions.get(&pkg).cloned().unwrap_or_default();
             let (text, file_shifts, targets) = guarded(at, || {
                 let split = split.get(&file.rel).cloned().unwrap_or_default();
-                rewrite_module(&src, &module, &fns, &roots, &split)
+                rewrite_module(&src, &module, &fns, Some(&all_functions), &roots, &split)
             })?;
             if !targets.is_empty() {
                 mocked.entry(pkg.clone()).or_default().extend(targets);
@@ -293,17 +301,23 @@ fn collect_rules(module: &Module, rel: &str, out: &mut Vec<RuleDecl>) {
 pub(crate) fn resolve_aliases(src: &Source, module: &Module) -> Result<(String, ColumnShifts)> {
     let roots = super::lang::module_rule_paths(module);
     let split = FileSplit::default();
-    let (text, shifts, _) = rewrite_module(src, module, &BTreeSet::new(), &roots, &split)?;
+    // No `with` value is bound for the rules it evaluates (`lang.rs`): the explanations take
+    // the test's literals one for one from this text.
+    let none = BTreeSet::new();
+    let (text, shifts, _) = rewrite_module(src, module, &none, None, &roots, &split)?;
     Ok((text, shifts))
 }
 
 /// [`resolve_aliases`], plus the `with` rewrites of `with.rs`, given the function heads of the
-/// module's package (`functions`). Also returns the extension-only builtins the module's `with`s
-/// replace, for which `with.rs` generates functions.
+/// module's package (`functions`) and of the tree (`all_functions`, `package.f`; `None` for a
+/// lone module: see [`resolve_aliases`]). Also returns
+/// the extension-only builtins the module's `with`s replace, for which `with.rs` generates
+/// functions.
 fn rewrite_module(
     src: &Source,
     module: &Module,
     functions: &BTreeSet<String>,
+    all_functions: Option<&BTreeSet<String>>,
     roots: &BTreeSet<String>,
     split: &FileSplit,
 ) -> Result<(String, ColumnShifts, BTreeSet<String>)> {
@@ -463,6 +477,13 @@ fn rewrite_module(
             .filter(|n| !functions.contains(*n) && !own_functions.contains(*n))
             .cloned()
             .collect(),
+        aliases: aliases
+            .iter()
+            .map(|(a, t)| (a.clone(), t.strip_prefix("data.").unwrap_or(t).to_string()))
+            .collect(),
+        functions: all_functions.cloned().unwrap_or_default(),
+        evaluated: all_functions.is_some(),
+        extension_only: Some(super::builtins::extension_only()),
     };
     let targets_of: BTreeSet<String> = values
         .names

@@ -22,7 +22,7 @@
 //!
 //! No line moves: what the user wrote keeps its line, and the loader maps columns back.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::{NonZeroU32, NonZeroUsize};
 
 use anyhow::Result;
@@ -81,7 +81,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
 
 /// Whether `text` may need an edit of this module (a cheap test before lexing).
 pub fn may_rewrite(text: &str) -> bool {
-    ["not", " in ", "input", "data", "some"]
+    ["not", " in ", "input", "data", "some", "walk("]
         .iter()
         .any(|w| text.contains(w))
 }
@@ -274,6 +274,16 @@ fn ends_term(tok: &Token) -> bool {
 pub struct WithValues {
     pub pkg: String,
     pub names: BTreeSet<String>,
+    /// The module's import aliases: name to the reference it stands for, without `data.`.
+    pub aliases: BTreeMap<String, String>,
+    /// `package.name` (without `data.`) of every function of the tree.
+    pub functions: BTreeSet<String>,
+    /// Whether a value that evaluates rules anywhere is bound too (see
+    /// [`WithValues::evaluates_rules`]); not for a lone module.
+    pub evaluated: bool,
+    /// The builtins only our extensions provide (with their arity), set by the loader: a call
+    /// of one evaluates no rule.
+    pub extension_only: Option<&'static BTreeMap<&'static str, u8>>,
 }
 
 impl WithValues {
@@ -300,6 +310,63 @@ impl WithValues {
             Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => false,
             Expr::Call { params, .. } => params.iter().any(|p| self.read_by(p)),
             _ => children(e).into_iter().any(|c| self.read_by(c)),
+        }
+    }
+
+    /// Whether evaluating `e` as a `with` value may evaluate a rule of any package: a call of a
+    /// function that is not a builtin, a reference into `data` (in full or through an alias), a
+    /// comprehension. A bare reference that names a function (`with f as data.q.mock`) is a
+    /// replacement, not a value, and is left alone.
+    ///
+    /// Why: regorus evaluates a `with` value after it has set aside what the enclosing query
+    /// had evaluated, and a rule evaluated then is marked done while its value is dropped with
+    /// the `with`'s documents: under the `with`, that rule reads as undefined
+    /// (`with input.atts as mock(1)`, where `mock` reads `data.lib.kind` that `data.lib.matching`
+    /// reads too). Bound before the literal, the value is evaluated as OPA does, outside it.
+    fn evaluates_rules(&self, e: &Expr) -> bool {
+        let bare = matches!(
+            e,
+            Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
+        );
+        if !self.evaluated || (bare && self.names_function(e)) {
+            return false;
+        }
+        self.reads_rules(e)
+    }
+
+    /// Whether the reference `e` names a function of the tree.
+    fn names_function(&self, e: &Expr) -> bool {
+        let text = e.span().text();
+        let (first, rest) = match text.split_once('.') {
+            Some((f, r)) => (f, Some(r)),
+            None => (text, None),
+        };
+        let full = match (first, rest) {
+            ("data", Some(r)) => r.to_string(),
+            (f, r) => match (self.aliases.get(f), r) {
+                (Some(a), Some(r)) => format!("{a}.{r}"),
+                (Some(a), None) => a.clone(),
+                (None, Some(r)) => format!("{}.{f}.{r}", self.pkg),
+                (None, None) => format!("{}.{f}", self.pkg),
+            },
+        };
+        self.functions.contains(&full)
+    }
+
+    fn reads_rules(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Var { span, .. } => {
+                let n = span.text();
+                n == "data" || self.aliases.contains_key(n) || self.names.contains(n)
+            }
+            Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => true,
+            Expr::Call { fcn, params, .. } => {
+                let name = fcn.span().text();
+                let builtin = regorus::unstable::BUILTINS.contains_key(name)
+                    || self.extension_only.is_some_and(|x| x.contains_key(name));
+                !builtin || params.iter().any(|p| self.reads_rules(p))
+            }
+            _ => children(e).into_iter().any(|c| self.reads_rules(c)),
         }
     }
 }
@@ -577,7 +644,10 @@ impl<'a> Walk<'a> {
         // compiler does (regorus evaluated it under the literal's own `with`s: undefined); the
         // literal's other computed values too, so that they keep their order (an error in an
         // earlier one comes first).
-        let any = stmt.with_mods.iter().any(|w| self.values.read_by(&w.r#as));
+        let reads = |w: &regorus::unstable::WithModifier| {
+            self.values.read_by(&w.r#as) || self.values.evaluates_rules(&w.r#as)
+        };
+        let any = stmt.with_mods.iter().any(reads);
         // OPA moves the calls in `with` values out first, in order; references are read when
         // the `with` applies.
         let mut later: Vec<String> = Vec::new();
@@ -595,7 +665,7 @@ impl<'a> Walk<'a> {
                     | Expr::Bool { .. }
                     | Expr::Null { .. }
             );
-            if self.values.read_by(&w.r#as) || (any && computed) {
+            if reads(w) || (any && computed) {
                 // From after `as` to the modifier's end (regorus's span of an object value
                 // starts at its last field).
                 let from = self.end(w.refr.span()) as usize;
@@ -629,6 +699,10 @@ impl<'a> Walk<'a> {
             }
         }
         moved.extend(later);
+        // Not in a lone module: explanations take its literals one for one.
+        if stmt.with_mods.is_empty() && self.values.evaluated {
+            self.walk_relations(stmt, &mut moved);
+        }
         match &stmt.literal {
             Literal::SomeVars { .. } => {}
             Literal::SomeIn {
@@ -687,6 +761,17 @@ impl<'a> Walk<'a> {
                 let saved = std::mem::replace(&mut self.declaring, names);
                 self.expr(expr);
                 self.declaring = saved;
+                // OPA evaluates the calls of a comparison left to right, each as a literal of
+                // its own: an undefined left side stops the body before the right side runs
+                // (and raises its errors); regorus evaluated both.
+                if let Expr::BoolExpr { lhs, rhs, .. } = &**expr {
+                    // A call's span is its text (an object's is not: see `stmt`).
+                    let call = matches!(&**lhs, Expr::Call { .. });
+                    let lone = !self.values.evaluated;
+                    if stmt.with_mods.is_empty() && call && has_call(rhs) && !lone {
+                        moved.push(format!("{DEFINED}({})", self.text_of(lhs)));
+                    }
+                }
             }
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
@@ -773,6 +858,31 @@ impl<'a> Walk<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `walk(x)` with one argument is a relation in OPA: the literal is evaluated once per
+    /// `[path, value]` pair. regorus returns the array of every pair instead, so
+    /// `some _, v in walk(x)` iterated the two halves of one array, not the pairs. Each such
+    /// call (outside comprehensions and `not`) becomes a variable that `walk(x, var)`, written
+    /// before the literal, binds to each pair (the relation form, which regorus iterates).
+    fn walk_relations(&mut self, stmt: &LiteralStmt, moved: &mut Vec<String>) {
+        let mut calls = Vec::new();
+        match &stmt.literal {
+            Literal::Expr { expr, .. } => walk_calls(expr, &mut calls),
+            Literal::SomeIn { collection, .. } => walk_calls(collection, &mut calls),
+            _ => {}
+        }
+        for call in calls {
+            let Expr::Call { params, .. } = call else {
+                continue;
+            };
+            let (start, end) = (self.start(call.span()), self.end(call.span()));
+            let var = format!("__xtask_walk{start}");
+            moved.push(format!("walk({}, {var})", self.text_of(&params[0])));
+            let mut edit = self.edit_at(start as usize, var);
+            edit.end = end as usize;
+            self.out.push(edit);
         }
     }
 
@@ -1198,6 +1308,18 @@ fn input_refs<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 }
 
 /// Whether `e` calls a function or operator (comprehension bodies aside).
+/// The one-argument `walk(x)` calls in `e`, comprehensions aside (see
+/// [`Walk::walk_relations`]).
+fn walk_calls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match e {
+        Expr::Call { fcn, params, .. } if fcn.span().text() == "walk" && params.len() == 1 => {
+            out.push(e)
+        }
+        Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+        _ => children(e).into_iter().for_each(|c| walk_calls(c, out)),
+    }
+}
+
 fn has_call(e: &Expr) -> bool {
     match e {
         Expr::Call { .. }
@@ -1322,5 +1444,42 @@ mod tests {
             out.contains("p.rego:3:45: eval_builtin_error: div: divide by zero"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_with_value_that_evaluates_rules_leaves_them_defined_under_the_with() {
+        let lib = "package lib\nkind := \"K\"\nkinds := {kind}\n\
+                   matching := [a | some a in input.atts; a.kind in kinds]\n";
+        let t = "package t\nimport data.lib\nmock(x) := [{\"kind\": lib.kind, \"x\": x}]\n\
+                 a := n if { n := count(lib.matching) with input.atts as mock(1) }\n\
+                 b := n if { n := count(lib.matching) with input as {\"atts\": mock(1)} }\n";
+        let tree = PolicyTree::of(&[("lib.rego", lib), ("t.rego", t)]);
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        for r in ["a", "b"] {
+            assert_eq!(show(&p.eval("t", r).unwrap()), "1", "{r}");
+        }
+    }
+
+    #[test]
+    fn a_one_argument_walk_is_a_relation() {
+        let src = "package p\ndoc := {\"m\": {\"a\": 1}}\n\
+                   keys := [k | some _, v in walk(doc); some k, _ in v.m]\n\
+                   pairs contains x if x := walk(doc)\n";
+        let tree = PolicyTree::of(&[("p.rego", src)]);
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        assert_eq!(show(&p.eval("p", "keys").unwrap()), r#"["a"]"#);
+        // Three pairs (the root, `m`, `m.a`), not one array of them.
+        let pairs = p.eval("p", "pairs").unwrap();
+        assert_eq!(pairs.as_set().map(|s| s.len()).ok(), Some(3));
+    }
+
+    #[test]
+    fn an_undefined_left_side_of_a_comparison_stops_before_the_right_side() {
+        let src = "package p\nf(x) := x if x > 1\n\
+                   a if f(1) == to_number(\"x\")\n\
+                   b := 1 if { not a }\n";
+        let tree = PolicyTree::of(&[("p.rego", src)]);
+        let mut p = Policy::load(&tree, &serde_json::json!({})).unwrap();
+        assert_eq!(show(&p.eval("p", "b").unwrap()), "1");
     }
 }

@@ -1,0 +1,5 @@
+package helpers
+
+mock(x) := x * 10
+
+val := 7
