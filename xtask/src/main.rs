@@ -326,7 +326,7 @@ enum Command {
         /// Stop after this many programs (a fixed seed range)
         #[arg(long)]
         count: Option<u64>,
-        /// Python with `opa_bindings` [default: target/opa-venv/bin/python]
+        /// Python with `opa_bindings` [default: $OPA_PYTHON, else target/opa-venv/bin/python]
         #[arg(long)]
         python: Option<PathBuf>,
         /// Save each shrunk divergence as a side-by-side tree under DIR

@@ -117,6 +117,14 @@ fn read_expect(path: &Path) -> Result<BTreeSet<(u64, String)>> {
 }
 
 /// The repository root, where `xtask/rego/tests/opa/fuzz_worker.py` lives.
+/// The Python that has `opa_bindings`: `$OPA_PYTHON`, else the one `scripts/test` installs
+/// into `target/opa-venv`.
+pub fn opa_python() -> PathBuf {
+    std::env::var_os("OPA_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/opa-venv/bin/python"))
+}
+
 pub fn workspace() -> PathBuf {
     // This crate lives at xtask/rego-fuzz.
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -12,9 +12,7 @@ const SEEDS: &str = "200";
 
 /// The Python that has `opa_bindings` (installed by `scripts/test` into `target/opa-venv`).
 fn opa_python() -> PathBuf {
-    let p = std::env::var_os("OPA_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/opa-venv/bin/python"));
+    let p = trustacks_rego_fuzz::opa_python();
     assert!(
         p.exists(),
         "{} is missing: run ./scripts/test, which installs the real OPA engine \

@@ -250,3 +250,35 @@ pub struct Edit {
     pub line: u32,
     pub col: u32,
 }
+
+impl Edit {
+    /// `text[start..end]` replaced by `new`, with the line and column of `start`.
+    pub fn new(text: &str, start: usize, end: usize, new: &str) -> Edit {
+        let before = &text[..start];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Edit {
+            start,
+            end,
+            text: new.to_string(),
+            line: before.matches('\n').count() as u32 + 1,
+            col: before[line_start..].chars().count() as u32 + 1,
+        }
+    }
+}
+
+/// `text` with `edits` (in order of `start`) applied; an edit that overlaps the one before it is
+/// left out.
+pub fn apply(text: &str, edits: &[Edit]) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut copied = 0;
+    for e in edits {
+        if e.start < copied {
+            continue;
+        }
+        out.push_str(&text[copied..e.start]);
+        out.push_str(&e.text);
+        copied = e.end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}

@@ -74,14 +74,7 @@ mod tests {
         let module = crate::source::parse(&src).unwrap();
         let mut edits = edits(&module, text);
         edits.sort_by_key(|e| e.start);
-        let mut out = String::new();
-        let mut copied = 0;
-        for e in edits {
-            out.push_str(&text[copied..e.start]);
-            out.push_str(&e.text);
-            copied = e.end;
-        }
-        out.push_str(&text[copied..]);
+        let out = crate::ast::apply(text, &edits);
         assert_eq!(
             out,
             "package p\n\na := {               `k`: 3, \"j\": {     \n\t1: 3}}\n"

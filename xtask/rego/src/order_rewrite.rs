@@ -130,17 +130,7 @@ pub fn rewrite_query(query: &str) -> Option<(String, Vec<String>)> {
         _ => Vec::new(),
     };
     edits.sort_by_key(|e| (e.start, e.end));
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut copied = 0;
-    for e in edits {
-        if e.start < copied {
-            continue;
-        }
-        out.push_str(&text[copied..e.start]);
-        out.push_str(&e.text);
-        copied = e.end;
-    }
-    out.push_str(&text[copied..]);
+    let out = crate::ast::apply(&text, &edits);
     let out = out.strip_prefix(head)?.strip_suffix(tail)?.to_string();
     Some((out, written))
 }
@@ -210,15 +200,7 @@ fn ends_span(text: &str, span: &regorus::unstable::Span) -> usize {
 }
 
 fn edit(text: &str, start: usize, end: usize, new: &str) -> Edit {
-    let before = &text[..start];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Edit {
-        start,
-        end,
-        text: new.to_string(),
-        line: before.matches('\n').count() as u32 + 1,
-        col: before[line_start..].chars().count() as u32 + 1,
-    }
+    Edit::new(text, start, end, new)
 }
 
 #[cfg(test)]
@@ -240,14 +222,7 @@ mod tests {
         let module = crate::source::parse(&src).unwrap();
         let mut edits = edits(&module, text);
         edits.sort_by_key(|e| (e.start, e.end));
-        let mut out = String::new();
-        let mut copied = 0;
-        for e in edits {
-            out.push_str(&text[copied..e.start]);
-            out.push_str(&e.text);
-            copied = e.end;
-        }
-        out.push_str(&text[copied..]);
+        let out = crate::ast::apply(text, &edits);
         assert_eq!(
             out,
             "package p\n\nr if {\n\t__xtask_lt(input.a , input.b)\n\tcount(x) > 0\n\t__xtask_gte([1] ,  {})\n\t\"a\" <= input.s\n}\n"

@@ -26,9 +26,7 @@ pub fn fuzz_rego(a: Args) -> Result<()> {
         seconds: a.minutes * 60 + a.seconds.unwrap_or(if a.minutes == 0 { 60 } else { 0 }),
         seed: a.seed,
         count: a.count,
-        python: a
-            .python
-            .unwrap_or_else(|| fuzz::workspace().join("target/opa-venv/bin/python")),
+        python: a.python.unwrap_or_else(fuzz::opa_python),
         save: a.save,
         expect: a.expect,
     })?;

@@ -205,17 +205,7 @@ pub fn rewrite_query(query: &str) -> Option<String> {
         return None;
     }
     edits.sort_by_key(|e| e.start);
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut copied = 0;
-    for e in edits {
-        if e.start < copied {
-            continue;
-        }
-        out.push_str(&text[copied..e.start]);
-        out.push_str(&e.text);
-        copied = e.end;
-    }
-    out.push_str(&text[copied..]);
+    let out = crate::ast::apply(&text, &edits);
     Some(out.strip_prefix(head)?.strip_suffix(tail)?.to_string())
 }
 
@@ -235,15 +225,7 @@ fn first_comma(text: &str, from: usize, to: usize) -> Option<usize> {
 }
 
 fn edit(text: &str, start: usize, end: usize, new: &str) -> Edit {
-    let before = &text[..start];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Edit {
-        start,
-        end,
-        text: new.to_string(),
-        line: before.matches('\n').count() as u32 + 1,
-        col: before[line_start..].chars().count() as u32 + 1,
-    }
+    Edit::new(text, start, end, new)
 }
 
 #[cfg(test)]
@@ -256,15 +238,7 @@ mod tests {
         let text = source.contents().clone();
         let mut edits = edits(&module, &text, &|n| n == "lib");
         edits.sort_by_key(|e| e.start);
-        let mut out = String::new();
-        let mut copied = 0;
-        for e in edits {
-            out.push_str(&text[copied..e.start]);
-            out.push_str(&e.text);
-            copied = e.end;
-        }
-        out.push_str(&text[copied..]);
-        out
+        crate::ast::apply(&text, &edits)
     }
 
     #[test]
