@@ -28,8 +28,8 @@ use std::num::{NonZeroU32, NonZeroUsize};
 use anyhow::Result;
 use regorus::unstable::Lexer;
 use regorus::unstable::{
-    AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead, Span, Token,
-    TokenKind,
+    AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleBody, RuleHead, Span,
+    Token, TokenKind,
 };
 use regorus::{Engine, Source, Value};
 
@@ -165,7 +165,7 @@ pub fn edits(
                         (None, true) => None,
                     };
                     let checks = walk.index_checks(&b.query.stmts, refr, value);
-                    walk.lax_with = lax_with_body(head, &b.query);
+                    walk.lax_with = lax_with_body(head, b);
                     walk.body(&b.query, checks);
                     walk.lax_with = false;
                 }
@@ -401,8 +401,11 @@ struct Walk<'a> {
 /// (`s contains input.c`, `o[input.k] := 7`, `r := input.c`) or, for a partial object, whose key
 /// is written as a collection (`o[{}] := 7`). A scalar or collection written in the head
 /// otherwise (`s contains 7`, `o["a"] := 7`, `r := {}`), a function, a second literal or
-/// another expression than `true` is undefined there as everywhere else.
-fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
+/// another expression than `true` is undefined there as everywhere else. An `else` body goes by
+/// its own value (`else := input.c`; a bare `else` is `true`), and a call in any `with` value
+/// (`count(input.zz)`, `1 + input.zz`) is a literal of its own in OPA: a second literal.
+fn lax_with_body(head: &RuleHead, body: &RuleBody) -> bool {
+    let query = &body.query;
     let composite = |e: &Expr| {
         matches!(
             e,
@@ -415,7 +418,11 @@ fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
                 Expr::RefBrack { index, .. } => Some(&**index),
                 _ => None,
             };
-            let value = assign.as_ref().map(|a| &*a.value);
+            let value = match (&body.assign, body.is_else) {
+                (Some(a), _) => Some(&*a.value),
+                (None, false) => assign.as_ref().map(|a| &*a.value),
+                (None, true) => None,
+            };
             key.is_some_and(|k| (assign.is_some() && composite(k)) || reads_ref(k))
                 || value.is_some_and(reads_ref)
         }
@@ -427,7 +434,8 @@ fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
     };
     let only_true = matches!(&stmt.literal, Literal::Expr { expr, .. }
         if matches!(&**expr, Expr::Bool { span, .. } if span.text() == "true"));
-    composite && only_true && !stmt.with_mods.is_empty()
+    let calls = stmt.with_mods.iter().any(|w| has_call(&w.r#as));
+    composite && only_true && !stmt.with_mods.is_empty() && !calls
 }
 
 impl<'a> Walk<'a> {
