@@ -98,10 +98,15 @@ pub fn edits(
     values: &WithValues,
 ) -> Vec<Edit> {
     let mut out = Vec::new();
+    // An imported name (`import data.q.r`, `r`) can be undefined as a rule can: OPA moves it out
+    // of a `not` (`not f(r)`) as it does the package's rules.
+    let mut negated = rules.clone();
+    negated.extend(import_names(module));
     let mut walk = Walk {
         text,
         others,
         rules,
+        negated: &negated,
         roots,
         values,
         out: &mut out,
@@ -375,6 +380,8 @@ struct Walk<'a> {
     text: &'a str,
     others: &'a [Edit],
     rules: &'a BTreeSet<String>,
+    /// `rules` and the module's import aliases: the names a `not` moves out (see [`top`]).
+    negated: &'a BTreeSet<String>,
     /// What a `with` value may read that gets it evaluated first (see [`WithValues`]).
     values: &'a WithValues,
     /// `package.name` of every rule of the tree (see [`ground_doc`]).
@@ -784,7 +791,7 @@ impl<'a> Walk<'a> {
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
-                top(expr, self.rules, &mut terms);
+                top(expr, self.negated, &mut terms);
                 // The literal's `with`s apply to what moves out of it (as in OPA).
                 let with = match stmt.with_mods.first() {
                     Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
@@ -1101,6 +1108,26 @@ fn all_vars<'r>(e: &'r Expr, out: &mut Vec<(&'r str, u32, u32)>) {
         }
         _ => children(e).into_iter().for_each(|c| all_vars(c, out)),
     }
+}
+
+/// The names `module`'s imports bind (`import data.q.r` binds `r`; `as` renames), the keyword
+/// imports (`future.keywords`, `rego.v1`) aside.
+fn import_names(module: &Module) -> Vec<String> {
+    let mut out = Vec::new();
+    for imp in &module.imports {
+        let path = imp.refr.span().text();
+        if !(path.starts_with("data") || path.starts_with("input")) {
+            continue;
+        }
+        let name = match &imp.r#as {
+            Some(a) => a.text(),
+            None => path.rsplit('.').next().unwrap_or(path),
+        };
+        if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// The terms OPA moves out of `not e` (see the module's notes), outermost first.
