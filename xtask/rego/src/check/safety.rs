@@ -336,9 +336,9 @@ fn query_bound<'a>(q: &'a Query, out: &mut impl Extend<&'a str>) {
 fn bindings<'a>(s: &'a LiteralStmt, out: &mut HashSet<&'a str>) {
     match &s.literal {
         Literal::SomeVars { .. } => {}
-        // OPA moves a call nested in the negated expression's operands into a literal of its
-        // own inside the negation (`not g(input.m[x]) == 1`), whose references bind their
-        // indices there.
+        // OPA moves a call nested in the negated expression's operands out of the negation into
+        // a literal of its own (`not g(input.m[x]) == 1`), whose references bind their indices
+        // for the whole body.
         Literal::NotExpr { expr, .. } => {
             for o in top_operands(expr) {
                 visit(o, &mut |e| {
