@@ -28,8 +28,8 @@ use std::num::{NonZeroU32, NonZeroUsize};
 use anyhow::Result;
 use regorus::unstable::Lexer;
 use regorus::unstable::{
-    AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleHead, Span, Token,
-    TokenKind,
+    AssignOp, BoolOp, Expr, Literal, LiteralStmt, Module, Query, Rule, RuleBody, RuleHead, Span,
+    Token, TokenKind,
 };
 use regorus::{Engine, Source, Value};
 
@@ -98,10 +98,15 @@ pub fn edits(
     values: &WithValues,
 ) -> Vec<Edit> {
     let mut out = Vec::new();
+    // An imported name (`import data.q.r`, `r`) can be undefined as a rule can: OPA moves it out
+    // of a `not` (`not f(r)`) as it does the package's rules.
+    let mut negated = rules.clone();
+    negated.extend(import_names(module));
     let mut walk = Walk {
         text,
         others,
         rules,
+        negated: &negated,
         roots,
         values,
         out: &mut out,
@@ -165,7 +170,7 @@ pub fn edits(
                         (None, true) => None,
                     };
                     let checks = walk.index_checks(&b.query.stmts, refr, value);
-                    walk.lax_with = lax_with_body(head, &b.query);
+                    walk.lax_with = lax_with_body(head, b);
                     walk.body(&b.query, checks);
                     walk.lax_with = false;
                 }
@@ -375,6 +380,8 @@ struct Walk<'a> {
     text: &'a str,
     others: &'a [Edit],
     rules: &'a BTreeSet<String>,
+    /// `rules` and the module's import aliases: the names a `not` moves out (see [`top`]).
+    negated: &'a BTreeSet<String>,
     /// What a `with` value may read that gets it evaluated first (see [`WithValues`]).
     values: &'a WithValues,
     /// `package.name` of every rule of the tree (see [`ground_doc`]).
@@ -401,8 +408,11 @@ struct Walk<'a> {
 /// (`s contains input.c`, `o[input.k] := 7`, `r := input.c`) or, for a partial object, whose key
 /// is written as a collection (`o[{}] := 7`). A scalar or collection written in the head
 /// otherwise (`s contains 7`, `o["a"] := 7`, `r := {}`), a function, a second literal or
-/// another expression than `true` is undefined there as everywhere else.
-fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
+/// another expression than `true` is undefined there as everywhere else. An `else` body goes by
+/// its own value (`else := input.c`; a bare `else` is `true`), and a call in any `with` value
+/// (`count(input.zz)`, `1 + input.zz`) is a literal of its own in OPA: a second literal.
+fn lax_with_body(head: &RuleHead, body: &RuleBody) -> bool {
+    let query = &body.query;
     let composite = |e: &Expr| {
         matches!(
             e,
@@ -415,7 +425,11 @@ fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
                 Expr::RefBrack { index, .. } => Some(&**index),
                 _ => None,
             };
-            let value = assign.as_ref().map(|a| &*a.value);
+            let value = match (&body.assign, body.is_else) {
+                (Some(a), _) => Some(&*a.value),
+                (None, false) => assign.as_ref().map(|a| &*a.value),
+                (None, true) => None,
+            };
             key.is_some_and(|k| (assign.is_some() && composite(k)) || reads_ref(k))
                 || value.is_some_and(reads_ref)
         }
@@ -427,7 +441,8 @@ fn lax_with_body(head: &RuleHead, query: &Query) -> bool {
     };
     let only_true = matches!(&stmt.literal, Literal::Expr { expr, .. }
         if matches!(&**expr, Expr::Bool { span, .. } if span.text() == "true"));
-    composite && only_true && !stmt.with_mods.is_empty()
+    let calls = stmt.with_mods.iter().any(|w| has_call(&w.r#as));
+    composite && only_true && !stmt.with_mods.is_empty() && !calls
 }
 
 impl<'a> Walk<'a> {
@@ -776,7 +791,7 @@ impl<'a> Walk<'a> {
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
-                top(expr, self.rules, &mut terms);
+                top(expr, self.negated, &mut terms);
                 // The literal's `with`s apply to what moves out of it (as in OPA).
                 let with = match stmt.with_mods.first() {
                     Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
@@ -1093,6 +1108,26 @@ fn all_vars<'r>(e: &'r Expr, out: &mut Vec<(&'r str, u32, u32)>) {
         }
         _ => children(e).into_iter().for_each(|c| all_vars(c, out)),
     }
+}
+
+/// The names `module`'s imports bind (`import data.q.r` binds `r`; `as` renames), the keyword
+/// imports (`future.keywords`, `rego.v1`) aside.
+fn import_names(module: &Module) -> Vec<String> {
+    let mut out = Vec::new();
+    for imp in &module.imports {
+        let path = imp.refr.span().text();
+        if !(path.starts_with("data") || path.starts_with("input")) {
+            continue;
+        }
+        let name = match &imp.r#as {
+            Some(a) => a.text(),
+            None => path.rsplit('.').next().unwrap_or(path),
+        };
+        if name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            out.push(name.to_string());
+        }
+    }
+    out
 }
 
 /// The terms OPA moves out of `not e` (see the module's notes), outermost first.

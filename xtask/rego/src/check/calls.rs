@@ -57,7 +57,13 @@ pub(crate) fn callee<'p>(
                 None => Callee::Unknown,
             };
         }
-        if path.starts_with("input") || prog.touches_rules(&path) {
+        // Under a rule's value (`r.no_such_fn(1)` with `import data.q.r`) there is no
+        // function: OPA's `undefined function data.q.r.no_such_fn`.
+        let under_rule = prog.decls.iter().any(|d| {
+            path.strip_prefix(d.path.as_str())
+                .is_some_and(|r| r.starts_with('.'))
+        });
+        if path.starts_with("input") || (prog.touches_rules(&path) && !under_rule) {
             return Callee::Unknown;
         }
         return Callee::Undefined;

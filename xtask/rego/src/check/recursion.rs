@@ -1,5 +1,5 @@
 //! Recursion: rules and functions that depend on themselves, directly, mutually, through
-//! functions or through `data.` refs and import aliases
+//! functions, through `data.` refs and import aliases, or through `with` targets
 //! (`rego_recursion_error: rule data.p.a is recursive: data.p.a -> data.p.b -> data.p.a`).
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use regorus::unstable::{Expr, Rule, RuleHead};
 
 use super::safety::bound_in_rule;
+use super::with_targets::data_targets;
 use super::{static_path, walk_expr, walk_rule, Pos, Program, Refusal};
 
 pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
@@ -111,6 +112,28 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
                 }));
             }
         });
+        // A `with` target replaces the rules at or under it for the literal: OPA counts it as a
+        // read of each (`with data.scanner as {}` inside `package scanner` is the rule's own
+        // document, a cycle), in comprehensions and `every` bodies too.
+        let mut targets: Vec<String> = Vec::new();
+        if let Rule::Spec { bodies, .. } = &**rule {
+            for b in bodies {
+                data_targets(prog, m, &b.query, &mut targets);
+            }
+        }
+        walk_rule(rule, &mut |e, _| match e {
+            Expr::ArrayCompr { query: q, .. }
+            | Expr::SetCompr { query: q, .. }
+            | Expr::ObjectCompr { query: q, .. } => data_targets(prog, m, q, &mut targets),
+            _ => {}
+        });
+        for t in &targets {
+            out.extend(paths.iter().filter(|p| {
+                **p == t.as_str()
+                    || p.strip_prefix(t.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
+            }));
+        }
     }
 
     let mut out = Vec::new();

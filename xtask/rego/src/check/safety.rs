@@ -131,7 +131,16 @@ impl<'a> Checker<'a> {
                 self.uses(value, visible);
                 self.uses(collection, visible);
             }
-            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => self.uses(expr, visible),
+            Literal::Expr { expr, .. } => self.uses(expr, visible),
+            Literal::NotExpr { expr, .. } => {
+                // A `_` in the negated expression's own operands is a variable nothing binds
+                // (`not input.m[_]`, `not f(input.m[_])`); inside a nested call it is bound by
+                // the literal OPA moves that call into (`not count(input.m[_]) == 1`).
+                if let Some(span) = top_operands(expr).into_iter().find_map(top_wildcard) {
+                    self.report(span, "_");
+                }
+                self.uses(expr, visible)
+            }
             Literal::Every {
                 key,
                 value,
@@ -323,10 +332,22 @@ fn query_bound<'a>(q: &'a Query, out: &mut impl Extend<&'a str>) {
     }
 }
 
-/// Every name a literal could bind (not under `not`).
+/// Every name a literal could bind (under `not`, only the indices of nested calls' references).
 fn bindings<'a>(s: &'a LiteralStmt, out: &mut HashSet<&'a str>) {
     match &s.literal {
-        Literal::SomeVars { .. } | Literal::NotExpr { .. } => {}
+        Literal::SomeVars { .. } => {}
+        // OPA moves a call nested in the negated expression's operands out of the negation into
+        // a literal of its own (`not g(input.m[x]) == 1`), whose references bind their indices
+        // for the whole body.
+        Literal::NotExpr { expr, .. } => {
+            for o in top_operands(expr) {
+                visit(o, &mut |e| {
+                    if is_call(e) {
+                        index_vars(e, out);
+                    }
+                });
+            }
+        }
         Literal::SomeIn {
             key,
             value,
@@ -382,6 +403,58 @@ fn index_vars<'a>(e: &'a Expr, out: &mut HashSet<&'a str>) {
             all_vars(index, out);
         }
     });
+}
+
+/// The operands of a negated expression: a call's arguments, an operator's sides, or the
+/// expression itself (a reference).
+fn top_operands(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Call { params, .. } => params.iter().map(|p| &**p).collect(),
+        Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::BinExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => vec![&**lhs, &**rhs],
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => key
+            .iter()
+            .map(|k| &**k)
+            .chain([&**value, &**collection])
+            .collect(),
+        Expr::UnaryExpr { expr, .. } => vec![&**expr],
+        e => vec![e],
+    }
+}
+
+fn is_call(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::Call { .. }
+            | Expr::BoolExpr { .. }
+            | Expr::ArithExpr { .. }
+            | Expr::BinExpr { .. }
+            | Expr::Membership { .. }
+            | Expr::UnaryExpr { .. }
+    )
+}
+
+/// A `_` in an operand outside nested calls and comprehensions.
+fn top_wildcard(e: &Expr) -> Option<&Span> {
+    match e {
+        Expr::Var { span, .. } if span.text() == "_" => Some(span),
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            items.iter().find_map(|i| top_wildcard(i))
+        }
+        Expr::Object { fields, .. } => fields
+            .iter()
+            .find_map(|(_, k, v)| top_wildcard(k).or_else(|| top_wildcard(v))),
+        Expr::RefDot { refr, .. } => top_wildcard(refr),
+        Expr::RefBrack { refr, index, .. } => top_wildcard(refr).or_else(|| top_wildcard(index)),
+        _ => None,
+    }
 }
 
 /// Pre-order over an expression without entering comprehensions or call names.

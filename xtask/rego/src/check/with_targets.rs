@@ -48,3 +48,17 @@ fn query(prog: &Program, m: &ModInfo, q: &Query, out: &mut Vec<Refusal>) {
         }
     }
 }
+
+/// The resolved `data` paths of `q`'s `with` targets (`every` bodies too): OPA's recursion
+/// check counts each as a read of the rules at or under it (`check/recursion.rs`).
+pub(crate) fn data_targets(prog: &Program, m: &ModInfo, q: &Query, out: &mut Vec<String>) {
+    for stmt in &q.stmts {
+        if let Literal::Every { query: inner, .. } = &stmt.literal {
+            data_targets(prog, m, inner, out);
+        }
+        for w in &stmt.with_mods {
+            let full = dotted(&w.refr).and_then(|names| prog.resolve(m, &names));
+            out.extend(full.filter(|f| f == "data" || f.starts_with("data.")));
+        }
+    }
+}

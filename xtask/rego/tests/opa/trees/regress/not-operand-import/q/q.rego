@@ -1,0 +1,5 @@
+package q
+
+r if false
+
+v := 1
