@@ -104,11 +104,7 @@ pub fn rewrite_query(query: &str) -> Option<(String, Vec<String>)> {
     if !may_apply(query) {
         return None;
     }
-    // The query as the body of a rule, as `out_args::rewrite_query` reads it.
-    let (head, tail) = ("package __xtask_query\n__xtask_q if {\n", "\n}\n");
-    let text = format!("{head}{query}{tail}");
-    let src = crate::source::source_as_is("<query.rego>".into(), text.clone()).ok()?;
-    let module = crate::source::parse(&src).ok()?;
+    let (text, module) = crate::source::query_as_rule(query)?;
     let mut edits = edits(&module, &text);
     if edits.is_empty() {
         return None;
@@ -131,7 +127,7 @@ pub fn rewrite_query(query: &str) -> Option<(String, Vec<String>)> {
     };
     edits.sort_by_key(|e| (e.start, e.end));
     let out = crate::ast::apply(&text, &edits);
-    let out = out.strip_prefix(head)?.strip_suffix(tail)?.to_string();
+    let out = crate::source::rule_as_query(&out)?;
     Some((out, written))
 }
 

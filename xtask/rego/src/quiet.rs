@@ -129,8 +129,8 @@ pub fn unschedulable(file: &str, text: &str) -> Option<String> {
 
 /// [`unschedulable`] for a query (`policy-eval`'s), named as regorus names it.
 pub fn unschedulable_query(query: &str) -> Option<String> {
-    // The query as the body of a rule, two lines down.
-    let text = format!("package __xtask_query\n__xtask_q if {{\n{query}\n}}\n");
+    // The query as the body of a rule, two lines down (as `source::query_as_rule` writes it).
+    let text = format!("{}{query}\n}}\n", crate::source::QUERY_HEAD);
     let e = unschedulable("<query.rego>", &text)?;
     let rest = e.strip_prefix("<query.rego>:")?;
     let (line, rest) = rest.split_once(':')?;

@@ -55,6 +55,24 @@ pub(crate) fn parse(src: &Source) -> Result<Module> {
 
 /// A file of a tree read and parsed as the engine does; `None` where either fails (the
 /// loader reports that error, so readers that only gather facts skip the file).
+/// A `policy-eval` query as the body of a rule, the form the query rewrites read it in (two
+/// lines down): the text and its module, `None` when it does not parse.
+pub(crate) fn query_as_rule(query: &str) -> Option<(String, Module)> {
+    let text = format!("{QUERY_HEAD}{query}{QUERY_TAIL}");
+    let src = source_as_is("<query.rego>".into(), text.clone()).ok()?;
+    let module = parse(&src).ok()?;
+    Some((text, module))
+}
+
+/// The query back out of a (rewritten) [`query_as_rule`] text.
+pub(crate) fn rule_as_query(text: &str) -> Option<String> {
+    let q = text.strip_prefix(QUERY_HEAD)?.strip_suffix(QUERY_TAIL)?;
+    Some(q.to_string())
+}
+
+pub(crate) const QUERY_HEAD: &str = "package __xtask_query\n__xtask_q if {\n";
+const QUERY_TAIL: &str = "\n}\n";
+
 pub(crate) fn parse_file(file: &RegoFile) -> Option<(Source, Module)> {
     let src = source(file.rel.clone(), file.text.clone()).ok()?;
     let module = parse(&src).ok()?;

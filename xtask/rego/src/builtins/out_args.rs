@@ -195,18 +195,14 @@ pub fn rewrite_query(query: &str) -> Option<String> {
     if !may_apply(query) {
         return None;
     }
-    // The query as the body of a rule, as `quiet::unschedulable_query` reads it.
-    let (head, tail) = ("package __xtask_query\n__xtask_q if {\n", "\n}\n");
-    let text = format!("{head}{query}{tail}");
-    let src = crate::source::source_as_is("<query.rego>".into(), text.clone()).ok()?;
-    let module = crate::source::parse(&src).ok()?;
+    let (text, module) = crate::source::query_as_rule(query)?;
     let mut edits = edits(&module, &text, &|_| false);
     if edits.is_empty() {
         return None;
     }
     edits.sort_by_key(|e| e.start);
     let out = crate::ast::apply(&text, &edits);
-    Some(out.strip_prefix(head)?.strip_suffix(tail)?.to_string())
+    crate::source::rule_as_query(&out)
 }
 
 /// The first `,` of `text[from..to]` outside a comment.
