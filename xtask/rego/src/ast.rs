@@ -2,6 +2,7 @@
 //! and the text edit every rewrite makes. The bottom of the crate: uses regorus only.
 
 use regorus::unstable::{Expr, Literal, LiteralStmt, Query, Rule, RuleHead};
+use regorus::Value;
 
 /// The direct sub-expressions of `e`, comprehension bodies aside.
 pub(crate) fn children(e: &Expr) -> Vec<&Expr> {
@@ -281,4 +282,17 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// The value of a scalar literal (a string either way it is quoted, a number, a boolean, null),
+/// as OPA compares constant keys and terms; `None` for any other term.
+pub(crate) fn literal_value(e: &Expr) -> Option<&Value> {
+    match e {
+        Expr::String { value, .. }
+        | Expr::RawString { value, .. }
+        | Expr::Number { value, .. }
+        | Expr::Bool { value, .. }
+        | Expr::Null { value, .. } => Some(value),
+        _ => None,
+    }
 }

@@ -5,22 +5,9 @@
 //! blanks replace it, so every other token keeps its line and column.
 
 use regorus::unstable::{Expr, Module};
-use regorus::Value;
 
-use crate::ast::{walk_rule, Edit};
+use crate::ast::{literal_value, walk_rule, Edit};
 use crate::order_rewrite::starts;
-
-/// A key written as a scalar literal, as OPA compares keys (`"k"` and `` `k` `` are one key).
-fn scalar_key(e: &Expr) -> Option<&Value> {
-    match e {
-        Expr::String { value, .. }
-        | Expr::RawString { value, .. }
-        | Expr::Number { value, .. }
-        | Expr::Bool { value, .. }
-        | Expr::Null { value, .. } => Some(value),
-        _ => None,
-    }
-}
 
 /// The edits blanking every field of an object literal of `module` whose key a later field of
 /// the same literal repeats.
@@ -32,10 +19,12 @@ pub fn edits(module: &Module, text: &str) -> Vec<Edit> {
                 return;
             };
             for (i, (_, key, _)) in fields.iter().enumerate() {
-                let Some(k) = scalar_key(key) else { continue };
+                let Some(k) = literal_value(key) else {
+                    continue;
+                };
                 let repeated = fields[i + 1..]
                     .iter()
-                    .any(|(_, later, _)| scalar_key(later) == Some(k));
+                    .any(|(_, later, _)| literal_value(later) == Some(k));
                 if !repeated {
                     continue;
                 }

@@ -12,6 +12,7 @@ use regorus::Value;
 
 use super::safety::declaration_counts;
 use super::{is_colon_eq, walk_rule, Program, Refusal};
+use crate::ast::literal_value;
 
 /// What a literal's type says about its keys.
 enum Shape<'a> {
@@ -156,23 +157,12 @@ fn element<'a>(of: Shape<'a>, key: Key) -> Option<Shape<'a>> {
         (Shape::Object(fields), Key::Value(v)) => {
             &fields
                 .iter()
-                .find(|(_, k, _)| const_value(k) == Some(&v))?
+                .find(|(_, k, _)| literal_value(k) == Some(&v))?
                 .2
         }
         _ => return None,
     };
     shape(item, &HashMap::new(), false)
-}
-
-fn const_value(e: &Expr) -> Option<&Value> {
-    match e {
-        Expr::String { value, .. }
-        | Expr::RawString { value, .. }
-        | Expr::Number { value, .. }
-        | Expr::Bool { value, .. }
-        | Expr::Null { value, .. } => Some(value),
-        _ => None,
-    }
 }
 
 /// `v` as an array index: a non-negative whole number.
@@ -189,7 +179,7 @@ fn has(shape: &Shape, key: &Key) -> bool {
         (Shape::Array(items), Key::Value(v)) => index(v).is_some_and(|i| i < items.len()),
         (Shape::Object(_), Key::Negative) => true,
         (Shape::Object(fields), Key::Value(v)) => {
-            fields.iter().any(|(_, k, _)| const_value(k) == Some(v))
+            fields.iter().any(|(_, k, _)| literal_value(k) == Some(v))
         }
     }
 }
