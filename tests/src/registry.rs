@@ -148,5 +148,15 @@ impl TestRegistry {
 impl Drop for TestRegistry {
     fn drop(&mut self) {
         self.stop();
+        // A failing test shows what the registry logged (level error: one line per refusal,
+        // with the request), so a CI failure says which request and why.
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.dir.path().join("registry.log"));
+            let log = log.unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            for l in tail.iter().rev() {
+                eprintln!("docker-registry {}: {l}", self.addr);
+            }
+        }
     }
 }

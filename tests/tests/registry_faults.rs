@@ -188,6 +188,60 @@ fn a_retry_after_past_the_budget_fails_at_once_in_one_line() {
     assert_eq!(reg.status("/v2/p/c/manifests/dev"), Some(404));
 }
 
+/// Docker Distribution's filesystem storage rewrites a repository's blob link in place when a
+/// second client commits the same blob; a manifest PUT that reads the link meanwhile is refused
+/// with 400 DIGEST_INVALID (or MANIFEST_BLOB_UNKNOWN) though the blob is there. Such a refusal
+/// of a manifest whose blobs we just checked is retried; other 400s are not.
+#[test]
+fn a_manifest_refused_for_a_blob_the_registry_confirmed_is_retried() {
+    let reg = TestRegistry::start();
+    let d = sample_copy();
+    for (i, code) in ["DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN"]
+        .iter()
+        .enumerate()
+    {
+        let refused = AtomicBool::new(false);
+        let front = Front::start(&reg.addr, move |req, up| {
+            if req.is("PUT", "/manifests/dev") && !refused.swap(true, Ordering::SeqCst) {
+                Reply::Send(Response::oci_error(
+                    400,
+                    code,
+                    "provided digest did not match",
+                ))
+            } else {
+                Reply::Send(up.forward(req))
+            }
+        });
+        let r = bundle(d.path(), &format!("{}/p/l{i}:dev", front.addr), &[]);
+        r.ok();
+        assert!(
+            r.stderr.lines().any(|l| l.starts_with("retrying PUT manifest dev after the registry not finding a blob it had confirmed (2/5)")),
+            "{r}"
+        );
+        assert_eq!(reg.status(&format!("/v2/p/l{i}/manifests/dev")), Some(200));
+    }
+    // Any other 400 is the manifest's fault: one try, and the error names the operation.
+    let front = Front::start(&reg.addr, |req, up| {
+        if req.is("PUT", "/manifests/") {
+            Reply::Send(Response::oci_error(
+                400,
+                "MANIFEST_INVALID",
+                "manifest invalid",
+            ))
+        } else {
+            Reply::Send(up.forward(req))
+        }
+    });
+    let r = bundle(d.path(), &format!("{}/p/l9:dev", front.addr), &[]);
+    clean_failure(&r);
+    assert!(!r.stderr.contains("retrying"), "{r}");
+    assert!(
+        r.error_line()
+            .contains("PUT manifest dev: HTTP 400 MANIFEST_INVALID"),
+        "{r}"
+    );
+}
+
 #[test]
 fn permanent_failure_is_bounded_one_line_and_leaves_no_tag() {
     let reg = TestRegistry::start();

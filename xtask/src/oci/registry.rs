@@ -190,6 +190,19 @@ impl Registry {
         scope: Option<RegistryOperation>,
         op: impl for<'a> Fn(Option<&'a Client>, Endpoint) -> Fut<'a, T>,
     ) -> Result<T, Failure> {
+        self.call_retrying(what, size, scope, |_| None, op)
+    }
+
+    /// [`call`](Self::call), where `also` may name a reason to retry a failure that is not
+    /// retryable in general (for one operation only).
+    fn call_retrying<T>(
+        &mut self,
+        what: &str,
+        size: u64,
+        scope: Option<RegistryOperation>,
+        also: impl Fn(&Failure) -> Option<String>,
+        op: impl for<'a> Fn(Option<&'a Client>, Endpoint) -> Fut<'a, T>,
+    ) -> Result<T, Failure> {
         // One deadline for the whole operation: the probe, token fetches, every try and wait.
         let deadline = self.net.operation(size);
         let mut tries = 0;
@@ -240,7 +253,13 @@ impl Registry {
                     self.may_fall_back = false;
                     return Ok(v);
                 }
-                Ok(Err(e)) => classify(&e),
+                Ok(Err(e)) => {
+                    let mut f = classify(&e);
+                    if f.retry.is_none() {
+                        f.retry = also(&f);
+                    }
+                    f
+                }
                 Err(None) if by_deadline => return Err(self.stopped(what, &deadline, tries)),
                 Err(None) if self.may_fall_back => Failure {
                     connect: true,
@@ -278,7 +297,7 @@ impl Registry {
                 continue;
             }
             let Some(reason) = &failure.retry else {
-                return Err(failure);
+                return Err(named(what, failure));
             };
             let (wait, asked) = match failure.retry_after {
                 Some(w) => (w, " (Retry-After)"),
@@ -313,11 +332,8 @@ impl Registry {
                     deadline.name()
                 ),
             };
-            let message = if failure.message.starts_with(what) {
-                format!("{}; {why}", failure.message)
-            } else {
-                format!("{what}: {}; {why}", failure.message)
-            };
+            let failure = named(what, failure);
+            let message = format!("{}; {why}", failure.message);
             return Err(Failure { message, ..failure });
         }
     }
@@ -725,6 +741,28 @@ fn classify(e: &OpError) -> Failure {
     }
 }
 
+/// Prefixes a failure's message with the operation (`PUT manifest dev: HTTP 400 ...`), once.
+fn named(what: &str, f: Failure) -> Failure {
+    if f.message.starts_with(what) {
+        return f;
+    }
+    Failure {
+        message: format!("{what}: {}", f.message),
+        ..f
+    }
+}
+
+/// A manifest PUT refused because the registry cannot find a blob it had just confirmed (we
+/// check or upload every blob first). Docker Distribution's filesystem storage rewrites a
+/// repository's blob link in place when another client commits the same blob, and a manifest
+/// check that reads the link meanwhile fails with DIGEST_INVALID or MANIFEST_BLOB_UNKNOWN;
+/// eventually consistent object stores do the like. The next try finds the link whole.
+fn lost_blob(f: &Failure) -> Option<String> {
+    let codes = ["DIGEST_INVALID", "MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN"];
+    (f.status == Some(400) && codes.iter().any(|c| f.message.contains(c)))
+        .then(|| "the registry not finding a blob it had confirmed".to_string())
+}
+
 /// `HTTP 503 UNAVAILABLE: busy`, sanitized.
 fn status_line(code: u16, detail: &str) -> String {
     if detail.trim().is_empty() {
@@ -889,10 +927,11 @@ impl Store for Registry {
         let content_type = HeaderValue::from_str(media_type)
             .map_err(|_| anyhow!("manifest media type {media_type:?} is not a header value"))?;
         let reference_owned = reference.to_string();
-        let r = self.call(
+        let r = self.call_retrying(
             &format!("PUT manifest {reference}"),
             bytes.len() as u64,
             Some(RegistryOperation::Push),
+            lost_blob,
             |_, ep| {
                 let (r, data, ct) = (reference_owned.clone(), data.clone(), content_type.clone());
                 Box::pin(async move { ep.put_manifest(&r, ct, data).await })
