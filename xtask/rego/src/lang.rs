@@ -12,6 +12,9 @@
 //!   literals of their own before it, so an undefined one makes the body fail where `not` alone
 //!   would succeed (`not startswith(input.x, "a")` with no `input.x` is undefined in OPA). The
 //!   same literals are written before the `not` (`_ = input.x; not startswith(input.x, "a")`).
+//!   Not in a module with OPA's not-bodies (`not_bodies.rs`), where `not E` negates `E` whole.
+//!   And `not a = b` binds nothing in OPA: it is written `not a == b`, which regorus schedules
+//!   after the literal that binds `a`.
 //!
 //! - `with x as v`: OPA evaluates `v` first, so an undefined `v` (a reference into `input`)
 //!   makes the literal undefined; regorus went on. `_ = v` is written before the literal.
@@ -115,6 +118,7 @@ pub fn edits(
         renames: Vec::new(),
         declaring: Vec::new(),
         lax_with: false,
+        not_bodies: super::not_bodies::enabled(module),
     };
     for rule in &module.policy {
         walk.rule = Some(rule);
@@ -400,6 +404,8 @@ struct Walk<'a> {
     /// The body being walked is OPA's exception to undefined `with` values (see
     /// [`lax_with_body`]).
     lax_with: bool,
+    /// The module has OPA's not-bodies (`not_bodies.rs`): nothing moves out of a `not`.
+    not_bodies: bool,
 }
 
 /// OPA v1.20 takes an undefined `with` value (`with input.n as input.zz`) as no `with` at all,
@@ -791,7 +797,9 @@ impl<'a> Walk<'a> {
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
-                top(expr, self.negated, &mut terms);
+                if !self.not_bodies {
+                    top(expr, self.negated, &mut terms);
+                }
                 // The literal's `with`s apply to what moves out of it (as in OPA).
                 let with = match stmt.with_mods.first() {
                     Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
@@ -799,6 +807,25 @@ impl<'a> Walk<'a> {
                 };
                 for t in terms {
                     moved.push(format!("{DEFINED}({}){with}", self.text_of(t)));
+                }
+                // A negated literal binds nothing in OPA (its variables are bound elsewhere, or
+                // it is refused), so `not a = f(1)` waits for the literal that binds `a`, after
+                // it or not; regorus bound `a` there. Written as the comparison it is.
+                if let Expr::AssignExpr {
+                    op: AssignOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                } = &**expr
+                {
+                    let (from, to) = (
+                        self.end(lhs.span()) as usize,
+                        self.start(rhs.span()) as usize,
+                    );
+                    let eq = self.text.get(from..to).and_then(|t| t.find('='));
+                    if let (Some(i), false) = (eq, has_wildcard(expr)) {
+                        self.insert(from + i, "=".into());
+                    }
                 }
             }
             Literal::Every { domain, query, .. } => {
