@@ -47,6 +47,8 @@ pub(crate) const ITER_ORDERED: &str = "__xtask_iter_ordered";
 /// The check written for a term OPA evaluates before a literal: `true` once its argument is
 /// defined (`_ = x` would do, but a call tells our literals from the user's; see [`is_inserted`]).
 pub const DEFINED: &str = "__xtask_defined";
+/// `k, v in c` (see `Walk::expr`): OPA's membership of a key and its value.
+pub const MEMBER: &str = "__xtask_member";
 /// A comparison OPA's rule index makes before a body runs: its argument, a boolean.
 pub const INDEX: &str = "__xtask_index";
 
@@ -69,6 +71,19 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         INDEX.into(),
         1,
         Box::new(|mut args: Vec<Value>| Ok(args.pop().unwrap_or(Value::Undefined))),
+    )?;
+    engine.add_extension(
+        MEMBER.into(),
+        3,
+        Box::new(|args: Vec<Value>| {
+            let [k, v, c] = <[Value; 3]>::try_from(args)
+                .map_err(|_| anyhow::anyhow!("{MEMBER}: three arguments"))?;
+            Ok(Value::from(match &c {
+                Value::Set(s) => k == v && s.contains(&v),
+                Value::Array(_) | Value::Object(_) => c[&k] == v,
+                _ => false,
+            }))
+        }),
     )?;
     engine.add_extension(
         ITER.into(),
@@ -943,6 +958,24 @@ impl<'a> Walk<'a> {
                 self.expr(key);
                 self.expr(value);
                 self.query(query);
+            }
+            // `k, v in c`: in OPA, a set's keys are its elements (`"a", "a" in {"a"}` is true);
+            // regorus said false for any set. Written `__xtask_member(k, v , c)`.
+            Expr::Membership {
+                key: Some(key),
+                value,
+                collection,
+                ..
+            } => {
+                children(e).into_iter().for_each(|c| self.expr(c));
+                let (from, to) = (self.end(value.span()), self.start(collection.span()));
+                let between = self.text.get(from as usize..to as usize).unwrap_or("");
+                if let Some(i) = between.find("in") {
+                    let at = from as usize + i;
+                    self.insert(self.start(key.span()) as usize, format!("{MEMBER}("));
+                    self.out.push(Edit::new(self.text, at, at + 2, ","));
+                    self.insert(self.end(collection.span()) as usize, ")".into());
+                }
             }
             _ => children(e).into_iter().for_each(|c| self.expr(c)),
         }

@@ -40,7 +40,7 @@
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
 //!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`) or a
 //!    parsed module (`dup_keys`: a repeated key's earlier value, `order_rewrite`: comparisons in
-//!    OPA's order of values), `guard`
+//!    OPA's order of values), `ref_heads` (heads under another rule's variable), `guard`
 //!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`, and `pki`
 //!    (certificates, DER, chain verification and hex, public for the xtask's signing code);
 //! 3. checks: `check` (OPA's compile-time refusals);
@@ -71,6 +71,7 @@ pub(crate) mod order_rewrite;
 pub mod pki;
 pub(crate) mod probe;
 pub(crate) mod quiet;
+pub(crate) mod ref_heads;
 pub mod report;
 pub(crate) mod rule_bodies;
 pub(crate) mod scope;
