@@ -47,6 +47,7 @@ pub mod strict;
 mod strict_table;
 pub mod strings;
 pub mod template;
+pub mod units;
 pub mod uri;
 pub mod verify;
 pub mod words;
@@ -65,6 +66,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     encoding::register(engine)?;
     offline::register(engine)?;
     panics::register(engine)?;
+    units::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
     glob::register(engine)?;
