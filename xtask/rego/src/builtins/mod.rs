@@ -37,6 +37,7 @@ pub mod net;
 #[cfg(test)]
 mod odd_args;
 pub mod offline;
+pub mod opa_checks;
 pub mod order;
 pub mod ordered;
 pub mod out_args;
@@ -67,6 +68,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     offline::register(engine)?;
     panics::register(engine)?;
     units::register(engine)?;
+    opa_checks::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
     glob::register(engine)?;
