@@ -2,7 +2,8 @@
 //! (its value stays): a timestamp (`time.date`, `time.format`, ...) must be an integer that
 //! fits 64 bits (`timestamp too big`, where regorus said `could not convert numeric value of
 //! \`ns\` to int64`), and a shift must not be negative (`bits.lsh`/`bits.rsh`: an operand type
-//! error in OPA, a builtin error in regorus's words here before).
+//! error in OPA, a builtin error in regorus's words here before); `hex.decode` fails with Go's
+//! `encoding/hex` words (`invalid byte: U+0067 'g'`, `odd length hex string`).
 
 use anyhow::{anyhow, bail, Result};
 use regorus::{Engine, Value};
@@ -55,7 +56,36 @@ pub fn register(engine: &mut Engine) -> Result<()> {
             .add_extension(name.into(), 2, Box::new(f))
             .map_err(|e| anyhow!("cannot register builtin {name}: {e}"))?;
     }
+    let f = |args: Vec<Value>| {
+        if let Some(Value::String(s)) = args.first() {
+            if let Some(e) = hex_error(s.as_bytes()) {
+                bail!("eval_builtin_error: hex.decode: encoding/hex: {e}");
+            }
+        }
+        checked_call("hex.decode", &args)
+    };
+    engine
+        .add_extension("hex.decode".into(), 1, Box::new(f))
+        .map_err(|e| anyhow!("cannot register builtin hex.decode: {e}"))?;
     Ok(())
+}
+
+/// Go's `hex.DecodeString` error for `b`, if any: the first byte that is not a hex digit, in
+/// pairs, else an odd length.
+fn hex_error(b: &[u8]) -> Option<String> {
+    let bad = |c: u8| {
+        let ch = char::from(c);
+        // Go's `%#U`: the code point, and the character when it prints.
+        if ch.is_control() || c == 0x7f || (0x80..0xa0).contains(&c) {
+            format!("invalid byte: U+{c:04X}")
+        } else {
+            format!("invalid byte: U+{c:04X} '{ch}'")
+        }
+    };
+    if let Some(&c) = b.iter().find(|c| !c.is_ascii_hexdigit()) {
+        return Some(bad(c));
+    }
+    (b.len() % 2 == 1).then(|| "odd length hex string".to_string())
 }
 
 #[cfg(test)]
@@ -82,5 +112,8 @@ mod tests {
             "eval_type_error: bits.lsh: operand 2 must be an unsigned integer number but got a negative integer"
         ));
         assert_eq!(eval("bits.rsh(8, 1)"), "4");
+        assert!(eval("hex.decode(\"6g\")").contains("encoding/hex: invalid byte: U+0067 'g'"));
+        assert!(eval("hex.decode(\"616\")").contains("encoding/hex: odd length hex string"));
+        assert_eq!(eval("hex.decode(\"6162\")"), "\"ab\"");
     }
 }
