@@ -109,6 +109,10 @@ impl Policy {
             || tree.root.display().to_string(),
             || Ok(super::split_functions::plan(tree)),
         )?;
+        let ref_heads = guarded(
+            || tree.root.display().to_string(),
+            || Ok(super::ref_heads::plan(tree)),
+        )?;
         for file in &tree.modules {
             let shown = tree.display(&file.rel);
             if file.text.len() > MAX_POLICY_BYTES {
@@ -119,8 +123,17 @@ impl Policy {
                 continue;
             }
             let at = || shown.clone();
+            // Heads regorus would look up past another rule's variable (`ref_heads.rs`); not
+            // in a file whose `default`s move by byte offset (`split_functions.rs`).
+            let moves = split
+                .get(&file.rel)
+                .is_some_and(|s| !s.moved_defaults.is_empty());
+            let text = match ref_heads.get(&file.rel) {
+                Some(edits) if !moves => super::ref_heads::apply(&file.text, edits),
+                _ => file.text.clone(),
+            };
             let parsed = guarded(at, || {
-                let src = source(shown.clone(), file.text.clone())?;
+                let src = source(shown.clone(), text)?;
                 let m = parse(&src)?;
                 Ok((src, m))
             });

@@ -26,6 +26,11 @@ pub struct Evaluator {
 }
 
 impl Evaluator {
+    /// A policy already loaded (a tree built in memory, with its data), for queries.
+    pub fn new(policy: Policy) -> Evaluator {
+        Evaluator { policy }
+    }
+
     /// The tree as `opa eval -d DIR` loads it (every data file), or the bundle as the Runner
     /// loads it (its modules and data documents), plus any `extra` files.
     pub fn load(dir: &Path, bundle: Option<&Path>, extra: &[PathBuf]) -> Result<Evaluator> {

@@ -12,6 +12,9 @@
 //!   literals of their own before it, so an undefined one makes the body fail where `not` alone
 //!   would succeed (`not startswith(input.x, "a")` with no `input.x` is undefined in OPA). The
 //!   same literals are written before the `not` (`_ = input.x; not startswith(input.x, "a")`).
+//!   Not in a module with OPA's not-bodies (`not_bodies.rs`), where `not E` negates `E` whole.
+//!   And `not a = b` binds nothing in OPA: it is written `not a == b`, which regorus schedules
+//!   after the literal that binds `a`.
 //!
 //! - `with x as v`: OPA evaluates `v` first, so an undefined `v` (a reference into `input`)
 //!   makes the literal undefined; regorus went on. `_ = v` is written before the literal.
@@ -44,6 +47,8 @@ pub(crate) const ITER_ORDERED: &str = "__xtask_iter_ordered";
 /// The check written for a term OPA evaluates before a literal: `true` once its argument is
 /// defined (`_ = x` would do, but a call tells our literals from the user's; see [`is_inserted`]).
 pub const DEFINED: &str = "__xtask_defined";
+/// `k, v in c` (see `Walk::expr`): OPA's membership of a key and its value.
+pub const MEMBER: &str = "__xtask_member";
 /// A comparison OPA's rule index makes before a body runs: its argument, a boolean.
 pub const INDEX: &str = "__xtask_index";
 
@@ -66,6 +71,19 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         INDEX.into(),
         1,
         Box::new(|mut args: Vec<Value>| Ok(args.pop().unwrap_or(Value::Undefined))),
+    )?;
+    engine.add_extension(
+        MEMBER.into(),
+        3,
+        Box::new(|args: Vec<Value>| {
+            let [k, v, c] = <[Value; 3]>::try_from(args)
+                .map_err(|_| anyhow::anyhow!("{MEMBER}: three arguments"))?;
+            Ok(Value::from(match &c {
+                Value::Set(s) => k == v && s.contains(&v),
+                Value::Array(_) | Value::Object(_) => c[&k] == v,
+                _ => false,
+            }))
+        }),
     )?;
     engine.add_extension(
         ITER.into(),
@@ -115,6 +133,7 @@ pub fn edits(
         renames: Vec::new(),
         declaring: Vec::new(),
         lax_with: false,
+        not_bodies: super::not_bodies::enabled(module),
     };
     for rule in &module.policy {
         walk.rule = Some(rule);
@@ -400,6 +419,8 @@ struct Walk<'a> {
     /// The body being walked is OPA's exception to undefined `with` values (see
     /// [`lax_with_body`]).
     lax_with: bool,
+    /// The module has OPA's not-bodies (`not_bodies.rs`): nothing moves out of a `not`.
+    not_bodies: bool,
 }
 
 /// OPA v1.20 takes an undefined `with` value (`with input.n as input.zz`) as no `with` at all,
@@ -791,7 +812,9 @@ impl<'a> Walk<'a> {
             Literal::NotExpr { expr, .. } => {
                 self.expr(expr);
                 let mut terms = Vec::new();
-                top(expr, self.negated, &mut terms);
+                if !self.not_bodies {
+                    top(expr, self.negated, &mut terms);
+                }
                 // The literal's `with`s apply to what moves out of it (as in OPA).
                 let with = match stmt.with_mods.first() {
                     Some(f) => format!(" {}", self.render(f.span.start, self.end(&stmt.span))),
@@ -799,6 +822,25 @@ impl<'a> Walk<'a> {
                 };
                 for t in terms {
                     moved.push(format!("{DEFINED}({}){with}", self.text_of(t)));
+                }
+                // A negated literal binds nothing in OPA (its variables are bound elsewhere, or
+                // it is refused), so `not a = f(1)` waits for the literal that binds `a`, after
+                // it or not; regorus bound `a` there. Written as the comparison it is.
+                if let Expr::AssignExpr {
+                    op: AssignOp::Eq,
+                    lhs,
+                    rhs,
+                    ..
+                } = &**expr
+                {
+                    let (from, to) = (
+                        self.end(lhs.span()) as usize,
+                        self.start(rhs.span()) as usize,
+                    );
+                    let eq = self.text.get(from..to).and_then(|t| t.find('='));
+                    if let (Some(i), false) = (eq, has_wildcard(expr)) {
+                        self.insert(from + i, "=".into());
+                    }
                 }
             }
             Literal::Every { domain, query, .. } => {
@@ -916,6 +958,24 @@ impl<'a> Walk<'a> {
                 self.expr(key);
                 self.expr(value);
                 self.query(query);
+            }
+            // `k, v in c`: in OPA, a set's keys are its elements (`"a", "a" in {"a"}` is true);
+            // regorus said false for any set. Written `__xtask_member(k, v , c)`.
+            Expr::Membership {
+                key: Some(key),
+                value,
+                collection,
+                ..
+            } => {
+                children(e).into_iter().for_each(|c| self.expr(c));
+                let (from, to) = (self.end(value.span()), self.start(collection.span()));
+                let between = self.text.get(from as usize..to as usize).unwrap_or("");
+                if let Some(i) = between.find("in") {
+                    let at = from as usize + i;
+                    self.insert(self.start(key.span()) as usize, format!("{MEMBER}("));
+                    self.out.push(Edit::new(self.text, at, at + 2, ","));
+                    self.insert(self.end(collection.span()) as usize, ")".into());
+                }
             }
             _ => children(e).into_iter().for_each(|c| self.expr(c)),
         }

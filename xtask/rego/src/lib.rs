@@ -35,12 +35,12 @@
 //!
 //! The layers, bottom to top; a module uses only its own layer and those below it, with no
 //! import cycle (`scripts/rego-layers` measures both from the `crate::`/`super::` paths):
-//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`,
+//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`, `not_bodies`,
 //!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
 //!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`) or a
 //!    parsed module (`dup_keys`: a repeated key's earlier value, `order_rewrite`: comparisons in
-//!    OPA's order of values), `guard`
+//!    OPA's order of values), `ref_heads` (heads under another rule's variable), `guard`
 //!    (the panic boundary), `probe` (the coverage probes' extension), `builtins/`, and `pki`
 //!    (certificates, DER, chain verification and hex, public for the xtask's signing code);
 //! 3. checks: `check` (OPA's compile-time refusals);
@@ -66,10 +66,12 @@ pub mod inspect;
 pub mod inventory;
 pub(crate) mod lang;
 pub(crate) mod late_imports;
+pub(crate) mod not_bodies;
 pub(crate) mod order_rewrite;
 pub mod pki;
 pub(crate) mod probe;
 pub(crate) mod quiet;
+pub(crate) mod ref_heads;
 pub mod report;
 pub(crate) mod rule_bodies;
 pub(crate) mod scope;

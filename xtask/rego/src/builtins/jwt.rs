@@ -63,18 +63,46 @@ struct Token {
 }
 
 fn b64url(s: &str) -> Result<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(s.trim_end_matches('='))
-        .map_err(|e| anyhow!("JWT is not base64url-encoded: {e}"))
+    go_b64url(s).map_err(|e| anyhow!("JWT is not base64url-encoded: {e}"))
+}
+
+/// OPA's `base64url.decode` (Go's `base64.URLEncoding`, padding added where it is left out):
+/// bits after the last full byte are ignored; errors in Go's words.
+fn go_b64url(s: &str) -> Result<Vec<u8>> {
+    use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode};
+    const GO: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    if !s.ends_with('=') && s.len() % 4 == 1 {
+        bail!("illegal base64url string: {s}");
+    }
+    GO.decode(s).map_err(|e| {
+        let at = match e {
+            base64::DecodeError::InvalidByte(i, _)
+            | base64::DecodeError::InvalidLastSymbol(i, _) => i,
+            base64::DecodeError::InvalidLength(n) => n,
+            base64::DecodeError::InvalidPadding => s.find('=').unwrap_or(s.len()),
+        };
+        anyhow!("illegal base64 data at input byte {at}")
+    })
 }
 
 impl Token {
     fn parse(jwt: &str) -> Result<Token> {
-        let parts: Vec<&str> = jwt.split('.').collect();
-        if parts.len() != 3 {
+        if !jwt.contains('.') {
             bail!("encoded JWT had no period separators");
         }
-        let header: Json = serde_json::from_slice(&b64url(parts[0])?)
+        let parts: Vec<&str> = jwt.split('.').collect();
+        if parts.len() != 3 {
+            bail!("encoded JWT must have 3 sections, found {}", parts.len());
+        }
+        let part = |i: usize, what: &str| {
+            go_b64url(parts[i]).map_err(|e| anyhow!("JWT {what} had invalid encoding: {e}"))
+        };
+        let header: Json = serde_json::from_slice(&part(0, "header")?)
             .map_err(|_| anyhow!("JWT header had invalid encoding"))?;
         let Json::Object(header) = header else {
             bail!("JWT header had invalid encoding");
@@ -84,8 +112,8 @@ impl Token {
         }
         Ok(Token {
             header,
-            payload: b64url(parts[1])?,
-            signature: b64url(parts[2])?,
+            payload: part(1, "payload")?,
+            signature: part(2, "signature")?,
             signed: format!("{}.{}", parts[0], parts[1]),
         })
     }
@@ -104,16 +132,12 @@ impl Token {
 
 fn decode_builtin(args: &[Value]) -> Result<Value> {
     let mut token = Token::parse(string(args, 0)?)?;
-    // A nested token (`cty: JWT`) is decoded down to its innermost payload, as OPA does.
-    while token
-        .header
-        .get("cty")
-        .and_then(Json::as_str)
-        .is_some_and(|c| c.eq_ignore_ascii_case("jwt"))
-    {
+    // A nested token (`cty: JWT`, exactly) is decoded down to its innermost payload, as OPA
+    // does, without the quotes jwt.io writes around it.
+    while token.header.get("cty").and_then(Json::as_str) == Some("JWT") {
         let inner = String::from_utf8(token.payload.clone())
             .map_err(|_| anyhow!("JWT payload had invalid encoding"))?;
-        token = Token::parse(&inner)?;
+        token = Token::parse(inner.trim_matches(['"', '\'']))?;
     }
     let payload = token.payload_object()?;
     Ok(from_json(Json::Array(vec![
@@ -258,22 +282,27 @@ fn jwk_key(jwk: &Map<String, Json>) -> Option<PublicKey> {
 /// Every key in `text`; an error when nothing in it is a key.
 fn public_keys(text: &str) -> Result<Vec<PublicKey>> {
     if text.trim_start().starts_with("-----BEGIN") {
-        let mut keys = Vec::new();
-        for (label, der) in pem_blocks(text) {
-            let spki = if label == "CERTIFICATE" {
-                cert_spki(&der)
-            } else {
-                Some(der)
-            };
-            match spki.as_deref().and_then(spki_key) {
-                Some(k) => keys.push(k),
-                None => bail!("failed to parse a PEM certificate or key"),
-            }
+        // As Go's `pem.Decode`: the first block, and nothing after its END line.
+        let (label, der) = pem_blocks(text)
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("failed to extract a Key from the PEM certificate"))?;
+        let end = format!("-----END {label}-----");
+        let after = text.find(&end).map_or("", |i| &text[i + end.len()..]);
+        let rest = after.split_once('\n').map_or("", |(_, r)| r);
+        if !rest.is_empty() {
+            bail!("extra data after a PEM certificate block");
         }
-        if keys.is_empty() {
-            bail!("failed to extract a Key from the PEM certificate");
-        }
-        return Ok(keys);
+        let key = match label.as_str() {
+            "CERTIFICATE" => cert_spki(&der).as_deref().and_then(spki_key),
+            "PUBLIC KEY" => spki_key(&der),
+            _ => bail!("failed to extract a Key from the PEM certificate"),
+        };
+        return match key {
+            Some(k) => Ok(vec![k]),
+            None if label == "CERTIFICATE" => bail!("failed to parse a PEM certificate"),
+            None => bail!("failed to parse a PEM public key"),
+        };
     }
     let json: Json =
         serde_json::from_str(text).map_err(|_| anyhow!("failed to parse a JWK key (set)"))?;
@@ -378,6 +407,30 @@ fn now_ns() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// OPA's checks of a JOSE header (`parseTokenHeader`, `valid`): `alg`, `kid`, `typ` and `cty`
+/// are strings and `crit` a non-empty list (else an error); a parameter named in `crit` that
+/// OPA does not know makes the token invalid (`false`).
+fn header_valid(header: &Map<String, Json>) -> Result<bool> {
+    let mut crit: Vec<&str> = Vec::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    for (k, v) in header {
+        match (k.as_str(), v) {
+            ("alg" | "kid" | "typ" | "cty", Json::String(_)) => {}
+            ("alg" | "kid" | "typ" | "cty", _) => bail!("{k}: must be a string"),
+            ("crit", Json::Array(items)) => {
+                // Go's loop drops its error: an element that is not a string is skipped.
+                crit = items.iter().filter_map(Json::as_str).collect();
+                if crit.is_empty() {
+                    bail!("crit: must be a nonempty list");
+                }
+            }
+            ("crit", _) => bail!("crit: must be a list"),
+            (other, _) => unknown.push(other),
+        }
+    }
+    Ok(!unknown.iter().any(|u| crit.contains(u)))
+}
+
 /// `[valid, header, payload]`; `[false, {}, {}]` when the token does not satisfy `constraints`.
 fn decode_verify(args: &[Value]) -> Result<Value> {
     let jwt = string(args, 0)?;
@@ -410,37 +463,56 @@ fn decode_verify(args: &[Value]) -> Result<Value> {
             Json::Object(Map::new()),
         ]))
     };
-    let token = Token::parse(jwt)?;
-    let Some(alg) = token.alg().map(str::to_string) else {
-        return Ok(invalid());
-    };
-    if want_alg.as_ref().is_some_and(|a| *a != alg) {
-        return Ok(invalid());
-    }
-    let ok = if alg.starts_with("HS") {
-        match &secret {
-            Some(s) => verify(&alg, &token, s)?,
-            None => false,
+    let mut token = Token::parse(jwt)?;
+    // Each token of a nested one (`cty: JWT`, any case) is checked and verified in turn.
+    loop {
+        if !header_valid(&token.header)? {
+            return Ok(invalid());
         }
-    } else if ALGS.iter().any(|a| a.name == alg) {
-        match &cert {
-            Some(k) => verify(&alg, &token, k)?,
-            None => false,
+        let Some(alg) = token.alg().map(str::to_string) else {
+            return Ok(invalid());
+        };
+        if want_alg.as_ref().is_some_and(|a| *a != alg) {
+            return Ok(invalid());
         }
-    } else {
-        false
-    };
-    if !ok {
-        return Ok(invalid());
+        let ok = if alg.starts_with("HS") {
+            match &secret {
+                Some(s) => verify(&alg, &token, s)?,
+                None => false,
+            }
+        } else if ALGS.iter().any(|a| a.name == alg) {
+            match &cert {
+                Some(k) => verify(&alg, &token, k)?,
+                None => false,
+            }
+        } else {
+            false
+        };
+        if !ok {
+            return Ok(invalid());
+        }
+        let nested = token
+            .header
+            .get("cty")
+            .and_then(Json::as_str)
+            .is_some_and(|c| c.eq_ignore_ascii_case("jwt"));
+        if !nested {
+            break;
+        }
+        let inner = String::from_utf8(token.payload.clone())
+            .map_err(|_| anyhow!("JWT payload had invalid encoding"))?;
+        token = Token::parse(&inner)?;
     }
     let payload = token.payload_object()?;
     let t = time.unwrap_or_else(now_ns);
-    let claim = |k: &str| payload.get(k).and_then(Json::as_f64);
-    if claim("exp").is_some_and(|exp| t >= exp * 1e9)
-        || claim("nbf").is_some_and(|nbf| t < nbf * 1e9)
-    {
-        return Ok(invalid());
-    }
+    // OPA checks `iss` and `aud` first; a claim that is not a number is an error.
+    let claim = |k: &str| -> Result<Option<f64>> {
+        match payload.get(k) {
+            None => Ok(None),
+            Some(Json::Number(n)) => Ok(n.as_f64()),
+            Some(_) => bail!("{k} value must be a number"),
+        }
+    };
     if let Some(iss) = &iss {
         if payload.get("iss").and_then(Json::as_str) != Some(iss.as_str()) {
             return Ok(invalid());
@@ -454,6 +526,12 @@ fn decode_verify(args: &[Value]) -> Result<Value> {
         _ => false,
     };
     if !aud_ok {
+        return Ok(invalid());
+    }
+    if claim("exp")?.is_some_and(|exp| t >= exp * 1e9) {
+        return Ok(invalid());
+    }
+    if claim("nbf")?.is_some_and(|nbf| t < nbf * 1e9) {
         return Ok(invalid());
     }
     Ok(from_json(Json::Array(vec![
@@ -541,15 +619,31 @@ fn sign(alg: &str, jwk: &Map<String, Json>, msg: &[u8]) -> Result<Vec<u8>> {
 }
 
 fn encode(headers: &str, payload: &str, key: &str) -> Result<Value> {
-    let h: Json = serde_json::from_str(headers).map_err(|e| anyhow!("invalid header: {e}"))?;
+    // In OPA's order and words: the key, the header's `alg`, then a JWT's payload.
     let jwk: Json = serde_json::from_str(key).map_err(|e| anyhow!("invalid JWK: {e}"))?;
-    let (Some(h), Some(jwk)) = (h.as_object(), jwk.as_object()) else {
+    let Some(jwk) = jwk.as_object() else {
         bail!("header and key must be JSON objects");
     };
-    let alg = h
-        .get("alg")
-        .and_then(Json::as_str)
-        .ok_or_else(|| anyhow!("header is missing \"alg\""))?;
+    let no_alg = || anyhow!("missing or invalid 'alg' header: jwsbb: header \"alg\" not found");
+    let h: Map<String, Json> = match serde_json::from_str(headers) {
+        Ok(Json::Object(h)) => h,
+        Ok(_) => return Err(no_alg()),
+        Err(_) if headers.trim().is_empty() => {
+            bail!("missing or invalid 'alg' header: cannot parse JSON: cannot parse empty string")
+        }
+        Err(_) if headers.trim_start().starts_with('{') => {
+            bail!("missing or invalid 'alg' header: cannot parse JSON")
+        }
+        Err(_) => return Err(no_alg()),
+    };
+    let alg = h.get("alg").and_then(Json::as_str).ok_or_else(no_alg)?;
+    if !ALGS.iter().any(|a| a.name == alg) {
+        bail!("unknown JWS algorithm: {alg}");
+    }
+    let typ = h.get("typ").and_then(Json::as_str);
+    if typ.is_none_or(|t| t == "JWT") && serde_json::from_str::<Json>(payload).is_err() {
+        bail!("type is JWT but payload is not JSON");
+    }
     let signed = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(headers),

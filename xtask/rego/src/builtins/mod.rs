@@ -37,6 +37,7 @@ pub mod net;
 #[cfg(test)]
 mod odd_args;
 pub mod offline;
+pub mod opa_checks;
 pub mod order;
 pub mod ordered;
 pub mod out_args;
@@ -47,6 +48,7 @@ pub mod strict;
 mod strict_table;
 pub mod strings;
 pub mod template;
+pub mod units;
 pub mod uri;
 pub mod verify;
 pub mod words;
@@ -65,6 +67,8 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     encoding::register(engine)?;
     offline::register(engine)?;
     panics::register(engine)?;
+    units::register(engine)?;
+    opa_checks::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
     glob::register(engine)?;

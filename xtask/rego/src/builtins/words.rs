@@ -11,7 +11,15 @@ pub fn opa_words(text: &str) -> Option<String> {
         .rev()
         .find_map(|l| l.strip_prefix("error: "))?
         .trim();
+    // A rule that makes an object through a variable key (`p[k] := v`), or an object
+    // comprehension: OPA's conflict is about the object's keys.
+    if msg.contains("generated multiple times") {
+        return Some(OBJECT.into());
+    }
     if let Some(other) = msg.strip_prefix("rule conflicts with rule at ") {
+        if object_head(text) {
+            return Some(OBJECT.into());
+        }
         return Some(format!("{COMPLETE} (the other rule at {other})"));
     }
     if msg.starts_with("function produced multiple outputs")
@@ -23,6 +31,9 @@ pub fn opa_words(text: &str) -> Option<String> {
         || msg.ends_with("rules should not produce multiple outputs.")
         || msg == "rules must not produce multiple outputs"
     {
+        if object_head(text) {
+            return Some(OBJECT.into());
+        }
         return Some(COMPLETE.into());
     }
     match msg {
@@ -66,6 +77,31 @@ pub fn opa_words(text: &str) -> Option<String> {
 }
 
 const COMPLETE: &str = "eval_conflict_error: complete rules must not produce multiple outputs";
+const OBJECT: &str = "eval_conflict_error: object keys must be unique";
+
+/// Whether the source line an error shows (`3 | p[k] := v if {`) starts a rule whose head ends
+/// in an index that is not a constant (`p[k] :=`, `p.q[s] =`): a rule making an object.
+fn object_head(text: &str) -> bool {
+    let Some(line) = text.lines().find_map(|l| {
+        let (n, code) = l.split_once(" | ")?;
+        n.trim().parse::<u32>().ok().map(|_| code)
+    }) else {
+        return false;
+    };
+    let head = line.split([':', '=']).next().unwrap_or("").trim_end();
+    let Some(inner) = head
+        .strip_suffix(']')
+        .and_then(|h| h.rsplit_once('['))
+        .map(|(_, i)| i)
+    else {
+        return false;
+    };
+    let inner = inner.trim();
+    let constant = inner.starts_with(['"', '`'])
+        || inner.parse::<f64>().is_ok()
+        || matches!(inner, "true" | "false" | "null");
+    !inner.is_empty() && !constant && !head.starts_with("default")
+}
 const FUNCTIONS: &str =
     "eval_conflict_error: functions must not produce multiple outputs for same inputs";
 
@@ -195,6 +231,22 @@ mod tests {
             "eval_builtin_error: rem: modulo on floating-point number"
         );
         assert_eq!(opa_words(&err(l, 23, "something else")), None);
+        assert_eq!(
+            opa_words(&err(
+                "q[y] := x if {",
+                1,
+                "rule conflicts with rule at p.rego:2:1"
+            )),
+            Some(OBJECT.into())
+        );
+        assert_eq!(
+            opa_words(&err(
+                "q[\"a\"] := x if {",
+                1,
+                "rules must not produce multiple outputs"
+            )),
+            Some(COMPLETE.into())
+        );
         assert_eq!(
             opa_words(&err(l, 1, "rule conflicts with rule at p.rego:2:1")).unwrap(),
             "eval_conflict_error: complete rules must not produce multiple outputs \

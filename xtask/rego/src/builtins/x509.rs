@@ -73,6 +73,20 @@ pub fn register(engine: &mut Engine) -> Result<()> {
         if pem.is_empty() {
             anyhow::bail!("input PEM data was empty");
         }
+        // Not PEM: base64 of it, as Go's decoder reads it (padded; line breaks skipped), or an
+        // error (OPA).
+        if !pem.starts_with("-----BEGIN") {
+            let flat: String = pem.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+            if let Err(e) = STANDARD.decode(&flat) {
+                let at = match e {
+                    base64::DecodeError::InvalidByte(i, _)
+                    | base64::DecodeError::InvalidLastSymbol(i, _) => i,
+                    base64::DecodeError::InvalidLength(n) => n - n % 4,
+                    base64::DecodeError::InvalidPadding => flat.find('=').unwrap_or(flat.len()),
+                };
+                anyhow::bail!("illegal base64 data at input byte {at}");
+            }
+        }
         // Text that holds no PEM block comes back as null; a block that does not parse is an
         // error, as in OPA.
         match parse_private_key(pem) {

@@ -79,12 +79,17 @@ pub(crate) fn recursive_rules(prog: &Program) -> Vec<Refusal> {
             let Some(full) = prog.resolve(m, &names) else {
                 return;
             };
-            // The longest rule path that `full` equals or lies under.
+            // The longest rule path that `full` equals or lies under. Equal to a rule whose head
+            // goes on with a variable (`grants` of `grants[r].actions`), it is also the document
+            // of the rules named under it (`grants.ops.actions`): those are read too, below.
             let mut cut = full.as_str();
             loop {
                 if let Some(p) = paths.get(cut) {
                     out.insert(p);
-                    return;
+                    if cut != full.as_str() {
+                        return;
+                    }
+                    break;
                 }
                 match cut.rfind('.') {
                     Some(i) => cut = &cut[..i],

@@ -1,0 +1,3 @@
+package h
+
+text(s) := hex.decode(s)
