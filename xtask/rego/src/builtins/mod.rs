@@ -41,6 +41,7 @@ pub mod order;
 pub mod ordered;
 pub mod out_args;
 pub mod panics;
+pub mod providers;
 pub mod semver;
 pub mod sprintf;
 pub mod strict;
@@ -65,6 +66,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     encoding::register(engine)?;
     offline::register(engine)?;
     panics::register(engine)?;
+    providers::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
     glob::register(engine)?;
