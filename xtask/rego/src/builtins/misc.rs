@@ -1,14 +1,29 @@
-//! Small OPA builtins regorus lacks: `array.flatten` and `strings.split_n`.
+//! Small OPA builtins regorus lacks (`array.flatten`, `strings.split_n`), and `uuid.parse` read
+//! as Go's google/uuid reads it.
 
 use anyhow::Result;
 use regorus::{Engine, Value};
 
+use super::panics::call_regorus;
 use super::{add, string, type_error};
 
 pub fn register(engine: &mut Engine) -> Result<()> {
     add(engine, "array.flatten", 1, flatten)?;
     add(engine, "strings.split_n", 3, split_n)?;
+    add(engine, "uuid.parse", 1, uuid_parse)?;
     Ok(())
+}
+
+/// regorus's `uuid.parse`, except for the 38-byte form: google/uuid drops its first and last
+/// byte unread (`(…)` parses as `{…}` does), where the uuid crate insists on braces.
+fn uuid_parse(args: &[Value]) -> Result<Value> {
+    let s = string(args, 0)?;
+    if s.len() == 38 {
+        if let Some(middle) = s.get(1..37) {
+            return call_regorus("uuid.parse", &[Value::from(format!("{{{middle}}}"))]);
+        }
+    }
+    call_regorus("uuid.parse", args)
 }
 
 /// One level: nested arrays' elements are spliced in, deeper arrays stay.
@@ -60,5 +75,31 @@ fn int(args: &[Value], i: usize) -> Result<i64> {
             .into()
         }),
         other => Err(type_error(i + 1, "number", other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Value {
+        uuid_parse(&[Value::from(s)]).unwrap()
+    }
+
+    #[test]
+    fn uuid_38_bytes_are_read_in_the_middle_only() {
+        let v4 = serde_json::json!({"variant": "RFC4122", "version": 4});
+        let want = Value::from(v4);
+        assert_eq!(parse("{00000000-0000-4000-8000-000000000000}"), want);
+        assert_eq!(parse("(00000000-0000-4000-8000-000000000000)"), want);
+        assert_eq!(parse("x00000000-0000-4000-8000-000000000000y"), want);
+        assert_eq!(
+            parse("(00000000-0000-4000-8000-00000000000)"),
+            Value::Undefined
+        );
+        assert_eq!(
+            parse("é0000000-0000-4000-8000-000000000000)"),
+            Value::Undefined
+        );
     }
 }

@@ -42,6 +42,7 @@ pub mod order;
 pub mod ordered;
 pub mod out_args;
 pub mod panics;
+pub mod providers;
 pub mod semver;
 pub mod sprintf;
 pub mod strict;
@@ -69,6 +70,7 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     panics::register(engine)?;
     units::register(engine)?;
     opa_checks::register(engine)?;
+    providers::register(engine)?;
     uri::register(engine)?;
     x509::register(engine)?;
     glob::register(engine)?;

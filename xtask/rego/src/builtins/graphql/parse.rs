@@ -15,18 +15,35 @@ enum Tok {
     Block(String),
     Punct(&'static str),
     Eof,
+    /// Text the lexer refused, with its error: gqlparser reports that error only when the
+    /// parser consumes the token; a parser that only looks at it says `Unexpected <Invalid>`.
+    Invalid(String),
 }
 
 impl Tok {
+    /// gqlparser's `Token.String()`: the kind, then the value quoted when there is one.
     fn shown(&self) -> String {
+        let value = match self {
+            Tok::Name(v) | Tok::Int(v) | Tok::Float(v) | Tok::Str(v) | Tok::Block(v) => v,
+            _ => return self.kind().into(),
+        };
+        match value.is_empty() {
+            true => self.kind().into(),
+            false => format!("{} {}", self.kind(), super::super::encoding::quote(value)),
+        }
+    }
+
+    /// gqlparser's `Type.String()`, what `expect` names.
+    fn kind(&self) -> &'static str {
         match self {
-            Tok::Name(n) => format!("Name \"{n}\""),
-            Tok::Int(n) => format!("Int \"{n}\""),
-            Tok::Float(n) => format!("Float \"{n}\""),
-            Tok::Str(s) => format!("String \"{s}\""),
-            Tok::Block(s) => format!("BlockString \"{s}\""),
-            Tok::Punct(p) => p.to_string(),
-            Tok::Eof => "<EOF>".into(),
+            Tok::Name(_) => "Name",
+            Tok::Int(_) => "Int",
+            Tok::Float(_) => "Float",
+            Tok::Str(_) => "String",
+            Tok::Block(_) => "BlockString",
+            Tok::Punct(p) => p,
+            Tok::Eof => "<EOF>",
+            Tok::Invalid(_) => "<Invalid>",
         }
     }
 }
@@ -60,6 +77,14 @@ impl Lexer {
     fn newline(&mut self) {
         self.line += 1;
         self.line_start = self.pos;
+    }
+
+    /// The next token and where it starts, or an `Invalid` token where the lexer stopped.
+    fn token(&mut self) -> (Tok, (usize, usize)) {
+        match self.next() {
+            Ok(t) => t,
+            Err(e) => (Tok::Invalid(e.to_string()), self.here()),
+        }
     }
 
     /// The next token and where it starts (line, column).
@@ -192,7 +217,8 @@ impl Lexer {
                 None | Some('\n' | '\r') => return self.err(at, "Unterminated string."),
                 Some('"') => {
                     self.pos += 1;
-                    return Ok((Tok::Str(out), at));
+                    // gqlparser's column is past the opening quote.
+                    return Ok((Tok::Str(out), (at.0, at.1 + 1)));
                 }
                 Some('\\') => {
                     let e = self.peek(1);
@@ -240,7 +266,7 @@ impl Lexer {
                 None => return self.err(at, "Unterminated string."),
                 Some('"') if self.peek(1) == Some('"') && self.peek(2) == Some('"') => {
                     self.pos += 3;
-                    return Ok((Tok::Block(block_value(&raw)), at));
+                    return Ok((Tok::Block(block_value(&raw)), (at.0, at.1 + 3)));
                 }
                 Some('\\')
                     if self.peek(1) == Some('"')
@@ -299,6 +325,8 @@ pub struct Parser {
     comments: Vec<String>,
     /// The comments before the closing token of the last `many`.
     close_comments: Json,
+    /// Reading a type extension.
+    extension: bool,
 }
 
 impl Parser {
@@ -310,7 +338,7 @@ impl Parser {
             line_start: 0,
             comments: Vec::new(),
         };
-        let (tok, at) = lexer.next()?;
+        let (tok, at) = lexer.token();
         let comments = std::mem::take(&mut lexer.comments);
         Ok(Parser {
             lexer,
@@ -318,6 +346,7 @@ impl Parser {
             at,
             comments,
             close_comments: Json::Null,
+            extension: false,
         })
     }
 
@@ -343,7 +372,10 @@ impl Parser {
     }
 
     fn bump(&mut self) -> Result<Tok> {
-        let (next, at) = self.lexer.next()?;
+        if let Tok::Invalid(e) = &self.tok {
+            bail!("{e}");
+        }
+        let (next, at) = self.lexer.token();
         self.comments = std::mem::take(&mut self.lexer.comments);
         self.at = at;
         Ok(std::mem::replace(&mut self.tok, next))
@@ -367,7 +399,7 @@ impl Parser {
 
     fn expect(&mut self, p: &str) -> Result<()> {
         if !self.skip(p)? {
-            return self.err(format!("Expected {p}, found {}", self.tok.shown()));
+            return self.err(format!("Expected {p}, found {}", self.tok.kind()));
         }
         Ok(())
     }
@@ -379,7 +411,7 @@ impl Parser {
                 self.bump()?;
                 Ok(n)
             }
-            other => self.err(format!("Expected Name, found {}", other.shown())),
+            other => self.err(format!("Expected Name, found {}", other.kind())),
         }
     }
 
@@ -401,7 +433,11 @@ impl Parser {
     ) -> Result<Vec<Json>> {
         self.expect(open)?;
         let mut out = Vec::new();
-        if some && self.skip(close)? {
+        if self.is(close) {
+            if !some {
+                return self.err(format!("expected at least one definition, found {close}"));
+            }
+            self.bump()?;
             return Ok(out);
         }
         loop {
@@ -516,6 +552,8 @@ impl Parser {
                 "Position": null, "Comment": comment,
             }));
         }
+        // Kept for the validator's messages; OPA's pruning drops every `Position`.
+        let at = json!({"Line": self.at.0, "Column": self.at.1});
         let mut name = self.name()?;
         let mut alias = name.clone();
         if self.skip(":")? {
@@ -535,7 +573,7 @@ impl Parser {
         }
         Ok(json!({
             "Alias": alias, "Name": name, "Arguments": args, "Directives": dirs,
-            "SelectionSet": set, "Position": null, "Comment": comment, "Definition": null,
+            "SelectionSet": set, "Position": at, "Comment": comment, "Definition": null,
             "ObjectDefinition": null,
         }))
     }
@@ -573,10 +611,15 @@ impl Parser {
             return self.unexpected();
         }
         let name = self.name()?;
+        // gqlparser reads (experimental) variable definitions on fragments too.
+        let vars = match self.is("(") {
+            true => self.many("(", ")", false, Self::variable_definition)?,
+            false => Vec::new(),
+        };
         self.keyword("on")?;
         let cond = self.name()?;
         Ok(json!({
-            "Name": name, "VariableDefinition": null, "TypeCondition": cond,
+            "Name": name, "VariableDefinition": Self::list(vars), "TypeCondition": cond,
             "Directives": self.directives(false)?, "SelectionSet": self.selection_set()?,
             "Definition": null, "Position": null, "Comment": comment,
         }))
@@ -648,18 +691,38 @@ impl Parser {
             "Extensions": [], "Comment": null,
         });
         while self.tok != Tok::Eof {
+            let described = (self.tok.shown(), self.at);
             let (description, before) = self.description()?;
             let after = self.comment();
             let notes = (before, after);
             if self.is_name("extend") {
+                // An extension takes no description: gqlparser points at the description.
+                if !description.is_empty() {
+                    let (tok, at) = described;
+                    return self.lexer.err(at, format!("Unexpected {tok}"));
+                }
                 self.bump()?;
                 let (key, def) = match self.is_name("schema") {
                     true => (
                         "SchemaExtension",
                         self.schema_definition(String::new(), notes)?,
                     ),
-                    false => ("Extensions", self.type_definition(String::new(), notes)?),
+                    false => ("Extensions", self.type_extension(notes)?),
                 };
+                // An extension that adds nothing is refused at the token after it.
+                let adds = [
+                    "Directives",
+                    "OperationTypes",
+                    "Interfaces",
+                    "Fields",
+                    "Types",
+                    "EnumValues",
+                ]
+                .iter()
+                .any(|k| def[*k].as_array().is_some_and(|a| !a.is_empty()));
+                if !adds {
+                    return self.unexpected();
+                }
                 push(&mut doc[key], def);
                 continue;
             }
@@ -734,15 +797,45 @@ impl Parser {
         }
         self.keyword("on")?;
         self.skip("|")?;
-        let mut locations = vec![Json::from(self.name()?)];
+        let mut locations = vec![self.directive_location()?];
         while self.skip("|")? {
-            locations.push(Json::from(self.name()?));
+            locations.push(self.directive_location()?);
         }
         Ok(json!({
             "Description": description, "Name": name, "Arguments": args,
             "Locations": locations, "IsRepeatable": repeatable, "Position": null,
             "BeforeDescriptionComment": notes.0, "AfterDescriptionComment": notes.1,
         }))
+    }
+
+    fn directive_location(&mut self) -> Result<Json> {
+        const LOCATIONS: &[&str] = &[
+            "QUERY",
+            "MUTATION",
+            "SUBSCRIPTION",
+            "FIELD",
+            "FRAGMENT_DEFINITION",
+            "FRAGMENT_SPREAD",
+            "INLINE_FRAGMENT",
+            "VARIABLE_DEFINITION",
+            "SCHEMA",
+            "SCALAR",
+            "OBJECT",
+            "FIELD_DEFINITION",
+            "ARGUMENT_DEFINITION",
+            "INTERFACE",
+            "UNION",
+            "ENUM",
+            "ENUM_VALUE",
+            "INPUT_OBJECT",
+            "INPUT_FIELD_DEFINITION",
+        ];
+        let (tok, at) = (self.tok.shown(), self.at);
+        let name = self.name()?;
+        if !LOCATIONS.contains(&name.as_str()) {
+            return self.lexer.err(at, format!("Unexpected {tok}"));
+        }
+        Ok(Json::from(name))
     }
 
     fn argument_definitions(&mut self) -> Result<Json> {
@@ -789,6 +882,15 @@ impl Parser {
         }))
     }
 
+    /// `extend scalar|type|...`: a type definition, except that an extended interface names no
+    /// interfaces (gqlparser reads `implements` there as the unexpected token).
+    fn type_extension(&mut self, notes: (Json, Json)) -> Result<Json> {
+        self.extension = true;
+        let def = self.type_definition(String::new(), notes);
+        self.extension = false;
+        def
+    }
+
     fn type_definition(&mut self, description: String, notes: (Json, Json)) -> Result<Json> {
         let kind = match &self.tok {
             Tok::Name(n) => match n.as_str() {
@@ -805,7 +907,8 @@ impl Parser {
         self.bump()?;
         let name = self.name()?;
         let mut interfaces = Vec::new();
-        if matches!(kind, "OBJECT" | "INTERFACE") && self.is_name("implements") {
+        let implements = kind == "OBJECT" || (kind == "INTERFACE" && !self.extension);
+        if implements && self.is_name("implements") {
             self.bump()?;
             self.skip("&")?;
             interfaces.push(Json::from(self.name()?));

@@ -33,6 +33,8 @@ pub struct Schema {
     types: BTreeMap<String, Json>,
     directives: BTreeMap<String, Json>,
     roots: BTreeMap<String, String>,
+    /// gqlparser's `PossibleTypes`: the types that may stand where a type is wanted.
+    possible: BTreeMap<String, Vec<String>>,
 }
 
 fn s<'a>(v: &'a Json, k: &str) -> &'a str {
@@ -51,24 +53,77 @@ fn base(ty: &Json) -> &str {
     }
 }
 
+/// gqlparser's `ValidateSchemaDocument` over the prelude merged with `doc`: the first error, in
+/// its order.
 pub fn load_schema(doc: &Json) -> Result<Schema> {
     let prelude = Parser::new(PRELUDE)?.schema_document()?;
-    let mut types = BTreeMap::new();
-    let mut directives = BTreeMap::new();
-    for d in items(&prelude, "Definitions") {
-        types.insert(s(d, "Name").to_string(), d.clone());
-    }
-    for d in items(&prelude, "Directives") {
-        directives.insert(s(d, "Name").to_string(), d.clone());
-    }
-    for d in items(doc, "Definitions") {
+    let mut types: BTreeMap<String, Json> = BTreeMap::new();
+    // The definitions in document order (extensions of undefined types appended), as gqlparser
+    // records which types may stand for which.
+    let mut order: Vec<String> = Vec::new();
+    for d in items(&prelude, "Definitions")
+        .iter()
+        .chain(items(doc, "Definitions"))
+    {
         let name = s(d, "Name");
         if types.contains_key(name) {
             bail!("Cannot redeclare type {name}.");
         }
         types.insert(name.to_string(), d.clone());
+        order.push(name.to_string());
     }
-    for d in items(doc, "Directives") {
+    for e in items(doc, "Extensions") {
+        let name = s(e, "Name");
+        // gqlparser makes an extension of an undefined type that type's definition.
+        let def = types.entry(name.to_string()).or_insert_with(|| {
+            order.push(name.to_string());
+            json!({"Kind": s(e, "Kind"), "Name": name})
+        });
+        if s(def, "Kind") != s(e, "Kind") {
+            bail!(
+                "Cannot extend type {name} because the base type is a {}, not {}.",
+                s(def, "Kind"),
+                s(e, "Kind")
+            );
+        }
+        for k in ["Directives", "Interfaces", "Fields", "Types", "EnumValues"] {
+            if let Some(more) = e[k].as_array() {
+                match def[k].as_array_mut() {
+                    Some(a) => a.extend(more.iter().cloned()),
+                    None => def[k] = Json::Array(more.clone()),
+                }
+            }
+        }
+    }
+    let mut possible: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in &order {
+        let d = &types[name];
+        let mut add = |to: &str, t: &str| possible.entry(to.into()).or_default().push(t.into());
+        match s(d, "Kind") {
+            "UNION" => {
+                for t in items(d, "Types") {
+                    add(name, t.as_str().unwrap_or(""));
+                }
+            }
+            "OBJECT" | "INPUT_OBJECT" => {
+                for i in items(d, "Interfaces") {
+                    add(i.as_str().unwrap_or(""), name);
+                }
+                add(name, name);
+            }
+            "INTERFACE" => {
+                for i in items(d, "Interfaces") {
+                    add(i.as_str().unwrap_or(""), name);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut directives = BTreeMap::new();
+    for d in items(&prelude, "Directives")
+        .iter()
+        .chain(items(doc, "Directives"))
+    {
         let name = s(d, "Name");
         if directives.contains_key(name)
             && !matches!(
@@ -80,79 +135,55 @@ pub fn load_schema(doc: &Json) -> Result<Schema> {
         }
         directives.insert(name.to_string(), d.clone());
     }
-    for e in items(doc, "Extensions") {
-        for d in items(e, "Directives") {
-            if !directives.contains_key(s(d, "Name")) {
-                bail!("Undefined directive {}.", s(d, "Name"));
-            }
-        }
-        let name = s(e, "Name");
-        // gqlparser accepts an extension of an undefined type (and drops it).
-        let Some(def) = types.get_mut(name) else {
-            continue;
-        };
-        if s(def, "Kind") != s(e, "Kind") {
-            bail!("Cannot extend type {name} because the base type is a {} and the extension is a {}.", s(def, "Kind"), s(e, "Kind"));
-        }
-        for k in ["Fields", "Types", "EnumValues", "Interfaces", "Directives"] {
-            if let Some(more) = e[k].as_array() {
-                match def[k].as_array_mut() {
-                    Some(a) => a.extend(more.iter().cloned()),
-                    None => def[k] = Json::Array(more.clone()),
-                }
-            }
-        }
-    }
     let mut schema = Schema {
         types,
         directives,
         roots: BTreeMap::new(),
+        possible,
     };
     let defs = items(doc, "Schema");
     if defs.len() > 1 {
         bail!("Cannot have multiple schema entry points, consider schema extensions instead.");
     }
-    let ops: Vec<&Json> = defs
-        .iter()
-        .chain(items(doc, "SchemaExtension"))
-        .flat_map(|d| items(d, "OperationTypes"))
-        .collect();
+    for d in defs.iter().chain(items(doc, "SchemaExtension")) {
+        for o in items(d, "OperationTypes") {
+            let (op, ty) = (s(o, "Operation"), s(o, "Type"));
+            if !schema.types.contains_key(ty) {
+                bail!("Schema root {op} refers to a type {ty} that does not exist.");
+            }
+            schema.roots.insert(op.into(), ty.into());
+        }
+        schema.check_directives(items(d, "Directives"), "SCHEMA", None, true)?;
+    }
+    for d in schema.types.values() {
+        schema.check_definition(d)?;
+    }
+    for d in schema.directives.values() {
+        let name = s(d, "Name");
+        valid_name(name)?;
+        schema.check_arguments(items(d, "Arguments"), Some(name))?;
+    }
+    // Root types by name only without a `schema` definition (any kind, as gqlparser).
     if defs.is_empty() {
         for (op, ty) in [
             ("query", "Query"),
             ("mutation", "Mutation"),
             ("subscription", "Subscription"),
         ] {
-            if schema
-                .types
-                .get(ty)
-                .is_some_and(|d| s(d, "Kind") == "OBJECT")
-            {
+            if !schema.roots.contains_key(op) && schema.types.contains_key(ty) {
                 schema.roots.insert(op.into(), ty.into());
             }
         }
     }
-    for o in ops {
-        let (op, ty) = (s(o, "Operation"), s(o, "Type"));
-        if !schema.types.contains_key(ty) {
-            bail!("Schema root {op} refers to a type {ty} that does not exist");
-        }
-        schema.roots.insert(op.into(), ty.into());
-    }
-    for d in defs.iter().chain(items(doc, "SchemaExtension")) {
-        schema.check_directives(d, "SCHEMA")?;
-    }
-    for d in schema.directives.values() {
-        let name = s(d, "Name");
-        if name.starts_with("__") {
-            bail!("directive @{name} must not have a name which begins with __");
-        }
-        schema.check_argument_definitions(d, &format!("@{name}"))?;
-    }
-    for d in schema.types.values() {
-        schema.check_definition(d)?;
-    }
     Ok(schema)
+}
+
+/// gqlparser's `validateName`.
+fn valid_name(name: &str) -> Result<()> {
+    if name.starts_with("__") {
+        bail!("Name \"{name}\" must not begin with \"__\", which is reserved by GraphQL introspection.");
+    }
+    Ok(())
 }
 
 impl Schema {
@@ -164,20 +195,32 @@ impl Schema {
         matches!(self.kind(name), Some("SCALAR" | "ENUM" | "INPUT_OBJECT"))
     }
 
-    fn is_output(&self, name: &str) -> bool {
-        matches!(self.kind(name), Some(k) if k != "INPUT_OBJECT")
-    }
-
     fn is_composite(&self, name: &str) -> bool {
         matches!(self.kind(name), Some("OBJECT" | "INTERFACE" | "UNION"))
     }
 
-    fn check_directives(&self, on: &Json, location: &str) -> Result<()> {
-        for d in items(on, "Directives") {
+    /// gqlparser's `validateDirectives` (schema side): `single` when the list is one authored
+    /// location (a type's own list merges its extensions' and is not).
+    fn check_directives(
+        &self,
+        dirs: &[Json],
+        location: &str,
+        current: Option<&str>,
+        single: bool,
+    ) -> Result<()> {
+        let mut seen = BTreeSet::new();
+        for d in dirs {
             let name = s(d, "Name");
+            valid_name(name)?;
+            if current == Some(name) {
+                bail!("Directive {name} cannot refer to itself.");
+            }
             let Some(def) = self.directives.get(name) else {
                 bail!("Undefined directive {name}.");
             };
+            if single && !seen.insert(name) && def["IsRepeatable"] != json!(true) {
+                bail!("The directive {name} can only be used once at this location.");
+            }
             if !items(def, "Locations").iter().any(|l| l == location) {
                 bail!("Directive {name} is not applicable on {location}.");
             }
@@ -191,11 +234,11 @@ impl Schema {
             }
             for x in items(def, "Arguments") {
                 let required = x["Type"]["NonNull"] == json!(true) && x["DefaultValue"].is_null();
-                if required
-                    && !items(d, "Arguments")
-                        .iter()
-                        .any(|a| s(a, "Name") == s(x, "Name"))
-                {
+                let given = items(d, "Arguments")
+                    .iter()
+                    .find(|a| s(a, "Name") == s(x, "Name"));
+                // A null literal (Kind 6) is no value either.
+                if required && given.is_none_or(|a| a["Value"]["Kind"] == json!(6)) {
                     bail!(
                         "Argument {} for directive {name} cannot be null.",
                         s(x, "Name")
@@ -206,147 +249,188 @@ impl Schema {
         Ok(())
     }
 
-    /// Whether a field of type `have` may implement an interface field of type `want`.
-    fn subtype(&self, have: &Json, want: &Json) -> bool {
-        let nn = |t: &Json| t["NonNull"] == json!(true);
-        let strip = |t: &Json| {
-            let mut t = t.clone();
-            t["NonNull"] = json!(false);
-            t
-        };
-        if nn(want) {
-            return nn(have) && self.subtype(&strip(have), &strip(want));
+    /// gqlparser's `isCovariant`: a field of type `actual` may implement one of `required`.
+    fn covariant(&self, required: &Json, actual: &Json) -> bool {
+        if required["NonNull"] == json!(true) && actual["NonNull"] != json!(true) {
+            return false;
         }
-        if nn(have) {
-            return self.subtype(&strip(have), want);
+        let want = s(required, "NamedType");
+        if !want.is_empty() {
+            let have = s(actual, "NamedType");
+            return want == have
+                || self
+                    .possible
+                    .get(want)
+                    .is_some_and(|p| p.iter().any(|t| t == have));
         }
-        match (have["Elem"].is_object(), want["Elem"].is_object()) {
-            (true, true) => self.subtype(&have["Elem"], &want["Elem"]),
-            (false, false) => {
-                let (h, w) = (s(have, "NamedType"), s(want, "NamedType"));
-                h == w || (self.is_composite(w) && self.possible(w).contains(h))
-            }
-            _ => false,
+        if !actual["Elem"].is_object() {
+            return false;
         }
+        self.covariant(&required["Elem"], &actual["Elem"])
     }
 
-    fn check_argument_definitions(&self, on: &Json, owner: &str) -> Result<()> {
-        for a in items(on, "Arguments") {
+    /// gqlparser's `validateArgs`.
+    fn check_arguments(&self, args: &[Json], directive: Option<&str>) -> Result<()> {
+        for a in args {
             let name = s(a, "Name");
+            valid_name(name)?;
             let ty = base(&a["Type"]);
-            if !self.types.contains_key(ty) {
+            let Some(kind) = self.kind(ty) else {
                 bail!("Undefined type {ty}.");
-            }
+            };
             if !self.is_input(ty) {
-                bail!("{owner}.{name} must be an input type.");
+                bail!(
+                    "cannot use {} as argument {name} because {kind} is not a valid input type",
+                    shown(&a["Type"])
+                );
             }
-            if name.starts_with("__") {
-                bail!("{owner}.{name} must not have a name which begins with __");
+            self.check_directives(
+                items(a, "Directives"),
+                "ARGUMENT_DEFINITION",
+                directive,
+                true,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// gqlparser's `validateImplements` and `validateTypeImplementsAncestors`.
+    fn check_implements(&self, d: &Json, iname: &str) -> Result<()> {
+        let name = s(d, "Name");
+        let Some(idef) = self.types.get(iname) else {
+            bail!("Undefined type \"{iname}\".");
+        };
+        if s(idef, "Kind") != "INTERFACE" {
+            bail!("\"{iname}\" is a non interface type {}.", s(idef, "Kind"));
+        }
+        for f in items(idef, "Fields") {
+            let fname = s(f, "Name");
+            let Some(g) = items(d, "Fields").iter().find(|g| s(g, "Name") == fname) else {
+                bail!("For {name} to implement {iname} it must have a field called {fname}.");
+            };
+            if !self.covariant(&f["Type"], &g["Type"]) {
+                bail!(
+                    "For {name} to implement {iname} the field {fname} must have type {}.",
+                    shown(&f["Type"])
+                );
+            }
+            for a in items(f, "Arguments") {
+                let aname = s(a, "Name");
+                let Some(b) = items(g, "Arguments").iter().find(|b| s(b, "Name") == aname) else {
+                    bail!("For {name} to implement {iname} the field {fname} must have the same arguments but it is missing {aname}.");
+                };
+                if !compatible(&a["Type"], &b["Type"]) {
+                    bail!("For {name} to implement {iname} the field {fname} must have the same arguments but {aname} has the wrong type.");
+                }
+            }
+            for b in items(g, "Arguments") {
+                let extra = !items(f, "Arguments")
+                    .iter()
+                    .any(|a| s(a, "Name") == s(b, "Name"));
+                if extra && b["Type"]["NonNull"] == json!(true) && b["DefaultValue"].is_null() {
+                    bail!("For {name} to implement {iname} any additional arguments on {fname} must be optional or have a default value but {} is required.", s(b, "Name"));
+                }
+            }
+        }
+        for t in items(idef, "Interfaces") {
+            let t = t.as_str().unwrap_or("");
+            if !items(d, "Interfaces").iter().any(|i| i == t) {
+                if t == name {
+                    bail!("Type {name} cannot implement {iname} because it would create a circular reference.");
+                }
+                bail!("Type {name} must implement {t} because it is implemented by {iname}.");
             }
         }
         Ok(())
     }
 
+    /// gqlparser's `validateDefinition`.
     fn check_definition(&self, d: &Json) -> Result<()> {
         let (name, kind) = (s(d, "Name"), s(d, "Kind"));
-        if name.starts_with("__") {
-            bail!("{kind} {name}: Name \"{name}\" must not begin with \"__\", which is reserved by GraphQL introspection.");
+        for f in items(d, "Fields") {
+            valid_name(s(f, "Name"))?;
+            let ty = base(&f["Type"]);
+            if !self.types.contains_key(ty) {
+                bail!("Undefined type {ty}.");
+            }
+            self.check_arguments(items(f, "Arguments"), None)?;
+            let location = match kind {
+                "INPUT_OBJECT" => "INPUT_FIELD_DEFINITION",
+                _ => "FIELD_DEFINITION",
+            };
+            self.check_directives(items(f, "Directives"), location, None, true)?;
         }
-        self.check_directives(d, kind)?;
+        for t in items(d, "Types") {
+            let t = t.as_str().unwrap_or("");
+            match self.kind(t) {
+                None => bail!("Undefined type \"{t}\"."),
+                Some("OBJECT") => {}
+                Some(_) => bail!("{kind} type \"{t}\" must be OBJECT."),
+            }
+        }
+        for i in items(d, "Interfaces") {
+            self.check_implements(d, i.as_str().unwrap_or(""))?;
+        }
         match kind {
             "OBJECT" | "INTERFACE" | "INPUT_OBJECT" => {
                 if items(d, "Fields").is_empty() {
-                    bail!("{kind} {name}: must define one or more fields.");
+                    match kind {
+                        "INPUT_OBJECT" => {
+                            bail!("{kind} {name}: must define one or more input fields.")
+                        }
+                        _ => bail!("{kind} {name}: must define one or more fields."),
+                    }
                 }
-                let mut seen = BTreeSet::new();
                 for f in items(d, "Fields") {
-                    let fname = s(f, "Name");
-                    if !seen.insert(fname) {
-                        bail!("Field {name}.{fname} can only be defined once.");
-                    }
-                    let ty = base(&f["Type"]);
-                    if !self.types.contains_key(ty) {
-                        bail!("Undefined type {ty}.");
-                    }
-                    if kind == "INPUT_OBJECT" {
-                        if !self.is_input(ty) {
-                            bail!("{kind} {name}: field must be an input type");
-                        }
-                        self.check_directives(f, "INPUT_FIELD_DEFINITION")?;
-                    } else {
-                        if !self.is_output(ty) {
-                            bail!("{kind} {name}: field must be an output type");
-                        }
-                        self.check_argument_definitions(f, &format!("{name}.{fname}"))?;
-                        self.check_directives(f, "FIELD_DEFINITION")?;
-                    }
-                    if fname.starts_with("__") {
-                        bail!("{kind} {name}: field {fname} must not begin with __");
-                    }
-                }
-                for i in items(d, "Interfaces") {
-                    let iname = i.as_str().unwrap_or("");
-                    let Some(idef) = self.types.get(iname) else {
-                        bail!("Undefined type {iname}.");
+                    let Some(fkind) = self.kind(base(&f["Type"])) else {
+                        continue;
                     };
-                    if s(idef, "Kind") != "INTERFACE" {
-                        bail!("{kind} {name} must only implement Interface types, it cannot implement {iname}.");
-                    }
-                    for f in items(idef, "Fields") {
-                        let fname = s(f, "Name");
-                        let Some(g) = items(d, "Fields").iter().find(|g| s(g, "Name") == fname)
-                        else {
-                            bail!("For {name} to implement {iname} it must have a field called {fname}.");
-                        };
-                        if !self.subtype(&g["Type"], &f["Type"]) {
-                            bail!("For {name} to implement {iname} the field {fname} must have type {}.", shown(&f["Type"]));
+                    match kind {
+                        "INPUT_OBJECT" if !matches!(fkind, "SCALAR" | "ENUM" | "INPUT_OBJECT") => {
+                            bail!(
+                                "{fkind} {}: field must be one of SCALAR, ENUM, INPUT_OBJECT.",
+                                s(f, "Name")
+                            )
                         }
-                        for a in items(f, "Arguments") {
-                            let found = items(g, "Arguments").iter().any(|b| {
-                                s(b, "Name") == s(a, "Name")
-                                    && shown(&b["Type"]) == shown(&a["Type"])
-                            });
-                            if !found {
-                                bail!("For {name} to implement {iname} the field {fname} must have the same arguments.");
-                            }
-                        }
-                    }
-                }
-            }
-            "UNION" => {
-                let members: BTreeSet<&str> = items(d, "Types")
-                    .iter()
-                    .filter_map(|t| t.as_str())
-                    .collect();
-                if members.is_empty() || members.len() != items(d, "Types").len() {
-                    bail!("UNION {name}: must define one or more unique member types.");
-                }
-                for t in items(d, "Types") {
-                    let t = t.as_str().unwrap_or("");
-                    match self.kind(t) {
-                        Some("OBJECT") => {}
-                        Some(_) => bail!("UNION type \"{t}\" must be OBJECT."),
-                        None => bail!("Undefined type \"{t}\"."),
+                        "OBJECT" | "INTERFACE" if fkind == "INPUT_OBJECT" => bail!(
+                            "{kind} {name}: field must be one of SCALAR, OBJECT, INTERFACE, UNION, ENUM."
+                        ),
+                        _ => {}
                     }
                 }
             }
             "ENUM" => {
-                let values: BTreeSet<&str> = items(d, "EnumValues")
-                    .iter()
-                    .map(|v| s(v, "Name"))
-                    .collect();
-                if values.is_empty() || values.len() != items(d, "EnumValues").len() {
+                if items(d, "EnumValues").is_empty() {
                     bail!("ENUM {name}: must define one or more unique enum values.");
                 }
                 for v in items(d, "EnumValues") {
-                    self.check_directives(v, "ENUM_VALUE")?;
+                    let vname = s(v, "Name");
+                    if matches!(vname, "true" | "false" | "null") {
+                        bail!("ENUM {name}: non-enum value {vname}.");
+                    }
+                    self.check_directives(items(v, "Directives"), "ENUM_VALUE", None, true)?;
                 }
             }
             _ => {}
         }
-        Ok(())
+        for (k, what) in [("Fields", "Field"), ("EnumValues", "Enum value")] {
+            let mut seen = BTreeSet::new();
+            for f in items(d, k) {
+                if !seen.insert(s(f, "Name")) {
+                    bail!("{what} {name}.{} can only be defined once.", s(f, "Name"));
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for t in items(d, "Types") {
+            let t = t.as_str().unwrap_or("");
+            if !seen.insert(t) {
+                bail!("Union type {name} can only include type {t} once.");
+            }
+        }
+        valid_name(name)?;
+        self.check_directives(items(d, "Directives"), kind, None, false)
     }
-
     fn field<'a>(&'a self, parent: &str, name: &str) -> Option<&'a Json> {
         items(self.types.get(parent)?, "Fields")
             .iter()
@@ -755,6 +839,19 @@ impl Validator<'_> {
         for d in items(def, "Arguments") {
             let required = d["Type"]["NonNull"] == json!(true) && d["DefaultValue"].is_null();
             if required && !seen.contains(s(d, "Name")) {
+                // gqlparser's words for a field, at the field when its position is known.
+                if let Some(field) = what.strip_prefix("field ") {
+                    let at = &call["Position"];
+                    let msg = format!(
+                        "Field {field} argument \"{}\" of type \"{}\" is required, but it was not provided",
+                        s(d, "Name"),
+                        shown(&d["Type"])
+                    );
+                    match (at["Line"].as_u64(), at["Column"].as_u64()) {
+                        (Some(l), Some(c)) => bail!("{msg} in GraphQL string at location {l}:{c}"),
+                        _ => bail!("GraphQL parse error: input: {msg}."),
+                    }
+                }
                 bail!(
                     "{what} argument \"{}\" is required but not provided.",
                     s(d, "Name")

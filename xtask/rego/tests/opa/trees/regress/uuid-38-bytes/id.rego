@@ -1,0 +1,3 @@
+package id
+
+parsed(s) := uuid.parse(s)
