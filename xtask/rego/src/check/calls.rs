@@ -4,7 +4,7 @@
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
-use regorus::unstable::{Expr, Literal, Rule};
+use regorus::unstable::{BoolOp, Expr, Literal, Rule};
 
 use super::opa_builtins::{BUILTINS, DEPRECATED};
 use super::safety::declaration_counts;
@@ -128,6 +128,40 @@ pub(crate) fn analyze(prog: &Program) -> Findings {
                     .copied()
             };
             walk_rule(rule, &mut |e, pos| {
+                // OPA's compiler writes `a == b` as the unification `a = b` before its type
+                // check, which refuses sides of kinds that cannot be equal (`count(xs) == "a"`).
+                let sides = match e {
+                    Expr::BoolExpr {
+                        op: BoolOp::Eq,
+                        lhs,
+                        rhs,
+                        ..
+                    } => Some((lhs, rhs)),
+                    Expr::AssignExpr { op, lhs, rhs, .. } if !is_colon_eq(op) => Some((lhs, rhs)),
+                    Expr::Call { fcn, params, .. }
+                        if params.len() == 2
+                            && dotted(fcn).is_some_and(|n| {
+                                n == ["equal"]
+                                    && matches!(callee(prog, m, &n, &is_local), Callee::Builtin(_))
+                            }) =>
+                    {
+                        Some((&params[0], &params[1]))
+                    }
+                    _ => None,
+                };
+                if let Some((lhs, rhs)) = sides {
+                    let kind = |x: &Expr| kinds(prog, m, x, &is_local, &var_kinds);
+                    if let (Some(l), Some(r)) = (kind(lhs), kind(rhs)) {
+                        if !l.chars().any(|c| r.contains(c)) {
+                            out.kinds.push(m.refusal(
+                                e.span(),
+                                "rego_type_error",
+                                "match error".into(),
+                            ));
+                        }
+                    }
+                    return;
+                }
                 let Expr::Call { fcn, params, .. } = e else {
                     return;
                 };

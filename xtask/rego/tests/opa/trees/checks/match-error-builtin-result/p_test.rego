@@ -1,0 +1,7 @@
+package p_test
+
+import data.p
+
+test_ok if {
+	true
+}

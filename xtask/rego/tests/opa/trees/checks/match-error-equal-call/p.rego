@@ -1,0 +1,3 @@
+package p
+
+n if equal(upper(input.s), 1)

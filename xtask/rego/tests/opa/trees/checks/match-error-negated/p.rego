@@ -1,0 +1,3 @@
+package p
+
+n if not sum([1, 2]) = "3"
