@@ -1,0 +1,331 @@
+//! OPA's template strings (`$"a {expr} b"`, and the raw, multi-line `` $`...` ``), which regorus
+//! does not lex, written as a call regorus evaluates before it parses the module.
+//!
+//! OPA's compiler turns a template into `internal.template_string([parts])`: a text part is a
+//! string (`\{` is a literal `{`), a literal expression (`{42}`, `{"a"}`, `{true}`) is its own
+//! text, a local variable `x` the set `{x}`, and any other expression (a rule's name too: the
+//! compiler has made it a reference by then) the set comprehension `{t | t = expr}` (keeping
+//! the expression's `with`s). We cannot tell a local from a rule before parsing, and a local
+//! is always bound where OPA takes it, so a variable gets the comprehension too; the builtin writes a string as it is, an
+//! empty set as `<undefined>` and a set's one element as OPA prints a term, and refuses a set of
+//! several (`template-strings must not produce multiple outputs`). We write the same, with
+//! [`BUILTIN`] as the builtin (`builtins/misc.rs`).
+//!
+//! Text parts of a multi-line template stay raw strings, so no line moves; only the columns
+//! after a template shift.
+
+/// The builtin a template becomes.
+pub(crate) const BUILTIN: &str = "internal.template_string";
+
+/// Where a template cannot be read; OPA's parse error and where it is.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Error {
+    /// Byte offset into the text.
+    pub offset: usize,
+    pub message: &'static str,
+}
+
+/// The text with every template string written as a call of [`BUILTIN`], `None` when it has
+/// none; an error when one cannot be read.
+pub(crate) fn rewrite(text: &str) -> Option<Result<String, Error>> {
+    if !text.contains("$\"") && !text.contains("$`") {
+        return None;
+    }
+    let mut rw = Rewriter { text, vars: 0 };
+    let mut out = String::with_capacity(text.len() + 64);
+    match rw.copy(0, false, &mut out) {
+        Ok(_) if out == text => None,
+        Ok(_) => Some(Ok(out)),
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// A 1-based line and column of a byte offset, as an error names it.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+struct Rewriter<'a> {
+    text: &'a str,
+    /// Variables generated so far (each comprehension gets its own).
+    vars: usize,
+}
+
+impl Rewriter<'_> {
+    fn at(&self, i: usize) -> Option<char> {
+        self.text[i..].chars().next()
+    }
+
+    /// Copies the text from `i` into `out`, templates rewritten, strings and comments as they
+    /// are. In an expression (`in_expr`), stops at the `}` that closes it and returns its offset;
+    /// otherwise at the end.
+    fn copy(&mut self, mut i: usize, in_expr: bool, out: &mut String) -> Result<usize, Error> {
+        let mut depth = 0usize;
+        while let Some(c) = self.at(i) {
+            match c {
+                '$' if matches!(self.at(i + 1), Some('"' | '`')) => {
+                    let raw = self.at(i + 1) == Some('`');
+                    i = self.template(i, raw, out)?;
+                    continue;
+                }
+                '"' | '`' => {
+                    let end = string_end(self.text, i).ok_or(Error {
+                        offset: i,
+                        message: "non-terminated string",
+                    })?;
+                    out.push_str(&self.text[i..end]);
+                    i = end;
+                    continue;
+                }
+                '#' => {
+                    let end = self.text[i..].find('\n').map_or(self.text.len(), |n| i + n);
+                    out.push_str(&self.text[i..end]);
+                    i = end;
+                    continue;
+                }
+                '{' | '[' | '(' => depth += 1,
+                '}' if in_expr && depth == 0 => return Ok(i),
+                '}' | ']' | ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            out.push(c);
+            i += c.len_utf8();
+        }
+        match in_expr {
+            true => Err(Error {
+                offset: i,
+                message: "non-terminated string",
+            }),
+            false => Ok(i),
+        }
+    }
+
+    /// The template starting at `start` (its `$`) written into `out`; returns the offset past
+    /// its closing quote.
+    fn template(&mut self, start: usize, raw: bool, out: &mut String) -> Result<usize, Error> {
+        let quote = if raw { '`' } else { '"' };
+        let unterminated = Error {
+            offset: start,
+            message: "non-terminated string",
+        };
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = start + 2;
+        loop {
+            let mut text = String::new();
+            let closed = loop {
+                let Some(c) = self.at(i) else {
+                    return Err(unterminated);
+                };
+                if c == '\n' && !raw {
+                    return Err(unterminated);
+                }
+                i += c.len_utf8();
+                match c {
+                    c if c == quote => break true,
+                    '{' => break false,
+                    '\\' if self.at(i) == Some('{') => {
+                        text.push('{');
+                        i += 1;
+                    }
+                    // An escape of a quoted template stays one, for the string written out.
+                    '\\' if !raw => {
+                        text.push('\\');
+                        if let Some(d) = self.at(i).filter(|&d| d != '\n') {
+                            text.push(d);
+                            i += d.len_utf8();
+                        }
+                    }
+                    c => text.push(c),
+                }
+            };
+            if !text.is_empty() {
+                parts.push(format!("{quote}{text}{quote}"));
+            }
+            if closed {
+                break;
+            }
+            let mut expr = String::new();
+            let end = self.copy(i, true, &mut expr)?;
+            parts.push(self.part(&expr, i)?);
+            i = end + 1;
+        }
+        out.push_str(BUILTIN);
+        out.push_str("([");
+        out.push_str(&parts.join(", "));
+        out.push_str("])");
+        Ok(i)
+    }
+
+    /// One expression of a template (already rewritten) as a part of the builtin's array.
+    fn part(&mut self, expr: &str, offset: usize) -> Result<String, Error> {
+        let t = expr.trim();
+        let error = |message| Err(Error { offset, message });
+        if t.is_empty() {
+            return error("invalid template-string expression");
+        }
+        let word = |w: &str| {
+            t.strip_prefix(w)
+                .is_some_and(|rest| rest.starts_with([' ', '\t', '\n', '\r']))
+        };
+        if word("not") {
+            return error("unexpected negation ('not') in template-string expression");
+        }
+        if word("some") {
+            return error("unexpected 'some' in template-string expression");
+        }
+        if word("every") {
+            return error("unexpected 'every' in template-string expression");
+        }
+        match top_level_assignment(t) {
+            Some(true) => {
+                return error("unexpected assignment (':=') in template-string expression")
+            }
+            Some(false) => {
+                return error("unexpected unification ('=') in template-string expression")
+            }
+            None => {}
+        }
+        if matches!(t, "true" | "false" | "null") || is_number(t) {
+            return Ok(format!("\"{t}\""));
+        }
+        if (t.starts_with('"') || t.starts_with('`')) && string_end(t, 0) == Some(t.len()) {
+            return Ok(t.to_string());
+        }
+        self.vars += 1;
+        let v = format!("__xtask_ts{}", self.vars);
+        Ok(format!("{{{v} | {v} := {expr}}}"))
+    }
+}
+
+/// The end of the string or raw string starting at `i` of `text`, `None` when it does not end.
+fn string_end(text: &str, i: usize) -> Option<usize> {
+    let quote = text[i..].chars().next()?;
+    let mut escaped = false;
+    for (k, c) in text[i + 1..].char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quote == '"' => escaped = true,
+            '\n' if quote == '"' => return None,
+            c if c == quote => return Some(i + 1 + k + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A JSON number as OPA's scanner reads one (`-1`, `13.37`, `1e3`).
+fn is_number(t: &str) -> bool {
+    let t = t.strip_prefix('-').unwrap_or(t);
+    let (mant, exp) = match t.find(['e', 'E']) {
+        Some(k) => (&t[..k], Some(&t[k + 1..])),
+        None => (t, None),
+    };
+    let (int, frac) = match mant.split_once('.') {
+        Some((a, b)) => (a, Some(b)),
+        None => (mant, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    digits(int)
+        && frac.is_none_or(digits)
+        && exp.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
+/// Whether the expression is, at its top level, an assignment (`true`) or a unification
+/// (`false`): what OPA refuses in a template.
+fn top_level_assignment(t: &str) -> Option<bool> {
+    let b = t.as_bytes();
+    let (mut depth, mut i) = (0i32, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'`' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if q == b'"' && b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'{' | b'[' | b'(' => depth += 1,
+            b'}' | b']' | b')' => depth -= 1,
+            // `with x as y` ends the expression; what follows is no operand of it.
+            b'w' if depth == 0 && t[i..].starts_with("with ") && (i == 0 || b[i - 1] == b' ') => {
+                return None
+            }
+            b'=' if depth == 0 => {
+                let prev = if i > 0 { b[i - 1] } else { b' ' };
+                let next = b.get(i + 1).copied().unwrap_or(b' ');
+                if prev == b':' {
+                    return Some(true);
+                }
+                if !matches!(prev, b'=' | b'!' | b'<' | b'>') && next != b'=' {
+                    return Some(false);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rw(text: &str) -> String {
+        rewrite(text).expect("a template").expect("readable")
+    }
+
+    #[test]
+    fn parts_are_strings_literals_vars_and_comprehensions() {
+        assert_eq!(rw(r#"p := $"""#), "p := internal.template_string([])");
+        assert_eq!(
+            rw(r#"p := $"a \{x} {42} {"s"} {x} {input.y}""#),
+            r#"p := internal.template_string(["a {x} ", "42", " ", "s", " ", {__xtask_ts1 | __xtask_ts1 := x}, " ", {__xtask_ts2 | __xtask_ts2 := input.y}])"#
+        );
+    }
+
+    #[test]
+    fn nested_and_multi_line_templates_keep_lines() {
+        let t = "p := $`{$\"{a}\"}\n{b}\n`\nq := 1";
+        let out = rw(t);
+        assert_eq!(out.matches('\n').count(), t.matches('\n').count());
+        assert!(out.contains(
+            "{__xtask_ts2 | __xtask_ts2 := internal.template_string([{__xtask_ts1 | __xtask_ts1 := a}])}"
+        ));
+    }
+
+    #[test]
+    fn strings_and_comments_are_left_alone() {
+        assert_eq!(rewrite("p := \"$\\\"\" # $\"x\"\n"), None);
+    }
+
+    #[test]
+    fn what_opa_refuses_in_a_template() {
+        let err = |t: &str| {
+            rewrite(t)
+                .expect("a template")
+                .expect_err("refused")
+                .message
+        };
+        assert_eq!(
+            err(r#"p := $"{x := 1}""#),
+            "unexpected assignment (':=') in template-string expression"
+        );
+        assert_eq!(
+            err(r#"p := $"{x = 1}""#),
+            "unexpected unification ('=') in template-string expression"
+        );
+        assert_eq!(
+            err(r#"p := $"{not x}""#),
+            "unexpected negation ('not') in template-string expression"
+        );
+        assert_eq!(err("p := $\"{x}\nq := 1"), "non-terminated string");
+        assert!(rewrite(r#"p := $"{x == 1} {x with input as 1}""#).is_some_and(|r| r.is_ok()));
+    }
+}
