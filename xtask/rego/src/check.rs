@@ -81,7 +81,14 @@ pub fn refusals(tree: &PolicyTree) -> Vec<Refusal> {
 pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let mut mods = Vec::new();
     let mut errors = Vec::new();
-    for (name, text) in files {
+    // A module's rules named from a keyword are a module of their own (`keyword_refs.rs`).
+    let moved = files.iter().flat_map(|(name, text)| {
+        super::keyword_refs::moved(text)
+            .into_iter()
+            .map(move |t| (name.clone(), t))
+    });
+    let files: Vec<(String, String)> = files.iter().cloned().chain(moved).collect();
+    for (name, text) in &files {
         match parse(name, text) {
             Ok(m) => {
                 let m = ModInfo::new(name.clone(), m);

@@ -42,6 +42,8 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
         }
         None => text,
     };
+    // Keywords starting a reference or a rule's name (see `keyword_refs.rs`).
+    let text = super::keyword_refs::rewrite(&text).unwrap_or(text);
     // OPA's `not { .. }` (`import future.keywords.not`), which regorus reads as a set.
     let text = super::not_bodies::rewrite(&name, &text).unwrap_or(text);
     let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
