@@ -19,26 +19,30 @@ const KEYWORDS: &[&str] = &[
     "some", "true", "with",
 ];
 
+/// A token's kind, as the light lexer here (and `templates.rs`) tells them apart.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
+pub(crate) enum Kind {
     Ident,
     Str,
     Comment,
     Sym,
 }
 
+/// A token of [`lex`]: its bytes, kind and bracket depth.
 #[derive(Clone, Copy, Debug)]
-struct Tok {
-    start: usize,
-    end: usize,
-    kind: Kind,
+pub(crate) struct Tok {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
     /// Bracket depth before the token.
-    depth: usize,
+    pub depth: usize,
     /// First token of its line, at column 1 (a statement's start when `depth` is 0).
     line_start: bool,
 }
 
-fn lex(text: &str) -> Vec<Tok> {
+/// The module's tokens (identifiers, strings, comments, one-character symbols), enough to find
+/// statements and brackets in a text regorus cannot lex yet.
+pub(crate) fn lex(text: &str) -> Vec<Tok> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let (mut i, mut depth, mut at_line_start) = (0usize, 0usize, true);
@@ -112,7 +116,7 @@ fn lex(text: &str) -> Vec<Tok> {
 }
 
 /// A module's statements: token index ranges.
-fn statements(text: &str, toks: &[Tok]) -> Vec<(usize, usize)> {
+pub(crate) fn statements(text: &str, toks: &[Tok]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     for (k, t) in toks.iter().enumerate() {
         let s = &text[t.start..t.end];
@@ -212,6 +216,9 @@ fn read(text: &str) -> Option<Module> {
 /// reads `foo.as contains "a"` as something else; `foo["as"]` is the same name.
 fn as_fields(text: &str, toks: &[Tok], (a, z): (usize, usize)) -> Vec<usize> {
     let mut out = Vec::new();
+    if matches!(&text[toks[a].start..toks[a].end], "package" | "import") && !dotted(text, toks, a) {
+        return out;
+    }
     for k in a..z {
         let t = toks[k];
         let s = &text[t.start..t.end];
@@ -237,9 +244,10 @@ fn as_edits(text: &str, toks: &[Tok], range: (usize, usize), edits: &mut Edits) 
 }
 
 /// Text edits: (start, end, replacement).
-type Edits = Vec<(usize, usize, String)>;
+pub(crate) type Edits = Vec<(usize, usize, String)>;
 
-fn apply(text: &str, mut edits: Edits) -> String {
+/// `text` with the edits made (an edit overlapping an earlier one is dropped).
+pub(crate) fn apply(text: &str, mut edits: Edits) -> String {
     edits.sort_by_key(|e| e.0);
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
@@ -396,6 +404,14 @@ mod tests {
         assert_eq!(rewrite("package a.not.b\n\nx := input.not.y\n"), None);
         assert_eq!(rewrite("package a\n\nx if not input.y\n"), None);
         assert!(moved("package a\n\nx := 1\n").is_empty());
+    }
+
+    #[test]
+    fn as_in_a_head_is_a_string_key() {
+        let m = "package a.as\nimport data.x.as.y\n\nfoo.as contains 1\nbar.as(x) := x\n";
+        let out = rewrite(m).expect("rewritten");
+        assert!(out.starts_with("package a.as\nimport data.x.as.y\n"));
+        assert!(out.contains("foo[\"as\"] contains 1\nbar.as(x) := x\n"));
     }
 
     #[test]

@@ -35,9 +35,90 @@ pub(crate) fn rewrite(text: &str) -> Option<Result<String, Error>> {
     let mut out = String::with_capacity(text.len() + 64);
     match rw.copy(0, false, &mut out) {
         Ok(_) if out == text => None,
-        Ok(_) => Some(Ok(out)),
+        Ok(_) => Some(Ok(function_args(&out).unwrap_or(out))),
         Err(e) => Some(Err(e)),
     }
+}
+
+/// A template in a function's head arguments (`f($"{x}") := 1 if { x = "a" }`): OPA's compiler
+/// makes the argument a variable and the template a literal of the body, where the body's
+/// variables are bound. We write the same: `f(__xtask_targ1) := 1 if { __xtask_targ1 ==
+/// internal.template_string(..); x = "a" }` (a braceless body or none gets braces). Left as it
+/// is where the call spans lines, or the rule has `else` branches.
+fn function_args(text: &str) -> Option<String> {
+    use super::keyword_refs::{apply, lex, statements, Edits, Kind};
+    let toks = lex(text);
+    let word = |k: usize| &text[toks[k].start..toks[k].end];
+    let mut edits = Edits::new();
+    let mut n = 0;
+    for (a, z) in statements(text, &toks) {
+        // A function's head: a name, then `(` at depth 0.
+        if toks[a].kind != Kind::Ident || matches!(word(a), "default" | "package" | "import") {
+            continue;
+        }
+        let Some(open) = (a..z).find(|&k| toks[k].depth == 0 && word(k) == "(") else {
+            continue;
+        };
+        let end = (open..z)
+            .find(|&k| {
+                toks[k].depth == 0
+                    && matches!(word(k), ":" | "=" | "if" | "{" | "contains" | "else")
+            })
+            .unwrap_or(z);
+        if (a..open).any(|k| toks[k].depth == 0 && matches!(word(k), ":" | "=" | "if" | "{")) {
+            continue;
+        }
+        let mut literals = Vec::new();
+        let mut args = Edits::new();
+        let mut k = open;
+        while k < end {
+            let call_at = text[toks[k].start..].starts_with(BUILTIN)
+                && toks[k].depth == 1
+                && !(k > 0 && word(k - 1) == ".");
+            if !call_at {
+                k += 1;
+                continue;
+            }
+            // `internal`, `.`, `template_string`, `(`, ..., its `)`.
+            let paren = k + 3;
+            let Some(close) = (paren + 1..end)
+                .find(|&j| toks[j].depth == toks[paren].depth + 1 && word(j) == ")")
+            else {
+                break;
+            };
+            let call = &text[toks[k].start..toks[close].end];
+            if call.contains('\n') {
+                return None;
+            }
+            n += 1;
+            let v = format!("__xtask_targ{n}");
+            literals.push(format!("{v} == {call}"));
+            args.push((toks[k].start, toks[close].end, v));
+            k = close + 1;
+        }
+        if literals.is_empty() {
+            continue;
+        }
+        if (end..z).any(|k| toks[k].depth == 0 && word(k) == "else") {
+            continue;
+        }
+        let lits = literals.join("; ");
+        let last = (a..z).rev().find(|&k| toks[k].kind != Kind::Comment)?;
+        let body_if = (end..z).find(|&k| toks[k].depth == 0 && word(k) == "if");
+        match body_if {
+            Some(i) if i + 1 < z && word(i + 1) == "{" => {
+                edits.push((toks[i + 1].end, toks[i + 1].end, format!(" {lits};")));
+            }
+            Some(i) if i + 1 < z => {
+                edits.push((toks[i + 1].start, toks[i + 1].start, format!("{{ {lits}; ")));
+                edits.push((toks[last].end, toks[last].end, " }".into()));
+            }
+            Some(_) => continue,
+            None => edits.push((toks[last].end, toks[last].end, format!(" if {{ {lits} }}"))),
+        }
+        edits.extend(args);
+    }
+    (!edits.is_empty()).then(|| apply(text, edits))
 }
 
 /// A 1-based line and column of a byte offset, as an error names it.
@@ -303,6 +384,26 @@ mod tests {
     #[test]
     fn strings_and_comments_are_left_alone() {
         assert_eq!(rewrite("p := \"$\\\"\" # $\"x\"\n"), None);
+    }
+
+    #[test]
+    fn a_template_argument_is_a_literal_of_the_body() {
+        let t = "p := f(\"a\")\n\nf($\"{x}\") := 42 if {\n  x = \"a\"\n}\ng($\"b\") if input.y\nh($\"c\")\n";
+        let out = rw(t);
+        assert_eq!(out.lines().count(), t.lines().count());
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[2],
+            "f(__xtask_targ1) := 42 if { __xtask_targ1 == internal.template_string([{__xtask_ts1 | __xtask_ts1 := x}]);"
+        );
+        assert_eq!(
+            lines[5],
+            r#"g(__xtask_targ2) if { __xtask_targ2 == internal.template_string(["b"]); input.y }"#
+        );
+        assert_eq!(
+            lines[6],
+            r#"h(__xtask_targ3) if { __xtask_targ3 == internal.template_string(["c"]) }"#
+        );
     }
 
     #[test]

@@ -69,3 +69,17 @@ test_line_after_fails if {
 	$"{name}" == $`{name}
 `
 }
+
+# A template among a function's arguments is a literal of its body, where the body binds its
+# variables.
+tagged($"{kind}:{input.id}") := kind if some kind in ["a", "b"]
+
+plain($"x-{1}")
+
+test_template_argument if tagged("b:7") == "b" with input.id as 7
+
+test_template_argument_no_match if {
+	not tagged("c:7") with input.id as 7
+}
+
+test_template_argument_bare if plain("x-1")
