@@ -200,6 +200,27 @@ fn illegal_defaults(m: &ModInfo) -> Vec<Refusal> {
 }
 
 fn visit_outside_comprehensions(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    // A template string (`templates.rs`) is OPA's term: what counts is its expressions.
+    if let Expr::Call { fcn, params, .. } = e {
+        if super::ast::dotted(fcn).is_some_and(|d| d.join(".") == super::templates::BUILTIN) {
+            let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
+                return;
+            };
+            for item in items {
+                let Expr::SetCompr { query, .. } = &**item else {
+                    continue;
+                };
+                for stmt in &query.stmts {
+                    if let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal {
+                        if let Expr::AssignExpr { rhs, .. } = &**expr {
+                            visit_outside_comprehensions(rhs, f);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+    }
     f(e);
     match e {
         Expr::Array { items, .. } | Expr::Set { items, .. } => {

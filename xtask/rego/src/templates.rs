@@ -233,6 +233,19 @@ impl Rewriter<'_> {
             parts.push(self.part(&expr, i)?);
             i = end + 1;
         }
+        // Only text and literals: the string itself (what a `default` value may be), unless
+        // writing it so would move a line.
+        let values: Option<Vec<String>> = parts.iter().map(|p| literal_value(p)).collect();
+        if let Some(value) = values.map(|v| v.concat()) {
+            let lit = match raw && !value.contains('`') {
+                true => format!("`{value}`"),
+                false => serde_json::to_string(&value).unwrap_or_default(),
+            };
+            if lit.matches('\n').count() == self.text[start..i].matches('\n').count() {
+                out.push_str(&lit);
+                return Ok(i);
+            }
+        }
         out.push_str(BUILTIN);
         out.push_str("([");
         out.push_str(&parts.join(", "));
@@ -278,6 +291,15 @@ impl Rewriter<'_> {
         self.vars += 1;
         let v = format!("__xtask_ts{}", self.vars);
         Ok(format!("{{{v} | {v} := {expr}}}"))
+    }
+}
+
+/// The value of a part written as a string literal; `None` for an expression's comprehension.
+fn literal_value(part: &str) -> Option<String> {
+    match part.chars().next()? {
+        '"' => serde_json::from_str(part).ok(),
+        '`' => Some(part[1..part.len() - 1].to_string()),
+        _ => None,
     }
 }
 
@@ -364,7 +386,9 @@ mod tests {
 
     #[test]
     fn parts_are_strings_literals_vars_and_comprehensions() {
-        assert_eq!(rw(r#"p := $"""#), "p := internal.template_string([])");
+        assert_eq!(rw(r#"p := $"""#), r#"p := """#);
+        assert_eq!(rw(r#"p := $"a\t{1}{"b"}{true}""#), r#"p := "a\t1btrue""#);
+        assert_eq!(rw("p := $`a\n{1}`"), "p := `a\n1`");
         assert_eq!(
             rw(r#"p := $"a \{x} {42} {"s"} {x} {input.y}""#),
             r#"p := internal.template_string(["a {x} ", "42", " ", "s", " ", {__xtask_ts1 | __xtask_ts1 := x}, " ", {__xtask_ts2 | __xtask_ts2 := input.y}])"#
@@ -388,7 +412,7 @@ mod tests {
 
     #[test]
     fn a_template_argument_is_a_literal_of_the_body() {
-        let t = "p := f(\"a\")\n\nf($\"{x}\") := 42 if {\n  x = \"a\"\n}\ng($\"b\") if input.y\nh($\"c\")\n";
+        let t = "p := f(\"a\")\n\nf($\"{x}\") := 42 if {\n  x = \"a\"\n}\ng($\"{x}\") if x := input.y\nh($\"{1 + 1}\")\n";
         let out = rw(t);
         assert_eq!(out.lines().count(), t.lines().count());
         let lines: Vec<&str> = out.lines().collect();
@@ -398,11 +422,11 @@ mod tests {
         );
         assert_eq!(
             lines[5],
-            r#"g(__xtask_targ2) if { __xtask_targ2 == internal.template_string(["b"]); input.y }"#
+            r#"g(__xtask_targ2) if { __xtask_targ2 == internal.template_string([{__xtask_ts2 | __xtask_ts2 := x}]); x := input.y }"#
         );
         assert_eq!(
             lines[6],
-            r#"h(__xtask_targ3) if { __xtask_targ3 == internal.template_string(["c"]) }"#
+            r#"h(__xtask_targ3) if { __xtask_targ3 == internal.template_string([{__xtask_ts3 | __xtask_ts3 := 1 + 1}]) }"#
         );
     }
 

@@ -83,3 +83,8 @@ test_template_argument_no_match if {
 }
 
 test_template_argument_bare if plain("x-1")
+
+# A default value may be a template of constants only.
+default fallback := $"none-{1}"
+
+test_default if fallback == "none-1"
