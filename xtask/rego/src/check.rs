@@ -104,9 +104,10 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let prog = Program::new(&mods);
     // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
     // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 11] = [
+    let stages: [fn(&Program) -> Vec<Refusal>; 12] = [
         duplicate_imports,
         safety::redeclared_vars,
+        template_wildcards,
         rule_conflicts,
         calls::undefined_functions,
         with_targets::unknown_targets,
@@ -519,6 +520,62 @@ fn duplicate_imports(prog: &Program) -> Vec<Refusal> {
                     );
                 }
             }
+        }
+    }
+    out
+}
+
+/// A wildcard in a template string's expression (`$"{xs[_]}"`): OPA's compiler takes only
+/// variables bound outside the template there (`var _ is undeclared`), so a template has one
+/// value. (Another unbound variable is refused by the safety check, in its own words.)
+fn template_wildcards(prog: &Program) -> Vec<Refusal> {
+    fn wildcards<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match e {
+            Expr::Var { span, .. } if span.text() == "_" => out.push(e),
+            // A comprehension binds its own.
+            Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+            _ => super::ast::children(e)
+                .into_iter()
+                .for_each(|c| wildcards(c, out)),
+        }
+    }
+    let mut out = Vec::new();
+    for m in prog.mods {
+        for rule in &m.module.policy {
+            super::ast::walk_rule(rule, &mut |e, _| {
+                let Expr::Call { fcn, params, .. } = e else {
+                    return;
+                };
+                if super::ast::dotted(fcn).is_none_or(|d| d.join(".") != super::templates::BUILTIN)
+                {
+                    return;
+                }
+                let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
+                    return;
+                };
+                for item in items {
+                    let Expr::SetCompr { query, .. } = &**item else {
+                        continue;
+                    };
+                    for stmt in &query.stmts {
+                        let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal else {
+                            continue;
+                        };
+                        let Expr::AssignExpr { rhs, .. } = &**expr else {
+                            continue;
+                        };
+                        let mut found = Vec::new();
+                        wildcards(rhs, &mut found);
+                        if !found.is_empty() {
+                            out.push(m.refusal(
+                                rhs.span(),
+                                "rego_compile_error",
+                                "var _ is undeclared".into(),
+                            ));
+                        }
+                    }
+                }
+            });
         }
     }
     out
