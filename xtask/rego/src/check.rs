@@ -81,7 +81,14 @@ pub fn refusals(tree: &PolicyTree) -> Vec<Refusal> {
 pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let mut mods = Vec::new();
     let mut errors = Vec::new();
-    for (name, text) in files {
+    // A module's rules named from a keyword are a module of their own (`keyword_refs.rs`).
+    let moved = files.iter().flat_map(|(name, text)| {
+        super::keyword_refs::moved(text)
+            .into_iter()
+            .map(move |t| (name.clone(), t))
+    });
+    let files: Vec<(String, String)> = files.iter().cloned().chain(moved).collect();
+    for (name, text) in &files {
         match parse(name, text) {
             Ok(m) => {
                 let m = ModInfo::new(name.clone(), m);
@@ -97,9 +104,10 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let prog = Program::new(&mods);
     // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
     // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 11] = [
+    let stages: [fn(&Program) -> Vec<Refusal>; 12] = [
         duplicate_imports,
         safety::redeclared_vars,
+        template_wildcards,
         rule_conflicts,
         calls::undefined_functions,
         with_targets::unknown_targets,
@@ -193,6 +201,27 @@ fn illegal_defaults(m: &ModInfo) -> Vec<Refusal> {
 }
 
 fn visit_outside_comprehensions(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    // A template string (`templates.rs`) is OPA's term: what counts is its expressions.
+    if let Expr::Call { fcn, params, .. } = e {
+        if super::ast::dotted(fcn).is_some_and(|d| d.join(".") == super::templates::BUILTIN) {
+            let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
+                return;
+            };
+            for item in items {
+                let Expr::SetCompr { query, .. } = &**item else {
+                    continue;
+                };
+                for stmt in &query.stmts {
+                    if let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal {
+                        if let Expr::AssignExpr { rhs, .. } = &**expr {
+                            visit_outside_comprehensions(rhs, f);
+                        }
+                    }
+                }
+            }
+            return;
+        }
+    }
     f(e);
     match e {
         Expr::Array { items, .. } | Expr::Set { items, .. } => {
@@ -491,6 +520,62 @@ fn duplicate_imports(prog: &Program) -> Vec<Refusal> {
                     );
                 }
             }
+        }
+    }
+    out
+}
+
+/// A wildcard in a template string's expression (`$"{xs[_]}"`): OPA's compiler takes only
+/// variables bound outside the template there (`var _ is undeclared`), so a template has one
+/// value. (Another unbound variable is refused by the safety check, in its own words.)
+fn template_wildcards(prog: &Program) -> Vec<Refusal> {
+    fn wildcards<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+        match e {
+            Expr::Var { span, .. } if span.text() == "_" => out.push(e),
+            // A comprehension binds its own.
+            Expr::ArrayCompr { .. } | Expr::SetCompr { .. } | Expr::ObjectCompr { .. } => {}
+            _ => super::ast::children(e)
+                .into_iter()
+                .for_each(|c| wildcards(c, out)),
+        }
+    }
+    let mut out = Vec::new();
+    for m in prog.mods {
+        for rule in &m.module.policy {
+            super::ast::walk_rule(rule, &mut |e, _| {
+                let Expr::Call { fcn, params, .. } = e else {
+                    return;
+                };
+                if super::ast::dotted(fcn).is_none_or(|d| d.join(".") != super::templates::BUILTIN)
+                {
+                    return;
+                }
+                let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
+                    return;
+                };
+                for item in items {
+                    let Expr::SetCompr { query, .. } = &**item else {
+                        continue;
+                    };
+                    for stmt in &query.stmts {
+                        let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal else {
+                            continue;
+                        };
+                        let Expr::AssignExpr { rhs, .. } = &**expr else {
+                            continue;
+                        };
+                        let mut found = Vec::new();
+                        wildcards(rhs, &mut found);
+                        if !found.is_empty() {
+                            out.push(m.refusal(
+                                rhs.span(),
+                                "rego_compile_error",
+                                "var _ is undeclared".into(),
+                            ));
+                        }
+                    }
+                }
+            });
         }
     }
     out

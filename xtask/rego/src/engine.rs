@@ -169,6 +169,17 @@ impl Policy {
                 errors.push(one_line(&e, Some(&file_shifts)));
                 continue;
             }
+            // Its rules named from a keyword, a module each per keyword (`keyword_refs.rs`),
+            // under the user's file name: their lines are the user's.
+            for moved in super::keyword_refs::moved(&file.text) {
+                let added = guarded(at, || {
+                    let src = source(shown.clone(), moved)?;
+                    engine.add_policy(shown.clone(), src.contents().to_string())
+                });
+                if let Err(e) = added {
+                    errors.push(one_line(&e, None));
+                }
+            }
             shifts.insert(shown, file_shifts);
         }
         // A rule of the package named like the builtin's first part claims the name (OPA's too).

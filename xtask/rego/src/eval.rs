@@ -57,6 +57,16 @@ impl Evaluator {
         // Inside the engine's panic boundary, like every other evaluation.
         // Kept from regorus's scheduler, which would print to stderr (see `quiet.rs`).
         // Output arguments of extension-only builtins, as in modules (`builtins/out_args.rs`).
+        // Template strings (`$"a {x}"`), as in modules (`templates.rs`).
+        let templated = match super::templates::rewrite(query) {
+            Some(Ok(q)) => Some(q),
+            Some(Err(e)) => {
+                let (line, col) = super::templates::line_col(query, e.offset);
+                bail!("<query.rego>:{line}:{col}: rego_parse_error: {}", e.message);
+            }
+            None => None,
+        };
+        let query = templated.as_deref().unwrap_or(query);
         let rewritten = super::builtins::out_args::rewrite_query(query);
         let query = rewritten.as_deref().unwrap_or(query);
         // Comparisons in OPA's order of objects and sets, as in modules (`order_rewrite.rs`).

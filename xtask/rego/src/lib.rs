@@ -35,8 +35,8 @@
 //!
 //! The layers, bottom to top; a module uses only its own layer and those below it, with no
 //! import cycle (`scripts/rego-layers` measures both from the `crate::`/`super::` paths):
-//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`, `not_bodies`,
-//!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
+//! 1. source rewrites: `ast` (syntax walks, the text edit), `keyword_refs`, `lang`, `late_imports`, `not_bodies`,
+//!    `rule_bodies`, `scope`, `templates` (Rego as OPA reads it, rewritten before regorus parses);
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
 //!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`) or a
 //!    parsed module (`dup_keys`: a repeated key's earlier value, `order_rewrite`: comparisons in
@@ -64,6 +64,7 @@ pub mod explain;
 pub mod guard;
 pub mod inspect;
 pub mod inventory;
+pub(crate) mod keyword_refs;
 pub(crate) mod lang;
 pub(crate) mod late_imports;
 pub(crate) mod not_bodies;
@@ -77,6 +78,7 @@ pub(crate) mod rule_bodies;
 pub(crate) mod scope;
 pub(crate) mod source;
 pub(crate) mod split_functions;
+pub(crate) mod templates;
 pub mod test;
 pub(crate) mod trace;
 pub mod tree;

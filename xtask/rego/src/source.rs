@@ -32,6 +32,18 @@ pub(crate) fn length_config() -> PolicyLengthConfig {
 /// per-file bound) rather than regorus's defaults; every reader of a tree goes through here.
 pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let c = length_config();
+    // OPA's template strings (`$"a {x}"`), which regorus does not lex (see `templates.rs`).
+    let text = match super::templates::rewrite(&text) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            let (line, col) = super::templates::line_col(&text, e.offset);
+            // As regorus words a parse error, so every reader reports it alike.
+            anyhow::bail!("--> {name}:{line}:{col}\nerror: {}", e.message);
+        }
+        None => text,
+    };
+    // Keywords starting a reference or a rule's name (see `keyword_refs.rs`).
+    let text = super::keyword_refs::rewrite(&text).unwrap_or(text);
     // OPA's `not { .. }` (`import future.keywords.not`), which regorus reads as a set.
     let text = super::not_bodies::rewrite(&name, &text).unwrap_or(text);
     let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);

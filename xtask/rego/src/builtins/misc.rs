@@ -1,7 +1,7 @@
-//! Small OPA builtins regorus lacks (`array.flatten`, `strings.split_n`), and `uuid.parse` read
-//! as Go's google/uuid reads it.
+//! Small OPA builtins regorus lacks: `array.flatten`, `strings.split_n`, and the one a
+//! template string becomes (`templates.rs`); and `uuid.parse` read as Go's google/uuid reads it.
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use regorus::{Engine, Value};
 
 use super::panics::call_regorus;
@@ -11,6 +11,14 @@ pub fn register(engine: &mut Engine) -> Result<()> {
     add(engine, "array.flatten", 1, flatten)?;
     add(engine, "strings.split_n", 3, split_n)?;
     add(engine, "uuid.parse", 1, uuid_parse)?;
+    // Not through `add`: OPA's words for its one error carry no builtin name.
+    engine
+        .add_extension(
+            crate::templates::BUILTIN.to_string(),
+            1,
+            Box::new(|args: Vec<Value>| template_string(&args)),
+        )
+        .map_err(|e| anyhow!("cannot register builtin {}: {e}", crate::templates::BUILTIN))?;
     Ok(())
 }
 
@@ -24,6 +32,34 @@ fn uuid_parse(args: &[Value]) -> Result<Value> {
         }
     }
     call_regorus("uuid.parse", args)
+}
+
+/// OPA's `internal.template_string`: strings as they are, a set of one value as OPA prints a
+/// term (a string unquoted), an empty set as `<undefined>`; a set of several is refused.
+fn template_string(args: &[Value]) -> Result<Value> {
+    let Some(Value::Array(parts)) = args.first() else {
+        return Err(anyhow!(
+            "eval_type_error: template string: operand 1 must be array"
+        ));
+    };
+    let mut out = String::new();
+    for part in parts.iter() {
+        let one = match part {
+            Value::Set(s) if s.len() > 1 => {
+                return Err(anyhow!(
+                    "eval_conflict_error: template-strings must not produce multiple outputs"
+                ))
+            }
+            Value::Set(s) => s.iter().next(),
+            other => Some(other),
+        };
+        match one {
+            None => out.push_str("<undefined>"),
+            Some(Value::String(s)) => out.push_str(s),
+            Some(v) => out.push_str(&super::encoding::rego_text(v)),
+        }
+    }
+    Ok(Value::from(out))
 }
 
 /// One level: nested arrays' elements are spliced in, deeper arrays stay.

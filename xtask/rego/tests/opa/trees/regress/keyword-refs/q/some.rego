@@ -1,0 +1,5 @@
+package q
+
+import data.q.not as n
+
+test_alias if n.r.x == 42
