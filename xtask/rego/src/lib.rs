@@ -35,7 +35,7 @@
 //!
 //! The layers, bottom to top; a module uses only its own layer and those below it, with no
 //! import cycle (`scripts/rego-layers` measures both from the `crate::`/`super::` paths):
-//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`, `not_bodies`,
+//! 1. source rewrites: `ast` (syntax walks, the text edit), `lang`, `late_imports`, `logic_ops`, `not_bodies`,
 //!    `rule_bodies`, `scope` (Rego as OPA reads it, rewritten before regorus parses);
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
 //!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`) or a
@@ -66,6 +66,7 @@ pub mod inspect;
 pub mod inventory;
 pub(crate) mod lang;
 pub(crate) mod late_imports;
+pub(crate) mod logic_ops;
 pub(crate) mod not_bodies;
 pub(crate) mod order_rewrite;
 pub mod pki;

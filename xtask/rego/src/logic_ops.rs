@@ -1,0 +1,496 @@
+//! OPA's infix `and` / `or` (`import future.keywords.and`, `.or`, or all of `future.keywords`):
+//! `a and b`, `a or { x := f(y); x > 1 }`, `(a or b) and not c`, in any body (a rule's, an
+//! `if` without braces, `else`, a function's, a comprehension's, `every`'s, a not-body's).
+//!
+//! OPA evaluates each operand as a closed body: its own variables stay in it, it succeeds at most
+//! once, and it binds nothing outside; `and` binds tighter than `or`, `not` tighter than both; the
+//! right operand runs only when the left one did not decide (short-circuit). regorus has none of
+//! it, so a chain is written with comprehensions, which close over the rule's variables as an
+//! operand does and keep their own (`lang.rs` renames a comprehension's own variables that the
+//! rule also uses):
+//! - an operand `X` (an expression, `{ body }` or `( .. )`) is `[true | X]`, which is `[]` exactly
+//!   when `X` fails;
+//! - `A and B` is `[true | [true | A] != []; [true | B] != []] != []`, and `A or B` is
+//!   `[true | [true | A] == []; [true | B] == []] == []`: a body stops at its first failing
+//!   literal, so `B` runs only when `A` did not decide, and the whole succeeds once.
+//!
+//! A `with` after the chain stays on it, and applies to both operands as in OPA. What is not a
+//! valid chain (an empty operand, a `with` on an operand) is left alone for the parser to refuse.
+//! OPA stops an operand at its first success, where the comprehension runs it whole: an error in
+//! a later iteration of an operand that already succeeded is raised here, not in OPA.
+//!
+//! No line moves; only the columns after an operator or an operand's edge shift.
+
+use std::num::{NonZeroU32, NonZeroUsize};
+
+use regorus::unstable::{Lexer, TokenKind};
+use regorus::Source;
+
+/// Whether `text` imports the future keyword `kw` (alone or with all of `future.keywords`), by
+/// its lines (a cheap test before lexing; OPA takes imports only before the rules).
+fn imports(text: &str, kw: &str) -> bool {
+    let one = format!("future.keywords.{kw}");
+    text.lines().any(|l| {
+        let code = l.split('#').next().unwrap_or(l);
+        let mut words = code.split_whitespace();
+        words.next() == Some("import")
+            && words
+                .next()
+                .is_some_and(|w| w == "future.keywords" || w == one)
+            && words.next().is_none()
+    })
+}
+
+/// A token with its span as written (a string's with its quotes).
+struct Tok<'a> {
+    kind: TokenKind,
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Pol {
+    /// The written expression succeeds when the operand does.
+    Succ,
+    /// It succeeds when the operand fails.
+    Fail,
+}
+
+impl Pol {
+    fn test(self) -> &'static str {
+        match self {
+            Pol::Succ => " != []",
+            Pol::Fail => " == []",
+        }
+    }
+}
+
+enum Node {
+    Leaf(usize, usize),
+    /// `and` (true) or `or` (false) over its operands, with the operator tokens between them.
+    Op(bool, Vec<Node>, Vec<usize>),
+}
+
+struct Rewriter<'a> {
+    text: &'a str,
+    toks: Vec<Tok<'a>>,
+    /// For an opening bracket, the index of its closing one.
+    close: Vec<Option<usize>>,
+    and: bool,
+    or: bool,
+    not_bodies: bool,
+    /// (position, rank: 0 a closing insertion, 1 an opening one, 2 a replacement; end, text).
+    edits: Vec<(usize, u8, usize, String)>,
+}
+
+/// The module's text with each `and` / `or` chain written as comprehensions, or `None` when there
+/// is none (or the module does not lex: the parser then reports what it finds).
+pub(crate) fn rewrite(name: &str, text: &str) -> Option<String> {
+    let (and, or) = (imports(text, "and"), imports(text, "or"));
+    if !and && !or {
+        return None;
+    }
+    let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
+    let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
+    let mut lexer = Lexer::new(&src);
+    lexer.set_max_col(NonZeroU32::MAX);
+    let mut toks = Vec::new();
+    loop {
+        let tok = lexer.next_token().ok()?;
+        let (kind, span) = (tok.0, &tok.1);
+        if kind == TokenKind::Eof {
+            break;
+        }
+        let (mut start, mut end) = (span.start as usize, span.end as usize);
+        if matches!(kind, TokenKind::String | TokenKind::RawString) {
+            (start, end) = (start.checked_sub(1)?, end + 1);
+        }
+        toks.push(Tok {
+            kind,
+            start,
+            end,
+            text: text.get(start..end)?,
+        });
+    }
+    let mut close = vec![None; toks.len()];
+    let mut stack = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if is_open(t) {
+            stack.push(i);
+        } else if t.kind == TokenKind::Symbol && matches!(t.text, ")" | "]" | "}") {
+            close[stack.pop()?] = Some(i);
+        }
+    }
+    if !stack.is_empty() {
+        return None;
+    }
+    let mut rw = Rewriter {
+        text,
+        toks,
+        close,
+        and,
+        or,
+        not_bodies: imports(text, "not"),
+        edits: Vec::new(),
+    };
+    rw.region(0, rw.toks.len(), None);
+    if rw.edits.is_empty() {
+        return None;
+    }
+    let mut edits = std::mem::take(&mut rw.edits);
+    // Stable: at one position, closings (inner first) come before openings (outer first).
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = String::with_capacity(text.len() + edits.len() * 12);
+    let mut copied = 0;
+    for (pos, _, end, with) in edits {
+        out.push_str(text.get(copied..pos)?);
+        out.push_str(&with);
+        copied = end.max(pos);
+    }
+    out.push_str(text.get(copied..)?);
+    Some(out)
+}
+
+fn is_open(t: &Tok) -> bool {
+    (t.kind == TokenKind::Symbol && matches!(t.text, "(" | "[" | "{"))
+        // regorus lexes `set(` as one identifier.
+        || (t.kind == TokenKind::Ident && t.text.ends_with('('))
+}
+
+impl Rewriter<'_> {
+    fn sym(&self, i: usize, s: &str) -> bool {
+        self.toks
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Symbol && t.text == s)
+    }
+
+    fn ident(&self, i: usize, s: &str) -> bool {
+        self.toks
+            .get(i)
+            .is_some_and(|t| t.kind == TokenKind::Ident && t.text == s)
+    }
+
+    /// Whether token `i` ends an operand, so that an `and` / `or` after it is the operator.
+    fn ends_operand(&self, i: usize) -> bool {
+        let t = &self.toks[i];
+        match t.kind {
+            TokenKind::Symbol => matches!(t.text, ")" | "]" | "}"),
+            TokenKind::Ident => {
+                !matches!(
+                    t.text,
+                    "not"
+                        | "some"
+                        | "every"
+                        | "in"
+                        | "if"
+                        | "else"
+                        | "with"
+                        | "as"
+                        | "contains"
+                        | "default"
+                        | "import"
+                        | "package"
+                ) && !self.is_op(i)
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether token `i` is the operator `and` or `or` (a keyword the module imports, after an
+    /// operand: `x.and` is a reference, `or(a, b)` in a term's place a call).
+    fn is_op(&self, i: usize) -> bool {
+        let t = &self.toks[i];
+        if t.kind != TokenKind::Ident
+            || !((t.text == "and" && self.and) || (t.text == "or" && self.or))
+        {
+            return false;
+        }
+        i > 0 && !self.sym(i - 1, ".") && self.ends_operand(i - 1)
+    }
+
+    /// Whether a line break between tokens `p` and `p + 1` ends the literal.
+    fn breaks(&self, p: usize) -> bool {
+        let n = p + 1;
+        if !self.text[self.toks[p].end..self.toks[n].start].contains('\n') {
+            return false;
+        }
+        let (a, b) = (&self.toks[p], &self.toks[n]);
+        let binary = |t: &Tok| {
+            t.kind == TokenKind::Symbol
+                && matches!(
+                    t.text,
+                    "==" | "!="
+                        | "<"
+                        | ">"
+                        | "<="
+                        | ">="
+                        | "="
+                        | ":="
+                        | "+"
+                        | "*"
+                        | "/"
+                        | "%"
+                        | "&"
+                        | "|"
+                        | "."
+                        | ":"
+                        | ","
+                )
+        };
+        let cont_after = binary(a)
+            || self.sym(p, "-")
+            || self.is_op(p)
+            || (a.kind == TokenKind::Ident
+                && matches!(a.text, "not" | "with" | "as" | "in" | "some" | "every"));
+        let cont_before = (binary(b) && b.text != ",")
+            || self.is_op(n)
+            || (b.kind == TokenKind::Ident && matches!(b.text, "with" | "as" | "in"));
+        !(cont_after || cont_before)
+    }
+
+    /// The tokens `a..b` inside a bracket (`open`, `None` at the top): split into literals, each
+    /// chain rewritten, and every bracket inside gone through the same way.
+    fn region(&mut self, a: usize, b: usize, open: Option<usize>) {
+        let comprehension = open.is_some_and(|o| self.sym(o, "[") || self.sym(o, "{"));
+        let mut bar_seen = false;
+        let mut seg_start = a;
+        let mut i = a;
+        while i < b {
+            let t = &self.toks[i];
+            let delimiter = (t.kind == TokenKind::Symbol && matches!(t.text, ";" | ","))
+                || (comprehension && !bar_seen && t.kind == TokenKind::Symbol && t.text == "|")
+                || (t.kind == TokenKind::Ident
+                    && matches!(t.text, "if" | "else" | "package" | "import" | "default"));
+            if delimiter {
+                if t.text == "|" {
+                    bar_seen = true;
+                }
+                self.segment(seg_start, i);
+                seg_start = i + 1;
+                i += 1;
+                continue;
+            }
+            let next = match self.close[i] {
+                Some(c) => {
+                    self.region(i + 1, c, Some(i));
+                    c + 1
+                }
+                None => i + 1,
+            };
+            if next < b && self.breaks(next - 1) {
+                self.segment(seg_start, next);
+                seg_start = next;
+            }
+            i = next;
+        }
+        self.segment(seg_start, b);
+    }
+
+    /// The depth-0 tokens of `a..b` (a bracket counts as its opening token).
+    fn top(&self, a: usize, b: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut i = a;
+        while i < b {
+            out.push(i);
+            i = self.close[i].map_or(i + 1, |c| c + 1);
+        }
+        out
+    }
+
+    /// Whether `a..b` is one group in parentheses (not a call's) holding a chain.
+    fn paren_chain(&self, a: usize, b: usize) -> bool {
+        b > a + 1
+            && self.sym(a, "(")
+            && self.close[a] == Some(b - 1)
+            && self.top(a + 1, b - 1).into_iter().any(|i| self.is_op(i))
+    }
+
+    /// One literal, `a..b`.
+    fn segment(&mut self, a: usize, b: usize) {
+        if a >= b {
+            return;
+        }
+        let top = self.top(a, b);
+        if top.iter().any(|&i| self.is_op(i)) {
+            self.chain(a, b, &top);
+            return;
+        }
+        // `(a or b with ..)` and `not (a or b)` (with not-bodies): the group, as an operand, is
+        // the comprehension, which may carry a `with`; regorus takes none inside parentheses.
+        let g = if self.not_bodies && self.ident(a, "not") {
+            a + 1
+        } else {
+            a
+        };
+        if self.paren_chain(g, b) {
+            self.replace(g, "[true |".into());
+            self.replace(b - 1, format!("]{}", Pol::Succ.test()));
+        }
+    }
+
+    fn chain(&mut self, a: usize, b: usize, top: &[usize]) {
+        let end = top
+            .iter()
+            .copied()
+            .find(|&i| self.ident(i, "with"))
+            .unwrap_or(b);
+        // Operands and operators, `or` over `and`.
+        let mut ors: Vec<Node> = Vec::new();
+        let mut or_ops = Vec::new();
+        let mut ands: Vec<Node> = Vec::new();
+        let mut and_ops = Vec::new();
+        let mut start = a;
+        let ops: Vec<usize> = top
+            .iter()
+            .copied()
+            .filter(|&i| i < end && self.is_op(i))
+            .collect();
+        for &op in ops.iter().chain(std::iter::once(&end)) {
+            if op <= start {
+                return; // an empty operand: left to the parser to refuse
+            }
+            ands.push(Node::Leaf(start, op));
+            start = op + 1;
+            if op == end || self.toks[op].text == "or" {
+                let node = if ands.len() == 1 {
+                    ands.pop().unwrap_or(Node::Leaf(0, 0))
+                } else {
+                    Node::Op(
+                        true,
+                        std::mem::take(&mut ands),
+                        std::mem::take(&mut and_ops),
+                    )
+                };
+                ors.push(node);
+                if op != end {
+                    or_ops.push(op);
+                }
+            } else {
+                and_ops.push(op);
+            }
+        }
+        let root = if ors.len() == 1 {
+            ors.pop().unwrap_or(Node::Leaf(0, 0))
+        } else {
+            Node::Op(false, ors, or_ops)
+        };
+        self.emit(&root, Pol::Succ);
+    }
+
+    fn first(node: &Node) -> usize {
+        match node {
+            Node::Leaf(a, _) => *a,
+            Node::Op(_, kids, _) => Self::first(&kids[0]),
+        }
+    }
+
+    fn last(node: &Node) -> usize {
+        match node {
+            Node::Leaf(_, b) => *b - 1,
+            Node::Op(_, kids, _) => Self::last(&kids[kids.len() - 1]),
+        }
+    }
+
+    fn emit(&mut self, node: &Node, pol: Pol) {
+        match node {
+            Node::Leaf(a, b) => {
+                let (a, b) = (*a, *b);
+                let body = (self.sym(a, "{") || self.sym(a, "(")) && self.close[a] == Some(b - 1);
+                if body {
+                    // `{ body }` or `( .. )`: the brackets become the comprehension's.
+                    self.replace(a, "[true |".into());
+                    self.replace(b - 1, format!("]{}", pol.test()));
+                    return;
+                }
+                if self.not_bodies && self.ident(a, "not") && self.paren_chain(a + 1, b) {
+                    self.replace(a + 1, "[true |".into());
+                    self.replace(b - 1, format!("]{}", Pol::Succ.test()));
+                }
+                self.open_at(a);
+                self.close_at(b - 1, format!("]{}", pol.test()));
+            }
+            Node::Op(and, kids, ops) => {
+                let inner = if *and { Pol::Succ } else { Pol::Fail };
+                // `and` succeeds when no operand fails, `or` when not every operand fails.
+                let test = match (and, pol) {
+                    (true, p) => p.test(),
+                    (false, Pol::Succ) => Pol::Fail.test(),
+                    (false, Pol::Fail) => Pol::Succ.test(),
+                };
+                self.open_at(Self::first(node));
+                for (k, kid) in kids.iter().enumerate() {
+                    self.emit(kid, inner);
+                    if let Some(&op) = ops.get(k) {
+                        self.replace(op, ";".into());
+                    }
+                }
+                self.close_at(Self::last(node), format!("]{test}"));
+            }
+        }
+    }
+
+    fn open_at(&mut self, i: usize) {
+        let p = self.toks[i].start;
+        self.edits.push((p, 1, p, "[true | ".into()));
+    }
+
+    fn close_at(&mut self, i: usize, with: String) {
+        let p = self.toks[i].end;
+        self.edits.push((p, 0, p, with));
+    }
+
+    fn replace(&mut self, i: usize, with: String) {
+        let t = &self.toks[i];
+        self.edits.push((t.start, 2, t.end, with));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rw(body: &str) -> String {
+        let src = format!("package p\nimport future.keywords\n{body}");
+        let out = rewrite("p.rego", &src).unwrap_or(src.clone());
+        assert_eq!(out.lines().count(), src.lines().count());
+        out.lines().skip(2).collect::<Vec<_>>().join("\n")
+    }
+
+    #[test]
+    fn operands_become_comprehensions() {
+        assert_eq!(
+            rw("p if a and b"),
+            "p if [true | [true | a] != [] ; [true | b] != []] != []"
+        );
+        assert_eq!(
+            rw("p if a or b"),
+            "p if [true | [true | a] == [] ; [true | b] == []] == []"
+        );
+        assert_eq!(
+            rw("p if {\n  { x := 1; x > 0 } or\n  input.y\n}"),
+            "p if {\n  [true | [true | x := 1; x > 0 ] == [] ;\n  [true | input.y] == []] == []\n}"
+        );
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or() {
+        assert_eq!(
+            rw("p if a or b and not c"),
+            "p if [true | [true | a] == [] ; [true | [true | b] != [] ; [true | not c] != []] == []] == []"
+        );
+        assert_eq!(
+            rw("p if (a or b) and c with input as 1"),
+            "p if [true | [true |[true | [true | a] == [] ; [true | b] == []] == []] != [] ; [true | c] != []] != [] with input as 1"
+        );
+    }
+
+    #[test]
+    fn references_and_calls_are_left_alone() {
+        let src = "package p\nimport future.keywords.and\nimport future.keywords.or\n\
+                   p if x.and == or(a, b)\n";
+        assert_eq!(rewrite("p.rego", src), None);
+        let plain = "package p\n\np if and(a, b)\n";
+        assert_eq!(rewrite("p.rego", plain), None);
+    }
+}
