@@ -135,6 +135,7 @@ pub(crate) fn rewrite(name: &str, text: &str) -> Option<String> {
         edits: Vec::new(),
     };
     rw.region(0, rw.toks.len(), None);
+    rw.drop_imports();
     if rw.edits.is_empty() {
         return None;
     }
@@ -430,6 +431,23 @@ impl Rewriter<'_> {
         }
     }
 
+    /// `import future.keywords.and` (`.or`) written as nothing: regorus would take the keyword
+    /// and refuse the set builtin called by that name (`or(a, b)`), which OPA still calls.
+    fn drop_imports(&mut self) {
+        for i in 0..self.toks.len().saturating_sub(5) {
+            let path = self.ident(i, "import")
+                && self.ident(i + 1, "future")
+                && self.sym(i + 2, ".")
+                && self.ident(i + 3, "keywords")
+                && self.sym(i + 4, ".")
+                && (self.ident(i + 5, "and") || self.ident(i + 5, "or"));
+            if path {
+                let (start, end) = (self.toks[i].start, self.toks[i + 5].end);
+                self.edits.push((start, 2, end, String::new()));
+            }
+        }
+    }
+
     fn open_at(&mut self, i: usize) {
         let p = self.toks[i].start;
         self.edits.push((p, 1, p, "[true | ".into()));
@@ -489,7 +507,12 @@ mod tests {
     fn references_and_calls_are_left_alone() {
         let src = "package p\nimport future.keywords.and\nimport future.keywords.or\n\
                    p if x.and == or(a, b)\n";
-        assert_eq!(rewrite("p.rego", src), None);
+        // Only the imports go, which would make regorus refuse the call.
+        let out = rewrite("p.rego", src);
+        assert_eq!(
+            out.as_deref(),
+            Some("package p\n\n\np if x.and == or(a, b)\n")
+        );
         let plain = "package p\n\np if and(a, b)\n";
         assert_eq!(rewrite("p.rego", plain), None);
     }
