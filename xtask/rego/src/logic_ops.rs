@@ -23,6 +23,7 @@
 
 use std::num::{NonZeroU32, NonZeroUsize};
 
+use anyhow::Result;
 use regorus::unstable::{Lexer, TokenKind};
 use regorus::Source;
 
@@ -82,15 +83,83 @@ struct Rewriter<'a> {
     not_bodies: bool,
     /// (position, rank: 0 a closing insertion, 1 an opening one, 2 a replacement; end, text).
     edits: Vec<(usize, u8, usize, String)>,
+    /// The first form OPA's parser refuses: where (a byte offset) and OPA's words.
+    refused: Option<(usize, String)>,
+    /// What OPA's compiler refuses (after every module parsed): where and OPA's words.
+    compile: Vec<(usize, String)>,
 }
 
 /// The module's text with each `and` / `or` chain written as comprehensions, or `None` when there
-/// is none (or the module does not lex: the parser then reports what it finds).
-pub(crate) fn rewrite(name: &str, text: &str) -> Option<String> {
+/// is none (or the module does not lex: the parser then reports what it finds); an error, in
+/// the parser's form, for a chain OPA's parser or compiler refuses.
+pub(crate) fn rewrite(name: &str, text: &str) -> Result<Option<String>> {
     let (and, or) = (imports(text, "and"), imports(text, "or"));
     if !and && !or {
+        return Ok(None);
+    }
+    Ok(match written(name, text, and, or) {
+        Some(Ok(out)) => Some(out),
+        Some(Err(e)) => return Err(e),
+        None => None,
+    })
+}
+
+/// What OPA's compiler refuses of the module's chains, once every module parsed: (line, column
+/// in characters, message), all `rego_compile_error`.
+pub(crate) fn compile_refusals(name: &str, text: &str) -> Vec<(u32, u32, String)> {
+    let (and, or) = (imports(text, "and"), imports(text, "or"));
+    if !and && !or {
+        return Vec::new();
+    }
+    let Some((_, rw)) = rewriter(name, text, and, or) else {
+        return Vec::new();
+    };
+    rw.compile
+        .iter()
+        .map(|(at, msg)| {
+            let (line, col) = line_col(text, *at);
+            (line, col, msg.clone())
+        })
+        .collect()
+}
+
+/// The line and the column (in characters, as OPA counts them) of byte `at`.
+fn line_col(text: &str, at: usize) -> (u32, u32) {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
+    (line as u32, col as u32)
+}
+
+fn written(name: &str, text: &str, and: bool, or: bool) -> Option<Result<String>> {
+    let (src, mut rw) = rewriter(name, text, and, or)?;
+    if let Some((at, msg)) = rw.refused.take() {
+        // As the parser reports an error.
+        let (line, col) = line_col(text, at);
+        return Some(Err(src.error(line, col, &msg)));
+    }
+    if rw.edits.is_empty() {
         return None;
     }
+    let mut edits = std::mem::take(&mut rw.edits);
+    // Stable: at one position, closings (inner first) come before openings (outer first).
+    edits.sort_by_key(|e| (e.0, e.1));
+    let mut out = String::with_capacity(text.len() + edits.len() * 12);
+    let mut copied = 0;
+    for (pos, _, end, with) in edits {
+        out.push_str(text.get(copied..pos)?);
+        out.push_str(&with);
+        copied = end.max(pos);
+    }
+    out.push_str(text.get(copied..)?);
+    Some(Ok(out))
+}
+
+/// The module lexed and gone through: its edits and what OPA refuses of it.
+fn rewriter<'a>(name: &str, text: &'a str, and: bool, or: bool) -> Option<(Source, Rewriter<'a>)> {
     let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);
     let src = Source::from_contents_with_limits(name.into(), text.into(), bytes, lines).ok()?;
     let mut lexer = Lexer::new(&src);
@@ -133,24 +202,12 @@ pub(crate) fn rewrite(name: &str, text: &str) -> Option<String> {
         or,
         not_bodies: imports(text, "not"),
         edits: Vec::new(),
+        refused: None,
+        compile: Vec::new(),
     };
     rw.region(0, rw.toks.len(), None);
     rw.drop_imports();
-    if rw.edits.is_empty() {
-        return None;
-    }
-    let mut edits = std::mem::take(&mut rw.edits);
-    // Stable: at one position, closings (inner first) come before openings (outer first).
-    edits.sort_by_key(|e| (e.0, e.1));
-    let mut out = String::with_capacity(text.len() + edits.len() * 12);
-    let mut copied = 0;
-    for (pos, _, end, with) in edits {
-        out.push_str(text.get(copied..pos)?);
-        out.push_str(&with);
-        copied = end.max(pos);
-    }
-    out.push_str(text.get(copied..)?);
-    Some(out)
+    Some((src, rw))
 }
 
 fn is_open(t: &Tok) -> bool {
@@ -253,6 +310,11 @@ impl Rewriter<'_> {
     /// The tokens `a..b` inside a bracket (`open`, `None` at the top): split into literals, each
     /// chain rewritten, and every bracket inside gone through the same way.
     fn region(&mut self, a: usize, b: usize, open: Option<usize>) {
+        let closer = open.map(|o| match self.toks[o].text {
+            "[" => "]",
+            "{" => "}",
+            _ => ")",
+        });
         let comprehension = open.is_some_and(|o| self.sym(o, "[") || self.sym(o, "{"));
         let mut bar_seen = false;
         let mut seg_start = a;
@@ -267,7 +329,7 @@ impl Rewriter<'_> {
                 if t.text == "|" {
                     bar_seen = true;
                 }
-                self.segment(seg_start, i);
+                self.segment(seg_start, i, closer);
                 seg_start = i + 1;
                 i += 1;
                 continue;
@@ -280,12 +342,12 @@ impl Rewriter<'_> {
                 None => i + 1,
             };
             if next < b && self.breaks(next - 1) {
-                self.segment(seg_start, next);
+                self.segment(seg_start, next, closer);
                 seg_start = next;
             }
             i = next;
         }
-        self.segment(seg_start, b);
+        self.segment(seg_start, b, closer);
     }
 
     /// The depth-0 tokens of `a..b` (a bracket counts as its opening token).
@@ -308,17 +370,21 @@ impl Rewriter<'_> {
     }
 
     /// One literal, `a..b`.
-    fn segment(&mut self, a: usize, b: usize) {
+    fn segment(&mut self, a: usize, b: usize, closer: Option<&'static str>) {
         if a >= b {
             return;
         }
         let top = self.top(a, b);
         if top.iter().any(|&i| self.is_op(i)) {
-            self.chain(a, b, &top);
+            self.chain(a, b, &top, closer);
             return;
         }
         // `(a or b with ..)` and `not (a or b)` (with not-bodies): the group, as an operand, is
         // the comprehension, which may carry a `with`; regorus takes none inside parentheses.
+        if self.ident(a, "not") && self.paren_chain(a + 1, b) && !self.not_bodies {
+            self.refuse_not_group(a + 1);
+            return;
+        }
         let g = if self.not_bodies && self.ident(a, "not") {
             a + 1
         } else {
@@ -330,7 +396,7 @@ impl Rewriter<'_> {
         }
     }
 
-    fn chain(&mut self, a: usize, b: usize, top: &[usize]) {
+    fn chain(&mut self, a: usize, b: usize, top: &[usize], closer: Option<&'static str>) {
         let end = top
             .iter()
             .copied()
@@ -347,9 +413,46 @@ impl Rewriter<'_> {
             .copied()
             .filter(|&i| i < end && self.is_op(i))
             .collect();
-        for &op in ops.iter().chain(std::iter::once(&end)) {
+        // A `with` before an operator is on an operand, which OPA refuses; and `some` and
+        // `every` end their literal.
+        if let Some(&op) = top.iter().find(|&&i| i > end && self.is_op(i)) {
+            let kw = self.toks[op].text;
+            self.refuse(
+                end,
+                format!(
+                    "`with` modifier is not allowed on operand of `{kw}` (hint: Wrap the operand \
+                     in `(...)` or `{{...}}` to scope, or move `with` after the `{kw}` expression \
+                     to apply it to the whole expression)"
+                ),
+            );
+            return;
+        }
+        if self.ident(a, "some") || self.ident(a, "every") {
+            let kw = self.toks[ops[0]].text;
+            let close = closer.unwrap_or("}");
+            self.refuse(
+                ops[0],
+                format!("unexpected {kw} keyword: expected \\n or ; or {close}"),
+            );
+            return;
+        }
+        for (k, &op) in ops.iter().chain(std::iter::once(&end)).enumerate() {
             if op <= start {
                 return; // an empty operand: left to the parser to refuse
+            }
+            // OPA names the operator after the first operand, before any other.
+            let named = if k == 0 { op } else { ops[k - 1] };
+            let kw = if named < end {
+                self.toks[named].text
+            } else {
+                "and"
+            };
+            // Whether the operand is one of an `and`, else of an `or`.
+            let in_and = (k > 0 && self.toks[ops[k - 1]].text == "and")
+                || (op < end && self.toks[op].text == "and");
+            self.check_operand(start, op, kw, if in_and { "and" } else { "or" });
+            if self.refused.is_some() {
+                return;
             }
             ands.push(Node::Leaf(start, op));
             start = op + 1;
@@ -448,6 +551,115 @@ impl Rewriter<'_> {
         }
     }
 
+    /// What OPA refuses of an operand `a..b` of the operator `kw` (the one OPA names in its
+    /// words; `node`, the one it belongs to).
+    fn check_operand(&mut self, a: usize, b: usize, kw: &str, node: &str) {
+        let whole = self.close[a] == Some(b - 1);
+        if self.sym(a, "{") {
+            let inner = self.top(a + 1, b - 1);
+            if whole && inner.is_empty() {
+                self.refuse(a, "found empty body".into());
+                return;
+            }
+            let value = inner.iter().any(|&i| self.sym(i, ",") || self.sym(i, ":"));
+            if !whole || value {
+                let operand = &self.text[self.toks[a].start..self.toks[b - 1].end];
+                self.refuse(
+                    a,
+                    format!(
+                        "operand of `{kw}` cannot begin with `{{` unless the braces hold a body \
+                         (hint: wrap the operand to keep the value: `({operand}) {kw} ...`)"
+                    ),
+                );
+                return;
+            }
+            // `{ a | b }` reads as a comprehension too.
+            if let Some(&bar) = inner.iter().find(|&&i| self.sym(i, "|")) {
+                let first_end = inner
+                    .iter()
+                    .copied()
+                    .find(|&i| i > bar && (self.sym(i, ";") || self.breaks(i - 1)))
+                    .unwrap_or(b - 1);
+                let (s0, s1) = (self.toks[a + 1].start, self.toks[first_end - 1].end);
+                let braces = &self.text[self.toks[a].start..self.toks[b - 1].end];
+                let (open, expr, rest) = (
+                    &self.text[self.toks[a].start..s0],
+                    &self.text[s0..s1],
+                    &self.text[s1..self.toks[b - 1].end],
+                );
+                self.refuse(
+                    a,
+                    format!(
+                        "ambiguous `{{ ... | ... }}` operand: read as a body holding a set-union \
+                         expression, not as a comprehension (hint: write `({braces})` for the \
+                         comprehension, or `{open}({expr}){rest}` for the set union)"
+                    ),
+                );
+                return;
+            }
+        }
+        // An operand of `print` calls only (written out or not) can never fail.
+        let calls = if self.sym(a, "{") {
+            (a + 1, b - 1)
+        } else {
+            (a, b)
+        };
+        let prints = self
+            .top(calls.0, calls.1)
+            .into_iter()
+            .filter(|&i| !self.sym(i, ";"))
+            .collect::<Vec<_>>();
+        let only_prints = !prints.is_empty()
+            && prints.iter().all(|&i| {
+                (self.ident(i, "print") && self.sym(i + 1, "("))
+                    || (self.sym(i, "(") && i > 0 && self.ident(i - 1, "print"))
+            });
+        if only_prints {
+            self.refuse(
+                prints[0],
+                format!(
+                    "operand of `{kw}` cannot consist only of calls to `print` (hint: `print` \
+                     produces no value and always succeeds, so the operand can never fail; move \
+                     it out of the operand, or add an expression that can fail)"
+                ),
+            );
+            return;
+        }
+        if self.sym(a, "{") || (self.sym(a, "(") && whole) {
+            return;
+        }
+        if self.ident(a, "not") && self.paren_chain(a + 1, b) && !self.not_bodies {
+            self.refuse_not_group(a + 1);
+            return;
+        }
+        // Only a written-out body declares variables (a compile error: the chain is written).
+        if self.top(a, b).iter().any(|&i| self.sym(i, ":=")) {
+            let at = self.toks[a].start;
+            self.compile.push((
+                at,
+                format!("cannot assign vars inside implicit {node} operand"),
+            ));
+        }
+    }
+
+    /// `not (a or b)` without not-bodies: OPA reads a parenthesized term, which ends at `or`.
+    fn refuse_not_group(&mut self, paren: usize) {
+        let end = self.close[paren].unwrap_or(paren);
+        if let Some(op) = self
+            .top(paren + 1, end)
+            .into_iter()
+            .find(|&i| self.is_op(i))
+        {
+            self.refuse(op, "non-terminated expression".into());
+        }
+    }
+
+    fn refuse(&mut self, i: usize, msg: String) {
+        if self.refused.is_none() {
+            self.refused = Some((self.toks[i].start, msg));
+        }
+    }
+
     fn open_at(&mut self, i: usize) {
         let p = self.toks[i].start;
         self.edits.push((p, 1, p, "[true | ".into()));
@@ -470,7 +682,7 @@ mod tests {
 
     fn rw(body: &str) -> String {
         let src = format!("package p\nimport future.keywords\n{body}");
-        let out = rewrite("p.rego", &src).unwrap_or(src.clone());
+        let out = rewrite("p.rego", &src).unwrap().unwrap_or(src.clone());
         assert_eq!(out.lines().count(), src.lines().count());
         out.lines().skip(2).collect::<Vec<_>>().join("\n")
     }
@@ -508,12 +720,61 @@ mod tests {
         let src = "package p\nimport future.keywords.and\nimport future.keywords.or\n\
                    p if x.and == or(a, b)\n";
         // Only the imports go, which would make regorus refuse the call.
-        let out = rewrite("p.rego", src);
+        let out = rewrite("p.rego", src).unwrap();
         assert_eq!(
             out.as_deref(),
             Some("package p\n\n\np if x.and == or(a, b)\n")
         );
         let plain = "package p\n\np if and(a, b)\n";
-        assert_eq!(rewrite("p.rego", plain), None);
+        assert_eq!(rewrite("p.rego", plain).unwrap(), None);
+    }
+
+    fn refused(body: &str) -> String {
+        let src = format!("package p\nimport future.keywords\n{body}");
+        let e = rewrite("p.rego", &src).expect_err("refused");
+        let text = format!("{e}");
+        let at = text.lines().find_map(|l| l.strip_prefix("--> p.rego:"));
+        let msg = text.lines().last().unwrap_or("");
+        format!(
+            "{}: {}",
+            at.unwrap_or(""),
+            msg.trim_start_matches("error: ")
+        )
+    }
+
+    #[test]
+    fn what_opa_refuses_in_its_words() {
+        assert_eq!(
+            refused("p if {\n\ta with input as 1 or b\n}"),
+            "4:4: `with` modifier is not allowed on operand of `or` (hint: Wrap the operand in \
+             `(...)` or `{...}` to scope, or move `with` after the `or` expression to apply it \
+             to the whole expression)"
+        );
+        assert_eq!(refused("p if a and {}"), "3:12: found empty body");
+        assert_eq!(
+            refused("p if {\"a\": 1} or b"),
+            "3:6: operand of `or` cannot begin with `{` unless the braces hold a body (hint: \
+             wrap the operand to keep the value: `({\"a\": 1}) or ...`)"
+        );
+        assert!(refused("p if a or print(1)")
+            .starts_with("3:11: operand of `or` cannot consist only of calls to `print`"));
+        let src = "package p\nimport future.keywords.and\np if a and x := 1\n";
+        assert!(rewrite("p.rego", src).is_ok_and(|t| t.is_some()));
+        assert_eq!(
+            compile_refusals("p.rego", src),
+            [(
+                3,
+                12,
+                "cannot assign vars inside implicit and operand".to_string()
+            )]
+        );
+        assert_eq!(
+            refused("p := [1 | some x in [1] or true]"),
+            "3:25: unexpected or keyword: expected \\n or ; or ]"
+        );
+        assert!(refused("p if { { s | s } and true }").starts_with("3:8: ambiguous"));
+        let src = "package p\nimport future.keywords.or\np if not (a or b)\n";
+        assert!(format!("{}", rewrite("p.rego", src).expect_err("refused"))
+            .ends_with("non-terminated expression"));
     }
 }
