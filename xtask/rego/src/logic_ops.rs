@@ -210,6 +210,15 @@ fn rewriter<'a>(name: &str, text: &'a str, and: bool, or: bool) -> Option<(Sourc
     Some((src, rw))
 }
 
+/// Whether `text` has `name` as a whole word.
+fn mentions(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(i, _)| {
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        !text[..i].chars().next_back().is_some_and(word)
+            && !text[i + name.len()..].chars().next().is_some_and(word)
+    })
+}
+
 fn is_open(t: &Tok) -> bool {
     (t.kind == TokenKind::Symbol && matches!(t.text, "(" | "[" | "{"))
         // regorus lexes `set(` as one identifier.
@@ -319,6 +328,7 @@ impl Rewriter<'_> {
         let mut bar_seen = false;
         let mut seg_start = a;
         let mut i = a;
+        let mut segments = Vec::new();
         while i < b {
             let t = &self.toks[i];
             let delimiter = (t.kind == TokenKind::Symbol && matches!(t.text, ";" | ","))
@@ -330,6 +340,7 @@ impl Rewriter<'_> {
                     bar_seen = true;
                 }
                 self.segment(seg_start, i, closer);
+                segments.push((seg_start, i));
                 seg_start = i + 1;
                 i += 1;
                 continue;
@@ -343,11 +354,64 @@ impl Rewriter<'_> {
             };
             if next < b && self.breaks(next - 1) {
                 self.segment(seg_start, next, closer);
+                segments.push((seg_start, next));
                 seg_start = next;
             }
             i = next;
         }
         self.segment(seg_start, b, closer);
+        segments.push((seg_start, b));
+        if comprehension {
+            self.declared_after(a, &segments);
+        }
+    }
+
+    /// A variable an operand written without braces uses, declared (`x := ..`) by a later
+    /// literal of the same body: OPA's `var x referenced above` (a compile error). Only a name
+    /// nothing in the body mentions before the chain, so that OPA's other words are not needed.
+    fn declared_after(&mut self, a: usize, segments: &[(usize, usize)]) {
+        for (k, &(s, e)) in segments.iter().enumerate() {
+            let top = self.top(s, e);
+            if s >= e || !top.iter().any(|&i| self.is_op(i)) {
+                continue;
+            }
+            let mut used: Vec<&str> = Vec::new();
+            let mut start = s;
+            for &i in top.iter().chain(std::iter::once(&e)) {
+                if i < e && !self.is_op(i) && !self.ident(i, "with") {
+                    continue;
+                }
+                let implicit = start < i && !self.sym(start, "{") && !self.sym(start, "(");
+                if implicit {
+                    used.extend(self.top(start, i).into_iter().filter_map(|j| {
+                        let t = &self.toks[j];
+                        let var = t.kind == TokenKind::Ident
+                            && !self.is_op(j)
+                            && (j == 0 || !self.sym(j - 1, "."))
+                            && !self.sym(j + 1, "(")
+                            && !matches!(
+                                t.text,
+                                "not" | "in" | "input" | "data" | "true" | "false" | "null" | "_"
+                            );
+                        var.then_some(t.text)
+                    }));
+                }
+                if i == e || self.ident(i, "with") {
+                    break;
+                }
+                start = i + 1;
+            }
+            let before = &self.text[self.toks[a].start..self.toks[s].start];
+            for &(s2, e2) in &segments[k + 1..] {
+                let declares = e2 > s2 + 1 && self.sym(s2 + 1, ":=");
+                let name = self.toks[s2].text;
+                if declares && used.contains(&name) && !mentions(before, name) {
+                    let at = self.toks[s2].start;
+                    self.compile
+                        .push((at, format!("var {name} referenced above")));
+                }
+            }
+        }
     }
 
     /// The depth-0 tokens of `a..b` (a bracket counts as its opening token).
@@ -773,6 +837,14 @@ mod tests {
             "3:25: unexpected or keyword: expected \\n or ; or ]"
         );
         assert!(refused("p if { { s | s } and true }").starts_with("3:8: ambiguous"));
+        let src = "package p\nimport future.keywords.or\np if {\n\tx == 1 or y\n\tx := 2\n}\n";
+        assert_eq!(
+            compile_refusals("p.rego", src),
+            [(5, 2, "var x referenced above".to_string())]
+        );
+        let bound =
+            "package p\nimport future.keywords.or\np if {\n\tx := 1\n\tx == 1 or y\n\tz := x\n}\n";
+        assert!(compile_refusals("p.rego", bound).is_empty());
         let src = "package p\nimport future.keywords.or\np if not (a or b)\n";
         assert!(format!("{}", rewrite("p.rego", src).expect_err("refused"))
             .ends_with("non-terminated expression"));
