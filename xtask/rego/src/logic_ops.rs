@@ -14,8 +14,11 @@
 //!   `[true | [true | A] == []; [true | B] == []] == []`: a body stops at its first failing
 //!   literal, so `B` runs only when `A` did not decide, and the whole succeeds once.
 //!
-//! A `with` after the chain stays on it, and applies to both operands as in OPA. What is not a
-//! valid chain (an empty operand, a `with` on an operand) is left alone for the parser to refuse.
+//! A `with` after the chain stays on it, and applies to both operands as in OPA. What OPA's
+//! parser refuses of a chain (a `with` on an operand, `{}`, a value in braces, ...) is an error
+//! in its words, as the parser reports one; what its compiler refuses (`x := 1` in an operand
+//! without braces, a variable an operand uses declared after it) is [`compile_refusals`], which
+//! the checks report with their local-variable stage. An empty operand is left to the parser.
 //! OPA stops an operand at its first success, where the comprehension runs it whole: an error in
 //! a later iteration of an operand that already succeeded is raised here, not in OPA.
 //!
