@@ -104,9 +104,30 @@ pub fn check_sources(files: &[(String, String)]) -> Vec<Refusal> {
     let prog = Program::new(&mods);
     // OPA's stage order: imports, local variables, rule conflicts, undefined functions,
     // safety, recursion, types, unsafe (here: refused) builtins, deprecated builtins.
-    let stages: [fn(&Program) -> Vec<Refusal>; 12] = [
-        duplicate_imports,
-        safety::redeclared_vars,
+    let found = duplicate_imports(&prog);
+    if !found.is_empty() {
+        return found;
+    }
+    // Local variables: with what the `and` / `or` rewrite knows of its operands.
+    let mut found: Vec<Refusal> = files
+        .iter()
+        .flat_map(|(name, text)| {
+            super::logic_ops::compile_refusals(name, text)
+                .into_iter()
+                .map(|(line, col, message)| Refusal {
+                    file: name.clone(),
+                    line,
+                    col,
+                    class: "rego_compile_error",
+                    message,
+                })
+        })
+        .collect();
+    found.extend(safety::redeclared_vars(&prog));
+    if !found.is_empty() {
+        return found;
+    }
+    let stages: [fn(&Program) -> Vec<Refusal>; 10] = [
         template_wildcards,
         rule_conflicts,
         calls::undefined_functions,

@@ -35,8 +35,9 @@
 //!
 //! The layers, bottom to top; a module uses only its own layer and those below it, with no
 //! import cycle (`scripts/rego-layers` measures both from the `crate::`/`super::` paths):
-//! 1. source rewrites: `ast` (syntax walks, the text edit), `keyword_refs`, `lang`, `late_imports`, `not_bodies`,
-//!    `rule_bodies`, `scope`, `templates` (Rego as OPA reads it, rewritten before regorus parses);
+//! 1. source rewrites: `ast` (syntax walks, the text edit), `keyword_refs`, `lang`, `late_imports`,
+//!    `logic_ops`, `not_bodies`, `rule_bodies`, `scope`, `templates` (Rego as OPA reads it,
+//!    rewritten before regorus parses);
 //! 2. loading: `tree` (OPA's loader rules), `source` (a module's source and parse, as every
 //!    reader does), the rewrites over a whole tree (`with`, `split_functions`, `quiet`) or a
 //!    parsed module (`dup_keys`: a repeated key's earlier value, `order_rewrite`: comparisons in
@@ -67,6 +68,7 @@ pub mod inventory;
 pub(crate) mod keyword_refs;
 pub(crate) mod lang;
 pub(crate) mod late_imports;
+pub(crate) mod logic_ops;
 pub(crate) mod not_bodies;
 pub(crate) mod order_rewrite;
 pub mod pki;

@@ -46,6 +46,8 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let text = super::keyword_refs::rewrite(&text).unwrap_or(text);
     // OPA's `not { .. }` (`import future.keywords.not`), which regorus reads as a set.
     let text = super::not_bodies::rewrite(&name, &text).unwrap_or(text);
+    // OPA's infix `and` / `or` (`import future.keywords.and`, `.or`), as comprehensions.
+    let text = super::logic_ops::rewrite(&name, &text)?.unwrap_or(text);
     let text = super::lang::separate_paren_lines(&name, &text).unwrap_or(text);
     // OPA takes imports after rules; regorus only before them (see `late_imports.rs`).
     let text = super::late_imports::hoist(&name, &text).unwrap_or(text);
