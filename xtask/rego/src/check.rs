@@ -221,27 +221,41 @@ fn illegal_defaults(m: &ModInfo) -> Vec<Refusal> {
     out
 }
 
-fn visit_outside_comprehensions(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    // A template string (`templates.rs`) is OPA's term: what counts is its expressions.
-    if let Expr::Call { fcn, params, .. } = e {
-        if super::ast::dotted(fcn).is_some_and(|d| d.join(".") == super::templates::BUILTIN) {
-            let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
-                return;
-            };
-            for item in items {
-                let Expr::SetCompr { query, .. } = &**item else {
-                    continue;
-                };
-                for stmt in &query.stmts {
-                    if let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal {
-                        if let Expr::AssignExpr { rhs, .. } = &**expr {
-                            visit_outside_comprehensions(rhs, f);
-                        }
-                    }
+/// The expressions of a template string as `templates.rs` writes it
+/// (`internal.template_string([{t | t := EXPR}, "text", ...])`), or `None` for any other term.
+fn template_exprs(e: &Expr) -> Option<Vec<&Expr>> {
+    let Expr::Call { fcn, params, .. } = e else {
+        return None;
+    };
+    if super::ast::dotted(fcn).is_none_or(|d| d.join(".") != super::templates::BUILTIN) {
+        return None;
+    }
+    let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
+        return Some(Vec::new());
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Expr::SetCompr { query, .. } = &**item else {
+            continue;
+        };
+        for stmt in &query.stmts {
+            if let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal {
+                if let Expr::AssignExpr { rhs, .. } = &**expr {
+                    out.push(&**rhs);
                 }
             }
-            return;
         }
+    }
+    Some(out)
+}
+
+fn visit_outside_comprehensions(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    // A template string (`templates.rs`) is OPA's term: what counts is its expressions.
+    if let Some(exprs) = template_exprs(e) {
+        for x in exprs {
+            visit_outside_comprehensions(x, f);
+        }
+        return;
     }
     f(e);
     match e {
@@ -564,36 +578,15 @@ fn template_wildcards(prog: &Program) -> Vec<Refusal> {
     for m in prog.mods {
         for rule in &m.module.policy {
             super::ast::walk_rule(rule, &mut |e, _| {
-                let Expr::Call { fcn, params, .. } = e else {
-                    return;
-                };
-                if super::ast::dotted(fcn).is_none_or(|d| d.join(".") != super::templates::BUILTIN)
-                {
-                    return;
-                }
-                let Some(Expr::Array { items, .. }) = params.first().map(|p| &**p) else {
-                    return;
-                };
-                for item in items {
-                    let Expr::SetCompr { query, .. } = &**item else {
-                        continue;
-                    };
-                    for stmt in &query.stmts {
-                        let regorus::unstable::Literal::Expr { expr, .. } = &stmt.literal else {
-                            continue;
-                        };
-                        let Expr::AssignExpr { rhs, .. } = &**expr else {
-                            continue;
-                        };
-                        let mut found = Vec::new();
-                        wildcards(rhs, &mut found);
-                        if !found.is_empty() {
-                            out.push(m.refusal(
-                                rhs.span(),
-                                "rego_compile_error",
-                                "var _ is undeclared".into(),
-                            ));
-                        }
+                for rhs in template_exprs(e).unwrap_or_default() {
+                    let mut found = Vec::new();
+                    wildcards(rhs, &mut found);
+                    if !found.is_empty() {
+                        out.push(m.refusal(
+                            rhs.span(),
+                            "rego_compile_error",
+                            "var _ is undeclared".into(),
+                        ));
                     }
                 }
             });
