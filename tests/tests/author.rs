@@ -419,6 +419,10 @@ fn coverage_marks_the_lines_opa_marks() {
     coverage_equals_opa(&workspace().join("xtask/rego/tests/opa/trees/author/coverage-index"));
     // `not` whose parts OPA's compiler moves out: the parts evaluated, the `not` not reached.
     coverage_equals_opa(&workspace().join("xtask/rego/tests/opa/trees/engine/negation"));
+    // Parenthesized values, and `or(..)`/`and(..)` the engine writes in parentheses.
+    coverage_equals_opa(
+        &workspace().join("xtask/rego/tests/opa/trees/author/coverage-parenthesized"),
+    );
 }
 
 #[test]

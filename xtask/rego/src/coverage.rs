@@ -439,9 +439,11 @@ pub fn instrument(module: &Module, text: String) -> Result<String> {
                     .or_else(|| t.strip_prefix('='))
                     .unwrap_or("")
                     .trim();
-                match t.is_empty() || t.contains('\n') || t.contains('#') {
-                    true => String::new(),
-                    false => format!("_ = {t}; "),
+                match closed(t, src.get(after(v.span())..).unwrap_or("")) {
+                    Some(t) if !t.is_empty() && !t.contains('\n') && !t.contains('#') => {
+                        format!("_ = {t}; ")
+                    }
+                    _ => String::new(),
                 }
             }
             _ => String::new(),
@@ -641,6 +643,37 @@ fn arg_index_tests(
 
 /// Whether a rule's value can be undefined once its body held: it reads a reference or calls
 /// something. Variables of the body, scalars and composites of those are always defined.
+/// `text` with the `)`s that close what it opens, taken from `rest` (the source after it):
+/// regorus's span of a parenthesized value leaves out its closing `)`, so `(input.a + 1)` is
+/// `(input.a + 1` up to the span's end. `None` when `rest` does not close it.
+fn closed(text: &str, rest: &str) -> Option<String> {
+    let (mut depth, mut in_str, mut in_raw, mut escaped) = (0i32, false, false, false);
+    for c in text.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_str => escaped = true,
+            '"' if !in_raw => in_str = !in_str,
+            '`' if !in_str => in_raw = !in_raw,
+            '(' if !in_str && !in_raw => depth += 1,
+            ')' if !in_str && !in_raw => depth -= 1,
+            _ => {}
+        }
+    }
+    let mut out = text.to_string();
+    let mut rest = rest.chars();
+    while depth > 0 {
+        match rest.next()? {
+            ')' => {
+                out.push(')');
+                depth -= 1;
+            }
+            ' ' | '\t' => {}
+            _ => return None,
+        }
+    }
+    (depth == 0).then_some(out)
+}
+
 fn may_be_undefined(e: &Expr) -> bool {
     match e {
         Expr::Var { .. } => false,
@@ -997,6 +1030,21 @@ fn comprehension_locations(e: &Expr, out: &mut Vec<Loc>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_parenthesized_value_is_closed_from_the_source() {
+        assert_eq!(
+            super::closed("(input.a + 1", ") if").as_deref(),
+            Some("(input.a + 1)")
+        );
+        assert_eq!(
+            super::closed("( ({1}) | ( {2})", ")").as_deref(),
+            Some("( ({1}) | ( {2}))")
+        );
+        assert_eq!(super::closed("f(\"(\")", "").as_deref(), Some("f(\"(\")"));
+        assert_eq!(super::closed("g(`(`)", "").as_deref(), Some("g(`(`)"));
+        assert_eq!(super::closed("(x", " y"), None);
+    }
+
     use super::*;
 
     #[test]
