@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use regorus::{Engine, Value};
 
 use super::panics::call_regorus;
-use super::{add, string, type_error};
+use super::{add, string, type_error, type_name};
 
 pub fn register(engine: &mut Engine) -> Result<()> {
     add(engine, "array.flatten", 1, flatten)?;
@@ -19,7 +19,73 @@ pub fn register(engine: &mut Engine) -> Result<()> {
             Box::new(|args: Vec<Value>| template_string(&args)),
         )
         .map_err(|e| anyhow!("cannot register builtin {}: {e}", crate::templates::BUILTIN))?;
+    // regorus's own, with OPA's checks and words first; their errors carry their full text.
+    for (name, arity, f) in [
+        (
+            "json.marshal_with_options",
+            2,
+            marshal_with_options as fn(&[Value]) -> Result<Value>,
+        ),
+        ("net.cidr_expand", 1, cidr_expand),
+    ] {
+        engine
+            .add_extension(
+                name.to_string(),
+                arity,
+                Box::new(move |args: Vec<Value>| f(&args)),
+            )
+            .map_err(|e| anyhow!("cannot register builtin {name}: {e}"))?;
+    }
     Ok(())
+}
+
+/// `json.marshal_with_options` with OPA's checks of the options object (each key a string,
+/// one of `prefix`, `indent`, `pretty`, of its kind), in key order, before regorus marshals.
+fn marshal_with_options(args: &[Value]) -> Result<Value> {
+    const NAME: &str = "json.marshal_with_options";
+    if let Some(Value::Object(opts)) = args.get(1) {
+        for (idx, (k, v)) in opts.iter().enumerate() {
+            let refuse = |m: String| Err(anyhow!("eval_type_error: {NAME}: operand 2 {m}"));
+            let Value::String(key) = k else {
+                return refuse(format!(
+                    "failed to stringify key {} at index {idx}: operand {idx} must be string but got {}",
+                    super::encoding::rego_text(k),
+                    type_name(k)
+                ));
+            };
+            let quoted = serde_json::to_string(key.as_ref()).unwrap_or_default();
+            match (key.as_ref(), v) {
+                ("prefix" | "indent", Value::String(_)) | ("pretty", Value::Bool(_)) => {}
+                ("prefix" | "indent", v) => {
+                    return refuse(format!(
+                    "key {quoted} failed cast to string: operand {idx} must be string but got {}",
+                    type_name(v)
+                ))
+                }
+                ("pretty", _) => return refuse(format!("key {quoted} failed cast to bool")),
+                _ => return refuse(format!("object contained unknown key {quoted}")),
+            }
+        }
+    }
+    super::strict::checked_call(NAME, args)
+}
+
+/// `net.cidr_expand` as OPA answers it: a set (regorus returns an array, so `is_set` and `==`
+/// against a set were false), and Go's words for an address `net.ParseCIDR` refuses.
+fn cidr_expand(args: &[Value]) -> Result<Value> {
+    let hosts =
+        super::strict::checked_call("net.cidr_expand", args).map_err(|e| match args.first() {
+            Some(Value::String(s)) if e.to_string().contains("Error parsing") => {
+                anyhow!("eval_builtin_error: net.cidr_expand: invalid CIDR address: {s}")
+            }
+            _ => e,
+        })?;
+    Ok(match hosts {
+        Value::Array(a) => {
+            Value::from(a.iter().cloned().collect::<std::collections::BTreeSet<_>>())
+        }
+        other => other,
+    })
 }
 
 /// regorus's `uuid.parse`, except for the 38-byte form: google/uuid drops its first and last
