@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use regorus::unstable::{Expr, Literal, Query, Rule, RuleHead};
+use regorus::unstable::{Expr, Query, Rule, RuleHead};
 use regorus::Value;
 
 use super::source::{parse, source};
@@ -115,93 +115,15 @@ fn string_of(e: &Expr) -> Option<String> {
     }
 }
 
+/// Every string literal of a body, in the order the shared syntax walk meets them.
 fn strings_in_query(q: &Query, out: &mut Vec<String>) {
-    for stmt in &q.stmts {
-        match &stmt.literal {
-            Literal::SomeVars { .. } => {}
-            Literal::SomeIn {
-                key,
-                value,
-                collection,
-                ..
-            } => {
-                if let Some(k) = key {
-                    strings_in_expr(k, out);
-                }
-                strings_in_expr(value, out);
-                strings_in_expr(collection, out);
-            }
-            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => {
-                strings_in_expr(expr, out)
-            }
-            Literal::Every { domain, query, .. } => {
-                strings_in_expr(domain, out);
-                strings_in_query(query, out);
-            }
-        }
-        for w in &stmt.with_mods {
-            strings_in_expr(&w.r#as, out);
-        }
-    }
+    super::ast::walk_query(q, &mut |e, _| out.extend(string_of(e)));
 }
 
 fn strings_in_expr(e: &Expr, out: &mut Vec<String>) {
-    if let Some(s) = string_of(e) {
-        out.push(s);
-        return;
-    }
-    match e {
-        Expr::Array { items, .. } | Expr::Set { items, .. } => {
-            items.iter().for_each(|i| strings_in_expr(i, out))
-        }
-        Expr::Object { fields, .. } => {
-            for (_, k, v) in fields {
-                strings_in_expr(k, out);
-                strings_in_expr(v, out);
-            }
-        }
-        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
-            strings_in_expr(term, out);
-            strings_in_query(query, out);
-        }
-        Expr::ObjectCompr {
-            key, value, query, ..
-        } => {
-            strings_in_expr(key, out);
-            strings_in_expr(value, out);
-            strings_in_query(query, out);
-        }
-        Expr::Call { fcn, params, .. } => {
-            strings_in_expr(fcn, out);
-            params.iter().for_each(|p| strings_in_expr(p, out));
-        }
-        Expr::UnaryExpr { expr, .. } => strings_in_expr(expr, out),
-        Expr::RefDot { refr, .. } => strings_in_expr(refr, out),
-        Expr::RefBrack { refr, index, .. } => {
-            strings_in_expr(refr, out);
-            strings_in_expr(index, out);
-        }
-        Expr::BinExpr { lhs, rhs, .. }
-        | Expr::BoolExpr { lhs, rhs, .. }
-        | Expr::ArithExpr { lhs, rhs, .. }
-        | Expr::AssignExpr { lhs, rhs, .. } => {
-            strings_in_expr(lhs, out);
-            strings_in_expr(rhs, out);
-        }
-        Expr::Membership {
-            key,
-            value,
-            collection,
-            ..
-        } => {
-            if let Some(k) = key {
-                strings_in_expr(k, out);
-            }
-            strings_in_expr(value, out);
-            strings_in_expr(collection, out);
-        }
-        _ => {}
-    }
+    super::ast::walk_expr(e, super::ast::Pos::Term, &mut |e, _| {
+        out.extend(string_of(e))
+    });
 }
 
 #[cfg(test)]
