@@ -243,6 +243,29 @@ pub(crate) fn walk_expr<'a>(e: &'a Expr, pos: Pos, f: &mut dyn FnMut(&'a Expr, P
     }
 }
 
+/// A 1-based line and column (in characters, as OPA counts them) of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Whether `text` imports the future keyword `kw` (alone or with all of `future.keywords`), by
+/// its lines (a cheap test before lexing; OPA takes imports only before the rules).
+pub(crate) fn imports_future(text: &str, kw: &str) -> bool {
+    let one = format!("future.keywords.{kw}");
+    text.lines().any(|l| {
+        let code = l.split('#').next().unwrap_or(l);
+        let mut words = code.split_whitespace();
+        words.next() == Some("import")
+            && words
+                .next()
+                .is_some_and(|w| w == "future.keywords" || w == one)
+            && words.next().is_none()
+    })
+}
+
 /// One text replacement: byte range, new text, and the line/column where it starts.
 pub struct Edit {
     pub start: usize,

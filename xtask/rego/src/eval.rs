@@ -61,7 +61,7 @@ impl Evaluator {
         let templated = match super::templates::rewrite(query) {
             Some(Ok(q)) => Some(q),
             Some(Err(e)) => {
-                let (line, col) = super::templates::line_col(query, e.offset);
+                let (line, col) = super::ast::line_col(query, e.offset);
                 bail!("<query.rego>:{line}:{col}: rego_parse_error: {}", e.message);
             }
             None => None,

@@ -26,24 +26,10 @@
 
 use std::num::{NonZeroU32, NonZeroUsize};
 
+use super::ast::{imports_future, line_col};
 use anyhow::Result;
 use regorus::unstable::{Lexer, TokenKind};
 use regorus::Source;
-
-/// Whether `text` imports the future keyword `kw` (alone or with all of `future.keywords`), by
-/// its lines (a cheap test before lexing; OPA takes imports only before the rules).
-fn imports(text: &str, kw: &str) -> bool {
-    let one = format!("future.keywords.{kw}");
-    text.lines().any(|l| {
-        let code = l.split('#').next().unwrap_or(l);
-        let mut words = code.split_whitespace();
-        words.next() == Some("import")
-            && words
-                .next()
-                .is_some_and(|w| w == "future.keywords" || w == one)
-            && words.next().is_none()
-    })
-}
 
 /// A token with its span as written (a string's with its quotes).
 struct Tok<'a> {
@@ -96,7 +82,7 @@ struct Rewriter<'a> {
 /// is none (or the module does not lex: the parser then reports what it finds); an error, in
 /// the parser's form, for a chain OPA's parser or compiler refuses.
 pub(crate) fn rewrite(name: &str, text: &str) -> Result<Option<String>> {
-    let (and, or) = (imports(text, "and"), imports(text, "or"));
+    let (and, or) = (imports_future(text, "and"), imports_future(text, "or"));
     if !and && !or {
         return Ok(None);
     }
@@ -110,7 +96,7 @@ pub(crate) fn rewrite(name: &str, text: &str) -> Result<Option<String>> {
 /// What OPA's compiler refuses of the module's chains, once every module parsed: (line, column
 /// in characters, message), all `rego_compile_error`.
 pub(crate) fn compile_refusals(name: &str, text: &str) -> Vec<(u32, u32, String)> {
-    let (and, or) = (imports(text, "and"), imports(text, "or"));
+    let (and, or) = (imports_future(text, "and"), imports_future(text, "or"));
     if !and && !or {
         return Vec::new();
     }
@@ -121,20 +107,9 @@ pub(crate) fn compile_refusals(name: &str, text: &str) -> Vec<(u32, u32, String)
         .iter()
         .map(|(at, msg)| {
             let (line, col) = line_col(text, *at);
-            (line, col, msg.clone())
+            (line as u32, col as u32, msg.clone())
         })
         .collect()
-}
-
-/// The line and the column (in characters, as OPA counts them) of byte `at`.
-fn line_col(text: &str, at: usize) -> (u32, u32) {
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
-        .chars()
-        .count()
-        + 1;
-    (line as u32, col as u32)
 }
 
 fn written(name: &str, text: &str, and: bool, or: bool) -> Option<Result<String>> {
@@ -142,7 +117,7 @@ fn written(name: &str, text: &str, and: bool, or: bool) -> Option<Result<String>
     if let Some((at, msg)) = rw.refused.take() {
         // As the parser reports an error.
         let (line, col) = line_col(text, at);
-        return Some(Err(src.error(line, col, &msg)));
+        return Some(Err(src.error(line as u32, col as u32, &msg)));
     }
     if rw.edits.is_empty() {
         return None;
@@ -203,7 +178,7 @@ fn rewriter<'a>(name: &str, text: &'a str, and: bool, or: bool) -> Option<(Sourc
         close,
         and,
         or,
-        not_bodies: imports(text, "not"),
+        not_bodies: imports_future(text, "not"),
         edits: Vec::new(),
         refused: None,
         compile: Vec::new(),

@@ -30,24 +30,10 @@ pub(crate) fn enabled(module: &Module) -> bool {
     })
 }
 
-/// Whether `text` has the import, by its lines (a cheap test before lexing).
-fn imports_not(text: &str) -> bool {
-    text.lines().any(|l| {
-        let code = l.split('#').next().unwrap_or(l);
-        let mut words = code.split_whitespace();
-        words.next() == Some("import")
-            && matches!(
-                words.next(),
-                Some("future.keywords" | "future.keywords.not")
-            )
-            && words.next().is_none()
-    })
-}
-
 /// The module's text with each `not { .. }` written as a comprehension, or `None` when there is
 /// none (or the module does not lex: the parser then reports what it finds).
 pub(crate) fn rewrite(name: &str, text: &str) -> Option<String> {
-    if !text.contains("not") || !imports_not(text) {
+    if !text.contains("not") || !super::ast::imports_future(text, "not") {
         return None;
     }
     let (bytes, lines) = (NonZeroUsize::MAX, NonZeroUsize::MAX);

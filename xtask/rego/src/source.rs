@@ -36,7 +36,7 @@ pub(crate) fn source(name: String, text: String) -> Result<Source> {
     let text = match super::templates::rewrite(&text) {
         Some(Ok(t)) => t,
         Some(Err(e)) => {
-            let (line, col) = super::templates::line_col(&text, e.offset);
+            let (line, col) = super::ast::line_col(&text, e.offset);
             // As regorus words a parse error, so every reader reports it alike.
             anyhow::bail!("--> {name}:{line}:{col}\nerror: {}", e.message);
         }

@@ -121,14 +121,6 @@ fn function_args(text: &str) -> Option<String> {
     (!edits.is_empty()).then(|| apply(text, edits))
 }
 
-/// A 1-based line and column of a byte offset, as an error names it.
-pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
 struct Rewriter<'a> {
     text: &'a str,
     /// Variables generated so far (each comprehension gets its own).
